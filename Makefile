@@ -1,0 +1,32 @@
+# Two commands set everything up: `make run` and `make test`.
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+PYTHON ?= python3
+
+.PHONY: run test install lint bench clean
+
+$(STAMP): setup.cfg pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: install
+	$(BIN)/sixgates init --demo
+	@echo "Six Gates is at http://127.0.0.1:5000 (Ctrl-C stops it)"
+	$(BIN)/sixgates serve --host 127.0.0.1 --port 5000
+
+test: install
+	./scripts/install-system-packages
+	$(BIN)/lint-imports
+	$(BIN)/pytest -q
+	SIXGATES_TEST_DB=postgresql $(BIN)/pytest -q tests/services tests/api
+
+bench: install
+	$(BIN)/python bench/engine.py
+
+clean:
+	rm -rf $(VENV) instance *.egg-info

@@ -1,0 +1,49 @@
+"""The errors service functions raise; the web layer maps each to one HTTP status."""
+from __future__ import annotations
+
+
+class ServiceError(Exception):
+    code = "error"
+
+    def __init__(self, message: str, *, fields: dict[str, str] | None = None):
+        super().__init__(message)
+        self.message = message
+        self.fields = fields or {}
+
+
+class BadRequest(ServiceError):
+    code = "bad_request"
+
+
+class NotAuthenticated(ServiceError):
+    code = "not_authenticated"
+
+
+class Forbidden(ServiceError):
+    code = "forbidden"
+
+
+class NotFound(ServiceError):
+    code = "not_found"
+
+
+class Conflict(ServiceError):
+    code = "conflict"
+
+
+class TooLarge(ServiceError):
+    code = "too_large"
+
+
+class ValidationFailed(ServiceError):
+    code = "validation_failed"
+
+
+class DiagramRejected(ValidationFailed):
+    """A diagram failed the deployment checks; `problems` lists every reason."""
+
+    code = "diagram_rejected"
+
+    def __init__(self, problems: list[str]):
+        super().__init__("; ".join(problems))
+        self.problems = problems

@@ -1,0 +1,206 @@
+"""Starting and advancing process instances; every change is state + task rows + audit
+events in one transaction (the caller's unit of work)."""
+from __future__ import annotations
+
+import json
+import time
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from . import policy, spiff
+from .clock import Clock
+from .errors import Conflict, Forbidden, NotFound, ValidationFailed
+from .forms import SCHEMA_PROPERTY, field_errors, fill_options
+from .history import record_event
+from .models import ProcessInstance, ProcessVersion, Task, User
+from .repository import compiled_for, forms_of, latest_version
+from .directory import option_source
+
+STAGE_PROPERTY = "stage"
+CLOSED_STAGE = "closed"
+
+
+def start_instance(session: Session, *, user: User, process_key: str, clock: Clock) -> ProcessInstance:
+    """Start the latest version of a process; the caller must hold the role of its first task.
+
+    Raises NotFound (no such process) or Forbidden.
+    """
+    version = latest_version(session, process_key)
+    compiled = compiled_for(version)
+    wf = spiff.new_workflow(compiled)
+    spiff.run_engine_steps(wf, clock)
+    first_roles = {t.role for t in spiff.ready_user_tasks(wf)}
+    if first_roles and not first_roles & user.roles:
+        raise Forbidden(f"Only the {', '.join(sorted(first_roles))} role may start {process_key}.")
+    now = clock.now()
+    instance = ProcessInstance(process_version=version, status="running", stage="", title="",
+                               started_by=user.username, started_at=now, updated_at=now,
+                               state="", organisations="|", audit_seq=0, audit_head="")
+    session.add(instance)
+    session.flush()
+    record_event(session, instance=instance, at=now, actor=user.username, kind="instance_started",
+                 data={"process": version.key, "version": version.version, "hash": version.content_hash})
+    _save(session, instance, wf, compiled, clock=clock, actor=user.username, since=0.0)
+    return instance
+
+
+def complete_task(session: Session, *, user: User, task_id: str, data: dict, clock: Clock) -> list[Task]:
+    """Validate and submit a user task's form, then advance the instance.
+
+    Raises NotFound (unknown or invisible), Forbidden, Conflict (no longer open),
+    ValidationFailed (field errors; nothing changes). Returns the tasks now ready.
+    """
+    if not isinstance(data, dict):
+        raise ValidationFailed("The form data must be a JSON object.")
+    row, instance = load_task(session, user=user, task_id=task_id)
+    if row.state != "ready":
+        raise Conflict(f"This task was already {row.state} by {row.completed_by or 'the process'}.")
+    reason = policy.may_act_on(user, row)
+    if reason:
+        raise Forbidden(reason)
+    version = instance.process_version
+    compiled = compiled_for(version)
+    wf = spiff.load_state(compiled, instance.state)
+    schema = form_schema(session, version, compiled, row.bpmn_id, spiff.task_data(wf, row.id))
+    errors = field_errors(schema, data) if schema else {}
+    errors.update(policy.conflict_errors(user, data))
+    if errors:
+        raise ValidationFailed("Some answers need attention.", fields=errors)
+    since = time.time()
+    try:
+        spiff.complete_user_task(wf, row.id, data, clock)
+    except LookupError:
+        raise Conflict("This task is no longer open.") from None
+    now = clock.now()
+    row.state, row.completed_at, row.completed_by = "completed", now, user.username
+    row.data_json, row.draft_json = json.dumps(data), None
+    record_event(session, instance=instance, at=now, actor=user.username, kind="task_completed",
+                 task_id=row.id, task_name=row.bpmn_id, data=data)
+    return _save(session, instance, wf, compiled, clock=clock, actor=user.username, since=since)
+
+
+def load_task(session: Session, *, user: User, task_id: str) -> tuple[Task, ProcessInstance]:
+    row = session.get(Task, task_id)
+    if row is None:
+        raise NotFound("No such task.")
+    instance = session.get(ProcessInstance, row.instance_id)
+    if not policy.may_see_instance(user, instance) or not policy.may_see_task(user, row):
+        raise NotFound("No such task.")
+    return row, instance
+
+
+def form_schema(session: Session, version: ProcessVersion, compiled: spiff.CompiledProcess,
+                bpmn_id: str, data: dict) -> dict | None:
+    """The task's JSON Schema with data-dependent choices filled in."""
+    spec = compiled.user_tasks.get(bpmn_id)
+    name = spec.properties.get(SCHEMA_PROPERTY) if spec else None
+    schema = forms_of(version).get(name) if name else None
+    if schema is None:
+        return None
+    return fill_options(schema, data=data, directory=option_source(session))
+
+
+def fire_timers(session: Session, *, instance_id: int, clock: Clock, actor: str = "timer") -> bool:
+    """Fire whatever timers of one instance are due. Returns True if anything moved."""
+    instance = session.get(ProcessInstance, instance_id)
+    if instance is None or instance.status != "running":
+        return False
+    compiled = compiled_for(instance.process_version)
+    wf = spiff.load_state(compiled, instance.state)
+    since = time.time()
+    spiff.run_engine_steps(wf, clock)
+    _save(session, instance, wf, compiled, clock=clock, actor=actor, since=since)
+    instance.timer_lease_until = None
+    return True
+
+
+def due_instances(session: Session, *, now: datetime, limit: int = 100) -> list[int]:
+    stmt = (select(ProcessInstance.id).where(ProcessInstance.status == "running",
+                                             ProcessInstance.next_timer_at <= now)
+            .order_by(ProcessInstance.next_timer_at).limit(limit))
+    return list(session.scalars(stmt))
+
+
+def _save(session: Session, instance: ProcessInstance, wf, compiled: spiff.CompiledProcess, *,
+          clock: Clock, actor: str, since: float) -> list[Task]:
+    """Write the new state, the task rows and the audit events of what the engine did."""
+    now = clock.now()
+    for step in spiff.completed_since(wf, since):
+        record_event(session, instance=instance, at=now, actor="engine" if step.kind != "timer_fired" else actor,
+                     kind=step.kind, task_name=step.bpmn_id, data=step.data)
+    ready = _sync_task_rows(session, instance, wf, compiled, now=now)
+    data = spiff.workflow_data(wf)
+    instance.state = spiff.dump_state(wf)
+    instance.data_json = json.dumps(data, default=str)
+    instance.title = str(data.get("title") or instance.title or f"Project {instance.id}")[:300]
+    instance.updated_at = now
+    instance.next_timer_at = spiff.next_timer_due(wf)
+    if spiff.is_completed(wf):
+        instance.status, instance.stage, instance.completed_at = "completed", CLOSED_STAGE, now
+        instance.next_timer_at = None
+        record_event(session, instance=instance, at=now, actor="engine", kind="instance_completed",
+                     data={"outcome": data.get("project_outcome")})
+    elif ready:
+        instance.stage = ready[0].stage
+    return ready
+
+
+def _sync_task_rows(session: Session, instance: ProcessInstance, wf, compiled: spiff.CompiledProcess,
+                    *, now: datetime) -> list[Task]:
+    open_rows = {r.id: r for r in session.scalars(
+        select(Task).where(Task.instance_id == instance.id, Task.state == "ready"))}
+    ready = spiff.ready_user_tasks(wf)
+    ready_ids = {t.id for t in ready}
+    for row in open_rows.values():
+        if row.id not in ready_ids:
+            row.state = "cancelled"
+            record_event(session, instance=instance, at=now, actor="engine", kind="task_cancelled",
+                         task_id=row.id, task_name=row.bpmn_id)
+    rows = []
+    for task in ready:
+        row = open_rows.get(task.id) or _new_task_row(session, instance, compiled, task, now=now)
+        rows.append(row)
+    return rows
+
+
+def _new_task_row(session: Session, instance: ProcessInstance, compiled: spiff.CompiledProcess,
+                  task: spiff.ReadyTask, *, now: datetime) -> Task:
+    props = compiled.user_tasks[task.bpmn_id].properties if task.bpmn_id in compiled.user_tasks else {}
+    assignee = task.data.get(props["assignee"]) if props.get("assignee") else None
+    orgs = _organisations(task.data.get(props["organisation"])) if props.get("organisation") else None
+    row = Task(id=task.id, instance_id=instance.id, bpmn_id=task.bpmn_id, title=task.title,
+               role=task.role, stage=props.get(STAGE_PROPERTY, ""), state="ready", created_at=now,
+               assignee=str(assignee) if assignee else None, organisations=orgs,
+               excluded_user=_completer(session, instance.id, props.get("notCompletedBy")),
+               due_at=now + spiff.parse_duration(props["dueIn"]) if props.get("dueIn") else None)
+    session.add(row)
+    if orgs:
+        known = set(filter(None, (instance.organisations or "|").split("|")))
+        known.update(filter(None, orgs.split("|")))
+        instance.organisations = "|" + "|".join(sorted(known)) + "|"
+    record_event(session, instance=instance, at=now, actor="engine", kind="task_ready",
+                 task_id=row.id, task_name=row.bpmn_id,
+                 data={"role": row.role, "assignee": row.assignee, "due_at": row.due_at})
+    return row
+
+
+def _organisations(value) -> str | None:
+    names = [str(v) for v in (value if isinstance(value, list) else [value]) if v]
+    return "|" + "|".join(names) + "|" if names else None
+
+
+def _completer(session: Session, instance_id: int, bpmn_id: str | None) -> str | None:
+    if not bpmn_id:
+        return None
+    return session.scalars(select(Task.completed_by).where(
+        Task.instance_id == instance_id, Task.bpmn_id == bpmn_id, Task.state == "completed")
+        .order_by(Task.completed_at.desc())).first()
+
+
+def get_instance(session: Session, *, user: User, instance_id: int) -> ProcessInstance:
+    instance = session.get(ProcessInstance, instance_id)
+    if instance is None or not policy.may_see_instance(user, instance):
+        raise NotFound("No such instance.")
+    return instance

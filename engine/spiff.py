@@ -1,0 +1,335 @@
+"""The one place SpiffWorkflow is imported: parse, run, serialise, sandbox, clock.
+
+Everything else in `engine/` talks to workflows through these functions, so the
+library's untyped API and its traps (unrestricted scripts, script engine lost on
+restore, no clock injection, the spec embedded in every snapshot) are handled once.
+"""
+from __future__ import annotations
+
+import contextvars
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Any, Iterator
+from uuid import UUID
+
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine, TaskDataEnvironment
+from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
+from SpiffWorkflow.bpmn.specs.event_definitions import timer as timer_module
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins.exclusive_gateway import ExclusiveGateway
+from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
+from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+from SpiffWorkflow.util.task import TaskState
+
+from .clock import Clock
+from .sandbox import ScriptTimeout, UnsafeCode, compile_checked, run_with_budget
+from .xmlsafe import parse_xml
+
+READY = TaskState.READY
+WorkflowError = (SpiffWorkflowException, UnsafeCode, ScriptTimeout)
+
+
+# --- clock: SpiffWorkflow's timers read datetime.now(); route it to our clock -------------
+
+_clock: contextvars.ContextVar[Clock] = contextvars.ContextVar("sixgates_clock", default=Clock())
+
+
+class _ClockedDatetime(datetime):
+    @classmethod
+    def now(cls, tz=None):
+        now = _clock.get().now()
+        return now.astimezone(tz) if tz else now.replace(tzinfo=None)
+
+
+timer_module.datetime = _ClockedDatetime
+
+
+# --- sandboxed script engine -------------------------------------------------------------
+
+class SandboxEnvironment(TaskDataEnvironment):
+    """Evaluates diagram code through engine.sandbox instead of bare eval/exec."""
+
+    def evaluate(self, expression, context, external_context=None):
+        scope = dict(external_context or {})
+        scope.update(context)
+        return run_with_budget(compile_checked(expression, "eval"), scope, mode="eval")
+
+    def execute(self, script, context, external_context=None):
+        external = external_context or {}
+        context.update(external)
+        try:
+            run_with_budget(compile_checked(script, "exec"), context, mode="exec")
+        finally:
+            for key in [k for k, v in context.items() if k in external or callable(v)]:
+                context.pop(key)
+        return True
+
+
+SCRIPT_ENGINE = PythonScriptEngine(environment=SandboxEnvironment())
+
+
+# --- parsing ------------------------------------------------------------------------------
+
+@dataclass
+class UserTaskSpec:
+    bpmn_id: str
+    title: str
+    role: str | None
+    documentation: str
+    properties: dict[str, str]
+
+
+@dataclass
+class CompiledProcess:
+    process_id: str
+    name: str
+    spec: Any
+    subprocess_specs: dict
+    user_tasks: dict[str, UserTaskSpec] = field(default_factory=dict)
+    lanes: list[str] = field(default_factory=list)
+
+
+def role_key(lane: str | None) -> str | None:
+    """A lane's name maps to a role key: 'Hub team' -> 'hub_team'."""
+    if not lane:
+        return None
+    return re.sub(r"[^a-z0-9]+", "_", lane.strip().lower()).strip("_")
+
+
+def compile_process(bpmn: bytes, dmn_files: dict[str, bytes]) -> CompiledProcess:
+    """Parse a BPMN document and its decision tables into runnable specs.
+
+    Raises ValueError with a readable reason; XML is hardened-parsed first.
+    """
+    parser = SpiffBpmnParser()
+    try:
+        for name, data in dmn_files.items():
+            parser.add_dmn_xml(parse_xml(data, what=name), filename=name)
+        parser.add_bpmn_xml(parse_xml(bpmn, what="the BPMN file"), filename="process.bpmn")
+        executable = parser.get_process_ids()
+        if not executable:
+            raise ValueError("the diagram has no executable process")
+        process_id = _main_process_id(parser, executable)
+        spec = parser.get_spec(process_id)
+        subprocess_specs = parser.get_subprocess_specs(process_id)
+    except ValidationException as exc:
+        raise ValueError(_describe_validation(exc)) from None
+    compiled = CompiledProcess(process_id, spec.description or process_id, spec, subprocess_specs)
+    for task_spec in _all_task_specs(compiled):
+        if isinstance(task_spec, UserTask):
+            compiled.user_tasks[task_spec.bpmn_id] = UserTaskSpec(
+                bpmn_id=task_spec.bpmn_id,
+                title=task_spec.bpmn_name or task_spec.bpmn_id,
+                role=role_key(task_spec.lane),
+                documentation=task_spec.documentation or "",
+                properties=dict(task_spec.extensions.get("properties", {})),
+            )
+        if task_spec.lane and task_spec.lane not in compiled.lanes:
+            compiled.lanes.append(task_spec.lane)
+    return compiled
+
+
+def _main_process_id(parser, process_ids: list[str]) -> str:
+    """The process that is not called by another one."""
+    called = set()
+    for pid in process_ids:
+        called.update(parser.get_process_parser(pid).get_calledElements())
+    top = [pid for pid in process_ids if pid not in called]
+    return top[0] if top else process_ids[0]
+
+
+def _describe_validation(exc: ValidationException) -> str:
+    where = f" (element {exc.id})" if getattr(exc, "id", None) else ""
+    return f"{exc.args[0] if exc.args else exc}{where}"
+
+
+def _all_task_specs(compiled: CompiledProcess) -> Iterator[Any]:
+    yield from compiled.spec.task_specs.values()
+    for sub in compiled.subprocess_specs.values():
+        yield from sub.task_specs.values()
+
+
+# --- running ------------------------------------------------------------------------------
+
+def new_workflow(compiled: CompiledProcess) -> BpmnWorkflow:
+    return BpmnWorkflow(compiled.spec, compiled.subprocess_specs, script_engine=SCRIPT_ENGINE)
+
+
+def run_engine_steps(wf: BpmnWorkflow, clock: Clock) -> None:
+    """Advance every automatic task (gateways, scripts, due timers) until people must act."""
+    token = _clock.set(clock)
+    try:
+        wf.refresh_timers()
+        wf.do_engine_steps()
+    finally:
+        _clock.reset(token)
+
+
+def complete_user_task(wf: BpmnWorkflow, task_id: str, data: dict, clock: Clock) -> None:
+    task = wf.get_task_from_id(UUID(task_id))
+    if task is None or task.state != READY:
+        raise LookupError(task_id)
+    task.set_data(**data)
+    token = _clock.set(clock)
+    try:
+        task.run()
+    finally:
+        _clock.reset(token)
+    run_engine_steps(wf, clock)
+
+
+@dataclass
+class ReadyTask:
+    id: str
+    bpmn_id: str
+    title: str
+    role: str | None
+    data: dict
+
+
+def ready_user_tasks(wf: BpmnWorkflow) -> list[ReadyTask]:
+    found = []
+    for task in wf.get_tasks(state=READY, manual=True):
+        spec = task.task_spec
+        found.append(ReadyTask(str(task.id), spec.bpmn_id, spec.bpmn_name or spec.bpmn_id,
+                               role_key(_lane_of(task)), task.data))
+    return found
+
+
+def _lane_of(task) -> str | None:
+    """A task inside a subprocess takes its lane from the subprocess when it has none."""
+    while task is not None:
+        if task.task_spec.lane:
+            return task.task_spec.lane
+        workflow = task.workflow
+        parent_id = getattr(workflow, "parent_task_id", None)
+        if parent_id is None:
+            return None
+        task = workflow.top_workflow.get_task_from_id(parent_id)
+    return None
+
+
+def task_data(wf: BpmnWorkflow, task_id: str) -> dict:
+    task = wf.get_task_from_id(UUID(task_id))
+    return task.data if task is not None else {}
+
+
+def is_completed(wf: BpmnWorkflow) -> bool:
+    return wf.is_completed()
+
+
+def workflow_data(wf: BpmnWorkflow) -> dict:
+    """The data of the most recently finished task: the instance's current state of affairs."""
+    if wf.is_completed():
+        return wf.data
+    last = wf.last_task
+    return last.data if last is not None else {}
+
+
+def parse_duration(text: str) -> timedelta:
+    """An ISO 8601 duration such as P10D or PT4H, as SpiffWorkflow's timers read it."""
+    parts = TimerEventDefinition.parse_iso_duration(text)
+    return TimerEventDefinition.get_timedelta_from_start(parts, datetime.now(timezone.utc))
+
+
+def next_timer_due(wf: BpmnWorkflow) -> datetime | None:
+    due = []
+    for event in wf.waiting_events():
+        if event.event_type == "TimerEventDefinition" and event.value:
+            try:
+                due.append(datetime.fromisoformat(str(event.value)))
+            except ValueError:
+                continue
+    if not due:
+        return None
+    return min(d if d.tzinfo else d.replace(tzinfo=timezone.utc) for d in due)
+
+
+@dataclass
+class Step:
+    """An automatic step the engine took, for the audit trail."""
+    kind: str
+    bpmn_id: str
+    name: str
+    data: dict
+
+
+def completed_since(wf: BpmnWorkflow, since: float) -> list[Step]:
+    """Gateways taken, decisions made and timers fired since a timestamp."""
+    steps = []
+    for task in wf.get_tasks(state=TaskState.COMPLETED, updated_ts=since):
+        spec = task.task_spec
+        kind = _step_kind(spec)
+        if kind is None:
+            continue
+        data: dict = {}
+        if kind == "gateway_taken":
+            data["to"] = [c.task_spec.bpmn_id for c in task.children
+                          if c.state & (TaskState.READY | TaskState.COMPLETED | TaskState.WAITING
+                                        | TaskState.STARTED)]
+        elif kind == "decision_made":
+            data["result"] = {k: task.data.get(k) for k in _decision_outputs(spec) if k in task.data}
+        steps.append(Step(kind, spec.bpmn_id, spec.bpmn_name or spec.bpmn_id, data))
+    return steps
+
+
+def _step_kind(spec) -> str | None:
+    if spec.bpmn_id is None:
+        return None
+    if isinstance(spec, ExclusiveGateway):
+        return "gateway_taken"
+    name = type(spec).__name__
+    if name == "BusinessRuleTask":
+        return "decision_made"
+    definition = getattr(spec, "event_definition", None)
+    if definition is not None and type(definition).__name__.endswith("TimerEventDefinition"):
+        return "timer_fired"
+    return None
+
+
+def _decision_outputs(spec) -> list[str]:
+    table = spec.dmnEngine.decision_table
+    return [out.name for out in table.outputs]
+
+
+# --- serialisation: state only, the spec lives once per deployed version ----------------
+
+class _StateOnlyConverter(BpmnWorkflowConverter):
+    def to_dict(self, workflow):
+        dct = WorkflowConverter.to_dict(self, workflow)
+        dct["subprocesses"] = self.mapping_to_dict(workflow.subprocesses)
+        dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
+        return dct
+
+    def from_dict(self, dct, compiled: CompiledProcess | None = None):
+        workflow = BpmnWorkflow(compiled.spec, compiled.subprocess_specs,
+                               script_engine=SCRIPT_ENGINE, deserializing=True)
+        workflow.tasks = self.mapping_from_dict(dct["tasks"], UUID, workflow=workflow)
+        workflow.task_tree = workflow.tasks.get(UUID(dct["root"]))
+        self.set_default_attributes(workflow, dct)
+        self.subprocesses_from_dict(dct["subprocesses"], workflow)
+        workflow.bpmn_events = self.registry.restore(dct.pop("bpmn_events", []))
+        return workflow
+
+
+_config = dict(SPIFF_CONFIG)
+_config[BpmnWorkflow] = _StateOnlyConverter
+_SERIALIZER = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(_config))
+
+
+def dump_state(wf: BpmnWorkflow) -> str:
+    return _SERIALIZER.serialize_json(wf)
+
+
+def load_state(compiled: CompiledProcess, state: str) -> BpmnWorkflow:
+    dct = json.loads(state)
+    _SERIALIZER.migrate(dct)
+    # The script engine is not serialised: from_dict attaches the sandboxed one again.
+    return _SERIALIZER.from_dict(dct, compiled=compiled)

@@ -1,0 +1,112 @@
+"""Task queries and task-level actions (claim, release, draft). Listing reads only the
+task table: it never deserialises a workflow."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from . import policy
+from .clock import Clock
+from .errors import BadRequest, Conflict, Forbidden
+from .history import record_event
+from .models import ProcessInstance, Task, User
+from .repository import compiled_for, forms_of
+from .runtime import form_schema, load_task
+
+MAX_PAGE = 200
+
+
+def list_tasks(session: Session, *, user: User, stage: str | None = None, role: str | None = None,
+               instance_id: int | None = None, limit: int = 50, offset: int = 0) -> list[Task]:
+    """Ready tasks the user may act on now, soonest due first."""
+    if not 0 < limit <= MAX_PAGE or offset < 0:
+        raise BadRequest(f"limit must be 1..{MAX_PAGE} and offset 0 or more.")
+    stmt = select(Task).where(Task.state == "ready", policy.actionable_tasks_clause(user))
+    if stage:
+        stmt = stmt.where(Task.stage == stage)
+    if role:
+        stmt = stmt.where(Task.role == role)
+    if instance_id is not None:
+        stmt = stmt.where(Task.instance_id == instance_id)
+    stmt = stmt.order_by(Task.due_at.is_(None), Task.due_at, Task.created_at).limit(limit).offset(offset)
+    return list(session.scalars(stmt))
+
+
+def task_summary(task: Task) -> dict:
+    return {"id": task.id, "instance_id": task.instance_id, "name": task.bpmn_id, "title": task.title,
+            "role": task.role, "stage": task.stage, "state": task.state,
+            "due_at": task.due_at.isoformat() if task.due_at else None,
+            "assignee": task.assignee, "claimed_by": task.claimed_by,
+            "completed_by": task.completed_by,
+            "completed_at": task.completed_at.isoformat() if task.completed_at else None}
+
+
+@dataclass
+class TaskDetail:
+    task: Task
+    instance: ProcessInstance
+    form: dict | None
+    ui_schema: dict | None
+    documentation: str
+    context: dict
+    draft: dict | None
+
+
+def get_task(session: Session, *, user: User, task_id: str) -> TaskDetail:
+    """The task with its form (choices filled in) and the earlier data it needs.
+
+    Raises NotFound for unknown tasks and for tasks of another person or organisation.
+    """
+    task, instance = load_task(session, user=user, task_id=task_id)
+    version = instance.process_version
+    compiled = compiled_for(version)
+    data = json.loads(instance.data_json or "{}")
+    form = form_schema(session, version, compiled, task.bpmn_id, data) if task.state == "ready" else None
+    spec = compiled.user_tasks.get(task.bpmn_id)
+    ui_name = spec.properties.get("formUiSchemaFilename") if spec else None
+    ui = forms_of(version).get(ui_name) if ui_name else None
+    draft = json.loads(task.draft_json) if task.draft_json and task.claimed_by in (None, user.username) else None
+    return TaskDetail(task, instance, form, ui, spec.documentation if spec else "",
+                      policy.visible_data(user, data), draft)
+
+
+def claim_task(session: Session, *, user: User, task_id: str, clock: Clock) -> Task:
+    task, instance = _open_task_for(session, user, task_id)
+    if task.claimed_by and task.claimed_by != user.username:
+        raise Conflict(f"This task is already claimed by {task.claimed_by}.")
+    task.claimed_by = user.username
+    record_event(session, instance=instance, at=clock.now(), actor=user.username, kind="task_claimed",
+                 task_id=task.id, task_name=task.bpmn_id)
+    return task
+
+
+def release_task(session: Session, *, user: User, task_id: str, clock: Clock) -> Task:
+    task, instance = load_task(session, user=user, task_id=task_id)
+    if task.claimed_by != user.username and "hub_team" not in user.roles:
+        raise Forbidden("Only the person who claimed this task (or the Hub team) can release it.")
+    task.claimed_by = None
+    record_event(session, instance=instance, at=clock.now(), actor=user.username, kind="task_released",
+                 task_id=task.id, task_name=task.bpmn_id)
+    return task
+
+
+def save_draft(session: Session, *, user: User, task_id: str, data: dict) -> Task:
+    """Keep unfinished answers; they are not validated and not part of the audit trail."""
+    if not isinstance(data, dict):
+        raise BadRequest("The draft must be a JSON object.")
+    task, _ = _open_task_for(session, user, task_id)
+    task.draft_json = json.dumps(data)
+    return task
+
+
+def _open_task_for(session: Session, user: User, task_id: str) -> tuple[Task, ProcessInstance]:
+    task, instance = load_task(session, user=user, task_id=task_id)
+    if task.state != "ready":
+        raise Conflict(f"This task is already {task.state}.")
+    reason = policy.may_act_on(user, task)
+    if reason:
+        raise Forbidden(reason)
+    return task, instance

@@ -1,0 +1,175 @@
+"""REST API /api/v1: JSON in and out, bearer tokens. Each view reads the request, calls
+one service function, and shapes the answer."""
+from __future__ import annotations
+
+from flask import Blueprint, g, jsonify, request
+from werkzeug.datastructures import FileStorage
+
+from engine import identity, instances, repository, runtime, tasks
+from engine.errors import BadRequest, NotAuthenticated
+from engine.history import verify_for
+from engine.models import User
+
+from .openapi import openapi_document
+from .services import clock, read, write
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+PUBLIC = {"api.openapi"}
+
+
+@bp.before_request
+def authenticate() -> None:
+    if request.endpoint in PUBLIC:
+        return
+    header = request.headers.get("Authorization", "")
+    if not header.startswith("Bearer ") or not header[7:].strip():
+        raise NotAuthenticated("Send 'Authorization: Bearer TOKEN'.")
+    user = read(lambda s: identity.user_for_token(s, header[7:].strip()))
+    if user is None:
+        raise NotAuthenticated("The token is unknown or its user is disabled.")
+    g.api_user_id = user.id
+
+
+def _user(session) -> User:
+    return session.get(User, g.api_user_id)
+
+
+def _json_body() -> dict:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise BadRequest("The request body must be a JSON object.")
+    return body
+
+
+def _int_arg(name: str, default: int) -> int:
+    try:
+        return int(request.args.get(name, default))
+    except ValueError:
+        raise BadRequest(f"{name} must be a whole number.") from None
+
+
+@bp.get("/openapi.json")
+def openapi():
+    return jsonify(openapi_document())
+
+
+@bp.get("/processes")
+def list_processes():
+    rows = read(lambda s: [repository.version_view(v, n) for v, n in repository.list_versions(s)])
+    return jsonify({"processes": rows})
+
+
+@bp.post("/processes")
+def deploy_process():
+    bpmn = request.files.get("bpmn")
+    if bpmn is None:
+        raise BadRequest("Upload the diagram as the multipart file field 'bpmn'.")
+    files = request.files.getlist("forms") + request.files.getlist("dmn")
+
+    def work(session):
+        version, created = repository.deploy_for_user(
+            session, user=_user(session), bpmn=bpmn.read(), dmn=_named(files, ".dmn"),
+            forms=_named(files, ".json"), clock=clock())
+        return repository.version_view(version), created
+
+    view, created = write(work)
+    return jsonify(view), 201 if created else 200
+
+
+def _named(files: list[FileStorage], suffix: str) -> dict[str, bytes]:
+    return {f.filename.rsplit("/", 1)[-1]: f.read() for f in files if f.filename and f.filename.endswith(suffix)}
+
+
+@bp.post("/instances")
+def start_instance():
+    body = _json_body()
+    key = body.get("process")
+    if not isinstance(key, str) or not key:
+        raise BadRequest("Give the process key, e.g. {\"process\": \"six_gates\"}.",
+                         fields={"process": "required"})
+
+    def work(session):
+        instance = runtime.start_instance(session, user=_user(session), process_key=key, clock=clock())
+        session.flush()
+        return instances.instance_detail(session, user=_user(session), instance_id=instance.id)
+
+    return jsonify(write(work)), 201
+
+
+@bp.get("/instances")
+def list_instances():
+    status, stage = request.args.get("status"), request.args.get("stage")
+    limit, offset = _int_arg("limit", 50), _int_arg("offset", 0)
+    rows = read(lambda s: [instances.instance_summary(i) for i in instances.list_instances(
+        s, user=_user(s), status=status, stage=stage, limit=limit, offset=offset)])
+    return jsonify({"instances": rows})
+
+
+@bp.get("/instances/<int:instance_id>")
+def get_instance(instance_id: int):
+    return jsonify(read(lambda s: instances.instance_detail(s, user=_user(s), instance_id=instance_id)))
+
+
+@bp.get("/instances/<int:instance_id>/events")
+def instance_events(instance_id: int):
+    return jsonify({"events": read(lambda s: instances.instance_events(s, user=_user(s), instance_id=instance_id))})
+
+
+@bp.get("/tasks")
+def list_tasks():
+    stage, role = request.args.get("stage"), request.args.get("role")
+    limit, offset = _int_arg("limit", 50), _int_arg("offset", 0)
+    rows = read(lambda s: [tasks.task_summary(t) for t in tasks.list_tasks(
+        s, user=_user(s), stage=stage, role=role, limit=limit, offset=offset)])
+    return jsonify({"tasks": rows})
+
+
+@bp.get("/tasks/<task_id>")
+def get_task(task_id: str):
+    def work(session):
+        detail = tasks.get_task(session, user=_user(session), task_id=task_id)
+        view = tasks.task_summary(detail.task)
+        view.update(form=detail.form, ui_schema=detail.ui_schema, documentation=detail.documentation,
+                    context=detail.context, draft=detail.draft)
+        return view
+    return jsonify(read(work))
+
+
+@bp.post("/tasks/<task_id>/complete")
+def complete_task(task_id: str):
+    data = _json_body().get("data")
+    if not isinstance(data, dict):
+        raise BadRequest("Send the answers as {\"data\": {...}}.", fields={"data": "required"})
+
+    def work(session):
+        ready = runtime.complete_task(session, user=_user(session), task_id=task_id, data=data, clock=clock())
+        return [tasks.task_summary(t) for t in ready]
+    return jsonify({"tasks": write(work)})
+
+
+@bp.post("/tasks/<task_id>/claim")
+def claim_task(task_id: str):
+    return jsonify(write(lambda s: tasks.task_summary(
+        tasks.claim_task(s, user=_user(s), task_id=task_id, clock=clock()))))
+
+
+@bp.post("/tasks/<task_id>/release")
+def release_task(task_id: str):
+    return jsonify(write(lambda s: tasks.task_summary(
+        tasks.release_task(s, user=_user(s), task_id=task_id, clock=clock()))))
+
+
+@bp.put("/tasks/<task_id>/draft")
+def save_draft(task_id: str):
+    data = _json_body().get("data")
+    write(lambda s: tasks.save_draft(s, user=_user(s), task_id=task_id, data=data))
+    return jsonify({"saved": True})
+
+
+@bp.get("/audit/verify")
+def audit_verify():
+    def work(session):
+        checked, problems = verify_for(session, user=_user(session))
+        return {"ok": not problems, "chains_checked": checked,
+                "problems": [{"chain": p.chain, "seq": p.seq, "reason": p.reason} for p in problems]}
+    return jsonify(read(work))

@@ -1,0 +1,165 @@
+"""The `sixgates` command line. Every command exits non-zero with a one-line reason on failure."""
+from __future__ import annotations
+
+import functools
+import sys
+from pathlib import Path
+
+import click
+
+from engine import audit_export, identity, repository, schema, timers
+from engine.clock import Clock
+from engine.db import Database
+from engine.errors import DiagramRejected, ServiceError
+from engine.history import verify_all, verify_instance
+
+ROOT = Path(__file__).resolve().parent.parent
+CLI_ACTOR = "cli"
+
+
+def _database() -> Database:
+    from . import default_database_url
+    import os
+    return Database(os.environ.get("DATABASE_URL") or default_database_url())
+
+
+def reports_errors(command):
+    """Turn service errors into one line on stderr and exit status 1."""
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except DiagramRejected as exc:
+            for problem in exc.problems:
+                click.echo(f"problem: {problem}", err=True)
+            raise click.ClickException(f"deployment refused: {len(exc.problems)} problem(s)") from None
+        except ServiceError as exc:
+            raise click.ClickException(exc.message) from None
+    return wrapper
+
+
+@click.group()
+def main() -> None:
+    """Six Gates: the NHS–industry innovation procedure on SpiffWorkflow."""
+
+
+@main.command()
+@click.option("--demo", is_flag=True, help="Add demo users and sample projects to a new database.")
+@reports_errors
+def init(demo: bool) -> None:
+    """Create or upgrade the schema and deploy processes/ and forms/ if not yet deployed."""
+    db = _database()
+    schema.upgrade(db)
+    bpmn, dmn, forms = repository.read_directory(ROOT / "processes", ROOT / "forms")
+    version, created = db.writing(lambda s: repository.deploy_process(
+        s, bpmn=bpmn, dmn=dmn, forms=forms, actor=CLI_ACTOR, clock=Clock()))
+    click.echo(f"{'deployed' if created else 'already deployed'}: {version.key} version {version.version}")
+    if demo:
+        from engine import demo as demo_data
+        logins = demo_data.load(db, clock=Clock())
+        if logins:
+            click.echo("demo logins (username / password):")
+            for username, password, roles in logins:
+                click.echo(f"  {username:<14} {password:<14} {', '.join(roles)}")
+        else:
+            click.echo("demo data already present")
+
+
+@main.group()
+def users() -> None:
+    """Manage users."""
+
+
+@users.command("add")
+@click.argument("name")
+@click.option("--role", "roles", multiple=True, required=True, help="A role key; repeat for several.")
+@click.option("--org", default=None, help="The user's organisation (required for industry partners).")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@reports_errors
+def users_add(name: str, roles: tuple[str, ...], org: str | None, password_stdin: bool) -> None:
+    password = sys.stdin.readline().rstrip("\n") if password_stdin else None
+    _database().writing(lambda s: identity.add_user(
+        s, username=name, roles=list(roles), organisation=org, password=password,
+        actor=CLI_ACTOR, clock=Clock()))
+    click.echo(f"added {name}")
+
+
+@main.group()
+def tokens() -> None:
+    """Manage API tokens."""
+
+
+@tokens.command("create")
+@click.argument("name")
+@reports_errors
+def tokens_create(name: str) -> None:
+    """Print a new bearer token for the user (only its hash is stored)."""
+    click.echo(_database().writing(lambda s: identity.create_token(s, username=name, actor=CLI_ACTOR, clock=Clock())))
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1")
+@click.option("--port", default=5000, type=int)
+def serve(host: str, port: int) -> None:
+    """Serve the web UI and API."""
+    from . import create_app
+    create_app().run(host=host, port=port, threaded=True)
+
+
+@main.command()
+@click.option("--once", is_flag=True, help="Fire what is due now, then exit.")
+@click.option("--interval", default=10.0, help="Seconds between polls.")
+@reports_errors
+def worker(once: bool, interval: float) -> None:
+    """Fire due timers; several workers may run at once."""
+    db = _database()
+    fired = timers.run_worker(db, clock=Clock(), once=once, interval=interval)
+    click.echo(f"fired timers on {fired} instance(s)")
+
+
+@main.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--forms", "forms_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="Folder of form schemas (default: forms/ of this project).")
+@reports_errors
+def deploy(file: Path, forms_dir: Path | None) -> None:
+    """Check and deploy a new version of a diagram (DMN files beside it are included)."""
+    dmn = {p.name: p.read_bytes() for p in sorted(file.parent.glob("*.dmn"))}
+    forms = {p.name: p.read_bytes() for p in sorted((forms_dir or ROOT / "forms").glob("*.json"))}
+    version, created = _database().writing(lambda s: repository.deploy_process(
+        s, bpmn=file.read_bytes(), dmn=dmn, forms=forms, actor=CLI_ACTOR, clock=Clock()))
+    click.echo(f"{'deployed' if created else 'already deployed'}: {version.key} version {version.version} ({version.content_hash[:12]})")
+
+
+@main.group()
+def audit() -> None:
+    """Verify and export the audit trail."""
+
+
+@audit.command("verify")
+@click.option("--instance", "instance_id", type=int, default=None)
+@reports_errors
+def audit_verify(instance_id: int | None) -> None:
+    """Check every hash chain; exit 1 on any mismatch."""
+    with _database().reading() as session:
+        if instance_id is None:
+            checked, problems = verify_all(session)
+        else:
+            checked, problems = 1, verify_instance(session, instance_id)
+    for problem in problems:
+        click.echo(f"MISMATCH {problem}")
+    if problems:
+        raise click.ClickException(f"{len(problems)} problem(s) in {checked} chain(s)")
+    click.echo(f"ok: {checked} chain(s) intact")
+
+
+@audit.command("export")
+@click.option("--format", "fmt", type=click.Choice(audit_export.FORMATS), required=True)
+@click.option("--instance", "instance_id", type=int, default=None)
+@click.option("-o", "output", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@reports_errors
+def audit_export_command(fmt: str, instance_id: int | None, output: Path) -> None:
+    """Export the history as XES, CSV or JSON."""
+    with _database().reading() as session:
+        count = audit_export.export(session, fmt=fmt, instance_id=instance_id, path=output)
+    click.echo(f"wrote {count} event(s) to {output}")

@@ -1,0 +1,48 @@
+"""The one place service errors become HTTP answers."""
+from __future__ import annotations
+
+from flask import Flask, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from engine.errors import (BadRequest, Conflict, DiagramRejected, Forbidden, NotAuthenticated, NotFound,
+                           ServiceError, TooLarge, ValidationFailed)
+
+STATUS = {BadRequest: 400, NotAuthenticated: 401, Forbidden: 403, NotFound: 404, Conflict: 409,
+          TooLarge: 413, ValidationFailed: 422, DiagramRejected: 422}
+
+
+def status_of(error: ServiceError) -> int:
+    for cls in type(error).__mro__:
+        if cls in STATUS:
+            return STATUS[cls]
+    return 500
+
+
+def error_body(code: str, message: str, fields: dict | None = None) -> dict:
+    body = {"code": code, "message": message}
+    if fields:
+        body["fields"] = fields
+    return {"error": body}
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(ServiceError)
+    def service_error(error: ServiceError):
+        status = status_of(error)
+        body = error_body(error.code, error.message, error.fields)
+        if isinstance(error, DiagramRejected):
+            body["error"]["problems"] = error.problems
+        if wants_json():
+            return jsonify(body), status
+        return render_template("error.html", status=status, message=error.message), status
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        if wants_json():
+            code = (error.name or "error").lower().replace(" ", "_")
+            return jsonify(error_body(code, error.description or error.name)), error.code
+        return render_template("error.html", status=error.code, message=error.description), error.code

@@ -1,0 +1,75 @@
+"""The OpenAPI 3 description of /api/v1, served at /api/v1/openapi.json."""
+from __future__ import annotations
+
+ERROR = {"$ref": "#/components/schemas/Error"}
+
+
+def _op(summary: str, *, ok: int = 200, errors: tuple[int, ...] = (401,), body: dict | None = None,
+        params: tuple[dict, ...] = ()) -> dict:
+    responses = {str(ok): {"description": "Success", "content": {"application/json": {"schema": {"type": "object"}}}}}
+    for status in errors:
+        responses[str(status)] = {"description": "Error", "content": {"application/json": {"schema": ERROR}}}
+    op: dict = {"summary": summary, "responses": responses, "parameters": list(params)}
+    if body:
+        op["requestBody"] = {"required": True, "content": body}
+    return op
+
+
+def _path_param(name: str, schema_type: str) -> dict:
+    return {"name": name, "in": "path", "required": True, "schema": {"type": schema_type}}
+
+
+def _query(name: str, schema_type: str = "string") -> dict:
+    return {"name": name, "in": "query", "required": False, "schema": {"type": schema_type}}
+
+
+JSON_OBJECT = {"application/json": {"schema": {"type": "object"}}}
+PAGE = (_query("limit", "integer"), _query("offset", "integer"))
+TASK_ID = _path_param("task_id", "string")
+INSTANCE_ID = _path_param("instance_id", "integer")
+
+
+def openapi_document() -> dict:
+    return {
+        "openapi": "3.0.3",
+        "info": {"title": "Six Gates API", "version": "1.0.0",
+                 "description": "The NHS–industry Six Gates procedure of the Midlands Life Science Hub."},
+        "servers": [{"url": "/api/v1"}],
+        "security": [{"bearer": []}],
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "schemas": {"Error": {"type": "object", "required": ["error"], "properties": {"error": {
+                "type": "object", "required": ["code", "message"],
+                "properties": {"code": {"type": "string"}, "message": {"type": "string"},
+                               "fields": {"type": "object", "additionalProperties": {"type": "string"}}}}}}},
+        },
+        "paths": {
+            "/processes": {
+                "get": _op("Deployed process versions"),
+                "post": _op("Deploy a new version (process owners)", ok=201, errors=(400, 401, 403, 413, 422),
+                            body={"multipart/form-data": {"schema": {"type": "object", "required": ["bpmn"], "properties": {
+                                "bpmn": {"type": "string", "format": "binary"},
+                                "forms": {"type": "array", "items": {"type": "string", "format": "binary"}},
+                                "dmn": {"type": "array", "items": {"type": "string", "format": "binary"}}}}}}),
+            },
+            "/instances": {
+                "get": _op("Instances visible to the caller", errors=(400, 401),
+                           params=(_query("status"), _query("stage")) + PAGE),
+                "post": _op("Start an instance", ok=201, errors=(400, 401, 403, 404), body=JSON_OBJECT),
+            },
+            "/instances/{instance_id}": {"get": _op("One instance", errors=(401, 404), params=(INSTANCE_ID,))},
+            "/instances/{instance_id}/events": {"get": _op("Its audit events", errors=(401, 403, 404), params=(INSTANCE_ID,))},
+            "/tasks": {"get": _op("Ready tasks the caller may act on", errors=(400, 401),
+                                  params=(_query("stage"), _query("role")) + PAGE)},
+            "/tasks/{task_id}": {"get": _op("A task with its form and context", errors=(401, 404), params=(TASK_ID,))},
+            "/tasks/{task_id}/complete": {"post": _op("Complete a task", errors=(400, 401, 403, 404, 409, 422),
+                                                      body=JSON_OBJECT, params=(TASK_ID,))},
+            "/tasks/{task_id}/claim": {"post": _op("Claim a task", errors=(401, 403, 404, 409), params=(TASK_ID,))},
+            "/tasks/{task_id}/release": {"post": _op("Release a claimed task", errors=(401, 403, 404), params=(TASK_ID,))},
+            "/tasks/{task_id}/draft": {"put": _op("Save unfinished answers", errors=(400, 401, 403, 404, 409),
+                                                  body=JSON_OBJECT, params=(TASK_ID,))},
+            "/audit/verify": {"get": _op("Verify every audit hash chain (auditors)", errors=(401, 403))},
+            "/openapi.json": {"get": {"summary": "This document", "security": [],
+                                      "responses": {"200": {"description": "OpenAPI 3"}}}},
+        },
+    }
