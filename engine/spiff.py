@@ -140,7 +140,7 @@ def _main_process_id(parser, process_ids: list[str]) -> str:
     """The process that is not called by another one."""
     called = set()
     for pid in process_ids:
-        called.update(parser.get_process_parser(pid).get_calledElements())
+        called.update(parser.get_process_parser(pid).called_element_ids())
     top = [pid for pid in process_ids if pid not in called]
     return top[0] if top else process_ids[0]
 

@@ -1,0 +1,108 @@
+"""Shared fixtures: a real database (SQLite file, or a PostgreSQL server this suite starts when
+SIXGATES_TEST_DB=postgresql), an injectable clock, and the deployed six-gates procedure."""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from engine import identity, repository, schema
+from engine.clock import FixedClock
+from engine.db import Database
+from engine.models import Base
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "tests" / "fixtures"
+USE_POSTGRES = os.environ.get("SIXGATES_TEST_DB") == "postgresql"
+
+
+def _pg_bin(name: str) -> str:
+    found = sorted(Path("/usr/lib/postgresql").glob(f"*/bin/{name}"))
+    if not found:
+        pytest.exit("PostgreSQL is not installed: run scripts/install-system-packages", returncode=3)
+    return str(found[-1])
+
+
+@pytest.fixture(scope="session")
+def postgres_url():
+    """Start a throwaway PostgreSQL server on a Unix socket for this test session."""
+    if not USE_POSTGRES:
+        yield None
+        return
+    folder = Path(tempfile.mkdtemp(prefix="sixgates-pg-"))
+    as_postgres = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+    if as_postgres:
+        shutil.chown(folder, "postgres", "postgres")
+    data = folder / "data"
+    subprocess.run(as_postgres + [_pg_bin("initdb"), "-D", str(data), "-A", "trust", "-U", "postgres"],
+                   check=True, capture_output=True)
+    options = f"-k {folder} -c listen_addresses='' -c fsync=off -c synchronous_commit=off -c max_connections=200"
+    subprocess.run(as_postgres + [_pg_bin("pg_ctl"), "-D", str(data), "-o", options, "-l",
+                                  str(folder / "log"), "-w", "start"], check=True, capture_output=True)
+    try:
+        yield f"postgresql+psycopg://postgres@/postgres?host={folder}"
+    finally:
+        subprocess.run(as_postgres + [_pg_bin("pg_ctl"), "-D", str(data), "-m", "immediate", "stop"],
+                       capture_output=True)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def _postgres_schema(postgres_url):
+    if postgres_url is None:
+        return None
+    db = Database(postgres_url)
+    with db.engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+    schema.upgrade(db)
+    db.dispose()
+    return postgres_url
+
+
+@pytest.fixture
+def db(tmp_path, _postgres_schema):
+    """A migrated, empty database for one test."""
+    if _postgres_schema is not None:
+        database = Database(_postgres_schema)
+        names = ", ".join(t.name for t in Base.metadata.sorted_tables)
+        with database.engine.begin() as conn:
+            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    else:
+        database = Database(f"sqlite:///{tmp_path / 'test.db'}")
+        schema.upgrade(database)
+    yield database
+    database.dispose()
+
+
+@pytest.fixture
+def clock():
+    return FixedClock(datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc))
+
+
+def deploy_directory(db: Database, clock, processes: Path = ROOT / "processes", forms: Path = ROOT / "forms"):
+    bpmn, dmn, form_files = repository.read_directory(processes, forms)
+    version, _ = db.writing(lambda s: repository.deploy_process(
+        s, bpmn=bpmn, dmn=dmn, forms=form_files, actor="test", clock=clock))
+    return version
+
+
+@pytest.fixture
+def six_gates(db, clock):
+    return deploy_directory(db, clock)
+
+
+@pytest.fixture
+def minimal(db, clock):
+    return deploy_directory(db, clock, FIXTURES, FIXTURES)
+
+
+def add_user(db: Database, clock, username: str, *roles: str, org: str | None = None,
+             password: str | None = None):
+    return db.writing(lambda s: identity.add_user(s, username=username, roles=list(roles), organisation=org,
+                                                  password=password, actor="test", clock=clock).id)
