@@ -25,6 +25,9 @@ def list_tasks(session: Session, *, user: User, stage: str | None = None, role: 
     if not 0 < limit <= MAX_PAGE or offset < 0:
         raise BadRequest(f"limit must be 1..{MAX_PAGE} and offset 0 or more.")
     stmt = select(Task).where(Task.state == "ready", policy.actionable_tasks_clause(user))
+    visible = policy.visible_instances_clause(user)
+    if visible is not None:
+        stmt = stmt.join(ProcessInstance, ProcessInstance.id == Task.instance_id).where(visible)
     if stage:
         stmt = stmt.where(Task.stage == stage)
     if role:

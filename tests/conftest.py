@@ -106,3 +106,41 @@ def add_user(db: Database, clock, username: str, *roles: str, org: str | None = 
              password: str | None = None):
     return db.writing(lambda s: identity.add_user(s, username=username, roles=list(roles), organisation=org,
                                                   password=password, actor="test", clock=clock).id)
+
+
+@pytest.fixture
+def app(db, clock):
+    from web import create_app
+    return create_app({"DATABASE_URL": db.url, "SECRET_KEY": "test", "CLOCK": clock, "TESTING": True})
+
+
+class Api:
+    """A JSON client acting as one user, through the real Flask app."""
+
+    def __init__(self, app, token: str):
+        self.client = app.test_client()
+        self.headers = {"Authorization": f"Bearer {token}"}
+
+    def get(self, path, **kwargs):
+        return self.client.get(f"/api/v1{path}", headers=self.headers, **kwargs)
+
+    def post(self, path, json=None, **kwargs):
+        return self.client.post(f"/api/v1{path}", json=json, headers=self.headers, **kwargs)
+
+    def complete(self, task_id, data):
+        return self.post(f"/tasks/{task_id}/complete", json={"data": data})
+
+    def tasks(self, **params):
+        response = self.get("/tasks", query_string=params)
+        assert response.status_code == 200, response.json
+        return response.json["tasks"]
+
+
+@pytest.fixture
+def api_as(app, db, clock):
+    """api_as('alice', 'sponsor', org=None) -> an Api client for a new user with those roles."""
+    def make(username, *roles, org=None):
+        add_user(db, clock, username, *roles, org=org)
+        token = db.writing(lambda s: identity.create_token(s, username=username, actor="test", clock=clock))
+        return Api(app, token)
+    return make
