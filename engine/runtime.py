@@ -7,7 +7,8 @@ import time
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
+from sqlalchemy.orm.attributes import flag_modified
 
 from . import policy, spiff
 from .clock import Clock
@@ -60,6 +61,7 @@ def complete_task(session: Session, *, user: User, task_id: str, data: dict, clo
     reason = policy.may_act_on(user, row)
     if reason:
         raise Forbidden(reason)
+    lock_instance(instance, clock)
     version = instance.process_version
     compiled = compiled_for(version)
     wf = spiff.load_state(compiled, instance.state)
@@ -79,6 +81,17 @@ def complete_task(session: Session, *, user: User, task_id: str, data: dict, clo
     record_event(session, instance=instance, at=now, actor=user.username, kind="task_completed",
                  task_id=row.id, task_name=row.bpmn_id, data=data)
     return _save(session, instance, wf, compiled, clock=clock, actor=user.username, since=since)
+
+
+def lock_instance(instance: ProcessInstance, clock: Clock) -> None:
+    """Take the instance's optimistic lock now, before anything else is written.
+
+    The version check runs as the first statement of the change, so a competing change
+    fails fast (StaleDataError, retried by the unit of work) instead of colliding later.
+    """
+    instance.updated_at = clock.now()
+    flag_modified(instance, "updated_at")  # an UPDATE (and version check) even if the time is unchanged
+    object_session(instance).flush()
 
 
 def load_task(session: Session, *, user: User, task_id: str) -> tuple[Task, ProcessInstance]:
@@ -107,6 +120,7 @@ def fire_timers(session: Session, *, instance_id: int, clock: Clock, actor: str 
     instance = session.get(ProcessInstance, instance_id)
     if instance is None or instance.status != "running":
         return False
+    lock_instance(instance, clock)
     compiled = compiled_for(instance.process_version)
     wf = spiff.load_state(compiled, instance.state)
     since = time.time()

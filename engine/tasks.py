@@ -14,7 +14,7 @@ from .errors import BadRequest, Conflict, Forbidden
 from .history import record_event
 from .models import ProcessInstance, Task, User
 from .repository import compiled_for, forms_of
-from .runtime import form_schema, load_task
+from .runtime import form_schema, load_task, lock_instance
 
 MAX_PAGE = 200
 
@@ -80,6 +80,7 @@ def claim_task(session: Session, *, user: User, task_id: str, clock: Clock) -> T
     task, instance = _open_task_for(session, user, task_id)
     if task.claimed_by and task.claimed_by != user.username:
         raise Conflict(f"This task is already claimed by {task.claimed_by}.")
+    lock_instance(instance, clock)
     task.claimed_by = user.username
     record_event(session, instance=instance, at=clock.now(), actor=user.username, kind="task_claimed",
                  task_id=task.id, task_name=task.bpmn_id)
@@ -90,6 +91,7 @@ def release_task(session: Session, *, user: User, task_id: str, clock: Clock) ->
     task, instance = load_task(session, user=user, task_id=task_id)
     if task.claimed_by != user.username and "hub_team" not in user.roles:
         raise Forbidden("Only the person who claimed this task (or the Hub team) can release it.")
+    lock_instance(instance, clock)
     task.claimed_by = None
     record_event(session, instance=instance, at=clock.now(), actor=user.username, kind="task_released",
                  task_id=task.id, task_name=task.bpmn_id)
