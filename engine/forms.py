@@ -52,6 +52,19 @@ def _walk(node: Any):
             yield from _walk(value)
 
 
+def accepted_answers(schema: dict, data: dict) -> tuple[dict, dict[str, str]]:
+    """Keep only the form's own writable fields.
+
+    Submitted keys become workflow data, so a field the form does not declare (or declares
+    read-only, such as the decision table's recommendation) could overwrite what earlier
+    stages or the engine decided. Unknown keys are refused; read-only ones are ignored.
+    """
+    fields = schema.get("properties", {})
+    errors = {key: "This form has no such field." for key in data if key not in fields}
+    kept = {k: v for k, v in data.items() if k in fields and not fields[k].get("readOnly")}
+    return kept, errors
+
+
 def field_errors(schema: dict, data: Any) -> dict[str, str]:
     """Every problem with the submitted data, keyed by dotted field path ('scores.0.partner')."""
     errors: dict[str, str] = {}

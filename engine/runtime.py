@@ -13,7 +13,7 @@ from sqlalchemy.orm.attributes import flag_modified
 from . import policy, spiff
 from .clock import Clock
 from .errors import Conflict, Forbidden, NotFound, ValidationFailed
-from .forms import SCHEMA_PROPERTY, field_errors, fill_options
+from .forms import SCHEMA_PROPERTY, accepted_answers, field_errors, fill_options
 from .history import record_event
 from .models import ProcessInstance, ProcessVersion, Task, User
 from .repository import compiled_for, forms_of, latest_version
@@ -66,7 +66,8 @@ def complete_task(session: Session, *, user: User, task_id: str, data: dict, clo
     compiled = compiled_for(version)
     wf = spiff.load_state(compiled, instance.state)
     schema = form_schema(session, version, compiled, row.bpmn_id, spiff.task_data(wf, row.id))
-    errors = field_errors(schema, data) if schema else {}
+    data, errors = accepted_answers(schema or {}, data)
+    errors.update(field_errors(schema, data) if schema else {})
     errors.update(policy.conflict_errors(user, data))
     if errors:
         raise ValidationFailed("Some answers need attention.", fields=errors)

@@ -26,7 +26,8 @@ def sample_value(schema: dict, name: str = "") -> Any:
     if isinstance(kind, list):
         kind = next((k for k in kind if k != "null"), "string")
     if kind == "object" or "properties" in schema:
-        return {key: sample_value(sub, key) for key, sub in schema.get("properties", {}).items()}
+        return {key: sample_value(sub, key) for key, sub in schema.get("properties", {}).items()
+                if not sub.get("readOnly")}
     if kind == "array":
         items = schema.get("items", {})
         count = max(1, schema.get("minItems", 1))

@@ -117,3 +117,12 @@ def test_audit_events_are_chained_and_tampering_is_detected(api_as, db, minimal)
     assert report["problems"][0]["chain"] == f"instance:{instance['id']}"
     assert report["problems"][0]["seq"] == 3
     assert "altered" in report["problems"][0]["reason"]
+
+
+def test_fields_the_form_does_not_declare_are_refused(api_as, minimal):
+    sponsor = api_as("sam", "sponsor")
+    start(sponsor)
+    [task] = sponsor.tasks()
+    response = sponsor.complete(task["id"], {"number": 3, "doubled": 1000})
+    assert response.status_code == 422
+    assert response.json["error"]["fields"] == {"doubled": "This form has no such field."}
