@@ -68,7 +68,8 @@ def accepted_answers(schema: dict, data: dict) -> tuple[dict, dict[str, str]]:
 def field_errors(schema: dict, data: Any) -> dict[str, str]:
     """Every problem with the submitted data, keyed by dotted field path ('scores.0.partner')."""
     errors: dict[str, str] = {}
-    for error in Draft202012Validator(schema).iter_errors(data):
+    validator = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+    for error in validator.iter_errors(data):
         path = [str(p) for p in error.absolute_path]
         if error.validator == "required":
             missing = error.message.split("'")[1] if "'" in error.message else ""

@@ -43,6 +43,8 @@ def sample_value(schema: dict, name: str = "") -> Any:
         return int(value) if kind == "integer" else float(value)
     if schema.get("format") == "date":
         return SAMPLE_DATE
+    if schema.get("format") == "email":
+        return "contact@example.org"
     if schema.get("format") == "date-time":
         return f"{SAMPLE_DATE}T09:00:00+00:00"
     text = f"Sample {name.replace('_', ' ') or 'text'}"

@@ -239,10 +239,14 @@ def parse_duration(text: str) -> timedelta:
     return TimerEventDefinition.get_timedelta_from_start(parts, datetime.now(timezone.utc))
 
 
+TIMER_EVENT_TYPES = {"TimerEventDefinition", "TimeDateEventDefinition", "DurationTimerEventDefinition",
+                     "CycleTimerEventDefinition"}
+
+
 def next_timer_due(wf: BpmnWorkflow) -> datetime | None:
     due = []
     for event in wf.waiting_events():
-        if event.event_type == "TimerEventDefinition" and event.value:
+        if event.event_type in TIMER_EVENT_TYPES and event.value:
             try:
                 due.append(datetime.fromisoformat(str(event.value)))
             except ValueError:
@@ -289,7 +293,7 @@ def _step_kind(spec) -> str | None:
     if name == "BusinessRuleTask":
         return "decision_made"
     definition = getattr(spec, "event_definition", None)
-    if definition is not None and type(definition).__name__.endswith("TimerEventDefinition"):
+    if isinstance(definition, TimerEventDefinition):
         return "timer_fired"
     return None
 
