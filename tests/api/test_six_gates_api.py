@@ -1,0 +1,104 @@
+"""The six-gates procedure over the REST API: people in their roles, in parallel where real."""
+import threading
+
+import pytest
+
+from engine import demo
+from engine.sample_data import sample_answers
+
+
+@pytest.fixture
+def team(api_as, six_gates):
+    """One API client per demo user."""
+    return {username: api_as(username, *roles, org=org) for username, _, roles, org in demo.DEMO_USERS}
+
+
+def do(client, name, overrides=None, *, expect=200):
+    """Complete the caller's open task called `name` with sample answers from its served form."""
+    [task] = [t for t in client.tasks() if t["name"] == name][:1]
+    form = client.get(f"/tasks/{task['id']}").json["form"]
+    response = client.complete(task["id"], sample_answers(form, overrides))
+    assert response.status_code == expect, response.json
+    return response.json
+
+
+def to_scoring(team):
+    sponsor = team["sam.sponsor"]
+    project = sponsor.post("/instances", json={"process": "six_gates"}).json["id"]
+    do(sponsor, "propose_challenge", {"title": "Faster lung cancer referrals"})
+    do(team["hana.hub"], "define_challenge", {"pathway": "proof_of_value"})
+    do(team["hana.hub"], "gate1_prioritisation", {"gate1_decision": "approve"})
+    do(team["hana.hub"], "invite_partners", {"invited_partners": [demo.MEDTECH, demo.DATAHEALTH],
+                                             "board_members": ["bea.board", "ben.board", "bill.board"],
+                                             "call_closes_at": "2026-03-31"})
+    return project
+
+
+def test_each_partner_sees_only_its_own_eoi_task(team):
+    project = to_scoring(team)
+    ivy, ian = team["ivy.medtech"], team["ian.datahealth"]
+    [ivy_task], [ian_task] = ivy.tasks(), ian.tasks()
+    assert ivy_task["name"] == ian_task["name"] == "submit_eoi" and ivy_task["id"] != ian_task["id"]
+    assert ian.get(f"/tasks/{ivy_task['id']}").status_code == 404
+    assert ian.complete(ivy_task["id"], {"solution_name": "x"}).status_code == 404
+    do(ivy, "submit_eoi", {"solution_name": "LungPath"})
+    eois = ian.get(f"/instances/{project}").json["data"].get("eois", [])
+    assert all(e["partner"] == demo.DATAHEALTH for e in eois)
+
+
+def test_three_board_members_scoring_at_once_all_succeed(team):
+    project = to_scoring(team)
+    do(team["ivy.medtech"], "submit_eoi")
+    do(team["ian.datahealth"], "submit_eoi")
+    members = ["bea.board", "ben.board", "bill.board"]
+    prepared = {}
+    for username in members:
+        client = team[username]
+        [task] = client.tasks()
+        form = client.get(f"/tasks/{task['id']}").json["form"]
+        scores = [{"partner": p, "conflict_of_interest": p == demo.MEDTECH and username == "bill.board",
+                   "strategic_fit": 4, "patient_impact": 4, "strength_of_evidence": 4, "deliverability": 4,
+                   "value_for_money": 4, "equity_of_access": 4}
+                  for p in form["properties"]["scores"]["items"]["properties"]["partner"]["enum"]]
+        for row in scores:
+            if row["conflict_of_interest"]:
+                row.update(conflict_reason="Employee of this organisation")
+                for key in ("strategic_fit", "patient_impact", "strength_of_evidence", "deliverability",
+                            "value_for_money", "equity_of_access"):
+                    row.pop(key)
+        prepared[username] = (task["id"], {"scores": scores})
+    barrier, statuses = threading.Barrier(len(members)), {}
+
+    def score(username):
+        task_id, data = prepared[username]
+        barrier.wait()
+        statuses[username] = team[username].complete(task_id, data).status_code
+
+    threads = [threading.Thread(target=score, args=(u,)) for u in members]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert statuses == {u: 200 for u in members}
+    chair_tasks = team["cara.chair"].tasks()
+    assert [t["name"] for t in chair_tasks] == ["gate2_partner_selection"]
+    detail = team["cara.chair"].get(f"/tasks/{chair_tasks[0]['id']}").json
+    aggregated = detail["context"]["aggregated_scores"]
+    assert aggregated[demo.MEDTECH]["scorers"] == 2 and aggregated[demo.DATAHEALTH]["scorers"] == 3
+    assert team["cara.chair"].get(f"/instances/{project}").json["stage"] == "match"
+
+
+def test_invalid_gate_decision_is_422_and_the_gate_stays_open(team):
+    to_scoring(team)
+    hub = team["hana.hub"]
+    assert hub.tasks() == []
+    sponsor = team["sam.sponsor"]
+    sponsor.post("/instances", json={"process": "six_gates"})
+    do(sponsor, "propose_challenge")
+    do(hub, "define_challenge")
+    [gate1] = hub.tasks()
+    response = hub.complete(gate1["id"], {"gate1_decision": "reject"})
+    assert response.status_code == 422 and "gate1_reason" in response.json["error"]["fields"]
+    response = hub.complete(gate1["id"], {"gate1_decision": "maybe"})
+    assert response.json["error"]["fields"]["gate1_decision"] == "Choose one of the options offered."
+    assert [t["id"] for t in hub.tasks()] == [gate1["id"]]
