@@ -14,6 +14,12 @@ from .errors import Conflict
 
 T = TypeVar("T")
 OPTIMISTIC_RETRIES = 5
+AFTER_COMMIT = "after_commit"  # session.info key: callables to run once the transaction committed
+
+
+def after_commit(session: Session, hook: Callable[[], None]) -> None:
+    """Run `hook` only if and when this session's transaction commits."""
+    session.info.setdefault(AFTER_COMMIT, []).append(hook)
 
 
 class Database:
@@ -45,8 +51,12 @@ class Database:
         """
         for _ in range(OPTIMISTIC_RETRIES):
             try:
-                with self._writer() as session, session.begin():
-                    return work(session)
+                with self._writer() as session:
+                    with session.begin():
+                        result = work(session)
+                    for hook in session.info.pop(AFTER_COMMIT, []):
+                        hook()
+                    return result
             except StaleDataError:
                 continue
             except OperationalError as exc:

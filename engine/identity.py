@@ -80,7 +80,8 @@ def create_token(session: Session, *, username: str, actor: str, clock: Clock) -
     return token
 
 
-def user_for_token(session: Session, token: str) -> User | None:
-    stmt = select(User).join(ApiToken, ApiToken.user_id == User.id).where(
+def user_id_for_token(session: Session, token: str) -> int | None:
+    """The id of the active user a bearer token belongs to, or None."""
+    stmt = select(ApiToken.user_id).join(User, ApiToken.user_id == User.id).where(
         ApiToken.token_hash == _token_digest(token), User.active.is_(True))
-    return session.scalars(stmt).first()
+    return session.scalar(stmt)

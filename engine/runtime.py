@@ -3,7 +3,9 @@ events in one transaction (the caller's unit of work)."""
 from __future__ import annotations
 
 import json
+import threading
 import time
+from collections import OrderedDict
 from datetime import datetime
 
 from sqlalchemy import select
@@ -12,6 +14,7 @@ from sqlalchemy.orm.attributes import flag_modified
 
 from . import policy, spiff
 from .clock import Clock
+from .db import after_commit
 from .errors import Conflict, Forbidden, NotFound, ValidationFailed
 from .forms import SCHEMA_PROPERTY, accepted_answers, field_errors, fill_options
 from .history import record_event
@@ -61,10 +64,10 @@ def complete_task(session: Session, *, user: User, task_id: str, data: dict, clo
     reason = policy.may_act_on(user, row)
     if reason:
         raise Forbidden(reason)
-    lock_instance(instance, clock)
     version = instance.process_version
     compiled = compiled_for(version)
-    wf = spiff.load_state(compiled, instance.state)
+    wf = _workflow(instance, compiled)
+    lock_instance(instance, clock)
     schema = form_schema(session, version, compiled, row.bpmn_id, spiff.task_data(wf, row.id))
     data, errors = accepted_answers(schema or {}, data)
     errors.update(field_errors(schema, data) if schema else {})
@@ -121,9 +124,9 @@ def fire_timers(session: Session, *, instance_id: int, clock: Clock, actor: str 
     instance = session.get(ProcessInstance, instance_id)
     if instance is None or instance.status != "running":
         return False
-    lock_instance(instance, clock)
     compiled = compiled_for(instance.process_version)
-    wf = spiff.load_state(compiled, instance.state)
+    wf = _workflow(instance, compiled)
+    lock_instance(instance, clock)
     since = time.time()
     spiff.run_engine_steps(wf, clock)
     _save(session, instance, wf, compiled, clock=clock, actor=actor, since=since)
@@ -136,6 +139,42 @@ def due_instances(session: Session, *, now: datetime, limit: int = 100) -> list[
                                              ProcessInstance.next_timer_at <= now)
             .order_by(ProcessInstance.next_timer_at).limit(limit))
     return list(session.scalars(stmt))
+
+
+class _WorkflowCache:
+    """Workflows as they stood after this process's last committed change, by instance.
+
+    Deserialising is the largest part of a task's cost and grows with its history; when the
+    instance's version in the database is the one we saved, the object in memory is that
+    state. An entry is taken out while in use and put back only after a commit.
+    """
+
+    def __init__(self, size: int = 256):
+        self.size = size
+        self.entries: OrderedDict[int, tuple[int, str, object]] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def take(self, instance: ProcessInstance, compiled: spiff.CompiledProcess):
+        with self.lock:
+            entry = self.entries.pop(instance.id, None)
+        if entry is not None and entry[0] == instance.lock_version and entry[1] == instance.process_version.content_hash:
+            return entry[2]
+        return None
+
+    def put(self, instance_id: int, version: int, content_hash: str, wf) -> None:
+        with self.lock:
+            self.entries[instance_id] = (version, content_hash, wf)
+            self.entries.move_to_end(instance_id)
+            while len(self.entries) > self.size:
+                self.entries.popitem(last=False)
+
+
+_cache = _WorkflowCache()
+
+
+def _workflow(instance: ProcessInstance, compiled: spiff.CompiledProcess):
+    """The instance's workflow, deserialised only when this process does not hold its latest state."""
+    return _cache.take(instance, compiled) or spiff.load_state(compiled, instance.state)
 
 
 def _save(session: Session, instance: ProcessInstance, wf, compiled: spiff.CompiledProcess, *,
@@ -159,6 +198,9 @@ def _save(session: Session, instance: ProcessInstance, wf, compiled: spiff.Compi
                      data={"outcome": data.get("project_outcome")})
     elif ready:
         instance.stage = ready[0].stage
+    session.flush()  # assigns the new lock version the cached workflow corresponds to
+    after_commit(session, lambda i=instance.id, v=instance.lock_version, h=instance.process_version.content_hash:
+                 _cache.put(i, v, h, wf))
     return ready
 
 

@@ -24,10 +24,10 @@ def authenticate() -> None:
     header = request.headers.get("Authorization", "")
     if not header.startswith("Bearer ") or not header[7:].strip():
         raise NotAuthenticated("Send 'Authorization: Bearer TOKEN'.")
-    user = read(lambda s: identity.user_for_token(s, header[7:].strip()))
-    if user is None:
+    user_id = read(lambda s: identity.user_id_for_token(s, header[7:].strip()))
+    if user_id is None:
         raise NotAuthenticated("The token is unknown or its user is disabled.")
-    g.api_user_id = user.id
+    g.api_user_id = user_id
 
 
 def _user(session) -> User:
