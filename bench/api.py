@@ -23,7 +23,6 @@ sys.path.insert(0, str(ROOT))
 from bench.engine import set_up  # noqa: E402
 from engine import identity, tasks  # noqa: E402
 from engine.sample_data import sample_answers  # noqa: E402
-from engine.models import User  # noqa: E402
 
 
 def free_port() -> int:
@@ -108,8 +107,8 @@ def main() -> None:
                 status, _ = request(port, "POST", f"/tasks/{task.id}/complete", sponsor_token, {"data": answers})
                 assert status == 200, status
             seconds = time.perf_counter() - started
-            print(f"REST API, one kept-alive client, gunicorn (2 gthread workers): {len(pending)} task completions in {seconds:.2f} s "
-                  f"= {len(pending) / seconds:.0f} per second")
+            print(f"REST API, one kept-alive client, gunicorn (2 gthread workers): {len(pending)} task "
+                  f"completions in {seconds:.2f} s = {len(pending) / seconds:.0f} per second")
             for size in sizes:
                 while len(ids) < size:
                     ids.append(walker.start())

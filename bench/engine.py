@@ -14,10 +14,10 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-from sqlalchemy import select
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import select
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -37,7 +37,7 @@ def set_up(folder: Path) -> tuple[Database, Walker]:
     clock = Clock()
     bpmn, dmn, forms = repository.read_directory(ROOT / "processes", ROOT / "forms")
     db.writing(lambda s: repository.deploy_process(s, bpmn=bpmn, dmn=dmn, forms=forms, actor="bench", clock=clock))
-    for username, name, roles, org in demo.DEMO_USERS:
+    for username, _name, roles, org in demo.DEMO_USERS:
         db.writing(lambda s, u=username, r=roles, o=org: identity.add_user(
             s, username=u, roles=r, organisation=o, actor="bench", clock=clock))
     return db, Walker(db, clock)

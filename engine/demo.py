@@ -94,7 +94,8 @@ PROJECTS = [
      {"define_challenge": {"pathway": "scale_proven"}}),
     ("PIFU for breast cancer follow-up", "Patient Experience & Equitable Access", None, 90, {}),
     ("Genomic test ordering portal", "Early Diagnosis & Screening", None, 10,
-     {"gate1_prioritisation": {"gate1_decision": "reject", "gate1_reason": "Already covered by a national programme."}}),
+     {"gate1_prioritisation": {"gate1_decision": "reject",
+                               "gate1_reason": "Already covered by a national programme."}}),
 ]
 
 

@@ -89,7 +89,8 @@ def verify_chain(events: list[AuditEvent], *, chain: str, head_seq: int, head_ha
         if event.seq != expected_seq:
             problems.append(ChainProblem(chain, expected_seq, f"missing or out of order (found event {event.seq})"))
         if event.prev_hash != prev_hash:
-            problems.append(ChainProblem(chain, event.seq, "does not follow the event before it (reordered or an event was removed)"))
+            problems.append(ChainProblem(chain, event.seq,
+                                         "does not follow the event before it (reordered or an event was removed)"))
         recomputed = event_hash(chain=event.chain, seq=event.seq, at=event.at, actor=event.actor,
                                 kind=event.kind, task_id=event.task_id, task_name=event.task_name,
                                 data_json=event.data_json, prev_hash=event.prev_hash)

@@ -46,7 +46,8 @@ def visible_instances_clause(user: User) -> ColumnElement[bool] | None:
         return None
     conditions = [ProcessInstance.started_by == user.username] if "sponsor" in user.roles else []
     if user.organisation_name:
-        conditions.append(ProcessInstance.organisations.contains(organisation_token(user.organisation_name), autoescape=True))
+        token = organisation_token(user.organisation_name)
+        conditions.append(ProcessInstance.organisations.contains(token, autoescape=True))
     return or_(*conditions) if conditions else ProcessInstance.id.is_(None)
 
 

@@ -39,7 +39,8 @@ def content_hash(bpmn: bytes, dmn: dict[str, bytes], forms: dict[str, bytes]) ->
     return digest.hexdigest()
 
 
-def check_deployment(bpmn: bytes, dmn: dict[str, bytes], forms: dict[str, bytes]) -> tuple[spiff.CompiledProcess | None, list[str]]:
+def check_deployment(bpmn: bytes, dmn: dict[str, bytes],
+                     forms: dict[str, bytes]) -> tuple[spiff.CompiledProcess | None, list[str]]:
     """Every reason the files cannot be deployed (empty when they can), with the compiled process."""
     problems: list[str] = []
     trees = []
@@ -79,7 +80,7 @@ def _code_problems(tree: etree._Element, *, dmn: bool) -> list[str]:
             continue
         where = _element_id(element)
         if dmn and local in DMN_CODE_ELEMENTS:
-            source = text if local != "inputEntry" or not text[:1] in "<>=!" else f"value {text}"
+            source = text if local != "inputEntry" or text[:1] not in "<>=!" else f"value {text}"
             mode = "eval"
         elif not dmn and local in CODE_ELEMENTS:
             source, mode = text, CODE_ELEMENTS[local]

@@ -15,12 +15,12 @@ from sqlalchemy.orm.attributes import flag_modified
 from . import policy, spiff
 from .clock import Clock
 from .db import after_commit
+from .directory import option_source
 from .errors import Conflict, Forbidden, NotFound, ValidationFailed
 from .forms import SCHEMA_PROPERTY, accepted_answers, field_errors, fill_options
 from .history import record_event
 from .models import ProcessInstance, ProcessVersion, Task, User
 from .repository import compiled_for, forms_of, latest_version
-from .directory import option_source
 
 STAGE_PROPERTY = "stage"
 CLOSED_STAGE = "closed"
@@ -157,8 +157,11 @@ class _WorkflowCache:
     def take(self, instance: ProcessInstance, compiled: spiff.CompiledProcess):
         with self.lock:
             entry = self.entries.pop(instance.id, None)
-        if entry is not None and entry[0] == instance.lock_version and entry[1] == instance.process_version.content_hash:
-            return entry[2]
+        if entry is None:
+            return None
+        version, content_hash, wf = entry
+        if version == instance.lock_version and content_hash == instance.process_version.content_hash:
+            return wf
         return None
 
     def put(self, instance_id: int, version: int, content_hash: str, wf) -> None:

@@ -16,12 +16,9 @@ def sample_answers(schema: dict, overrides: dict | None = None) -> dict:
 
 
 def sample_value(schema: dict, name: str = "") -> Any:
-    if "const" in schema:
-        return schema["const"]
-    if schema.get("enum"):
-        return schema["enum"][0]
-    if "default" in schema:
-        return schema["default"]
+    for key in ("const", "enum", "default"):
+        if schema.get(key) not in (None, []):
+            return schema[key][0] if key == "enum" else schema[key]
     kind = schema.get("type")
     if isinstance(kind, list):
         kind = next((k for k in kind if k != "null"), "string")
@@ -29,23 +26,34 @@ def sample_value(schema: dict, name: str = "") -> Any:
         return {key: sample_value(sub, key) for key, sub in schema.get("properties", {}).items()
                 if not sub.get("readOnly")}
     if kind == "array":
-        items = schema.get("items", {})
-        count = max(1, schema.get("minItems", 1))
-        if items.get("enum") and schema.get("uniqueItems"):
-            return list(items["enum"][:count])
-        return [sample_value(items, name) for _ in range(count)]
+        return _sample_list(schema, name)
     if kind == "boolean":
         return False
     if kind in ("integer", "number"):
-        low = schema.get("minimum", schema.get("exclusiveMinimum", 0))
-        high = schema.get("maximum", max(low, 100))
-        value = min(max(low, 3), high)
-        return int(value) if kind == "integer" else float(value)
-    if schema.get("format") == "date":
-        return SAMPLE_DATE
-    if schema.get("format") == "email":
-        return "contact@example.org"
-    if schema.get("format") == "date-time":
-        return f"{SAMPLE_DATE}T09:00:00+00:00"
+        return _sample_number(schema, kind)
+    return _sample_text(schema, name)
+
+
+FORMATTED = {"email": "contact@example.org", "date": SAMPLE_DATE, "date-time": f"{SAMPLE_DATE}T09:00:00+00:00"}
+
+
+def _sample_list(schema: dict, name: str) -> list:
+    items = schema.get("items", {})
+    count = max(1, schema.get("minItems", 1))
+    if items.get("enum") and schema.get("uniqueItems"):
+        return list(items["enum"][:count])
+    return [sample_value(items, name) for _ in range(count)]
+
+
+def _sample_number(schema: dict, kind: str) -> int | float:
+    low = schema.get("minimum", schema.get("exclusiveMinimum", 0))
+    high = schema.get("maximum", max(low, 100))
+    value = min(max(low, 3), high)
+    return int(value) if kind == "integer" else float(value)
+
+
+def _sample_text(schema: dict, name: str) -> str:
+    if schema.get("format") in FORMATTED:
+        return FORMATTED[schema["format"]]
     text = f"Sample {name.replace('_', ' ') or 'text'}"
     return text[: schema["maxLength"]] if "maxLength" in schema else text

@@ -38,13 +38,14 @@ WorkflowError = (SpiffWorkflowException, UnsafeCode, ScriptTimeout)
 
 # --- clock: SpiffWorkflow's timers read datetime.now(); route it to our clock -------------
 
-_clock: contextvars.ContextVar[Clock] = contextvars.ContextVar("sixgates_clock", default=Clock())
+_clock: contextvars.ContextVar[Clock | None] = contextvars.ContextVar("sixgates_clock", default=None)
+_SYSTEM_CLOCK = Clock()
 
 
 class _ClockedDatetime(datetime):
     @classmethod
     def now(cls, tz=None):
-        now = _clock.get().now()
+        now = (_clock.get() or _SYSTEM_CLOCK).now()
         return now.astimezone(tz) if tz else now.replace(tzinfo=None)
 
 

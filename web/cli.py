@@ -18,8 +18,9 @@ CLI_ACTOR = "cli"
 
 
 def _database() -> Database:
-    from . import default_database_url
     import os
+
+    from . import default_database_url
     return Database(os.environ.get("DATABASE_URL") or default_database_url())
 
 
@@ -128,7 +129,8 @@ def deploy(file: Path, forms_dir: Path | None) -> None:
     forms = {p.name: p.read_bytes() for p in sorted((forms_dir or ROOT / "forms").glob("*.json"))}
     version, created = _database().writing(lambda s: repository.deploy_process(
         s, bpmn=file.read_bytes(), dmn=dmn, forms=forms, actor=CLI_ACTOR, clock=Clock()))
-    click.echo(f"{'deployed' if created else 'already deployed'}: {version.key} version {version.version} ({version.content_hash[:12]})")
+    state = "deployed" if created else "already deployed"
+    click.echo(f"{state}: {version.key} version {version.version} ({version.content_hash[:12]})")
 
 
 @main.group()

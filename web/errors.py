@@ -4,8 +4,17 @@ from __future__ import annotations
 from flask import Flask, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from engine.errors import (BadRequest, Conflict, DiagramRejected, Forbidden, NotAuthenticated, NotFound,
-                           ServiceError, TooLarge, ValidationFailed)
+from engine.errors import (
+    BadRequest,
+    Conflict,
+    DiagramRejected,
+    Forbidden,
+    NotAuthenticated,
+    NotFound,
+    ServiceError,
+    TooLarge,
+    ValidationFailed,
+)
 
 STATUS = {BadRequest: 400, NotAuthenticated: 401, Forbidden: 403, NotFound: 404, Conflict: 409,
           TooLarge: 413, ValidationFailed: 422, DiagramRejected: 422}

@@ -23,6 +23,9 @@ def _query(name: str, schema_type: str = "string") -> dict:
     return {"name": name, "in": "query", "required": False, "schema": {"type": schema_type}}
 
 
+FILES = {"type": "array", "items": {"type": "string", "format": "binary"}}
+UPLOAD = {"type": "object", "required": ["bpmn"],
+          "properties": {"bpmn": {"type": "string", "format": "binary"}, "forms": FILES, "dmn": FILES}}
 JSON_OBJECT = {"application/json": {"schema": {"type": "object"}}}
 PAGE = (_query("limit", "integer"), _query("offset", "integer"))
 TASK_ID = _path_param("task_id", "string")
@@ -47,10 +50,7 @@ def openapi_document() -> dict:
             "/processes": {
                 "get": _op("Deployed process versions"),
                 "post": _op("Deploy a new version (process owners)", ok=201, errors=(400, 401, 403, 413, 422),
-                            body={"multipart/form-data": {"schema": {"type": "object", "required": ["bpmn"], "properties": {
-                                "bpmn": {"type": "string", "format": "binary"},
-                                "forms": {"type": "array", "items": {"type": "string", "format": "binary"}},
-                                "dmn": {"type": "array", "items": {"type": "string", "format": "binary"}}}}}}),
+                            body={"multipart/form-data": {"schema": UPLOAD}}),
             },
             "/instances": {
                 "get": _op("Instances visible to the caller", errors=(400, 401),
@@ -58,14 +58,16 @@ def openapi_document() -> dict:
                 "post": _op("Start an instance", ok=201, errors=(400, 401, 403, 404), body=JSON_OBJECT),
             },
             "/instances/{instance_id}": {"get": _op("One instance", errors=(401, 404), params=(INSTANCE_ID,))},
-            "/instances/{instance_id}/events": {"get": _op("Its audit events", errors=(401, 403, 404), params=(INSTANCE_ID,))},
+            "/instances/{instance_id}/events": {"get": _op("Its audit events", errors=(401, 403, 404),
+                                                           params=(INSTANCE_ID,))},
             "/tasks": {"get": _op("Ready tasks the caller may act on", errors=(400, 401),
                                   params=(_query("stage"), _query("role")) + PAGE)},
             "/tasks/{task_id}": {"get": _op("A task with its form and context", errors=(401, 404), params=(TASK_ID,))},
             "/tasks/{task_id}/complete": {"post": _op("Complete a task", errors=(400, 401, 403, 404, 409, 422),
                                                       body=JSON_OBJECT, params=(TASK_ID,))},
             "/tasks/{task_id}/claim": {"post": _op("Claim a task", errors=(401, 403, 404, 409), params=(TASK_ID,))},
-            "/tasks/{task_id}/release": {"post": _op("Release a claimed task", errors=(401, 403, 404), params=(TASK_ID,))},
+            "/tasks/{task_id}/release": {"post": _op("Release a claimed task", errors=(401, 403, 404),
+                                                     params=(TASK_ID,))},
             "/tasks/{task_id}/draft": {"put": _op("Save unfinished answers", errors=(400, 401, 403, 404, 409),
                                                   body=JSON_OBJECT, params=(TASK_ID,))},
             "/audit/verify": {"get": _op("Verify every audit hash chain (auditors)", errors=(401, 403))},

@@ -1,5 +1,6 @@
 """The six-gates procedure through the service layer, on a real database, as the right people."""
 import json
+
 import pytest
 from sqlalchemy import select
 
@@ -185,7 +186,8 @@ def test_gate_loops_return_to_the_right_step_many_times(db, people, gate, loop_d
 
 
 @pytest.mark.parametrize("gate, decision, outcome", [
-    ("gate2_partner_selection", {"gate2_decision": "close", "gate2_comments": "No suitable partner."}, "closed_at_gate2"),
+    ("gate2_partner_selection", {"gate2_decision": "close", "gate2_comments": "No suitable partner."},
+     "closed_at_gate2"),
     ("gate6_dmbc", {"gate6_decision": "reject", "gate6_comments": "Not affordable."}, "rejected_at_gate6"),
 ])
 def test_stopping_gates_end_with_lessons_learned(db, people, gate, decision, outcome):
