@@ -36,3 +36,31 @@ def test_audit_verify_exits_1_on_an_altered_row(db, minimal):
     bad = run(db, "audit", "verify")
     assert bad.exit_code == 1
     assert "MISMATCH system event 1: content was altered" in bad.output
+
+
+def test_export_writes_xes_csv_and_json(db, clock, api_as, minimal, tmp_path):
+    sponsor = api_as("sam", "sponsor")
+    instance = sponsor.post("/instances", json={"process": "minimal"}).json
+    [task] = sponsor.tasks()
+    sponsor.complete(task["id"], {"number": 12})
+    for fmt in ("xes", "csv", "json"):
+        out = tmp_path / f"history.{fmt}"
+        result = run(db, "audit", "export", "--format", fmt, "-o", str(out))
+        assert result.exit_code == 0, result.output
+    xes = (tmp_path / "history.xes").read_text()
+    assert f'value="project-{instance["id"]}"' in xes and 'value="Answer a question"' in xes
+    assert 'key="org:resource" value="sam"' in xes
+    assert "task_completed" in (tmp_path / "history.csv").read_text()
+    import json
+    events = json.loads((tmp_path / "history.json").read_text())
+    assert events[0]["kind"] == "instance_started" and events[0]["instance_id"] == instance["id"]
+
+
+def test_migrations_create_exactly_the_models_tables(db):
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    from engine.models import Base
+    with db.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    assert diff == []

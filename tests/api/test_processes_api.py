@@ -1,0 +1,64 @@
+"""Deploying versions over the API, and the worker firing timers from the command line."""
+import io
+
+from click.testing import CliRunner
+
+from tests.conftest import FIXTURES
+from web.cli import main
+
+BPMN = (FIXTURES / "minimal.bpmn").read_bytes()
+FORM = (FIXTURES / "ask.schema.json").read_bytes()
+
+
+def upload(api, bpmn=BPMN, form=FORM):
+    files = {"bpmn": (io.BytesIO(bpmn), "minimal.bpmn"), "forms": [(io.BytesIO(form), "ask.schema.json")]}
+    return api.client.post("/api/v1/processes", data=files, headers=api.headers, content_type="multipart/form-data")
+
+
+def test_only_process_owners_deploy_and_same_content_is_not_a_new_version(api_as):
+    assert upload(api_as("sam", "sponsor")).status_code == 403
+    owner = api_as("otto", "process_owner")
+    created = upload(owner)
+    assert created.status_code == 201 and created.json["version"] == 1 and created.json["deployed_by"] == "otto"
+    again = upload(owner)
+    assert again.status_code == 200 and again.json["hash"] == created.json["hash"]
+    listed = owner.get("/processes").json["processes"]
+    assert [(p["key"], p["version"], p["instances"]) for p in listed] == [("minimal", 1, 0)]
+
+
+def test_hostile_upload_is_422_with_every_problem(api_as):
+    owner = api_as("otto", "process_owner")
+    hostile = BPMN.replace(b"doubled = number * 2", b"import subprocess").replace(
+        b"number &gt; 10", b"__import__('os').system('id')")
+    response = upload(owner, bpmn=hostile)
+    assert response.status_code == 422
+    problems = response.json["error"]["problems"]
+    assert any(p.startswith("element compute:") for p in problems)
+    assert any(p.startswith("element f3:") for p in problems)
+    assert upload(owner, bpmn=b"<not xml").json["error"]["problems"][0].startswith("the BPMN file is not well-formed")
+    assert owner.get("/processes").json["processes"] == []
+
+
+def test_missing_file_is_400(api_as):
+    owner = api_as("otto", "process_owner")
+    response = owner.client.post("/api/v1/processes", data={}, headers=owner.headers)
+    assert response.status_code == 400 and response.json["error"]["code"] == "bad_request"
+
+
+def test_worker_once_fires_due_eoi_deadlines(db, clock, api_as, six_gates, monkeypatch):
+    from engine import demo
+    from engine.walker import Walker
+    from tests.services.test_six_gates import plan
+    for username, _, roles, org in demo.DEMO_USERS:
+        api_as(username, *roles, org=org)
+    walker = Walker(db, clock)
+    project = walker.start()
+    walker.walk(project, plan(invite_partners={"invited_partners": [demo.MEDTECH], "board_members": ["bea.board"],
+                                               "call_closes_at": "2026-03-05"}), stop_at="submit_eoi")
+    runner = CliRunner()
+    monkeypatch.setattr("web.cli.Clock", lambda: clock)
+    assert "fired timers on 0 instance(s)" in runner.invoke(main, ["worker", "--once"], env={"DATABASE_URL": db.url}).output
+    clock.advance(days=5)
+    result = runner.invoke(main, ["worker", "--once"], env={"DATABASE_URL": db.url})
+    assert result.exit_code == 0 and "fired timers on 1 instance(s)" in result.output
+    assert [t.bpmn_id for t in walker.open_tasks(project)] == ["gate2_partner_selection"]
