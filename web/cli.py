@@ -101,10 +101,11 @@ def tokens_create(name: str) -> None:
 @main.command()
 @click.option("--host", default="127.0.0.1")
 @click.option("--port", default=5000, type=int)
-def serve(host: str, port: int) -> None:
-    """Serve the web UI and API."""
-    from . import create_app
-    create_app().run(host=host, port=port, threaded=True)
+@click.option("--workers", default=2, type=int, help="gunicorn worker processes.")
+def serve(host: str, port: int, workers: int) -> None:
+    """Serve the web UI and API with gunicorn."""
+    from .server import run
+    run(host=host, port=port, workers=workers)
 
 
 @main.command()
