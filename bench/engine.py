@@ -22,7 +22,7 @@ from sqlalchemy import select
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from engine import demo, identity, repository, schema  # noqa: E402
+from engine import demo, identity, repository, runtime, schema  # noqa: E402
 from engine.clock import Clock  # noqa: E402
 from engine.db import Database  # noqa: E402
 from engine.models import Task  # noqa: E402
@@ -64,31 +64,43 @@ def recorded_answers(db: Database, instance_id: int) -> dict[str, list[dict]]:
     return answers
 
 
-def bare_throughput(answers: dict[str, list[dict]], projects: int) -> tuple[float, int]:
-    """The same diagram and the same answers through bare SpiffWorkflow, all in memory."""
+def bare_specs():
     parser = SpiffBpmnParser()
     parser.add_dmn_files([str(p) for p in (ROOT / "processes").glob("*.dmn")])
     parser.add_bpmn_files([str(ROOT / "processes" / "six_gates.bpmn")])
-    spec, subprocesses = parser.get_spec("six_gates"), parser.get_subprocess_specs("six_gates")
+    return parser.get_spec("six_gates"), parser.get_subprocess_specs("six_gates")
+
+
+def bare_run(specs, answers: dict[str, list[dict]], *, stop: str | None = STOP) -> list[float]:
+    """Run one workflow in memory with recorded answers; returns the seconds each task took."""
+    queues = {k: list(v) for k, v in answers.items()}
+    wf = BpmnWorkflow(*specs)
+    wf.do_engine_steps()
+    timings = []
+    while True:
+        ready = [t for t in wf.get_tasks(state=TaskState.READY, manual=True)
+                 if queues.get(t.task_spec.bpmn_id)]
+        if not ready or ready[0].task_spec.bpmn_id == stop:
+            return timings
+        task = ready[0]
+        started = time.perf_counter()
+        task.set_data(**queues[task.task_spec.bpmn_id].pop(0))
+        task.run()
+        wf.do_engine_steps()
+        timings.append(time.perf_counter() - started)
+
+
+def bare_throughput(answers: dict[str, list[dict]], projects: int) -> tuple[float, int]:
+    """The same diagram and the same answers through bare SpiffWorkflow, all in memory."""
+    specs = bare_specs()
     count = 0
     started = time.perf_counter()
     for _ in range(projects):
-        queues = {k: list(v) for k, v in answers.items()}
-        wf = BpmnWorkflow(spec, subprocesses)
-        wf.do_engine_steps()
-        while True:
-            ready = wf.get_tasks(state=TaskState.READY, manual=True)
-            if not ready or ready[0].task_spec.bpmn_id == STOP:
-                break
-            task = ready[0]
-            task.set_data(**queues[task.task_spec.bpmn_id].pop(0))
-            task.run()
-            wf.do_engine_steps()
-            count += 1
+        count += len(bare_run(specs, answers))
     return time.perf_counter() - started, count
 
 
-def cost_per_task_with_history(walker: Walker, prior_passes: int, samples: int = 15) -> tuple[int, float]:
+def cost_per_task_with_history(walker: Walker, prior_passes: int, samples: int = 15) -> tuple[int, float, int]:
     """Median time to complete one task after the Gate 4 return loop ran `prior_passes` times."""
     looping = demo.happy_path("History bench", "Pathway Delays")
     looping["gate4_mobilisation_approval"] = {"gate4_decision": "return", "gate4_comments": "Once more."}
@@ -106,7 +118,7 @@ def cost_per_task_with_history(walker: Walker, prior_passes: int, samples: int =
         started = time.perf_counter()
         walker.complete(task, looping.get(task.bpmn_id))
         timings.append(time.perf_counter() - started)
-    return prior, statistics.median(timings)
+    return prior, statistics.median(timings), instance_id
 
 
 def main() -> None:
@@ -123,9 +135,16 @@ def main() -> None:
         bare_rate = bare_tasks / bare_seconds
         print(f"bare SpiffWorkflow in memory: {bare_tasks} tasks in {bare_seconds:.2f} s = {bare_rate:.0f} tasks/s")
         print(f"ratio bare / service: {bare_rate / service_rate:.1f}x")
-        for passes in (4, 125):
-            prior, median = cost_per_task_with_history(walker, passes)
-            print(f"one task on an instance with {prior} prior tasks: {median * 1000:.1f} ms (median)")
+        specs = bare_specs()
+        for passes in (4, 245):
+            for label, cache_size in (("kept in memory", 256), ("deserialised each time", 0)):
+                runtime._cache.size = cache_size
+                prior, median, instance_id = cost_per_task_with_history(walker, passes)
+                print(f"one task on an instance with {prior} prior tasks, service layer, workflow {label}: "
+                      f"{median * 1000:.1f} ms (median)")
+            bare = bare_run(specs, recorded_answers(db, instance_id), stop=None)
+            print(f"  bare SpiffWorkflow in memory, same instance replayed: task {prior + 1} onwards "
+                  f"{statistics.median(bare[prior:]) * 1000:.1f} ms (median)")
         db.dispose()
 
 

@@ -184,17 +184,18 @@ def _save(session: Session, instance: ProcessInstance, wf, compiled: spiff.Compi
           clock: Clock, actor: str, since: float) -> list[Task]:
     """Write the new state, the task rows and the audit events of what the engine did."""
     now = clock.now()
-    for step in spiff.completed_since(wf, since):
+    found = spiff.survey(wf, since=since)
+    for step in found.steps:
         record_event(session, instance=instance, at=now, actor="engine" if step.kind != "timer_fired" else actor,
                      kind=step.kind, task_name=step.bpmn_id, data=step.data)
-    ready = _sync_task_rows(session, instance, wf, compiled, now=now)
-    data = spiff.workflow_data(wf)
+    ready = _sync_task_rows(session, instance, found.ready, compiled, now=now)
+    data = found.data
     instance.state = spiff.dump_state(wf)
     instance.data_json = json.dumps(data, default=str)
     instance.title = str(data.get("title") or instance.title or f"Project {instance.id}")[:300]
     instance.updated_at = now
     instance.next_timer_at = spiff.next_timer_due(wf)
-    if spiff.is_completed(wf):
+    if found.completed:
         instance.status, instance.stage, instance.completed_at = "completed", CLOSED_STAGE, now
         instance.next_timer_at = None
         record_event(session, instance=instance, at=now, actor="engine", kind="instance_completed",
@@ -207,11 +208,10 @@ def _save(session: Session, instance: ProcessInstance, wf, compiled: spiff.Compi
     return ready
 
 
-def _sync_task_rows(session: Session, instance: ProcessInstance, wf, compiled: spiff.CompiledProcess,
-                    *, now: datetime) -> list[Task]:
+def _sync_task_rows(session: Session, instance: ProcessInstance, ready: list[spiff.ReadyTask],
+                    compiled: spiff.CompiledProcess, *, now: datetime) -> list[Task]:
     open_rows = {r.id: r for r in session.scalars(
         select(Task).where(Task.instance_id == instance.id, Task.state == "ready"))}
-    ready = spiff.ready_user_tasks(wf)
     ready_ids = {t.id for t in ready}
     for row in open_rows.values():
         if row.id not in ready_ids:

@@ -23,16 +23,18 @@ from SpiffWorkflow.bpmn.specs.event_definitions import timer as timer_module
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.exclusive_gateway import ExclusiveGateway
 from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask
+from SpiffWorkflow.bpmn.util.task import BpmnTaskIterator
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
-from SpiffWorkflow.util.task import TaskState
+from SpiffWorkflow.util.task import TaskIterator, TaskState
 
 from .clock import Clock
 from .sandbox import ScriptTimeout, UnsafeCode, compile_checked, run_with_budget
 from .xmlsafe import parse_xml
 
 READY = TaskState.READY
+MAX_TREE_DEPTH = 1_000_000
 WorkflowError = (SpiffWorkflowException, UnsafeCode, ScriptTimeout)
 
 
@@ -50,6 +52,15 @@ class _ClockedDatetime(datetime):
 
 
 timer_module.datetime = _ClockedDatetime
+
+
+# --- task tree depth: a gateway loop deepens the tree on every pass -----------------------
+# SpiffWorkflow stops iterating at depth 1000, after which ready tasks become invisible and
+# the workflow reports itself completed with work pending. Iteration is not recursive, so
+# the limit can be lifted; a long rework history then costs time, not correctness.
+
+TaskIterator.__init__.__defaults__ = (None, MAX_TREE_DEPTH, True, None)
+BpmnTaskIterator.__init__.__defaults__ = (None, MAX_TREE_DEPTH, True, False, None)
 
 
 # --- sandboxed script engine -------------------------------------------------------------
@@ -187,6 +198,15 @@ def complete_user_task(wf: BpmnWorkflow, task_id: str, data: dict, clock: Clock)
 
 
 @dataclass
+class Step:
+    """An automatic step the engine took, for the audit trail."""
+    kind: str
+    bpmn_id: str
+    name: str
+    data: dict
+
+
+@dataclass
 class ReadyTask:
     id: str
     bpmn_id: str
@@ -196,12 +216,42 @@ class ReadyTask:
 
 
 def ready_user_tasks(wf: BpmnWorkflow) -> list[ReadyTask]:
-    found = []
-    for task in wf.get_tasks(state=READY, manual=True):
-        spec = task.task_spec
-        found.append(ReadyTask(str(task.id), spec.bpmn_id, spec.bpmn_name or spec.bpmn_id,
-                               role_key(_lane_of(task)), task.data))
-    return found
+    return survey(wf, since=float("inf")).ready
+
+
+@dataclass
+class Survey:
+    """What a workflow looks like after the engine ran: one pass over every task."""
+    ready: list[ReadyTask]
+    steps: list[Step]
+    completed: bool
+    data: dict
+
+
+def survey(wf: BpmnWorkflow, *, since: float) -> Survey:
+    """Ready user tasks, automatic steps finished since `since`, and whether the workflow ended.
+
+    Walks the task dictionaries once instead of SpiffWorkflow's tree iterator several times:
+    the tree deepens with every loop, so this is the part of a task's cost that grows.
+    """
+    ready, steps, unfinished = [], [], False
+    for workflow in [wf, *wf.subprocesses.values()]:
+        for task in workflow.tasks.values():
+            state = task.state
+            if state == READY and task.task_spec.manual:
+                spec = task.task_spec
+                ready.append(ReadyTask(str(task.id), spec.bpmn_id, spec.bpmn_name or spec.bpmn_id,
+                                       role_key(_lane_of(task)), task.data))
+            elif state == TaskState.COMPLETED and task.last_state_change >= since:
+                step = _step(task)
+                if step is not None:
+                    steps.append(step)
+            if workflow is wf and state & TaskState.NOT_FINISHED_MASK:
+                unfinished = True
+    completed = wf.completed or not unfinished
+    last = wf.last_task
+    data = wf.data if completed else (last.data if last is not None else {})
+    return Survey(ready, steps, completed, data)
 
 
 def _lane_of(task) -> str | None:
@@ -220,18 +270,6 @@ def _lane_of(task) -> str | None:
 def task_data(wf: BpmnWorkflow, task_id: str) -> dict:
     task = wf.get_task_from_id(UUID(task_id))
     return task.data if task is not None else {}
-
-
-def is_completed(wf: BpmnWorkflow) -> bool:
-    return wf.is_completed()
-
-
-def workflow_data(wf: BpmnWorkflow) -> dict:
-    """The data of the most recently finished task: the instance's current state of affairs."""
-    if wf.is_completed():
-        return wf.data
-    last = wf.last_task
-    return last.data if last is not None else {}
 
 
 def parse_duration(text: str) -> timedelta:
@@ -257,32 +295,19 @@ def next_timer_due(wf: BpmnWorkflow) -> datetime | None:
     return min(d if d.tzinfo else d.replace(tzinfo=timezone.utc) for d in due)
 
 
-@dataclass
-class Step:
-    """An automatic step the engine took, for the audit trail."""
-    kind: str
-    bpmn_id: str
-    name: str
-    data: dict
-
-
-def completed_since(wf: BpmnWorkflow, since: float) -> list[Step]:
-    """Gateways taken, decisions made and timers fired since a timestamp."""
-    steps = []
-    for task in wf.get_tasks(state=TaskState.COMPLETED, updated_ts=since):
-        spec = task.task_spec
-        kind = _step_kind(spec)
-        if kind is None:
-            continue
-        data: dict = {}
-        if kind == "gateway_taken":
-            data["to"] = [c.task_spec.bpmn_id for c in task.children
-                          if c.state & (TaskState.READY | TaskState.COMPLETED | TaskState.WAITING
-                                        | TaskState.STARTED)]
-        elif kind == "decision_made":
-            data["result"] = {k: task.data.get(k) for k in _decision_outputs(spec) if k in task.data}
-        steps.append(Step(kind, spec.bpmn_id, spec.bpmn_name or spec.bpmn_id, data))
-    return steps
+def _step(task) -> Step | None:
+    """A gateway taken, a decision made or a timer fired, for the audit trail."""
+    spec = task.task_spec
+    kind = _step_kind(spec)
+    if kind is None:
+        return None
+    data: dict = {}
+    if kind == "gateway_taken":
+        data["to"] = [c.task_spec.bpmn_id for c in task.children
+                      if c.state & (TaskState.READY | TaskState.COMPLETED | TaskState.WAITING | TaskState.STARTED)]
+    elif kind == "decision_made":
+        data["result"] = {k: task.data.get(k) for k in _decision_outputs(spec) if k in task.data}
+    return Step(kind, spec.bpmn_id, spec.bpmn_name or spec.bpmn_id, data)
 
 
 def _step_kind(spec) -> str | None:
