@@ -99,6 +99,7 @@ class ProcessInstance(Base):
     completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     # '|org a|org b|': organisations taking part, for partner visibility checks.
     organisations: Mapped[str] = mapped_column(Text, default="|")
+    # SpiffWorkflow state without the spec and without finished tasks (in finished_tasks).
     state: Mapped[str] = mapped_column(Text, deferred=True)
     data_json: Mapped[str] = mapped_column(Text, default="{}")
     error: Mapped[str | None] = mapped_column(Text)
@@ -110,6 +111,14 @@ class ProcessInstance(Base):
     process_version: Mapped[ProcessVersion] = relationship(lazy="joined")
 
     __mapper_args__ = {"version_id_col": lock_version}
+
+
+class FinishedTask(Base):
+    """The serialised body of a finished workflow task, written once (see spiff.dump_state)."""
+    __tablename__ = "finished_tasks"
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instances.id"), primary_key=True)
+    task_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    body: Mapped[str] = mapped_column(Text)
 
 
 class Task(Base):

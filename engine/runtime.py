@@ -9,6 +9,8 @@ from collections import OrderedDict
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, object_session
 from sqlalchemy.orm.attributes import flag_modified
 
@@ -19,7 +21,7 @@ from .directory import option_source
 from .errors import Conflict, Forbidden, NotFound, ValidationFailed
 from .forms import SCHEMA_PROPERTY, accepted_answers, field_errors, fill_options
 from .history import record_event
-from .models import ProcessInstance, ProcessVersion, Task, User
+from .models import FinishedTask, ProcessInstance, ProcessVersion, Task, User
 from .repository import compiled_for, forms_of, latest_version
 
 STAGE_PROPERTY = "stage"
@@ -177,7 +179,24 @@ _cache = _WorkflowCache()
 
 def _workflow(instance: ProcessInstance, compiled: spiff.CompiledProcess):
     """The instance's workflow, deserialised only when this process does not hold its latest state."""
-    return _cache.take(instance, compiled) or spiff.load_state(compiled, instance.state)
+    cached = _cache.take(instance, compiled)
+    if cached is not None:
+        return cached
+    session = object_session(instance)
+    finished = dict(session.execute(select(FinishedTask.task_id, FinishedTask.body)
+                                    .where(FinishedTask.instance_id == instance.id)).all())
+    return spiff.load_state(compiled, instance.state, finished)
+
+
+def _store_state(session: Session, instance: ProcessInstance, wf) -> None:
+    saved = spiff.dump_state(wf)
+    instance.state = saved.shell
+    if saved.finished:
+        rows = [{"instance_id": instance.id, "task_id": k, "body": v} for k, v in saved.finished.items()]
+        insert = postgresql_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
+        statement = insert(FinishedTask)
+        session.execute(statement.on_conflict_do_update(
+            index_elements=["instance_id", "task_id"], set_={"body": statement.excluded.body}), rows)
 
 
 def _save(session: Session, instance: ProcessInstance, wf, compiled: spiff.CompiledProcess, *,
@@ -190,7 +209,7 @@ def _save(session: Session, instance: ProcessInstance, wf, compiled: spiff.Compi
                      kind=step.kind, task_name=step.bpmn_id, data=step.data)
     ready = _sync_task_rows(session, instance, found.ready, compiled, now=now)
     data = found.data
-    instance.state = spiff.dump_state(wf)
+    _store_state(session, instance, wf)
     instance.data_json = json.dumps(data, default=str)
     instance.title = str(data.get("title") or instance.title or f"Project {instance.id}")[:300]
     instance.updated_at = now

@@ -1,0 +1,48 @@
+"""Workflow state is stored as a small shell plus finished tasks written once; nothing is lost."""
+import pytest
+from sqlalchemy import func, select
+
+from engine import spiff
+from engine.models import FinishedTask, ProcessInstance
+from engine.repository import compiled_for
+from engine.runtime import _cache
+from tests.services.test_six_gates import people, plan  # noqa: F401 - fixture
+
+
+def stored(db, instance_id):
+    with db.reading() as s:
+        instance = s.get(ProcessInstance, instance_id)
+        finished = dict(s.execute(select(FinishedTask.task_id, FinishedTask.body)
+                                  .where(FinishedTask.instance_id == instance_id)).all())
+        return compiled_for(instance.process_version), instance.state, finished, instance.lock_version
+
+
+@pytest.mark.parametrize("passes", [1, 6])
+def test_stored_state_equals_a_full_serialisation_after_every_loop(db, people, passes):  # noqa: F811
+    project = people.start()
+    looping = plan(gate4_mobilisation_approval={"gate4_decision": "return", "gate4_comments": "Again."})
+    people.walk(project, looping, stop_at="prepare_mobilisation")
+    for _ in range(passes):
+        people.walk(project, looping, stop_at="gate4_mobilisation_approval")
+        people.walk(project, looping, stop_at="prepare_mobilisation")
+        compiled, shell, finished, version = stored(db, project)
+        live = _cache.entries[project][2]  # the workflow this process kept after its last save
+        assert spiff.assemble_state(shell, finished) == spiff.full_state(live) | {"serializer_version": "1.5"}
+        reloaded = spiff.load_state(compiled, shell, finished)
+        assert spiff.full_state(reloaded) == spiff.full_state(live)
+    people.walk(project, plan(), stop_at="gate5_evidence_gate")
+
+
+def test_a_save_writes_only_what_changed(db, people):  # noqa: F811
+    project = people.start()
+    looping = plan(gate4_mobilisation_approval={"gate4_decision": "return", "gate4_comments": "Again."})
+    people.walk(project, looping, stop_at="prepare_mobilisation")
+    sizes = []
+    for _ in range(8):
+        people.walk(project, looping, stop_at="gate4_mobilisation_approval")
+        people.walk(project, looping, stop_at="prepare_mobilisation")
+        _, shell, finished, _ = stored(db, project)
+        sizes.append(len(shell))
+    assert max(sizes) - min(sizes) < 2000  # only the ids of finished tasks add to the shell
+    with db.reading() as s:
+        assert s.scalar(select(func.count()).select_from(FinishedTask)) > 40
