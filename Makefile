@@ -23,7 +23,8 @@ test: install
 	./scripts/install-system-packages
 	$(BIN)/lint-imports
 	$(BIN)/pytest -q
-	SIXGATES_TEST_DB=postgresql $(BIN)/pytest -q tests/services tests/api
+	# PostgreSQL, with the in-process workflow cache off so every change reloads from the database
+	SIXGATES_TEST_DB=postgresql SIXGATES_WORKFLOW_CACHE=0 $(BIN)/pytest -q tests/services tests/api
 
 bench: install
 	$(BIN)/python bench/engine.py

@@ -3,6 +3,7 @@ events in one transaction (the caller's unit of work)."""
 from __future__ import annotations
 
 import json
+import os
 import threading
 import time
 from collections import OrderedDict
@@ -174,7 +175,8 @@ class _WorkflowCache:
                 self.entries.popitem(last=False)
 
 
-_cache = _WorkflowCache()
+# SIXGATES_WORKFLOW_CACHE=0 turns the cache off (every change deserialises; tests use it).
+_cache = _WorkflowCache(int(os.environ.get("SIXGATES_WORKFLOW_CACHE", "256")))
 
 
 def _workflow(instance: ProcessInstance, compiled: spiff.CompiledProcess):

@@ -18,7 +18,8 @@ def stored(db, instance_id):
 
 
 @pytest.mark.parametrize("passes", [1, 6])
-def test_stored_state_equals_a_full_serialisation_after_every_loop(db, people, passes):  # noqa: F811
+def test_stored_state_equals_a_full_serialisation_after_every_loop(db, people, passes, monkeypatch):  # noqa: F811
+    monkeypatch.setattr(_cache, "size", 256)
     project = people.start()
     looping = plan(gate4_mobilisation_approval={"gate4_decision": "return", "gate4_comments": "Again."})
     people.walk(project, looping, stop_at="prepare_mobilisation")
