@@ -102,3 +102,48 @@ def test_invalid_gate_decision_is_422_and_the_gate_stays_open(team):
     response = hub.complete(gate1["id"], {"gate1_decision": "maybe"})
     assert response.json["error"]["fields"]["gate1_decision"] == "Choose one of the options offered."
     assert [t["id"] for t in hub.tasks()] == [gate1["id"]]
+
+
+def test_a_project_goes_through_every_gate_over_the_api(team, db, clock):
+    from engine.timers import fire_due
+    project = to_scoring(team)
+    do(team["ivy.medtech"], "submit_eoi", {"solution_name": "LungPath"})
+    do(team["ian.datahealth"], "submit_eoi", {"solution_name": "ReferralAI"})
+    for member in ("bea.board", "ben.board"):
+        do(team[member], "score_eois", {"scores": [
+            {"partner": p, "conflict_of_interest": False, "strategic_fit": 4, "patient_impact": 4,
+             "strength_of_evidence": 4, "deliverability": 4, "value_for_money": 4, "equity_of_access": 4}
+            for p in (demo.MEDTECH, demo.DATAHEALTH)]})
+    do(team["bill.board"], "score_eois", {"scores": [
+        {"partner": demo.MEDTECH, "conflict_of_interest": True, "conflict_reason": "Employee"}]})
+    do(team["cara.chair"], "gate2_partner_selection", {"gate2_decision": "select", "selected_partners": [demo.MEDTECH]})
+    assert team["ian.datahealth"].tasks() == []  # only the selected partner co-designs
+    do(team["ivy.medtech"], "draft_specification")
+    do(team["cleo.clinical"], "agree_outcome_measures", demo.happy_path("", "")["agree_outcome_measures"])
+    do(team["hana.hub"], "gate3_hub_signoff", {"gate3_hub_decision": "approve"})
+    do(team["cleo.clinical"], "gate3_clinical_signoff", {"gate3_clinical_decision": "approve"})
+    do(team["hugo.hub"], "prepare_mobilisation")  # hugo also holds finance_approver
+    [gate4] = team["fran.finance"].tasks()
+    refused = team["hugo.hub"].complete(gate4["id"], {"gate4_decision": "approve", "budget_committed": 100000})
+    assert refused.status_code == 403 and "Four-eyes" in refused.json["error"]["message"]
+    assert gate4["id"] not in [t["id"] for t in team["hugo.hub"].tasks()]
+    do(team["fran.finance"], "gate4_mobilisation_approval", {"gate4_decision": "approve", "budget_committed": 100000})
+    do(team["cleo.clinical"], "report_pilot_outcomes", demo.happy_path("", "")["report_pilot_outcomes"])
+    [gate5] = team["eve.evidence"].tasks()
+    assert team["eve.evidence"].get(f"/tasks/{gate5['id']}").json["context"]["gate5_recommendation"] == "proceed"
+    do(team["eve.evidence"], "gate5_evidence_gate", {"gate5_confirm": True})
+    do(team["hana.hub"], "prepare_business_case", {"procurement_route": "PA23"})
+    do(team["dan.dmbc"], "gate6_dmbc", {"gate6_decision": "approve", "funding_authorised": 500000})
+    do(team["pat.procurement"], "execute_procurement", {"tracking_periods": 2, "kpi_interval": "P30D"})
+    for _ in range(2):
+        assert team["hana.hub"].tasks() == []
+        clock.advance(days=31)
+        assert fire_due(db, clock=clock) == 1
+        do(team["hana.hub"], "submit_kpi_return")
+    do(team["hana.hub"], "close_project")
+    do(team["hana.hub"], "record_lessons_learned")
+    final = team["aud.auditor"].get(f"/instances/{project}").json
+    assert final["status"] == "completed" and final["data"]["project_outcome"] == "completed"
+    kinds = [e["kind"] for e in team["aud.auditor"].get(f"/instances/{project}/events").json["events"]]
+    assert kinds.count("timer_fired") >= 2 and "decision_made" in kinds and kinds[-1] == "instance_completed"
+    assert team["aud.auditor"].get("/audit/verify").json["ok"] is True
