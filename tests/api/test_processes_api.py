@@ -55,10 +55,12 @@ def test_worker_once_fires_due_eoi_deadlines(db, clock, api_as, six_gates, monke
     project = walker.start()
     walker.walk(project, plan(invite_partners={"invited_partners": [demo.MEDTECH], "board_members": ["bea.board"],
                                                "call_closes_at": "2026-03-05"}), stop_at="submit_eoi")
-    runner = CliRunner()
     monkeypatch.setattr("web.cli.Clock", lambda: clock)
-    assert "fired timers on 0 instance(s)" in runner.invoke(main, ["worker", "--once"], env={"DATABASE_URL": db.url}).output
+
+    def worker_once():
+        return CliRunner().invoke(main, ["worker", "--once"], env={"DATABASE_URL": db.url})
+    assert "fired timers on 0 instance(s)" in worker_once().output
     clock.advance(days=5)
-    result = runner.invoke(main, ["worker", "--once"], env={"DATABASE_URL": db.url})
+    result = worker_once()
     assert result.exit_code == 0 and "fired timers on 1 instance(s)" in result.output
     assert [t.bpmn_id for t in walker.open_tasks(project)] == ["gate2_partner_selection"]
