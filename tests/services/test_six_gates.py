@@ -218,12 +218,28 @@ def test_evidence_gate_recommends_stop_when_outcomes_miss_and_the_panel_confirms
     assert data["gate5_recommendation"] == "stop" and data["project_outcome"] == "stopped_at_gate5"
 
 
-def test_evidence_gate_extends_a_bounded_number_of_times(db, people):
+def test_evidence_gate_extends_the_pilot_at_most_twice_then_stops(db, people):
     project = people.start()
-    people.walk(project, plan(report_pilot_outcomes=HALF), stop_at="prepare_business_case")
-    done = completed(db, project)
-    # Half met: extend twice (the maximum), then the table can only stop; the panel overrides to proceed.
-    assert done.count("report_pilot_outcomes") == 3 or instance(db, project).data.get("project_outcome")
+    people.walk(project, plan(report_pilot_outcomes=HALF))
+    data = instance(db, project).data
+    # Half the outcomes met: extend, extend, then no extension is left and the table says stop.
+    assert completed(db, project).count("report_pilot_outcomes") == 3
+    assert data["pilot_extensions"] == 2 and data["project_outcome"] == "stopped_at_gate5"
+
+
+def test_an_extension_beyond_the_limit_is_refused_and_returns_to_the_panel(db, people):
+    project = people.start()
+    people.walk(project, plan(report_pilot_outcomes=HALF), stop_at="gate5_evidence_gate")
+    for _ in range(2):  # use up both extensions
+        people.walk(project, plan(report_pilot_outcomes=HALF), stop_at="report_pilot_outcomes")
+        people.walk(project, plan(report_pilot_outcomes=HALF), stop_at="gate5_evidence_gate")
+    one_more = {"gate5_confirm": False, "gate5_decision": "extend",
+                "gate5_justification": "The last month was disrupted by a strike."}
+    [gate5] = people.open_tasks(project)
+    people.complete(gate5, one_more)
+    [again] = people.open_tasks(project)
+    assert again.bpmn_id == "gate5_evidence_gate" and again.id != gate5.id
+    assert instance(db, project).data["gate5_refusal_reason"]
 
 
 def test_evidence_panel_can_override_with_a_justification(db, people):
