@@ -39,6 +39,12 @@ class ValidationFailed(ServiceError):
     code = "validation_failed"
 
 
+class ProcessFailed(ServiceError):
+    """The diagram itself failed while running (a script or decision table error); nothing was saved."""
+
+    code = "process_error"
+
+
 class DiagramRejected(ValidationFailed):
     """A diagram failed the deployment checks; `problems` lists every reason."""
 

@@ -19,7 +19,7 @@ from . import policy, spiff
 from .clock import Clock
 from .db import after_commit
 from .directory import option_source
-from .errors import Conflict, Forbidden, NotFound, ValidationFailed
+from .errors import Conflict, Forbidden, NotFound, ProcessFailed, ValidationFailed
 from .forms import SCHEMA_PROPERTY, accepted_answers, field_errors, fill_options
 from .history import record_event
 from .models import FinishedTask, ProcessInstance, ProcessVersion, Task, User
@@ -37,7 +37,10 @@ def start_instance(session: Session, *, user: User, process_key: str, clock: Clo
     version = latest_version(session, process_key)
     compiled = compiled_for(version)
     wf = spiff.new_workflow(compiled)
-    spiff.run_engine_steps(wf, clock)
+    try:
+        spiff.run_engine_steps(wf, clock)
+    except spiff.WorkflowError as exc:
+        raise ProcessFailed(f"{process_key} could not start: {exc}") from exc
     first_roles = {t.role for t in spiff.ready_user_tasks(wf)}
     if first_roles and not first_roles & user.roles:
         raise Forbidden(f"Only the {', '.join(sorted(first_roles))} role may start {process_key}.")
@@ -82,6 +85,8 @@ def complete_task(session: Session, *, user: User, task_id: str, data: dict, clo
         spiff.complete_user_task(wf, row.id, data, clock)
     except LookupError:
         raise Conflict("This task is no longer open.") from None
+    except spiff.WorkflowError as exc:
+        raise ProcessFailed(f"The procedure could not go on after this task; nothing was saved. {exc}") from exc
     now = clock.now()
     row.state, row.completed_at, row.completed_by = "completed", now, user.username
     row.data_json, row.draft_json = json.dumps(data), None
@@ -131,7 +136,10 @@ def fire_timers(session: Session, *, instance_id: int, clock: Clock, actor: str 
     wf = _workflow(instance, compiled)
     lock_instance(instance, clock)
     since = time.time()
-    spiff.run_engine_steps(wf, clock)
+    try:
+        spiff.run_engine_steps(wf, clock)
+    except spiff.WorkflowError as exc:
+        raise ProcessFailed(f"Instance {instance_id}: a timer could not be handled. {exc}") from exc
     _save(session, instance, wf, compiled, clock=clock, actor=actor, since=since)
     instance.timer_lease_until = None
     return True

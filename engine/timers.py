@@ -2,6 +2,7 @@
 once: each claims an instance with a short lease before firing its timers."""
 from __future__ import annotations
 
+import logging
 import time
 from datetime import timedelta
 
@@ -9,14 +10,20 @@ from sqlalchemy import or_, update
 
 from .clock import Clock
 from .db import Database
+from .errors import ProcessFailed
 from .models import ProcessInstance
 from .runtime import due_instances, fire_timers
 
 LEASE = timedelta(minutes=2)
+log = logging.getLogger(__name__)
 
 
 def fire_due(db: Database, *, clock: Clock) -> int:
-    """Fire every timer due now; returns how many instances moved."""
+    """Fire every timer due now; returns how many instances moved.
+
+    An instance whose diagram fails is left as it was (its lease expires and it is tried
+    again later) and logged; the others still fire.
+    """
     now = clock.now()
     with db.reading() as session:
         candidates = due_instances(session, now=now)
@@ -24,8 +31,11 @@ def fire_due(db: Database, *, clock: Clock) -> int:
     for instance_id in candidates:
         if not _claim(db, instance_id, clock):
             continue  # another worker has it
-        if db.writing(lambda s, i=instance_id: fire_timers(s, instance_id=i, clock=clock)):
-            fired += 1
+        try:
+            if db.writing(lambda s, i=instance_id: fire_timers(s, instance_id=i, clock=clock)):
+                fired += 1
+        except ProcessFailed as exc:
+            log.error("%s", exc.message)
     return fired
 
 

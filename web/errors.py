@@ -11,13 +11,14 @@ from engine.errors import (
     Forbidden,
     NotAuthenticated,
     NotFound,
+    ProcessFailed,
     ServiceError,
     TooLarge,
     ValidationFailed,
 )
 
 STATUS = {BadRequest: 400, NotAuthenticated: 401, Forbidden: 403, NotFound: 404, Conflict: 409,
-          TooLarge: 413, ValidationFailed: 422, DiagramRejected: 422}
+          TooLarge: 413, ValidationFailed: 422, DiagramRejected: 422, ProcessFailed: 500}
 
 
 def status_of(error: ServiceError) -> int:
@@ -48,6 +49,16 @@ def init_app(app: Flask) -> None:
         if wants_json():
             return jsonify(body), status
         return render_template("error.html", status=status, message=error.message), status
+
+    @app.errorhandler(Exception)
+    def unexpected_error(error: Exception):
+        if isinstance(error, HTTPException):
+            return http_error(error)
+        app.logger.exception("unexpected error on %s", request.path)
+        message = "Something went wrong on our side; nothing was changed. Please try again."
+        if wants_json():
+            return jsonify(error_body("internal_error", message)), 500
+        return render_template("error.html", status=500, message=message), 500
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):

@@ -127,3 +127,19 @@ def test_fields_the_form_does_not_declare_are_refused(api_as, minimal):
     response = sponsor.complete(task["id"], {"number": 3, "doubled": 1000})
     assert response.status_code == 422
     assert response.json["error"]["fields"] == {"doubled": "This form has no such field."}
+
+
+def test_a_failing_script_is_reported_and_nothing_is_saved(api_as, db, clock):
+    from engine import repository
+    from tests.conftest import FIXTURES
+    bpmn = (FIXTURES / "minimal.bpmn").read_bytes().replace(b"doubled = number * 2", b"doubled = number / 0")
+    db.writing(lambda s: repository.deploy_process(
+        s, bpmn=bpmn, dmn={}, forms={"ask.schema.json": (FIXTURES / "ask.schema.json").read_bytes()},
+        actor="test", clock=clock))
+    sponsor = api_as("sam", "sponsor")
+    start(sponsor)
+    [task] = sponsor.tasks()
+    response = sponsor.complete(task["id"], {"number": 50})
+    assert response.status_code == 500 and response.json["error"]["code"] == "process_error"
+    assert "ZeroDivisionError" in response.json["error"]["message"]
+    assert [t["id"] for t in sponsor.tasks()] == [task["id"]]  # still open, nothing half-written
