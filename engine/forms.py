@@ -65,6 +65,16 @@ def accepted_answers(schema: dict, data: dict) -> tuple[dict, dict[str, str]]:
     return kept, errors
 
 
+def unanswered_fields(schema: dict, data: dict) -> dict[str, None]:
+    """The form's writable fields left out of this submission, to be cleared.
+
+    Gates can be passed through many times; a comment given in an earlier round must not
+    stand beside this round's decision as if it belonged to it.
+    """
+    fields = schema.get("properties", {})
+    return {k: None for k, v in fields.items() if k not in data and not v.get("readOnly")}
+
+
 def field_errors(schema: dict, data: Any) -> dict[str, str]:
     """Every problem with the submitted data, keyed by dotted field path ('scores.0.partner')."""
     errors: dict[str, str] = {}

@@ -20,7 +20,7 @@ from .clock import Clock
 from .db import after_commit
 from .directory import option_source
 from .errors import Conflict, Forbidden, NotFound, ProcessFailed, ValidationFailed
-from .forms import SCHEMA_PROPERTY, accepted_answers, field_errors, fill_options
+from .forms import SCHEMA_PROPERTY, accepted_answers, field_errors, fill_options, unanswered_fields
 from .history import record_event
 from .models import FinishedTask, ProcessInstance, ProcessVersion, Task, User
 from .repository import compiled_for, forms_of, latest_version
@@ -82,7 +82,7 @@ def complete_task(session: Session, *, user: User, task_id: str, data: dict, clo
         raise ValidationFailed("Some answers need attention.", fields=errors)
     since = time.time()
     try:
-        spiff.complete_user_task(wf, row.id, data, clock)
+        spiff.complete_user_task(wf, row.id, {**unanswered_fields(schema or {}, data), **data}, clock)
     except LookupError:
         raise Conflict("This task is no longer open.") from None
     except spiff.WorkflowError as exc:

@@ -260,3 +260,15 @@ def test_three_board_members_scoring_in_turn_from_stale_reads_all_succeed(db, cl
     for task in scoring:
         people.complete(task, plan()["score_eois"])
     assert [t.bpmn_id for t in people.open_tasks(project)] == ["gate2_partner_selection"]
+
+
+def test_a_comment_from_an_earlier_round_does_not_stay_beside_a_new_decision(db, people):
+    project = people.start()
+    people.walk(project, plan(), stop_at="gate4_mobilisation_approval")
+    people.walk(project, plan(gate4_mobilisation_approval={"gate4_decision": "return", "gate4_comments": "Costs?"}),
+                stop_at="prepare_mobilisation")
+    people.walk(project, plan(), stop_at="gate4_mobilisation_approval")
+    [gate4] = people.open_tasks(project)
+    db.writing(lambda s: runtime.complete_task(s, user=_user(s, "fran.finance"), task_id=gate4.id, clock=people.clock,
+                                               data={"gate4_decision": "approve", "budget_committed": 90000}))
+    assert instance(db, project).data["gate4_comments"] is None
