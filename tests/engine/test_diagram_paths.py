@@ -31,6 +31,7 @@ from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.util.task import TaskState
 
+from engine.forms import fill_options
 from engine.sandbox import SAFE_BUILTINS, check_code
 from engine.spiff import SCRIPT_ENGINE
 
@@ -122,106 +123,108 @@ def schema_for(task_id):
     return _SCHEMAS[task_id]
 
 
-def fill_options(node, data):
-    """What the engine does at serve time: turn "x-options" into an enum."""
-    if isinstance(node, dict):
-        node = {k: fill_options(v, data) for k, v in node.items()}
-        source = node.get("x-options")
-        if source:
-            if source == "organisations":
-                values = ORGANISATIONS
-            elif source.startswith("users:"):
-                values = USERS[source.split(":", 1)[1]]
-            elif source.startswith("data:"):
-                values = data.get(source.split(":", 1)[1]) or []
-            else:
-                raise AssertionError(f"unknown x-options source {source}")
-            node["enum"] = list(values)     # an empty list: nothing can be chosen
-        return node
-    if isinstance(node, list):
-        return [fill_options(v, data) for v in node]
-    return node
+def directory(source):
+    """The service's directory for `x-options` sources, from this file's organisations and users."""
+    if source == "organisations":
+        return list(ORGANISATIONS)
+    kind, _, role = source.partition(":")
+    if kind == "users":
+        return list(USERS[role])
+    raise AssertionError(f"unknown x-options source {source}")
 
 
 def validate_form(task_id, payload, task_data):
-    schema = fill_options(schema_for(task_id), task_data)
+    schema = fill_options(schema_for(task_id), data=task_data, directory=directory)
     Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER).validate(payload)
 
 
 # ----------------------------------------------------------------------------- sample form data
+def _fixed(answers):
+    """A sample that does not depend on the task data; each call gets its own copy."""
+    return lambda _data: copy.deepcopy(answers)
+
+
+def _eoi_sample(data):
+    return {"solution_name": f"{data['partner']} reader", "solution_summary": "AI triage of CT scans.",
+            "challenge_fit": "Cuts reporting time.", "evidence_of_impact": "Two NHS pilots.",
+            "delivery_approach": "Six-month deployment.", "proposed_contribution": "Licences and staff.",
+            "contribution_value_gbp": 120000, "contact_name": "Sam Smith",
+            "contact_email": "sam@example.com", "declaration": True}
+
+
+def _scores_sample(data):
+    return {"scores": [dict({"partner": p, "conflict_of_interest": False}, **{c: 4 for c in CRITERIA})
+                       for p in data["submitted_partners"]]}
+
+
+def _partner_selection_sample(data):
+    return {"gate2_decision": "select", "selected_partners": data["partner_ranking"][:1]}
+
+
+SAMPLES = {
+    "propose_challenge": _fixed({
+        "title": "Faster lung cancer diagnosis", "description": "Diagnostic delays on the lung pathway.",
+        "challenge_area": "Early Diagnosis & Screening", "pathway_category": "Diagnostic & Treatment",
+        "tumour_groups": ["Lung"], "alliance": "West Midlands", "trusts": ["Trust A", "Trust B"],
+        "unmet_need": "Long waits for CT reporting.", "evidence": "Audit 2029: 28-day FDS at 71%.",
+        "measures_of_success": ["Diagnostic turnaround (imaging)", "28-day Faster Diagnosis Standard"]}),
+    "define_challenge": _fixed({
+        "problem_statement": "CT reporting delays.", "scope": "Two trusts.", "context": "Backlog.",
+        "desired_outcomes": "Reporting within 7 days.", "urgency_score": 5, "impact_score": 4,
+        "strategic_alignment_score": 4, "pathway": "proof_of_value"}),
+    "gate1_prioritisation": _fixed({"gate1_decision": "approve"}),
+    "invite_partners": _fixed({"invited_partners": ORGANISATIONS[:3], "board_members": USERS["board_member"][:2],
+                               "call_closes_at": "2030-03-31"}),
+    "submit_eoi": _eoi_sample,
+    "score_eois": _scores_sample,
+    "gate2_partner_selection": _partner_selection_sample,
+    "draft_specification": _fixed({
+        "objectives": "Report CT within 7 days.", "sites": ["Trust A"], "evaluation_plan": "Before/after.",
+        "data_sharing_agreement": "signed", "dpia_status": "approved"}),
+    "agree_outcome_measures": _fixed({"outcome_measures": [
+        {"measure": "Diagnostic turnaround (imaging)", "baseline": 14, "threshold": 7,
+         "direction": "lower_is_better", "unit": "days"},
+        {"measure": "28-day Faster Diagnosis Standard", "baseline": 71, "threshold": 76,
+         "direction": "higher_is_better", "unit": "%"}]}),
+    "gate3_hub_signoff": _fixed({"gate3_hub_decision": "approve", "gate3_hub_comments": "Approved."}),
+    "gate3_clinical_signoff": _fixed({"gate3_clinical_decision": "approve",
+                                      "gate3_clinical_comments": "Clinically sound."}),
+    "prepare_mobilisation": _fixed({
+        "resourcing": "1 WTE", "project_plan": "Plan", "governance": "Board", "roles_and_responsibilities": "RACI",
+        "nhs_contribution": 50000, "industry_contribution": 120000, "total_budget": 170000,
+        "milestones": [{"title": "Go live", "due_date": "2030-06-01"}],
+        "joint_working_agreement": True, "joint_working_agreement_reference": "JWA-2030-01"}),
+    "gate4_mobilisation_approval": _fixed({"gate4_decision": "approve", "budget_committed": 170000}),
+    "report_pilot_outcomes": _fixed({
+        "progress_reports": [{"report_date": "2030-09-01", "summary": "On track."}],
+        "measured_outcomes": [{"measure": "Diagnostic turnaround (imaging)", "measured": 6},
+                              {"measure": "28-day Faster Diagnosis Standard", "measured": 80}],
+        "final_report_summary": "Both thresholds met."}),
+    "gate5_evidence_gate": _fixed({"gate5_confirm": True}),
+    "prepare_business_case": _fixed({
+        "strategic_case": "s", "economic_case": "e", "commercial_case": "c", "financial_case": "f",
+        "management_case": "m", "procurement_route": "PA23", "contract_model": "Call-off",
+        "budget": 900000, "timelines": "2031-2033"}),
+    "gate6_dmbc": _fixed({"gate6_decision": "approve"}),
+    "execute_procurement": _fixed({
+        "supplier_name": "Acme Diagnostics", "award_reference": "AW-1", "award_date": "2031-01-15",
+        "contract_value": 850000, "rollout_sites": ["Trust A", "Trust C"], "tracking_periods": 3,
+        "kpi_interval": "P30D"}),
+    "submit_kpi_return": _fixed({
+        "kpi_status": "on_track", "benefits_narrative": "Fewer delays.",
+        "kpi_values": [{"measure": "Diagnostic turnaround (imaging)", "value": 6}]}),
+    "close_project": _fixed({"closure_summary": "Delivered.", "closure_date": "2031-06-30"}),
+    "record_lessons_learned": _fixed({
+        "what_worked": "Joint team.", "what_did_not_work": "Slow DPIA.", "recommendations": "Start DPIA early.",
+        "share_with_footprint": True}),
+}
+
+
 def sample(task_id, data):
-    if task_id == "propose_challenge":
-        return {"title": "Faster lung cancer diagnosis", "description": "Diagnostic delays on the lung pathway.",
-                "challenge_area": "Early Diagnosis & Screening", "pathway_category": "Diagnostic & Treatment",
-                "tumour_groups": ["Lung"], "alliance": "West Midlands", "trusts": ["Trust A", "Trust B"],
-                "unmet_need": "Long waits for CT reporting.", "evidence": "Audit 2029: 28-day FDS at 71%.",
-                "measures_of_success": ["Diagnostic turnaround (imaging)", "28-day Faster Diagnosis Standard"]}
-    if task_id == "define_challenge":
-        return {"problem_statement": "CT reporting delays.", "scope": "Two trusts.", "context": "Backlog.",
-                "desired_outcomes": "Reporting within 7 days.", "urgency_score": 5, "impact_score": 4,
-                "strategic_alignment_score": 4, "pathway": "proof_of_value"}
-    if task_id == "gate1_prioritisation":
-        return {"gate1_decision": "approve"}
-    if task_id == "invite_partners":
-        return {"invited_partners": ORGANISATIONS[:3], "board_members": USERS["board_member"][:2],
-                "call_closes_at": "2030-03-31"}
-    if task_id == "submit_eoi":
-        return {"solution_name": f"{data['partner']} reader", "solution_summary": "AI triage of CT scans.",
-                "challenge_fit": "Cuts reporting time.", "evidence_of_impact": "Two NHS pilots.",
-                "delivery_approach": "Six-month deployment.", "proposed_contribution": "Licences and staff.",
-                "contribution_value_gbp": 120000, "contact_name": "Sam Smith",
-                "contact_email": "sam@example.com", "declaration": True}
-    if task_id == "score_eois":
-        return {"scores": [dict({"partner": p, "conflict_of_interest": False}, **{c: 4 for c in CRITERIA})
-                           for p in data["submitted_partners"]]}
-    if task_id == "gate2_partner_selection":
-        return {"gate2_decision": "select", "selected_partners": data["partner_ranking"][:1]}
-    if task_id == "draft_specification":
-        return {"objectives": "Report CT within 7 days.", "sites": ["Trust A"], "evaluation_plan": "Before/after.",
-                "data_sharing_agreement": "signed", "dpia_status": "approved"}
-    if task_id == "agree_outcome_measures":
-        return {"outcome_measures": [
-            {"measure": "Diagnostic turnaround (imaging)", "baseline": 14, "threshold": 7,
-             "direction": "lower_is_better", "unit": "days"},
-            {"measure": "28-day Faster Diagnosis Standard", "baseline": 71, "threshold": 76,
-             "direction": "higher_is_better", "unit": "%"}]}
-    if task_id == "gate3_hub_signoff":
-        return {"gate3_hub_decision": "approve", "gate3_hub_comments": "Approved."}
-    if task_id == "gate3_clinical_signoff":
-        return {"gate3_clinical_decision": "approve", "gate3_clinical_comments": "Clinically sound."}
-    if task_id == "prepare_mobilisation":
-        return {"resourcing": "1 WTE", "project_plan": "Plan", "governance": "Board", "roles_and_responsibilities": "RACI",
-                "nhs_contribution": 50000, "industry_contribution": 120000, "total_budget": 170000,
-                "milestones": [{"title": "Go live", "due_date": "2030-06-01"}],
-                "joint_working_agreement": True, "joint_working_agreement_reference": "JWA-2030-01"}
-    if task_id == "gate4_mobilisation_approval":
-        return {"gate4_decision": "approve", "budget_committed": 170000}
-    if task_id == "report_pilot_outcomes":
-        return {"progress_reports": [{"report_date": "2030-09-01", "summary": "On track."}],
-                "measured_outcomes": [{"measure": "Diagnostic turnaround (imaging)", "measured": 6},
-                                      {"measure": "28-day Faster Diagnosis Standard", "measured": 80}],
-                "final_report_summary": "Both thresholds met."}
-    if task_id == "gate5_evidence_gate":
-        return {"gate5_confirm": True}
-    if task_id == "prepare_business_case":
-        return {"strategic_case": "s", "economic_case": "e", "commercial_case": "c", "financial_case": "f",
-                "management_case": "m", "procurement_route": "PA23", "contract_model": "Call-off",
-                "budget": 900000, "timelines": "2031-2033"}
-    if task_id == "gate6_dmbc":
-        return {"gate6_decision": "approve"}
-    if task_id == "execute_procurement":
-        return {"supplier_name": "Acme Diagnostics", "award_reference": "AW-1", "award_date": "2031-01-15",
-                "contract_value": 850000, "rollout_sites": ["Trust A", "Trust C"], "tracking_periods": 3,
-                "kpi_interval": "P30D"}
-    if task_id == "submit_kpi_return":
-        return {"kpi_status": "on_track", "benefits_narrative": "Fewer delays.",
-                "kpi_values": [{"measure": "Diagnostic turnaround (imaging)", "value": 6}]}
-    if task_id == "close_project":
-        return {"closure_summary": "Delivered.", "closure_date": "2031-06-30"}
-    if task_id == "record_lessons_learned":
-        return {"what_worked": "Joint team.", "what_did_not_work": "Slow DPIA.", "recommendations": "Start DPIA early.",
-                "share_with_footprint": True}
-    raise AssertionError(f"no sample data for {task_id}")
+    """Sample answers for a task's form, fresh on every call (the driver updates them in place)."""
+    if task_id not in SAMPLES:
+        raise AssertionError(f"no sample data for {task_id}")
+    return SAMPLES[task_id](data)
 
 
 # ----------------------------------------------------------------------------- driver
@@ -383,7 +386,8 @@ def test_process_is_executable_in_a_collaboration_with_lanes(xml):
 
 def test_user_tasks_have_lanes_forms_and_properties(specs, xml):
     spec, subprocess_specs = specs
-    all_specs = list(spec.task_specs.values()) + [t for s in subprocess_specs.values() for t in s.task_specs.values()]
+    all_specs = list(spec.task_specs.values())
+    all_specs += [t for s in subprocess_specs.values() for t in s.task_specs.values()]
     parsed = {t.bpmn_id: t for t in all_specs if type(t).__name__ == "UserTask"}
     assert set(parsed) == set(USER_TASKS)
     for element in user_task_elements(xml):
@@ -461,7 +465,8 @@ def test_forms_enforce_conditional_requirements():
     row = {"partner": "Acme Diagnostics", "conflict_of_interest": False}
     invalid("score_eois", {"scores": [row]})                       # unconflicted: criteria required
     invalid("score_eois", {"scores": [dict(row, conflict_of_interest=True)]})   # conflicted: reason required
-    validate_form("score_eois", {"scores": [dict(row, conflict_of_interest=True, conflict_reason="Shareholder")]}, context)
+    validate_form("score_eois", {"scores": [dict(row, conflict_of_interest=True, conflict_reason="Shareholder")]},
+                  context)
     invalid("execute_procurement", dict(sample("execute_procurement", context), tracking_periods=13))
     invalid("execute_procurement", dict(sample("execute_procurement", context), kpi_interval="30 days"))
     invalid("invite_partners", {"invited_partners": [], "board_members": ["bm_alice"], "call_closes_at": "2030-01-01"})
@@ -484,7 +489,7 @@ def test_every_element_has_diagram_interchange(xml):
         assert edge is not None, f"{flow.get('id')} has no BPMNEdge"
         points = [(float(w.get("x")), float(w.get("y"))) for w in edge.findall("di:waypoint", NS)]
         assert len(points) >= 2
-        for (x0, y0), (x1, y1) in zip(points, points[1:]):
+        for (x0, y0), (x1, y1) in zip(points, points[1:], strict=False):
             assert x0 == x1 or y0 == y1, f"{flow.get('id')} has a diagonal segment"
 
     def box(element_id):
@@ -506,7 +511,8 @@ def test_every_element_has_diagram_interchange(xml):
         lx, ly, lw, lh = box(lane.get("id"))
         for ref in lane.findall("bpmn:flowNodeRef", NS):
             x, y, w, h = box(ref.text)
-            assert lx <= x and x + w <= lx + lw and ly <= y and y + h <= ly + lh, f"{ref.text} outside {lane.get('name')}"
+            inside = lx <= x and x + w <= lx + lw and ly <= y and y + h <= ly + lh
+            assert inside, f"{ref.text} outside {lane.get('name')}"
 
 
 def test_gateways_have_conditions_or_a_default_and_ids_are_safe(xml):
@@ -694,7 +700,8 @@ def test_no_eoi_submitted_skips_scoring_then_close(specs, clock):
     assert data["submitted_partners"] == [] and data["aggregated_scores"] == {}
     assert all(e["submitted"] is False for e in data["eois"])
     with pytest.raises(ValidationError):   # nothing can be selected
-        validate_form("gate2_partner_selection", {"gate2_decision": "select", "selected_partners": ["Acme Diagnostics"]}, data)
+        validate_form("gate2_partner_selection",
+                      {"gate2_decision": "select", "selected_partners": ["Acme Diagnostics"]}, data)
     run.do("gate2_partner_selection", data={"gate2_decision": "close", "gate2_comments": "No interest."})
     run.finish_lessons("closed_at_gate2")
 
@@ -791,7 +798,8 @@ def gate3_round(run, hub="approve", clinical="approve", comment=None):
     assert run.ready_ids() == ["gate3_clinical_signoff"]        # nothing left over from an earlier round
     shown = run.data("gate3_clinical_signoff")
     assert shown["gate3_hub_decision"] == hub                   # the clinical lead sees the Hub team's view
-    assert shown["sites"] == run.wf.get_tasks(state=TaskState.COMPLETED, spec_name="draft_specification")[-1].data["sites"]
+    drafted = run.wf.get_tasks(state=TaskState.COMPLETED, spec_name="draft_specification")[-1]
+    assert shown["sites"] == drafted.data["sites"]
     run.do("gate3_clinical_signoff",
            data=signoff("gate3_clinical_signoff", clinical, comment and f"Clinical: {comment}"))
     approved = hub == clinical == "approve"
@@ -847,7 +855,8 @@ def test_gate3_rounds_with_changing_lists_keep_each_rounds_specification(specs, 
     run.to_gate2()
     run.do("gate2_partner_selection")
     rounds = [
-        (["Trust A", "Trust B", "Trust C"], ["Median time to MDT", "Theatre list fill", "PRO completion"], "rework", "approve"),
+        (["Trust A", "Trust B", "Trust C"], ["Median time to MDT", "Theatre list fill", "PRO completion"],
+         "rework", "approve"),
         (["Trust D"], ["Hand-offs"], "approve", "rework"),
         (["Trust E", "Trust F"], ["Repeat attendances", "2WW utilisation"], "rework", "rework"),
         (["Trust G", "Trust H", "Trust I", "Trust J"], ["Remote monitoring coverage"], "approve", "rework"),
