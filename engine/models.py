@@ -125,7 +125,8 @@ class Task(Base):
     """One row per user task, open or finished: what inboxes and reports query."""
     __tablename__ = "tasks"
     __table_args__ = (
-        Index("ix_tasks_inbox", "state", "role", "due_at"),
+        # Inboxes read this index in due order and stop at a page: no sort of every open task.
+        Index("ix_tasks_inbox", "state", "role", "due_at", "created_at"),
         Index("ix_tasks_instance", "instance_id", "state"),
     )
     id: Mapped[str] = mapped_column(String(36), primary_key=True)

@@ -34,7 +34,7 @@ def list_tasks(session: Session, *, user: User, stage: str | None = None, role: 
         stmt = stmt.where(Task.role == role)
     if instance_id is not None:
         stmt = stmt.where(Task.instance_id == instance_id)
-    stmt = stmt.order_by(Task.due_at.is_(None), Task.due_at, Task.created_at).limit(limit).offset(offset)
+    stmt = stmt.order_by(Task.due_at.asc().nulls_last(), Task.created_at).limit(limit).offset(offset)
     return list(session.scalars(stmt))
 
 

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from engine import demo, identity, runtime, tasks
 from engine.errors import Forbidden, NotFound
-from engine.models import ProcessInstance, Task, User
+from engine.models import AuditEvent, ProcessInstance, Task, User
 from engine.timers import fire_due
 from engine.walker import Walker
 
@@ -33,9 +33,10 @@ def instance(db, instance_id) -> ProcessInstance:
 
 
 def completed(db, instance_id) -> list[str]:
+    """The user tasks completed, in the order the audit trail recorded them."""
     with db.reading() as s:
-        return list(s.scalars(select(Task.bpmn_id).where(Task.instance_id == instance_id, Task.state == "completed")
-                              .order_by(Task.completed_at, Task.created_at)))
+        return list(s.scalars(select(AuditEvent.task_name).where(
+            AuditEvent.instance_id == instance_id, AuditEvent.kind == "task_completed").order_by(AuditEvent.seq)))
 
 
 def test_happy_path_runs_every_gate_and_closes_after_kpi_returns(db, clock, people):
