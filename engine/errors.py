@@ -35,6 +35,16 @@ class TooLarge(ServiceError):
     code = "too_large"
 
 
+class LoginThrottled(ServiceError):
+    """Too many failed sign-ins for this username or from this address; `minutes` until the next try."""
+
+    code = "too_many_attempts"
+
+    def __init__(self, minutes: int):
+        super().__init__(f"Too many attempts, try again in {minutes} minute{'s' if minutes != 1 else ''}.")
+        self.minutes = minutes
+
+
 class ValidationFailed(ServiceError):
     code = "validation_failed"
 

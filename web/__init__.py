@@ -46,11 +46,12 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config["SECRET_KEY"] = _secret_key()
     app.extensions["sixgates_db"] = Database(app.config["DATABASE_URL"])
 
-    from . import api, auth, errors, inbox, tasks_pages
+    from . import admin, api, auth, errors, inbox, tasks_pages
     csrf.init_app(app)
     auth.init_app(app)
     errors.init_app(app)
     app.register_blueprint(auth.bp)
+    app.register_blueprint(admin.bp)
     app.register_blueprint(inbox.bp)
     app.register_blueprint(tasks_pages.bp)
     app.register_blueprint(api.bp)

@@ -1,20 +1,26 @@
-"""Sign-in for the HTML pages (Flask-Login sessions)."""
+"""Sign-in for the HTML pages (Flask-Login sessions), throttled by the engine."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+import os
+
+from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import LoginManager, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
+from werkzeug.middleware.proxy_fix import ProxyFix
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired
 
 from engine import identity
+from engine.errors import LoginThrottled
 from engine.models import User
 
-from .services import read
+from .services import clock, read, write
 
 bp = Blueprint("auth", __name__)
 login_manager = LoginManager()
 login_manager.login_view = "auth.login"
+# Never says whether the username exists, is disabled or is locked out.
+NOT_RIGHT = "The username or password is not right."
 
 
 class SessionUser:
@@ -39,6 +45,13 @@ def load_user(user_id: str):
 
 def init_app(app) -> None:
     login_manager.init_app(app)
+    app.config.setdefault("REMEMBER_COOKIE_HTTPONLY", True)
+    app.config.setdefault("REMEMBER_COOKIE_SAMESITE", "Lax")
+    if os.environ.get("SIXGATES_SECURE_COOKIES") == "1":  # served over HTTPS: never send cookies in clear
+        app.config.update(SESSION_COOKIE_SECURE=True, REMEMBER_COOKIE_SECURE=True)
+    hops = int(os.environ.get("SIXGATES_PROXY_HOPS") or 0)
+    if hops:  # behind N reverse proxies: throttle by the client's address, not the proxy's
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
 
 class LoginForm(FlaskForm):
@@ -49,13 +62,19 @@ class LoginForm(FlaskForm):
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     form = LoginForm()
-    if form.validate_on_submit():
-        user = read(lambda s: identity.authenticate(s, form.username.data, form.password.data))
-        if user is not None:
-            login_user(SessionUser(user))
-            return redirect(url_for("inbox.index"))
-        flash("The username or password is not right.")
-    return render_template("auth/login.html", form=form), 200 if request.method == "GET" else 401
+    if not form.validate_on_submit():
+        return render_template("auth/login.html", form=form), 200 if request.method == "GET" else 401
+    try:
+        user = write(lambda s: identity.sign_in(
+            s, username=form.username.data.strip(), password=form.password.data,
+            address=request.remote_addr or "unknown", clock=clock()))
+    except LoginThrottled as exc:
+        page = render_template("auth/login.html", form=form, error=f"{NOT_RIGHT} {exc.message}")
+        return page, 429, {"Retry-After": str(exc.minutes * 60)}
+    if user is None:
+        return render_template("auth/login.html", form=form, error=NOT_RIGHT), 401
+    login_user(SessionUser(user))
+    return redirect(url_for("inbox.index"))
 
 
 @bp.post("/logout")

@@ -9,6 +9,7 @@ from engine.errors import (
     Conflict,
     DiagramRejected,
     Forbidden,
+    LoginThrottled,
     NotAuthenticated,
     NotFound,
     ProcessFailed,
@@ -18,7 +19,7 @@ from engine.errors import (
 )
 
 STATUS = {BadRequest: 400, NotAuthenticated: 401, Forbidden: 403, NotFound: 404, Conflict: 409,
-          TooLarge: 413, ValidationFailed: 422, DiagramRejected: 422, ProcessFailed: 500}
+          TooLarge: 413, LoginThrottled: 429, ValidationFailed: 422, DiagramRejected: 422, ProcessFailed: 500}
 
 
 def status_of(error: ServiceError) -> int:

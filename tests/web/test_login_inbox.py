@@ -34,3 +34,26 @@ def test_inbox_needs_sign_in_and_posts_need_csrf(app, db, clock):
     assert refused.status_code in (400, 401) and b"/inbox" not in refused.headers.get("Location", "").encode()
     cookie = login(client, "sam", "correct horse").headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_cookies_are_secure_when_served_over_https(db, clock, monkeypatch):
+    from web import create_app
+    monkeypatch.setenv("SIXGATES_SECURE_COOKIES", "1")
+    app = create_app({"DATABASE_URL": db.url, "SECRET_KEY": "test", "CLOCK": clock, "TESTING": True})
+    assert app.config["SESSION_COOKIE_SECURE"] and app.config["REMEMBER_COOKIE_SECURE"]
+    assert app.config["REMEMBER_COOKIE_HTTPONLY"] and app.config["REMEMBER_COOKIE_SAMESITE"] == "Lax"
+    add_user(db, clock, "sam", "sponsor", password="correct horse")
+    cookie = login(app.test_client(), "sam", "correct horse").headers["Set-Cookie"]
+    assert "Secure" in cookie and "HttpOnly" in cookie
+
+
+def test_sign_in_records_successes_and_failures_with_the_client_address(app, db, clock):
+    from engine.history import SYSTEM_CHAIN, list_events
+    add_user(db, clock, "sam", "sponsor", password="correct horse")
+    client = app.test_client()
+    login(client, "sam", "wrong")
+    login(client, "sam", "correct horse")
+    with db.reading() as s:
+        events = [(e.kind, e.actor, e.data_json) for e in list_events(s, SYSTEM_CHAIN) if e.kind.startswith("login")]
+    assert events == [("login_failed", "anonymous", '{"address":"127.0.0.1","username":"sam"}'),
+                      ("login_succeeded", "sam", '{"address":"127.0.0.1","username":"sam"}')]

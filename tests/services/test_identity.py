@@ -1,0 +1,177 @@
+"""Users on a real database: sign-in throttling, and the administrator's changes (each audited)."""
+import json
+
+import pytest
+from sqlalchemy import select
+
+from engine import identity
+from engine.errors import BadRequest, Conflict, Forbidden, NotFound
+from engine.history import SYSTEM_CHAIN, list_events, verify_all
+from engine.models import AuditEvent, User
+from tests.conftest import add_user
+
+PASSWORD = "correct horse battery"
+
+
+def sign_in(db, clock, username, password, address="10.0.0.1"):
+    return db.writing(lambda s: identity.sign_in(s, username=username, password=password, address=address,
+                                                 clock=clock))
+
+
+def fail(db, clock, times, username="sam", address="10.0.0.1"):
+    for _ in range(times):
+        assert sign_in(db, clock, username, "wrong", address) is None
+
+
+def system_events(db, kind):
+    with db.reading() as s:
+        return [json.loads(e.data_json) for e in list_events(s, SYSTEM_CHAIN) if e.kind == kind]
+
+
+def user(db, username) -> User:
+    with db.reading() as s:
+        return identity.require_user(s, username)
+
+
+@pytest.fixture
+def ada(db, clock):
+    add_user(db, clock, "ada", "admin", password=PASSWORD)
+    return user(db, "ada")
+
+
+def test_five_failures_lock_the_username_for_fifteen_minutes_even_with_the_right_password(db, clock):
+    add_user(db, clock, "sam", "sponsor", password=PASSWORD)
+    fail(db, clock, 4)
+    clock.advance(minutes=1)
+    fail(db, clock, 1)
+    with pytest.raises(identity.LoginThrottled) as locked:
+        sign_in(db, clock, "sam", PASSWORD)
+    assert locked.value.minutes == 15 and "try again in 15 minutes" in locked.value.message
+    clock.advance(minutes=14, seconds=30)
+    with pytest.raises(identity.LoginThrottled) as still:
+        sign_in(db, clock, "sam", PASSWORD)
+    assert still.value.minutes == 1 and "in 1 minute." in still.value.message
+    clock.advance(seconds=30)
+    assert sign_in(db, clock, "sam", PASSWORD).username == "sam"
+    assert len(system_events(db, "login_failed")) == 5  # refused attempts are not failures
+    assert system_events(db, "login_succeeded") == [{"username": "sam", "address": "10.0.0.1"}]
+
+
+def test_failures_spread_over_more_than_fifteen_minutes_do_not_lock(db, clock):
+    add_user(db, clock, "sam", "sponsor", password=PASSWORD)
+    for _ in range(8):
+        fail(db, clock, 1)
+        clock.advance(minutes=4)
+    assert sign_in(db, clock, "sam", PASSWORD) is not None
+
+
+def test_unknown_usernames_lock_the_same_way_so_the_lock_reveals_nothing(db, clock):
+    fail(db, clock, 5, username="nobody")
+    with pytest.raises(identity.LoginThrottled):
+        sign_in(db, clock, "nobody", "anything")
+
+
+def test_failures_from_one_address_lock_that_address_for_every_username(db, clock):
+    add_user(db, clock, "sam", "sponsor", password=PASSWORD)
+    for name in ("a", "b", "c", "d", "e"):
+        fail(db, clock, 1, username=name, address="192.0.2.9")
+    with pytest.raises(identity.LoginThrottled):
+        sign_in(db, clock, "sam", PASSWORD, address="192.0.2.9")
+    assert sign_in(db, clock, "sam", PASSWORD, address="10.0.0.1") is not None
+
+
+def test_a_successful_sign_in_clears_the_username_failures(db, clock):
+    add_user(db, clock, "sam", "sponsor", password=PASSWORD)
+    fail(db, clock, 4, address="10.0.0.2")
+    assert sign_in(db, clock, "sam", PASSWORD, address="10.0.0.3") is not None
+    fail(db, clock, 4, address="10.0.0.4")
+    assert sign_in(db, clock, "sam", PASSWORD, address="10.0.0.5") is not None
+
+
+def test_a_disabled_user_cannot_sign_in_and_their_token_stops_working(db, clock, ada):
+    add_user(db, clock, "sam", "sponsor", password=PASSWORD)
+    token = db.writing(lambda s: identity.create_token(s, username="sam", actor="test", clock=clock))
+    db.writing(lambda s: identity.set_active(s, "sam", active=False, actor=ada, clock=clock))
+    assert sign_in(db, clock, "sam", PASSWORD) is None
+    with db.reading() as s:
+        assert identity.user_id_for_token(s, token) is None
+    db.writing(lambda s: identity.set_active(s, "sam", active=True, actor=ada, clock=clock))
+    assert sign_in(db, clock, "sam", PASSWORD) is not None
+    assert [e["username"] for e in system_events(db, "user_disabled") + system_events(db, "user_enabled")] \
+        == ["sam", "sam"]
+
+
+def test_role_and_organisation_changes_are_audited_on_the_system_chain(db, clock, ada):
+    add_user(db, clock, "ivy", "board_member")
+    db.writing(lambda s: identity.set_roles(s, "ivy", roles=["board_member", "board_chair"], actor=ada, clock=clock))
+    db.writing(lambda s: identity.update_user(s, "ivy", roles=["industry_partner"], organisation=" Medtech  Ltd ",
+                                              actor=ada, clock=clock))
+    db.writing(lambda s: identity.set_organisation(s, "ivy", organisation="DataHealth plc", actor=ada, clock=clock))
+    assert system_events(db, "user_roles_changed") == [
+        {"username": "ivy", "before": ["board_member"], "after": ["board_chair", "board_member"]},
+        {"username": "ivy", "before": ["board_chair", "board_member"], "after": ["industry_partner"]}]
+    assert system_events(db, "user_organisation_changed") == [
+        {"username": "ivy", "before": None, "after": "Medtech Ltd"},
+        {"username": "ivy", "before": "Medtech Ltd", "after": "DataHealth plc"}]
+    changed = user(db, "ivy")
+    assert changed.roles == {"industry_partner"} and changed.organisation_name == "DataHealth plc"
+    with db.reading() as s:
+        actors = set(s.scalars(select(AuditEvent.actor).where(AuditEvent.kind.like("user_%_changed"))))
+        assert actors == {"ada"} and verify_all(s)[1] == []
+
+
+def test_saving_unchanged_roles_records_nothing(db, clock, ada):
+    add_user(db, clock, "sam", "sponsor")
+    db.writing(lambda s: identity.update_user(s, "sam", roles=["sponsor"], organisation="", actor=ada, clock=clock))
+    assert system_events(db, "user_roles_changed") == system_events(db, "user_organisation_changed") == []
+
+
+def test_an_admin_cannot_disable_themselves_or_drop_their_own_admin_role(db, clock, ada):
+    with pytest.raises(Conflict, match="cannot disable your own account"):
+        db.writing(lambda s: identity.set_active(s, "ada", active=False, actor=ada, clock=clock))
+    with pytest.raises(Conflict, match="own admin role"):
+        db.writing(lambda s: identity.set_roles(s, "ada", roles=["auditor"], actor=ada, clock=clock))
+    assert user(db, "ada").active and user(db, "ada").roles == {"admin"}
+
+
+def test_unknown_roles_missing_users_and_partners_without_organisation_are_refused(db, clock, ada):
+    add_user(db, clock, "sam", "sponsor")
+    with pytest.raises(BadRequest, match="Unknown role"):
+        db.writing(lambda s: identity.set_roles(s, "sam", roles=["sponsor", "superuser"], actor=ada, clock=clock))
+    with pytest.raises(BadRequest, match="none given"):
+        db.writing(lambda s: identity.set_roles(s, "sam", roles=[], actor=ada, clock=clock))
+    with pytest.raises(BadRequest, match="organisation") as partner:
+        db.writing(lambda s: identity.set_roles(s, "sam", roles=["industry_partner"], actor=ada, clock=clock))
+    assert "organisation" in partner.value.fields
+    with pytest.raises(NotFound):
+        db.writing(lambda s: identity.set_active(s, "nobody", active=False, actor=ada, clock=clock))
+    assert user(db, "sam").roles == {"sponsor"} and system_events(db, "user_roles_changed") == []
+
+
+def test_only_admins_manage_users(db, clock, ada):
+    add_user(db, clock, "hal", "hub_team", "auditor")
+    hal = user(db, "hal")
+    with pytest.raises(Forbidden):
+        db.writing(lambda s: identity.set_roles(s, "ada", roles=["sponsor"], actor=hal, clock=clock))
+    with pytest.raises(Forbidden):
+        db.writing(lambda s: identity.create_user(s, username="eve", display_name="Eve", password=PASSWORD,
+                                                  roles=["admin"], organisation=None, actor=hal, clock=clock))
+    with db.reading() as s, pytest.raises(Forbidden):
+        identity.list_users(s, actor=hal)
+
+
+def test_an_admin_adds_a_user_with_a_checked_name_and_password(db, clock, ada):
+    def create(username="pat", password=PASSWORD):
+        return db.writing(lambda s: identity.create_user(
+            s, username=username, display_name="Pat Jones", password=password, roles=["sponsor"],
+            organisation=None, actor=ada, clock=clock))
+
+    with pytest.raises(BadRequest, match="at least 10"):
+        create(password="short")
+    with pytest.raises(BadRequest, match="username"):
+        create(username="pat jones")
+    create()
+    with pytest.raises(Conflict, match="already exists"):
+        create()
+    assert sign_in(db, clock, "pat", PASSWORD).display_name == "Pat Jones"
+    assert system_events(db, "user_added")[-1] == {"username": "pat", "roles": ["sponsor"], "organisation": None}
