@@ -20,7 +20,7 @@ ROLES = (
 # Roles of people outside the Hub's own governance, who only see what involves them.
 EXTERNAL_ROLES = {"sponsor", "industry_partner"}
 # Data only the Hub's own governance may read (scores of competing partners' EoIs).
-CONFIDENTIAL_KEYS = {"eois", "board_scores", "aggregated_scores", "board_score", "eoi"}
+CONFIDENTIAL_KEYS = {"eois", "board_scores", "aggregated_scores", "board_score", "eoi", "partner_ranking"}
 
 
 def is_internal(user: User) -> bool:
@@ -86,10 +86,18 @@ def actionable_tasks_clause(user: User) -> ColumnElement[bool]:
     )
 
 
+# Roles that may read every board member's scores; a board member alone scores independently.
+SCORE_READERS = set(ROLES) - {"board_member", "sponsor", "industry_partner"}
+SCORE_KEYS = {"board_scores", "aggregated_scores", "board_score", "partner_ranking"}
+
+
 def visible_data(user: User, data: dict) -> dict:
-    """Instance data as this user may read it: partners never see competitors' EoIs or scores."""
+    """Instance data as this user may read it: partners never see competitors' EoIs or scores,
+    and board members do not see each other's scores."""
     if is_internal(user) and "industry_partner" not in user.roles:
-        return data
+        if user.roles & SCORE_READERS:
+            return data
+        return {k: v for k, v in data.items() if k not in SCORE_KEYS}
     org = user.organisation_name
     shown = {k: v for k, v in data.items() if k not in CONFIDENTIAL_KEYS}
     if "eois" in data and org:

@@ -1,14 +1,18 @@
-"""A minimal inbox: the tasks the signed-in user may act on now."""
+"""The inbox: every task the signed-in user may act on now, soonest due first."""
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from engine import tasks
+from engine.models import User
+from engine.policy import ROLES
+from engine.stages import STAGES, stage_name
 
 from .services import clock, read
 
 bp = Blueprint("inbox", __name__)
+PAGE_SIZE = 25
 
 
 @bp.get("/")
@@ -19,6 +23,19 @@ def home():
 @bp.get("/inbox")
 @login_required
 def index():
-    user = current_user.user
-    rows = read(lambda s: tasks.list_tasks(s, user=s.get(type(user), user.id)))
-    return render_template("inbox/index.html", tasks=rows, user=user, now=clock().now())
+    stage = request.args.get("stage") or None
+    role = request.args.get("role") or None
+    page = max(1, request.args.get("page", 1, type=int))
+
+    def work(session):
+        user = session.get(User, current_user.user.id)
+        rows = tasks.list_tasks(session, user=user, stage=stage if stage in STAGES else None,
+                                role=role if role in ROLES else None,
+                                limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE)
+        return user, rows, tasks.instance_titles(session, rows)
+
+    user, rows, titles = read(work)
+    return render_template("inbox/index.html", tasks=rows[:PAGE_SIZE], titles=titles, user=user,
+                           now=clock().now(), stages=STAGES, stage_name=stage_name,
+                           roles=sorted(user.roles), stage=stage, role=role, page=page,
+                           has_next=len(rows) > PAGE_SIZE)

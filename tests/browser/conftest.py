@@ -43,7 +43,7 @@ def live_server(app):
 @pytest.fixture
 def demo_people(db, clock, six_gates):
     """Every demo user, all with the same test password."""
-    for username, name, roles, org in demo.DEMO_USERS:
+    for username, _name, roles, org in demo.DEMO_USERS:
         add_user(db, clock, username, *roles, org=org, password=PASSWORD)
     return [u for u, *_ in demo.DEMO_USERS]
 

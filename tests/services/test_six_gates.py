@@ -273,3 +273,14 @@ def test_a_comment_from_an_earlier_round_does_not_stay_beside_a_new_decision(db,
     db.writing(lambda s: runtime.complete_task(s, user=_user(s, "fran.finance"), task_id=gate4.id, clock=people.clock,
                                                data={"gate4_decision": "approve", "budget_committed": 90000}))
     assert instance(db, project).data["gate4_comments"] is None
+
+
+def test_board_members_do_not_see_each_others_scores(db, people):
+    project = people.start()
+    people.walk(project, plan(), stop_at="gate2_partner_selection")
+    from engine.instances import instance_detail
+    with db.reading() as s:
+        member = instance_detail(s, user=_user(s, "bea.board"), instance_id=project)["data"]
+        chair = instance_detail(s, user=_user(s, "cara.chair"), instance_id=project)["data"]
+    assert "board_scores" not in member and "aggregated_scores" not in member
+    assert "aggregated_scores" in chair and member["eois"]
