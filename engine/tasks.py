@@ -80,7 +80,7 @@ def get_task(session: Session, *, user: User, task_id: str) -> TaskDetail:
     spec = compiled.user_tasks.get(task.bpmn_id)
     ui_name = spec.properties.get("formUiSchemaFilename") if spec else None
     ui = forms_of(version).get(ui_name) if ui_name else None
-    draft = json.loads(task.draft_json) if task.draft_json and task.claimed_by in (None, user.username) else None
+    draft = json.loads(task.draft_json) if task.draft_json and task.claimed_by == user.username else None
     return TaskDetail(task, instance, form, ui, spec.documentation if spec else "",
                       policy.visible_data(user, data), draft)
 
@@ -101,17 +101,23 @@ def release_task(session: Session, *, user: User, task_id: str, clock: Clock) ->
     if task.claimed_by != user.username and "hub_team" not in user.roles:
         raise Forbidden("Only the person who claimed this task (or the Hub team) can release it.")
     lock_instance(instance, clock)
-    task.claimed_by = None
+    task.claimed_by, task.draft_json = None, None  # a released task starts afresh for whoever takes it
     record_event(session, instance=instance, at=clock.now(), actor=user.username, kind="task_released",
                  task_id=task.id, task_name=task.bpmn_id)
     return task
 
 
-def save_draft(session: Session, *, user: User, task_id: str, data: dict) -> Task:
-    """Keep unfinished answers; they are not validated and not part of the audit trail."""
+def save_draft(session: Session, *, user: User, task_id: str, data: dict, clock: Clock) -> Task:
+    """Keep unfinished answers (not validated, not on the audit trail).
+
+    Saving a draft claims the task, so the draft is its author's alone: nobody else with
+    the role sees or overwrites it until it is released.
+    """
     if not isinstance(data, dict):
         raise BadRequest("The draft must be a JSON object.")
     task, _ = _open_task_for(session, user, task_id)
+    if task.claimed_by is None:
+        claim_task(session, user=user, task_id=task_id, clock=clock)
     task.draft_json = json.dumps(data)
     return task
 

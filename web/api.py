@@ -162,7 +162,7 @@ def release_task(task_id: str):
 @bp.put("/tasks/<task_id>/draft")
 def save_draft(task_id: str):
     data = _json_body().get("data")
-    write(lambda s: tasks.save_draft(s, user=_user(s), task_id=task_id, data=data))
+    write(lambda s: tasks.save_draft(s, user=_user(s), task_id=task_id, data=data, clock=clock()))
     return jsonify({"saved": True})
 
 

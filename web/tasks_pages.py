@@ -66,7 +66,7 @@ def act(task_id: str):
     form = task_forms.without_row(request.form, action[7:]) if action.startswith("remove:") else request.form
     data, problems = task_forms.read_form(detail.form, form)
     if action == "save":
-        write(lambda s: tasks.save_draft(s, user=_me(s), task_id=task_id, data=data))
+        write(lambda s: tasks.save_draft(s, user=_me(s), task_id=task_id, data=data, clock=clock()))
         flash("Draft saved. You can come back to it later.")
         return redirect(url_for("task_pages.show", task_id=task_id))
     if action != "submit":  # add or remove a row, or back from the confirmation: the same answers again

@@ -375,3 +375,23 @@ def test_engine_errors_read_as_instructions_and_the_summary_links_to_fields():
 def test_removing_a_row_drops_only_its_fields():
     form = MultiDict([("rows-0-label", "a"), ("rows-1-label", "b"), ("rows-10-label", "c")])
     assert list(task_forms.without_row(form, "rows-1").keys()) == ["rows-0-label", "rows-10-label"]
+
+
+def test_a_draft_is_its_authors_alone(db, clock, six_gates):
+    """Saving a draft claims the task: another person with the role neither sees nor overwrites it."""
+    from engine import identity, tasks
+    from engine.walker import Walker
+    add_user(db, clock, "sam.sponsor", "sponsor")
+    add_user(db, clock, "hana.hub", "hub_team")
+    add_user(db, clock, "harry.hub", "hub_team")
+    walker = Walker(db, clock)
+    project = walker.start()
+    walker.walk(project, {}, stop_at="define_challenge")
+    [task] = walker.open_tasks(project)
+    db.writing(lambda s: tasks.save_draft(s, user=identity.require_user(s, "hana.hub"), task_id=task.id,
+                                          data={"scope": "Two trusts"}, clock=clock))
+    with db.reading() as s:
+        mine = tasks.get_task(s, user=identity.require_user(s, "hana.hub"), task_id=task.id)
+        theirs = tasks.get_task(s, user=identity.require_user(s, "harry.hub"), task_id=task.id)
+    assert mine.task.claimed_by == "hana.hub" and mine.draft == {"scope": "Two trusts"}
+    assert theirs.draft is None
