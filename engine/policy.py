@@ -88,7 +88,7 @@ def actionable_tasks_clause(user: User) -> ColumnElement[bool]:
 
 # Roles that may read every board member's scores; a board member alone scores independently.
 SCORE_READERS = set(ROLES) - {"board_member", "sponsor", "industry_partner"}
-SCORE_KEYS = {"board_scores", "aggregated_scores", "board_score", "partner_ranking"}
+SCORE_KEYS = {"board_scores", "aggregated_scores", "board_score", "partner_ranking", "scores"}
 
 
 def visible_data(user: User, data: dict) -> dict:
