@@ -4,15 +4,16 @@ from __future__ import annotations
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from engine import tasks
+from engine import runtime, tasks
 from engine.models import User
 from engine.policy import ROLES
 from engine.stages import STAGES, stage_name
 
-from .services import clock, read
+from .services import clock, read, write
 
 bp = Blueprint("inbox", __name__)
 PAGE_SIZE = 25
+PROCESS = "six_gates"
 
 
 @bp.get("/")
@@ -39,3 +40,19 @@ def index():
                            now=clock().now(), stages=STAGES, stage_name=stage_name,
                            roles=sorted(user.roles), stage=stage, role=role, page=page,
                            has_next=len(rows) > PAGE_SIZE)
+
+
+@bp.post("/projects/new")
+@login_required
+def start_project():
+    """Propose a challenge: start a project and go straight to its first task."""
+    def work(session):
+        user = session.get(User, current_user.user.id)
+        instance = runtime.start_instance(session, user=user, process_key=PROCESS, clock=clock())
+        session.flush()
+        return tasks.list_tasks(session, user=user, instance_id=instance.id, limit=1)
+
+    first = write(work)
+    if first:
+        return redirect(url_for("task_pages.show", task_id=first[0].id))
+    return redirect(url_for("inbox.index"))

@@ -1,8 +1,8 @@
 """One project through all six gates in a real browser: each step done by the right person, on the task's page.
 
 The people open their task from the inbox by its title, answer the form by its visible labels and press
-Submit, as a reviewer would. Only the start (there is no page for starting a project) and the timers
-(KPI returns) are done outside the browser.
+Submit, as a reviewer would; the sponsor starts the project from the inbox. Only the timers (KPI returns)
+are fired outside the browser.
 """
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from playwright.sync_api import Locator, Page, expect
+from sqlalchemy import select
 
 from engine import demo
 from engine.models import ProcessInstance
@@ -116,6 +117,8 @@ def inbox_titles(page: Page) -> list[str]:
 
 def propose_and_prioritise(person) -> None:
     sponsor = person("sam.sponsor")
+    sponsor.get_by_role("button", name="Propose a new challenge").click()
+    sponsor.wait_for_url("**/tasks/**")
     assert inbox_titles(sponsor) == ["Propose challenge"]
     screenshot(sponsor, "journey-01-inbox-sponsor")
     do(sponsor, "Propose challenge", {
@@ -281,8 +284,6 @@ def scale_and_close(person, db, clock) -> None:
 
 
 def test_a_project_goes_through_every_gate_in_the_browser(db, clock, demo_people, page_as):
-    # There is no page for starting a project (only POST /api/v1/instances): start it as the sponsor here.
-    project = Walker(db, clock).start()
     person = cache(page_as)  # each person signs in once, in their own browser context
     propose_and_prioritise(person)
     match_partner(person)
@@ -290,7 +291,7 @@ def test_a_project_goes_through_every_gate_in_the_browser(db, clock, demo_people
     pilot_and_evidence(person)
     scale_and_close(person, db, clock)
     with db.reading() as session:
-        instance = session.get(ProcessInstance, project)
+        [instance] = session.scalars(select(ProcessInstance)).all()
         data = json.loads(instance.data_json)
     assert instance.status == "completed"
     assert data["selected_partners"] == [MEDTECH] and data["gate5_recommendation"] == "proceed"

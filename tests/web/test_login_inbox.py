@@ -5,7 +5,8 @@ from tests.conftest import add_user
 
 
 def csrf_token(page: bytes) -> str:
-    return re.search(rb'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1).decode()
+    field = re.search(rb'<input[^>]*name="csrf_token"[^>]*>', page).group(0)
+    return re.search(rb'value="([^"]+)"', field).group(1).decode()
 
 
 def login(client, username, password):
@@ -57,3 +58,20 @@ def test_sign_in_records_successes_and_failures_with_the_client_address(app, db,
         events = [(e.kind, e.actor, e.data_json) for e in list_events(s, SYSTEM_CHAIN) if e.kind.startswith("login")]
     assert events == [("login_failed", "anonymous", '{"address":"127.0.0.1","username":"sam"}'),
                       ("login_succeeded", "sam", '{"address":"127.0.0.1","username":"sam"}')]
+
+
+def test_a_sponsor_proposes_a_challenge_from_the_inbox(app, db, clock, six_gates):
+    add_user(db, clock, "sam", "sponsor", password="correct horse")
+    add_user(db, clock, "hal", "hub_team", password="correct horse")
+    client = app.test_client()
+    login(client, "sam", "correct horse")
+    inbox = client.get("/inbox").data
+    assert b"Propose a new challenge" in inbox
+    response = client.post("/projects/new", data={"csrf_token": csrf_token(inbox)})
+    assert response.status_code == 302 and "/tasks/" in response.location
+    assert b"Propose challenge" in client.get(response.location).data
+    hub = app.test_client()
+    login(hub, "hal", "correct horse")
+    page = hub.get("/inbox").data
+    assert b"Propose a new challenge" not in page
+    assert hub.post("/projects/new", data={"csrf_token": csrf_token(page)}).status_code == 403
