@@ -6,10 +6,11 @@ PYTHON ?= python3
 
 .PHONY: run test install lint bench clean
 
-$(STAMP): setup.cfg pyproject.toml
+$(STAMP): setup.cfg pyproject.toml package.json package-lock.json scripts/install-assets
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[test]'
+	./scripts/install-assets
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -31,4 +32,4 @@ bench: install
 	$(BIN)/python bench/engine.py
 
 clean:
-	rm -rf $(VENV) instance *.egg-info
+	rm -rf $(VENV) instance *.egg-info node_modules web/static/vendor
