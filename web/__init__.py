@@ -46,7 +46,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config["SECRET_KEY"] = _secret_key()
     app.extensions["sixgates_db"] = Database(app.config["DATABASE_URL"])
 
-    from . import admin, api, auth, errors, inbox, tasks_pages
+    from . import admin, api, auth, errors, inbox, projects, tasks_pages
     csrf.init_app(app)
     auth.init_app(app)
     errors.init_app(app)
@@ -54,6 +54,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(admin.bp)
     app.register_blueprint(inbox.bp)
     app.register_blueprint(tasks_pages.bp)
+    app.register_blueprint(projects.bp)
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)  # the API authenticates with bearer tokens, not cookies
     return app

@@ -1,0 +1,135 @@
+"""The project page: where a project stands on its diagram, who holds its open task, its gate history."""
+import html
+import json
+import re
+from datetime import timedelta
+
+import pytest
+
+from engine import demo, spiff
+from engine.errors import NotFound
+from engine.models import User
+from engine.projects import project_view
+from engine.walker import Walker
+from tests.conftest import add_user
+from tests.web.test_login_inbox import login
+
+PASSWORD = "project-page-pass"
+
+
+@pytest.fixture
+def at_gate4(db, clock, six_gates):
+    """A project walked with the demo people up to Gate 4, and its id."""
+    for username, _name, roles, org in demo.DEMO_USERS:
+        add_user(db, clock, username, *roles, org=org, password=PASSWORD)
+    walker = Walker(db, clock)
+    project = walker.start()
+    walker.walk(project, demo.happy_path("Automated MDT preparation", "Multidisciplinary Team Efficiency"),
+                stop_at="gate4_mobilisation_approval")
+    return project
+
+
+def signed_in(app, username):
+    client = app.test_client()
+    assert login(client, username, PASSWORD).status_code == 302
+    return client
+
+
+def diagram_data(page: str) -> dict:
+    found = re.search(r'<script type="application/json" id="diagram-data">(.*?)</script>', page, re.S)
+    return json.loads(found.group(1))
+
+
+def test_the_page_shows_the_open_task_with_its_role_and_due_date(app, clock, at_gate4):
+    page = signed_in(app, "hana.hub").get(f"/projects/{at_gate4}")
+    assert page.status_code == 200
+    text = html.unescape(page.get_data(as_text=True))
+    assert "<h1>Automated MDT preparation</h1>" in text
+    open_tasks = text.split("Who holds each open task")[1].split("</table>")[0]
+    assert "Gate 4 – Mobilisation approval" in open_tasks and "Finance approver" in open_tasks
+    assert "Anyone with the role" in open_tasks and "12 Mar 2026, 09:00" in open_tasks
+    assert "Overdue" not in open_tasks
+    clock.advance(days=60)
+    later = signed_in(app, "hana.hub").get(f"/projects/{at_gate4}").get_data(as_text=True)
+    assert "Overdue" in later.split("Who holds each open task")[1].split("</table>")[0]
+
+
+def test_the_history_lists_the_gate_decisions_in_order(app, at_gate4):
+    text = html.unescape(signed_in(app, "hana.hub").get(f"/projects/{at_gate4}").get_data(as_text=True))
+    history = text.split("Gate and stage history")[1].split("</table>")[0]
+    rows = re.findall(r"<tr>(.*?)</tr>", history, re.S)
+    gates = [(re.search(r"Gate \d[^<]*", row).group(0), re.sub(r"<[^>]+>|\s+", " ", row.split("<td>")[-1]).strip())
+             for row in rows if re.search(r"Gate \d", row)]
+    assert gates == [("Gate 1 – Prioritisation", "Approve"), ("Gate 2 – Partner selection", "Select"),
+                     ("Gate 3 – Specification sign-off (Hub team)", "Approve"),
+                     ("Gate 3 – Specification sign-off (clinical lead)", "Approve")]
+
+
+def test_the_diagram_data_marks_finished_and_current_elements(app, at_gate4):
+    page = signed_in(app, "hana.hub").get(f"/projects/{at_gate4}").get_data(as_text=True)
+    data = diagram_data(page)
+    assert data["xml"].startswith("<?xml") and "gate4_mobilisation_approval" in data["xml"]
+    assert {"propose_challenge", "gate1_prioritisation", "gate1_outcome", "gate2_partner_selection",
+            "prepare_mobilisation"} <= set(data["completed"])
+    assert data["active"] == ["gate4_mobilisation_approval"]
+    assert "</bpmn" not in page.split('id="diagram-data">')[1].split("</script>")[0]  # escaped for HTML
+    label = re.search(r'role="img"\s+aria-label="([^"]*)"', page).group(1)
+    assert "Finished: Propose challenge" in html.unescape(label)
+    assert html.unescape(label).endswith("current: Gate 4 – Mobilisation approval.")
+    assert "/static/vendor/bpmn-js/bpmn-navigated-viewer.production.min.js" in page
+
+
+def test_a_partner_whose_organisation_takes_no_part_gets_not_found(app, db, clock, at_gate4):
+    add_user(db, clock, "olga.onco", "industry_partner", org="OncoSoft Ltd", password=PASSWORD)
+    assert signed_in(app, "olga.onco").get(f"/projects/{at_gate4}").status_code == 404
+    assert signed_in(app, "hana.hub").get(f"/projects/{at_gate4 + 99}").status_code == 404
+
+
+def test_an_invited_partner_sees_the_project_but_not_a_competitors_eoi(app, at_gate4):
+    page = html.unescape(signed_in(app, "ian.datahealth").get(f"/projects/{at_gate4}").get_data(as_text=True))
+    history = page.split("Gate and stage history")[1].split("</table>")[0]
+    assert "ian.datahealth" in history and "ivy.medtech" not in history
+    assert "Gate 1 – Prioritisation" in history
+
+
+def test_the_page_needs_sign_in_and_the_task_page_links_to_it(app, at_gate4, db):
+    assert app.test_client().get(f"/projects/{at_gate4}").status_code == 302
+    client = signed_in(app, "fran.finance")
+    inbox = client.get("/inbox").get_data(as_text=True)
+    task_url = re.search(r'href="(/tasks/[^"]+)"', inbox).group(1)
+    assert f'href="/projects/{at_gate4}"' in client.get(task_url).get_data(as_text=True)
+
+
+def test_project_view_reads_tables_only_and_hides_what_the_viewer_may_not_see(db, clock, at_gate4, monkeypatch):
+    def no_workflow(*args):
+        raise AssertionError("the project page must not deserialise the workflow")
+    monkeypatch.setattr(spiff, "load_state", no_workflow)
+    with db.reading() as session:
+        hub = session.query(User).filter_by(username="hana.hub").one()
+        view = project_view(session, user=hub, instance_id=at_gate4, now=clock.now())
+        assert view["status"] == "running" and view["stage"] == "mobilisation"
+        assert view["stage_name"] == "Mobilisation (Gate 4)"
+        assert view["version"]["key"] == "six_gates" and view["version"]["version"] == 1
+        assert len(view["version"]["hash"]) == 64 and view["started_by"] == "sam.sponsor"
+        assert view["active"] == ["gate4_mobilisation_approval"]
+        assert "gate1_prioritisation" in view["completed"] and "gate1_outcome" in view["completed"]
+        [task] = view["open_tasks"]
+        assert (task["role"], task["holder"], task["overdue"]) == ("finance_approver", None, False)
+        assert task["due_at"] > clock.now()
+        decisions = [(h["bpmn_id"], h["decisions"]) for h in view["history"] if h["decisions"]]
+        assert [d[0] for d in decisions][:2] == ["gate1_prioritisation", "gate2_partner_selection"]
+        assert decisions[0][1] == {"gate1_decision": "approve"}
+        assert [h["seq"] for h in view["history"]] == sorted(h["seq"] for h in view["history"])
+        assert "board_scores" in view["data"]
+        later = project_view(session, user=hub, instance_id=at_gate4, now=clock.now() + timedelta(days=90))
+        assert later["open_tasks"][0]["overdue"]
+        ian = session.query(User).filter_by(username="ian.datahealth").one()
+        partner = project_view(session, user=ian, instance_id=at_gate4, now=clock.now())
+        assert "board_scores" not in partner["data"]
+        assert all(e.get("partner") == demo.DATAHEALTH for e in partner["data"].get("eois", []))
+        assert "ivy.medtech" not in {h["actor"] for h in partner["history"]}
+    add_user(db, clock, "olga.onco", "industry_partner", org="OncoSoft Ltd")
+    with db.reading() as session:
+        olga = session.query(User).filter_by(username="olga.onco").one()
+        with pytest.raises(NotFound):
+            project_view(session, user=olga, instance_id=at_gate4, now=clock.now())

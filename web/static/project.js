@@ -1,0 +1,72 @@
+// The project page's diagram: the pinned version drawn with bpmn-js, finished and current
+// elements marked. The page says the same in text, so nothing is lost if this fails.
+(function () {
+  'use strict';
+
+  var source = document.getElementById('diagram-data');
+  var container = document.getElementById('diagram');
+  if (!source || !container) { return; }
+  var data = JSON.parse(source.textContent);
+  var MIN_HEIGHT = 256, MAX_HEIGHT = 640;
+
+  function showProblem(error) {
+    var problem = document.querySelector('.diagram-problem');
+    if (problem) { problem.hidden = false; }
+    container.hidden = true;
+    if (window.console && error) { console.error('diagram:', error); }
+  }
+
+  function mark(canvas, registry, ids, marker) {
+    // An id with no shape on this diagram is skipped, not an error.
+    ids.forEach(function (id) {
+      if (registry.get(id)) { canvas.addMarker(id, marker); }
+    });
+  }
+
+  function fitHeight(canvas) {
+    // A wide diagram in a tall box is mostly blank: size the box to the diagram's proportions.
+    var inner = canvas.viewbox().inner;
+    if (!inner.width) { return; }
+    var wanted = container.clientWidth * inner.height / inner.width + 24;
+    container.style.height = Math.round(Math.min(MAX_HEIGHT, Math.max(MIN_HEIGHT, wanted))) + 'px';
+    canvas.resized();
+  }
+
+  function showCurrent(canvas, registry) {
+    var element = registry.get(data.active[0]);
+    if (!element) { return; }
+    var outer = canvas.viewbox().outer;
+    canvas.viewbox({ x: element.x + element.width / 2 - outer.width / 2,
+                     y: element.y + element.height / 2 - outer.height / 2,
+                     width: outer.width, height: outer.height });
+  }
+
+  function enableTools(canvas, registry) {
+    var tools = document.querySelector('.diagram-tools');
+    if (!tools) { return; }
+    var current = tools.querySelector('[data-zoom="current"]');
+    if (current && !data.active.some(function (id) { return registry.get(id); })) { current.hidden = true; }
+    tools.hidden = false;
+    tools.addEventListener('click', function (event) {
+      var button = event.target.closest('button[data-zoom]');
+      if (!button) { return; }
+      var how = button.getAttribute('data-zoom');
+      if (how === 'fit') { canvas.zoom('fit-viewport'); return; }
+      if (how === 'current') { showCurrent(canvas, registry); return; }
+      canvas.zoom(canvas.zoom() * (how === 'in' ? 1.25 : 0.8), 'auto');
+    });
+  }
+
+  if (typeof window.BpmnJS !== 'function') { showProblem(new Error('bpmn-js is not loaded')); return; }
+  var viewer = new window.BpmnJS({ container: container });
+  viewer.importXML(data.xml).then(function () {
+    var canvas = viewer.get('canvas');
+    var registry = viewer.get('elementRegistry');
+    fitHeight(canvas);
+    canvas.zoom('fit-viewport');
+    mark(canvas, registry, data.completed, 'done');
+    mark(canvas, registry, data.active, 'current');
+    enableTools(canvas, registry);
+    container.setAttribute('data-diagram-ready', 'true');
+  }).catch(showProblem);
+})();
