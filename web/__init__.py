@@ -46,13 +46,15 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config["SECRET_KEY"] = _secret_key()
     app.extensions["sixgates_db"] = Database(app.config["DATABASE_URL"])
 
-    from . import admin, api, auth, errors, inbox, projects, tasks_pages
+    from . import admin, api, auth, dashboard, errors, inbox, projects, register, tasks_pages
     csrf.init_app(app)
     auth.init_app(app)
     errors.init_app(app)
     app.register_blueprint(auth.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(inbox.bp)
+    app.register_blueprint(register.bp)
+    app.register_blueprint(dashboard.bp)
     app.register_blueprint(tasks_pages.bp)
     app.register_blueprint(projects.bp)
     app.register_blueprint(api.bp)
