@@ -1,9 +1,9 @@
 """Database tables, as SQLAlchemy 2 typed models. Domain nouns; no behaviour beyond shape."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
@@ -172,3 +172,23 @@ class SystemChain(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     audit_seq: Mapped[int] = mapped_column(Integer, default=0)
     audit_head: Mapped[str] = mapped_column(String(64), default="")
+
+
+class PastProject(Base):
+    """A collaborative industry project recorded by hand in the register (not run in Six Gates)."""
+    __tablename__ = "past_projects"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(300))
+    partners: Mapped[str] = mapped_column(Text)
+    trusts_or_icb: Mapped[str] = mapped_column(Text, default="")
+    tumour_group: Mapped[str] = mapped_column(String(200), default="")
+    challenge_area: Mapped[str] = mapped_column(String(100))
+    pathway_category: Mapped[str] = mapped_column(String(100), default="")
+    alliance: Mapped[str] = mapped_column(String(100), default="")
+    status: Mapped[str] = mapped_column(String(20))  # active, completed or stopped
+    start_date: Mapped[date | None] = mapped_column(Date)
+    end_date: Mapped[date | None] = mapped_column(Date)
+    outcomes_and_findings: Mapped[str] = mapped_column(Text, default="")
+    contact: Mapped[str] = mapped_column(String(300), default="")
+    recorded_by: Mapped[str] = mapped_column(String(80))
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime())
