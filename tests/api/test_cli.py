@@ -64,3 +64,22 @@ def test_migrations_create_exactly_the_models_tables(db):
     with db.engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
     assert diff == []
+
+
+def test_init_demo_loads_users_and_projects_at_every_stage(tmp_path):
+    from sqlalchemy import select
+
+    from engine.db import Database
+    from engine.models import ProcessInstance
+    url = f"sqlite:///{tmp_path / 'demo.db'}"
+    result = CliRunner().invoke(main, ["init", "--demo"], env={"DATABASE_URL": url})
+    assert result.exit_code == 0, result.output
+    assert "hana.hub" in result.output and "sixgates-demo" in result.output
+    db = Database(url)
+    with db.reading() as s:
+        stages = set(s.scalars(select(ProcessInstance.stage)))
+    db.dispose()
+    assert {"definition", "match", "codesign", "mobilisation", "pilot", "evidence_gate", "business_case", "scale",
+            "closed"} <= stages
+    again = CliRunner().invoke(main, ["init", "--demo"], env={"DATABASE_URL": url})
+    assert "already deployed" in again.output and "demo data already present" in again.output
