@@ -193,6 +193,9 @@ def match_partner(person) -> None:
     assert medtech_row.get_by_role("cell").all_inner_texts()[-2:] == ["2", "1"]  # 2 scorers, 1 conflict
     assert table.get_by_role("row").filter(has_text=DATAHEALTH).get_by_role("cell").all_inner_texts()[-2:] \
         == ["3", "0"]
+    chart = chair.get_by_role("img", name=re.compile("Mean total score out of 30 by partner"))
+    expect(chart).to_be_visible()
+    assert chair.evaluate("Chart.getChart(document.getElementById('scores-chart')).data.labels")[0] == MEDTECH
     screenshot(chair, "journey-03-gate2-board-scores")
     fill(chair, {"Decision": Pick("Select"), "Selected partners": Tick(MEDTECH), "Comments": "Best scored."})
     submit(chair, "Gate 2 – Partner selection", moves_on_to="Draft project specification")
