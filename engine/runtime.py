@@ -195,9 +195,12 @@ def _workflow(instance: ProcessInstance, compiled: spiff.CompiledProcess):
     if cached is not None:
         return cached
     session = object_session(instance)
+    # The shell first: every settled task it names was committed with or before it, so the
+    # rows read next include them even if another change commits in between.
+    shell = instance.state
     finished = dict(session.execute(select(FinishedTask.task_id, FinishedTask.body)
                                     .where(FinishedTask.instance_id == instance.id)).all())
-    return spiff.load_state(compiled, instance.state, finished)
+    return spiff.load_state(compiled, shell, finished)
 
 
 # Plain SQL both SQLite and PostgreSQL understand; far cheaper per row than the ORM here.
