@@ -10,29 +10,8 @@ from engine import demo, spiff
 from engine.errors import NotFound
 from engine.models import User
 from engine.projects import project_view
-from engine.walker import Walker
 from tests.conftest import add_user
-from tests.web.test_login_inbox import login
-
-PASSWORD = "project-page-pass"
-
-
-@pytest.fixture
-def at_gate4(db, clock, six_gates):
-    """A project walked with the demo people up to Gate 4, and its id."""
-    for username, _name, roles, org in demo.DEMO_USERS:
-        add_user(db, clock, username, *roles, org=org, password=PASSWORD)
-    walker = Walker(db, clock)
-    project = walker.start()
-    walker.walk(project, demo.happy_path("Automated MDT preparation", "Multidisciplinary Team Efficiency"),
-                stop_at="gate4_mobilisation_approval")
-    return project
-
-
-def signed_in(app, username):
-    client = app.test_client()
-    assert login(client, username, PASSWORD).status_code == 302
-    return client
+from tests.web.conftest import PASSWORD, signed_in
 
 
 def diagram_data(page: str) -> dict:

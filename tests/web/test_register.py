@@ -2,37 +2,16 @@
 import csv
 import io
 
-import pytest
-
-from engine import demo
 from engine.history import SYSTEM_CHAIN, list_events
-from engine.walker import Walker
-from tests.conftest import add_user
-from tests.web.test_login_inbox import csrf_token, login
+from tests.web.conftest import signed_in
+from tests.web.test_login_inbox import csrf_token
 
-PASSWORD = "register-page-pass"
 PAST = {"title": "AI triage of lung referrals", "partners": "Lungscan Ltd", "trusts_or_icb": "Nottingham ICB",
         "tumour_group": "Lung", "challenge_area": "Pathway Delays", "pathway_category": "Follow-up",
         "alliance": "East Midlands", "status": "completed", "start_date": "2023-01-09", "end_date": "2024-02-01",
         "outcomes_and_findings": "Triage took two days less.", "contact": "lead@example.nhs.uk"}
 
 
-@pytest.fixture
-def walked(db, clock, six_gates):
-    """The demo people, and one project walked through every gate."""
-    for username, _name, roles, org in demo.DEMO_USERS:
-        add_user(db, clock, username, *roles, org=org, password=PASSWORD)
-    walker = Walker(db, clock)
-    project = walker.start()
-    walker.walk(project, demo.happy_path("Automated MDT preparation", "Multidisciplinary Team Efficiency"),
-                stop_at="gate4_mobilisation_approval")
-    return project
-
-
-def signed_in(app, username):
-    client = app.test_client()
-    assert login(client, username, PASSWORD).status_code == 302
-    return client
 
 
 def record(client, **changes):
@@ -40,18 +19,18 @@ def record(client, **changes):
     return client.post("/register/past/new", data={**PAST, **changes, "csrf_token": token})
 
 
-def test_the_register_lists_system_and_hand_recorded_projects_distinctly(app, db, walked):
+def test_the_register_lists_system_and_hand_recorded_projects_distinctly(app, db, at_gate4):
     hub = signed_in(app, "hana.hub")
     assert record(hub).status_code == 302
     page = hub.get("/register").get_data(as_text=True)
-    assert f'href="/projects/{walked}">Automated MDT preparation</a>' in page
+    assert f'href="/projects/{at_gate4}">Automated MDT preparation</a>' in page
     assert "AI triage of lung referrals" in page
     assert "Run in Six Gates" in page and "Recorded by hand" in page
     with db.reading() as s:
         assert [e.kind for e in list_events(s, SYSTEM_CHAIN)][-1] == "past_project_recorded"
 
 
-def test_filters_and_search_narrow_the_register(app, walked):
+def test_filters_and_search_narrow_the_register(app, at_gate4):
     hub = signed_in(app, "hana.hub")
     record(hub)
     by_hand = hub.get("/register?source=hand").get_data(as_text=True)
@@ -64,7 +43,7 @@ def test_filters_and_search_narrow_the_register(app, walked):
     assert "AI triage" in found and "Automated MDT preparation" not in found
 
 
-def test_the_csv_download_has_a_header_and_the_filtered_rows(app, walked):
+def test_the_csv_download_has_a_header_and_the_filtered_rows(app, at_gate4):
     hub = signed_in(app, "hana.hub")
     record(hub)
     response = hub.get("/register.csv?source=hand")
@@ -76,7 +55,7 @@ def test_the_csv_download_has_a_header_and_the_filtered_rows(app, walked):
     assert ["Run in Six Gates", "Automated MDT preparation", "active"] in [r[:3] for r in everything]
 
 
-def test_recording_a_past_project_needs_the_hub_team(app, walked):
+def test_recording_a_past_project_needs_the_hub_team(app, at_gate4):
     board = signed_in(app, "bea.board")
     register_page = board.get("/register")
     assert register_page.status_code == 200 and b"Record a past project" not in register_page.data
@@ -86,7 +65,7 @@ def test_recording_a_past_project_needs_the_hub_team(app, walked):
     assert "AI triage" not in board.get("/register").get_data(as_text=True)
 
 
-def test_a_validation_error_keeps_the_typed_values(app, walked):
+def test_a_validation_error_keeps_the_typed_values(app, at_gate4):
     hub = signed_in(app, "hana.hub")
     response = record(hub, title="", end_date="2022-01-01", contact="kept@example.nhs.uk")
     page = response.get_data(as_text=True)
@@ -97,7 +76,7 @@ def test_a_validation_error_keeps_the_typed_values(app, walked):
     assert "AI triage" not in hub.get("/register").get_data(as_text=True)
 
 
-def test_an_industry_partner_may_not_see_the_register(app, walked):
+def test_an_industry_partner_may_not_see_the_register(app, at_gate4):
     partner = signed_in(app, "ivy.medtech")
     assert partner.get("/register").status_code == 403
     assert partner.get("/register.csv").status_code == 403
