@@ -46,7 +46,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config["SECRET_KEY"] = _secret_key()
     app.extensions["sixgates_db"] = Database(app.config["DATABASE_URL"])
 
-    from . import admin, api, auth, dashboard, errors, inbox, projects, register, tasks_pages
+    from . import (admin, api, auth, dashboard, errors, inbox, migration_pages, modeller, projects, register,
+                   tasks_pages, versions)
     csrf.init_app(app)
     auth.init_app(app)
     errors.init_app(app)
@@ -57,6 +58,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(dashboard.bp)
     app.register_blueprint(tasks_pages.bp)
     app.register_blueprint(projects.bp)
+    app.register_blueprint(versions.bp)
+    app.register_blueprint(modeller.bp)
+    app.register_blueprint(migration_pages.bp)
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)  # the API authenticates with bearer tokens, not cookies
     return app
