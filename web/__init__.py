@@ -46,8 +46,22 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config["SECRET_KEY"] = _secret_key()
     app.extensions["sixgates_db"] = Database(app.config["DATABASE_URL"])
 
-    from . import (admin, api, auth, dashboard, errors, inbox, migration_pages, modeller, projects, register,
-                   tasks_pages, versions)
+    from . import (
+        admin,
+        api,
+        api_migration,  # noqa: F401 (its routes hang on api.bp)
+        api_versions,  # noqa: F401 (its routes hang on api.bp)
+        auth,
+        dashboard,
+        errors,
+        inbox,
+        migration_pages,
+        modeller,
+        projects,
+        register,
+        tasks_pages,
+        versions,
+    )
     csrf.init_app(app)
     auth.init_app(app)
     errors.init_app(app)
