@@ -192,3 +192,22 @@ class PastProject(Base):
     contact: Mapped[str] = mapped_column(String(300), default="")
     recorded_by: Mapped[str] = mapped_column(String(80))
     recorded_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class ProcessDraft(Base):
+    """A process owner's unfinished diagram, decision tables and forms: theirs alone until deployed.
+
+    Forms are kept as the text typed (file name -> text), so a half-typed schema is never lost.
+    """
+    __tablename__ = "process_drafts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    base_version_id: Mapped[int | None] = mapped_column(ForeignKey("process_versions.id"))
+    bpmn_xml: Mapped[str] = mapped_column(Text, deferred=True)
+    dmn_json: Mapped[str] = mapped_column(Text, deferred=True)  # file name -> XML text
+    forms_json: Mapped[str] = mapped_column(Text, deferred=True)  # file name -> schema text as typed
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    last_check_json: Mapped[str | None] = mapped_column(Text)
+    deployed_version_id: Mapped[int | None] = mapped_column(ForeignKey("process_versions.id"))
