@@ -1,6 +1,11 @@
 """The errors service functions raise; the web layer maps each to one HTTP status."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Sequence
+
+if TYPE_CHECKING:
+    from .checks import Finding
+
 
 class ServiceError(Exception):
     code = "error"
@@ -56,10 +61,15 @@ class ProcessFailed(ServiceError):
 
 
 class DiagramRejected(ValidationFailed):
-    """A diagram failed the deployment checks; `problems` lists every reason."""
+    """A diagram failed the deployment checks.
+
+    `findings` holds every engine.checks.Finding (errors and warnings); `problems` the errors as
+    strings, "element X: message", for callers that only print them.
+    """
 
     code = "diagram_rejected"
 
-    def __init__(self, problems: list[str]):
-        super().__init__("; ".join(problems))
-        self.problems = problems
+    def __init__(self, findings: Sequence[Finding]):
+        self.findings = list(findings)
+        self.problems = [str(f) for f in self.findings if f.severity == "error"]
+        super().__init__("; ".join(self.problems))

@@ -3,29 +3,19 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterator
 
-from lxml import etree
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from . import spiff
+from . import checks, spiff
+from .checks import CheckReport, Finding
 from .clock import Clock
 from .errors import DiagramRejected, Forbidden, NotFound
-from .forms import SCHEMA_PROPERTY, UI_SCHEMA_PROPERTY, schema_problem
 from .history import record_event
-from .models import ProcessInstance, ProcessVersion, User
-from .policy import ROLES
-from .sandbox import UnsafeCode, check_code
-from .xmlsafe import UnsafeXml, parse_xml
-
-# Elements whose text SpiffWorkflow evaluates as Python, and how (eval or exec).
-CODE_ELEMENTS = {
-    "conditionExpression": "eval", "timeDate": "eval", "timeDuration": "eval", "timeCycle": "eval",
-    "loopCardinality": "eval", "completionCondition": "eval", "loopCondition": "eval",
-    "script": "exec", "preScript": "exec", "postScript": "exec",
-}
-DMN_CODE_ELEMENTS = {"inputExpression", "inputEntry", "outputEntry"}
+from .models import ProcessInstance, ProcessVersion, User, UserRole
 
 _compiled: dict[str, spiff.CompiledProcess] = {}
 _forms: dict[str, dict[str, dict]] = {}
@@ -39,102 +29,51 @@ def content_hash(bpmn: bytes, dmn: dict[str, bytes], forms: dict[str, bytes]) ->
     return digest.hexdigest()
 
 
+def check_files(session: Session, *, bpmn: bytes, dmn: dict[str, bytes], forms: dict[str, bytes]) -> CheckReport:
+    """Every check before deployment, including warnings that need the database (lanes nobody can act in)."""
+    report = checks.check_diagram(bpmn, dmn, forms)
+    report.findings += _staffing_warnings(session, report)
+    return report
+
+
 def check_deployment(bpmn: bytes, dmn: dict[str, bytes],
                      forms: dict[str, bytes]) -> tuple[spiff.CompiledProcess | None, list[str]]:
-    """Every reason the files cannot be deployed (empty when they can), with the compiled process."""
-    problems: list[str] = []
-    trees = []
-    for name, data in [("the BPMN file", bpmn)] + [(n, d) for n, d in sorted(dmn.items())]:
-        try:
-            trees.append((name, parse_xml(data, what=name)))
-        except UnsafeXml as exc:
-            problems.append(str(exc))
-    if problems:
-        return None, problems
-    for name, tree in trees:
-        problems += _code_problems(tree, dmn=name != "the BPMN file")
-    if problems:
-        return None, problems
-    try:
-        compiled = spiff.compile_process(bpmn, dmn)
-    except (ValueError, *spiff.WorkflowError) as exc:
-        return None, [f"SpiffWorkflow cannot run this diagram: {exc}"]
-    schemas = {}
-    for name, data in forms.items():
-        try:
-            schemas[name] = json.loads(data)
-        except ValueError as exc:
-            problems.append(f"form {name} is not valid JSON: {exc}")
-    problems += _user_task_problems(compiled, schemas)
-    return compiled, problems
+    """Every reason the files cannot be deployed as strings (empty when they can), with the compiled process."""
+    report = checks.check_diagram(bpmn, dmn, forms)
+    return report.compiled, [str(f) for f in report.errors]
 
 
-def _code_problems(tree: etree._Element, *, dmn: bool) -> list[str]:
-    problems = []
-    for element in tree.iter():
-        if not isinstance(element.tag, str):
-            continue
-        local = etree.QName(element).localname
-        text = (element.text or "").strip()
-        if not text:
-            continue
-        where = _element_id(element)
-        if dmn and local in DMN_CODE_ELEMENTS:
-            source = text if local != "inputEntry" or text[:1] not in "<>=!" else f"value {text}"
-            mode = "eval"
-        elif not dmn and local in CODE_ELEMENTS:
-            source, mode = text, CODE_ELEMENTS[local]
-        else:
-            continue
-        if dmn and local == "inputEntry" and text == "-":
-            continue
-        try:
-            check_code(source, mode)
-        except UnsafeCode as exc:
-            problems.append(f"{where}: the {local} {exc}")
-    return problems
+def _staffing_warnings(session: Session, report: CheckReport) -> list[Finding]:
+    staffed = set(session.scalars(select(UserRole.role).join(User, User.id == UserRole.user_id)
+                                  .where(User.active.is_(True))))
+    return checks.staffing_warnings(report.lanes, staffed)
 
 
-def _element_id(element: etree._Element) -> str:
-    node = element
-    while node is not None:
-        if node.get("id"):
-            return f"element {node.get('id')}"
-        node = node.getparent()
-    return "an element"
+@dataclass(frozen=True)
+class Deployment:
+    """What deploy_process did; unpacks as (version, created) for callers that only need those."""
+    version: ProcessVersion
+    created: bool
+    warnings: list[Finding] = field(default_factory=list)
 
-
-def _user_task_problems(compiled: spiff.CompiledProcess, schemas: dict[str, object]) -> list[str]:
-    problems = []
-    for task in compiled.user_tasks.values():
-        if task.role is not None and task.role not in ROLES:
-            problems.append(f"element {task.bpmn_id}: lane role {task.role!r} is not a known role")
-        form = task.properties.get(SCHEMA_PROPERTY)
-        if not form:
-            problems.append(f"element {task.bpmn_id}: the user task has no form ({SCHEMA_PROPERTY})")
-        elif form not in schemas:
-            problems.append(f"element {task.bpmn_id}: its form {form} was not provided")
-        elif (why := schema_problem(schemas[form])) is not None:
-            problems.append(f"element {task.bpmn_id}: its form {form} {why}")
-        ui = task.properties.get(UI_SCHEMA_PROPERTY)
-        if ui and ui not in schemas:
-            problems.append(f"element {task.bpmn_id}: its UI schema {ui} was not provided")
-    return problems
+    def __iter__(self) -> Iterator:
+        return iter((self.version, self.created))
 
 
 def deploy_process(session: Session, *, bpmn: bytes, dmn: dict[str, bytes], forms: dict[str, bytes],
-                   actor: str, clock: Clock) -> tuple[ProcessVersion, bool]:
-    """Check and store a new version; returns (version, created). Same content: the existing one.
+                   actor: str, clock: Clock) -> Deployment:
+    """Check and store a new version. Same content as a deployed version: that version, not created.
 
-    Raises DiagramRejected listing every problem.
+    Raises DiagramRejected with every finding when any check fails; warnings come back on success.
     """
     digest = content_hash(bpmn, dmn, forms)
     existing = session.scalars(select(ProcessVersion).where(ProcessVersion.content_hash == digest)).first()
     if existing is not None:
-        return existing, False
-    compiled, problems = check_deployment(bpmn, dmn, forms)
-    if problems or compiled is None:
-        raise DiagramRejected(problems)
+        return Deployment(existing, False)
+    report = check_files(session, bpmn=bpmn, dmn=dmn, forms=forms)
+    if not report.ok or report.compiled is None:
+        raise DiagramRejected(report.findings)
+    compiled = report.compiled
     latest = session.scalar(select(func.max(ProcessVersion.version)).where(ProcessVersion.key == compiled.process_id))
     version = ProcessVersion(
         key=compiled.process_id, version=(latest or 0) + 1, name=compiled.name, content_hash=digest,
@@ -146,11 +85,11 @@ def deploy_process(session: Session, *, bpmn: bytes, dmn: dict[str, bytes], form
     _compiled[digest] = compiled
     record_event(session, instance=None, at=clock.now(), actor=actor, kind="version_deployed",
                  data={"key": version.key, "version": version.version, "hash": digest})
-    return version, True
+    return Deployment(version, True, report.warnings)
 
 
 def deploy_for_user(session: Session, *, user: User, bpmn: bytes, dmn: dict[str, bytes],
-                    forms: dict[str, bytes], clock: Clock) -> tuple[ProcessVersion, bool]:
+                    forms: dict[str, bytes], clock: Clock) -> Deployment:
     """deploy_process on behalf of a person: only process owners may deploy."""
     if "process_owner" not in user.roles:
         raise Forbidden("Only a process owner may deploy a process.")

@@ -67,10 +67,12 @@ def deploy_process():
     files = request.files.getlist("forms") + request.files.getlist("dmn")
 
     def work(session):
-        version, created = repository.deploy_for_user(
+        deployment = repository.deploy_for_user(
             session, user=_user(session), bpmn=bpmn.read(), dmn=_named(files, ".dmn"),
             forms=_named(files, ".json"), clock=clock())
-        return repository.version_view(version), created
+        view = repository.version_view(deployment.version)
+        view["warnings"] = [w.as_dict() for w in deployment.warnings]
+        return view, deployment.created
 
     view, created = write(work)
     return jsonify(view), 201 if created else 200

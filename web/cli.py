@@ -31,8 +31,8 @@ def reports_errors(command):
         try:
             return command(*args, **kwargs)
         except DiagramRejected as exc:
-            for problem in exc.problems:
-                click.echo(f"problem: {problem}", err=True)
+            for finding in exc.findings:
+                click.echo(_finding_line(finding), err=True)
             raise click.ClickException(f"deployment refused: {len(exc.problems)} problem(s)") from None
         except ServiceError as exc:
             raise click.ClickException(exc.message) from None
@@ -128,10 +128,21 @@ def deploy(file: Path, forms_dir: Path | None) -> None:
     """Check and deploy a new version of a diagram (DMN files beside it are included)."""
     dmn = {p.name: p.read_bytes() for p in sorted(file.parent.glob("*.dmn"))}
     forms = {p.name: p.read_bytes() for p in sorted((forms_dir or ROOT / "forms").glob("*.json"))}
-    version, created = _database().writing(lambda s: repository.deploy_process(
+    deployment = _database().writing(lambda s: repository.deploy_process(
         s, bpmn=file.read_bytes(), dmn=dmn, forms=forms, actor=CLI_ACTOR, clock=Clock()))
-    state = "deployed" if created else "already deployed"
+    for warning in deployment.warnings:
+        click.echo(_finding_line(warning))
+    version = deployment.version
+    state = "deployed" if deployment.created else "already deployed"
     click.echo(f"{state}: {version.key} version {version.version} ({version.content_hash[:12]})")
+
+
+def _finding_line(finding) -> str:
+    """`error|warning  element-id  message`; the file stands in for the id of a whole-file finding."""
+    where = finding.element_id or finding.file or "-"
+    if finding.element_id and finding.file:
+        where = f"{finding.file}#{finding.element_id}"
+    return f"{finding.severity:<7}  {where}  {finding.message}"
 
 
 @main.group()

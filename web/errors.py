@@ -47,6 +47,7 @@ def init_app(app: Flask) -> None:
         body = error_body(error.code, error.message, error.fields)
         if isinstance(error, DiagramRejected):
             body["error"]["problems"] = error.problems
+            body["error"]["findings"] = [f.as_dict() for f in error.findings]
         if wants_json():
             return jsonify(body), status
         return render_template("error.html", status=status, message=error.message), status

@@ -32,6 +32,33 @@ TASK_ID = _path_param("task_id", "string")
 INSTANCE_ID = _path_param("instance_id", "integer")
 
 
+FINDING = {"type": "object", "required": ["element_id", "message", "severity", "file"], "properties": {
+    "element_id": {"type": "string", "nullable": True, "description": "BPMN/DMN element id; null for the whole file"},
+    "message": {"type": "string"}, "severity": {"type": "string", "enum": ["error", "warning"]},
+    "file": {"type": "string", "nullable": True, "description": "DMN or form file; null for the BPMN file"}}}
+FINDINGS = {"type": "array", "items": FINDING}
+REJECTED = {"type": "object", "required": ["error"], "properties": {"error": {
+    "type": "object", "required": ["code", "message", "problems", "findings"],
+    "properties": {"code": {"type": "string", "enum": ["diagram_rejected"]}, "message": {"type": "string"},
+                   "problems": {"type": "array", "items": {"type": "string"}}, "findings": FINDINGS}}}}
+DEPLOYED = {"type": "object", "properties": {
+    "id": {"type": "integer"}, "key": {"type": "string"}, "version": {"type": "integer"}, "name": {"type": "string"},
+    "hash": {"type": "string"}, "deployed_at": {"type": "string"}, "deployed_by": {"type": "string"},
+    "warnings": FINDINGS}}
+
+
+def _deploy_op() -> dict:
+    """POST /processes: 201 new version (200 same content), 422 with every finding of the checks."""
+    op = _op("Deploy a new version (process owners)", ok=201, errors=(400, 401, 403, 413, 422),
+             body={"multipart/form-data": {"schema": UPLOAD}})
+    deployed = {"application/json": {"schema": DEPLOYED}}
+    op["responses"]["201"] = {"description": "Deployed; warnings do not block", "content": deployed}
+    op["responses"]["200"] = {"description": "The same content was already deployed", "content": deployed}
+    op["responses"]["422"] = {"description": "Refused by the checks before deployment",
+                              "content": {"application/json": {"schema": REJECTED}}}
+    return op
+
+
 def openapi_document() -> dict:
     return {
         "openapi": "3.0.3",
@@ -49,8 +76,7 @@ def openapi_document() -> dict:
         "paths": {
             "/processes": {
                 "get": _op("Deployed process versions"),
-                "post": _op("Deploy a new version (process owners)", ok=201, errors=(400, 401, 403, 413, 422),
-                            body={"multipart/form-data": {"schema": UPLOAD}}),
+                "post": _deploy_op(),
             },
             "/instances": {
                 "get": _op("Instances visible to the caller", errors=(400, 401),
