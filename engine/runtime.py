@@ -50,7 +50,7 @@ def start_instance(session: Session, *, user: User, process_key: str, clock: Clo
     session.flush()
     record_event(session, instance=instance, at=now, actor=user.username, kind="instance_started",
                  data={"process": version.key, "version": version.version, "hash": version.content_hash})
-    _save(session, instance, wf, compiled, clock=clock, actor=user.username, since=0.0)
+    save_workflow(session, instance, wf, compiled, clock=clock, actor=user.username, since=0.0)
     return instance
 
 
@@ -70,7 +70,7 @@ def complete_task(session: Session, *, user: User, task_id: str, data: dict, clo
         raise Forbidden(reason)
     version = instance.process_version
     compiled = compiled_for(version)
-    wf = _workflow(instance, compiled)
+    wf = workflow_of(instance, compiled)
     lock_instance(instance, clock)
     schema = form_schema(session, version, compiled, row.bpmn_id, spiff.task_data(wf, row.id))
     data, errors = accepted_answers(schema or {}, data)
@@ -90,7 +90,7 @@ def complete_task(session: Session, *, user: User, task_id: str, data: dict, clo
     row.data_json, row.draft_json = json.dumps(data), None
     record_event(session, instance=instance, at=now, actor=user.username, kind="task_completed",
                  task_id=row.id, task_name=row.bpmn_id, data=data)
-    return _save(session, instance, wf, compiled, clock=clock, actor=user.username, since=since)
+    return save_workflow(session, instance, wf, compiled, clock=clock, actor=user.username, since=since)
 
 
 def lock_instance(instance: ProcessInstance, clock: Clock) -> None:
@@ -135,14 +135,14 @@ def fire_timers(session: Session, *, instance_id: int, clock: Clock, actor: str 
     if instance is None or instance.status != "running":
         return False
     compiled = compiled_for(instance.process_version)
-    wf = _workflow(instance, compiled)
+    wf = workflow_of(instance, compiled)
     lock_instance(instance, clock)
     since = time.time()
     try:
         spiff.run_engine_steps(wf, clock)
     except spiff.WorkflowError as exc:
         raise ProcessFailed(f"Instance {instance_id}: a timer could not be handled. {exc}") from exc
-    _save(session, instance, wf, compiled, clock=clock, actor=actor, since=since)
+    save_workflow(session, instance, wf, compiled, clock=clock, actor=actor, since=since)
     instance.timer_lease_until = None
     return True
 
@@ -189,7 +189,7 @@ class _WorkflowCache:
 _cache = _WorkflowCache(int(os.environ.get("SIXGATES_WORKFLOW_CACHE", "256")))
 
 
-def _workflow(instance: ProcessInstance, compiled: spiff.CompiledProcess):
+def workflow_of(instance: ProcessInstance, compiled: spiff.CompiledProcess):
     """The instance's workflow, deserialised only when this process does not hold its latest state."""
     cached = _cache.take(instance, compiled)
     if cached is not None:
@@ -217,7 +217,7 @@ def _store_state(session: Session, instance: ProcessInstance, wf) -> None:
         session.execute(_STORE_FINISHED, rows)
 
 
-def _save(session: Session, instance: ProcessInstance, wf, compiled: spiff.CompiledProcess, *,
+def save_workflow(session: Session, instance: ProcessInstance, wf, compiled: spiff.CompiledProcess, *,
           clock: Clock, actor: str, since: float) -> list[Task]:
     """Write the new state, the task rows and the audit events of what the engine did."""
     now = clock.now()

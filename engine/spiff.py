@@ -26,7 +26,9 @@ from SpiffWorkflow.bpmn.serializer.default.workflow import (
 from SpiffWorkflow.bpmn.specs.event_definitions import timer as timer_module
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.exclusive_gateway import ExclusiveGateway
+from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import LoopTask
 from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask
+from SpiffWorkflow.bpmn.util.diff import SpecDiff
 from SpiffWorkflow.bpmn.util.subworkflow import BpmnSubWorkflow
 from SpiffWorkflow.bpmn.util.task import BpmnTaskIterator
 from SpiffWorkflow.exceptions import SpiffWorkflowException
@@ -140,6 +142,8 @@ def compile_process(bpmn: bytes, dmn_files: dict[str, bytes]) -> CompiledProcess
         raise ValueError(_describe_validation(exc)) from None
     compiled = CompiledProcess(process_id, spec.description or process_id, spec, subprocess_specs)
     for task_spec in _all_task_specs(compiled):
+        if isinstance(task_spec, LoopTask):
+            _connect_merge(task_spec)
         if isinstance(task_spec, UserTask):
             compiled.user_tasks[task_spec.bpmn_id] = UserTaskSpec(
                 bpmn_id=task_spec.bpmn_id,
@@ -151,6 +155,18 @@ def compile_process(bpmn: bytes, dmn_files: dict[str, bytes]) -> CompiledProcess
         if task_spec.lane and task_spec.lane not in compiled.lanes:
             compiled.lanes.append(task_spec.lane)
     return compiled
+
+
+def _connect_merge(loop: LoopTask) -> None:
+    """A multi-instance task hears its children finish through its child spec's event.
+
+    SpiffWorkflow connects it when it creates a child, or when it deserialises a spec; our
+    specs come from the parser, so a workflow restored in a fresh process (after a restart,
+    or moved to a new version) would never see its open children finish. Connect it here.
+    """
+    child = loop._wf_spec.task_specs[loop.task_spec]
+    if not child.completed_event.is_connected(loop.merge_child):
+        child.completed_event.connect(loop.merge_child)
 
 
 def _main_process_id(parser, process_ids: list[str]) -> str:
@@ -486,3 +502,124 @@ def load_state(compiled: CompiledProcess, shell: str, finished: dict[str, str]) 
         if task is not None:  # rows of tasks that were dropped later are ignored
             stored[task_id] = _fingerprint(task)
     return wf
+
+
+# --- moving a running workflow to another version of its process --------------------------
+
+_OPEN = TaskState.READY | TaskState.WAITING | TaskState.STARTED
+_UNREACHED = TaskState.FUTURE | TaskState.PREDICTED_MASK
+_CHANGE_WORDS = {"lane": "its lane (who does it) changes", "extensions": "its form or task settings change",
+                 "bpmn_name": "its name changes", "outputs": "what follows it changes",
+                 "documentation": "its help text changes", "typename": "its kind of element changes"}
+
+
+@dataclass
+class OpenTaskCheck:
+    """An open task of a workflow, looked up in the target version."""
+    task_id: str
+    bpmn_id: str
+    name: str
+    found: bool
+    changes: list[str]
+
+
+@dataclass
+class MigrationCheck:
+    open_tasks: list[OpenTaskCheck]
+    missing_history: list[str]  # elements already passed that the target does not have
+
+    @property
+    def safe(self) -> bool:
+        return not self.missing_history and all(t.found for t in self.open_tasks)
+
+
+def _version_pairs(wf: BpmnWorkflow, target: CompiledProcess) -> list[tuple[Any, Any]]:
+    """(workflow or subworkflow, its spec in the target version or None)."""
+    pairs = [(wf, target.spec)]
+    pairs += [(sub, target.subprocess_specs.get(sub.spec.name)) for sub in wf.subprocesses.values()]
+    return pairs
+
+
+def _aligned_spec(diff: SpecDiff | None, new_spec, old):
+    if new_spec is None:
+        return None
+    return diff.alignment.get(old) if old in diff.alignment else new_spec.task_specs.get(old.name)
+
+
+def check_migration(wf: BpmnWorkflow, target: CompiledProcess) -> MigrationCheck:
+    """Whether every open task, and every element already passed, exists in the target version."""
+    check = MigrationCheck([], [])
+    for workflow, new_spec in _version_pairs(wf, target):
+        diff = SpecDiff(_SERIALIZER.registry, workflow.spec, new_spec) if new_spec is not None else None
+        forecast = _forecast(workflow)
+        for task in workflow.tasks.values():
+            if task.id in forecast or not getattr(task.task_spec, "bpmn_id", None):
+                continue
+            aligned = _aligned_spec(diff, new_spec, task.task_spec)
+            if task.has_state(_OPEN):
+                # An open task's element must keep its id: inboxes and the audit trail name it.
+                aligned = aligned if aligned is not None and aligned.name == task.task_spec.name else None
+                changes = [_CHANGE_WORDS.get(k, f"its {k} changes") for k in diff.changed.get(task.task_spec, [])
+                           if k in _CHANGE_WORDS] if aligned is not None else []
+                check.open_tasks.append(OpenTaskCheck(str(task.id), task.task_spec.bpmn_id,
+                                                      task.task_spec.bpmn_name or task.task_spec.bpmn_id,
+                                                      aligned is not None, changes))
+            elif aligned is None and task.task_spec.bpmn_id not in check.missing_history:
+                check.missing_history.append(task.task_spec.bpmn_id)
+    return check
+
+
+def migrate(wf: BpmnWorkflow, target: CompiledProcess) -> None:
+    """Point a workflow at the target version's specs and predict its future paths afresh.
+
+    Open tasks keep their ids and data (SpiffWorkflow's own migrate_workflow resets them,
+    which would lose a multi-instance child's item and restart waiting timers). Call only
+    when check_migration says it is safe.
+    """
+    wf.subprocess_specs = target.subprocess_specs
+    wf.__dict__.pop("_sixgates_stored", None)  # stored bodies name their specs: write them all again
+    for workflow, new_spec in _version_pairs(wf, target):
+        diff = SpecDiff(_SERIALIZER.registry, workflow.spec, new_spec)
+        workflow.spec = new_spec
+        forecast = _forecast(workflow)
+        kept = [t for t in workflow.tasks.values() if t.id not in forecast]
+        for task in kept:
+            task.task_spec = _aligned_spec(diff, new_spec, task.task_spec) or new_spec.task_specs[task.task_spec.name]
+        for task in [t for t in kept if t.has_state(_OPEN)]:
+            _predict_again(workflow, task, forecast)
+
+
+def _forecast(workflow) -> set:
+    """Ids of the tasks SpiffWorkflow predicted below open tasks (not reached yet)."""
+    found, stack = set(), [t for t in workflow.tasks.values() if t.has_state(_OPEN)]
+    while stack:
+        for child in stack.pop().children:
+            if child.has_state(_UNREACHED) and child.id not in found:
+                found.add(child.id)
+                stack.append(child)
+    return found
+
+
+def _predict_again(workflow, task, forecast: set) -> None:
+    """Replace an open task's predicted children by those of its new spec, in their places.
+
+    A child whose element is still there keeps the state SpiffWorkflow had given it (a
+    boundary event's path stays only MAYBE); a new element's child gets the state the
+    spec's own prediction gives. Children already reached are not touched.
+    """
+    order = list(task._children)
+    old = {c.task_spec.name: (c.id, c.state) for c in task.children if c.id in forecast}
+    for child_id, _ in old.values():
+        workflow._remove_task(child_id)
+    kept, task._children = task._children, []
+    task.task_spec._predict_hook(task)  # on an empty list of children, so only the new ones are made
+    made, task._children = task.children, kept
+    placed = {}
+    for child in made:
+        previous = old.get(child.task_spec.name)
+        if previous is not None:
+            child._set_state(previous[1])
+            placed[previous[0]] = child.id
+        child.task_spec._predict(child, mask=_UNREACHED)
+    task._children = [placed.get(i, i) for i in order if i in placed or i in kept]
+    task._children += [c.id for c in made if c.id not in task._children]

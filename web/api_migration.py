@@ -3,4 +3,28 @@
 The routes hang on the API blueprint, so its bearer-token authentication applies."""
 from __future__ import annotations
 
-from .api import bp  # noqa: F401
+from flask import g, jsonify
+
+from engine import migration
+from engine.errors import BadRequest
+
+from .api import _json_body, _user, bp
+from .migration_pages import migrate_each
+from .services import read
+
+
+@bp.post("/migrations")
+def migrate_instances():
+    """Body {"target_version": id, "instances": [ids], "dry_run": true|false}."""
+    body = _json_body()
+    target, ids, dry_run = body.get("target_version"), body.get("instances"), body.get("dry_run", True)
+    if not isinstance(target, int) or not isinstance(ids, list) or not ids \
+            or not all(isinstance(i, int) for i in ids) or not isinstance(dry_run, bool):
+        raise BadRequest('Send {"target_version": ID, "instances": [ID, ...], "dry_run": true or false}.',
+                         fields={"target_version": "a version id", "instances": "a list of instance ids"})
+    if dry_run:
+        plans = read(lambda s: migration.plan_migrations(s, user=_user(s), instance_ids=ids,
+                                                         target_version_id=target))
+        return jsonify({"dry_run": True, "results": [p.as_dict() for p in plans]})
+    read(lambda s: migration.require_owner(_user(s)))
+    return jsonify({"dry_run": False, "results": migrate_each(g.api_user_id, ids, target)})

@@ -8,15 +8,6 @@ from engine import demo, identity, runtime, tasks
 from engine.errors import Forbidden, NotFound
 from engine.models import AuditEvent, ProcessInstance, Task, User
 from engine.timers import fire_due
-from engine.walker import Walker
-
-
-@pytest.fixture
-def people(db, clock, six_gates):
-    for username, name, roles, org in demo.DEMO_USERS:
-        db.writing(lambda s, u=username, n=name, r=roles, o=org: identity.add_user(
-            s, username=u, display_name=n, roles=r, organisation=o, actor="test", clock=clock))
-    return Walker(db, clock)
 
 
 def plan(**overrides):

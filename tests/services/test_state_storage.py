@@ -2,11 +2,11 @@
 import pytest
 from sqlalchemy import func, select
 
-from engine import spiff
-from engine.models import FinishedTask, ProcessInstance
+from engine import repository, spiff
+from engine.models import FinishedTask, ProcessInstance, Task
 from engine.repository import compiled_for
 from engine.runtime import _cache
-from tests.services.test_six_gates import people, plan  # noqa: F401 - fixture
+from tests.services.test_six_gates import plan
 
 
 def stored(db, instance_id):
@@ -18,7 +18,7 @@ def stored(db, instance_id):
 
 
 @pytest.mark.parametrize("passes", [1, 6])
-def test_stored_state_equals_a_full_serialisation_after_every_loop(db, people, passes, monkeypatch):  # noqa: F811
+def test_stored_state_equals_a_full_serialisation_after_every_loop(db, people, passes, monkeypatch):
     monkeypatch.setattr(_cache, "size", 256)
     project = people.start()
     looping = plan(gate4_mobilisation_approval={"gate4_decision": "return", "gate4_comments": "Again."})
@@ -34,7 +34,7 @@ def test_stored_state_equals_a_full_serialisation_after_every_loop(db, people, p
     people.walk(project, plan(), stop_at="gate5_evidence_gate")
 
 
-def test_a_save_writes_only_what_changed(db, people):  # noqa: F811
+def test_a_save_writes_only_what_changed(db, people):
     project = people.start()
     looping = plan(gate4_mobilisation_approval={"gate4_decision": "return", "gate4_comments": "Again."})
     people.walk(project, looping, stop_at="prepare_mobilisation")
@@ -47,3 +47,17 @@ def test_a_save_writes_only_what_changed(db, people):  # noqa: F811
     assert max(sizes) - min(sizes) < 2000  # only the ids of finished tasks add to the shell
     with db.reading() as s:
         assert s.scalar(select(func.count()).select_from(FinishedTask)) > 40
+
+
+def test_open_expressions_of_interest_still_finish_after_a_restart(db, people):
+    """A fresh process parses the diagram again and restores the instance from the database:
+    the multi-instance must still hear its children finish (SpiffWorkflow only wires that up
+    when it creates a child or deserialises a spec)."""
+    project = people.start()
+    people.walk(project, plan(), stop_at="submit_eoi")
+    repository._compiled.clear()
+    _cache.entries.clear()
+    people.walk(project, plan(), stop_at="gate2_partner_selection")
+    with db.reading() as s:
+        assert s.scalars(select(Task.bpmn_id).where(Task.instance_id == project, Task.state == "ready")).all() \
+            == ["gate2_partner_selection"]

@@ -1,0 +1,156 @@
+"""Moving running projects to a new version of the procedure: dry run, migration, audit."""
+import json
+
+import pytest
+from sqlalchemy import select
+
+from engine import history, migration, runtime, tasks
+from engine.errors import Conflict, Forbidden
+from engine.models import AuditEvent, ProcessInstance, Task, User
+from tests.diagram_edits import deploy, insert_step_after, move_to_lane, remove_step, rename_id, six_gates_files
+from tests.services.test_six_gates import plan
+
+
+def owner(db, clock):
+    from tests.conftest import add_user
+    add_user(db, clock, "olga.owner", "process_owner")
+    with db.reading() as s:
+        return s.scalars(select(User).where(User.username == "olga.owner")).one().id
+
+
+def as_user(db, user_id, work):
+    return db.writing(lambda s: work(s, s.get(User, user_id)))
+
+
+def open_steps(db, project):
+    with db.reading() as s:
+        return sorted(s.scalars(select(Task.bpmn_id).where(Task.instance_id == project, Task.state == "ready")))
+
+
+def forget_cached_workflows():
+    """As another server process would be: the next change reads the instance from the database."""
+    runtime._cache.entries.clear()
+
+
+def test_a_project_moves_to_a_version_with_a_new_step_and_takes_it(db, clock, people):
+    project = people.start()
+    people.walk(project, plan(), stop_at="prepare_mobilisation")
+    tree, dmn, forms = six_gates_files()
+    insert_step_after(tree, "prepare_mobilisation", "check_pack", "Check mobilisation pack", "lane_hub_team")
+    target = deploy(db, clock, tree, dmn, forms)
+    me = owner(db, clock)
+
+    [dry] = as_user(db, me, lambda s, u: migration.plan_migrations(s, user=u, instance_ids=[project],
+                                                                    target_version_id=target.id))
+    assert dry.safe and dry.source == 1 and dry.target == 2
+    assert [t["bpmn_id"] for t in dry.open_tasks] == ["prepare_mobilisation"]
+    assert "what follows it changes" in dry.open_tasks[0]["changes"]
+    with db.reading() as s:
+        assert s.get(ProcessInstance, project).process_version_id != target.id  # a dry run changes nothing
+
+    as_user(db, me, lambda s, u: migration.migrate_instance(s, user=u, instance_id=project,
+                                                            target_version_id=target.id, clock=clock))
+    forget_cached_workflows()
+    assert open_steps(db, project) == ["prepare_mobilisation"]
+    people.walk(project, plan(), stop_at="check_pack")
+    assert open_steps(db, project) == ["check_pack"]
+    people.walk(project, plan(), stop_at="gate4_mobilisation_approval")
+    assert open_steps(db, project) == ["gate4_mobilisation_approval"]
+    with db.reading() as s:
+        assert s.get(ProcessInstance, project).process_version_id == target.id
+        event = s.scalars(select(AuditEvent).where(AuditEvent.instance_id == project,
+                                                   AuditEvent.kind == "instance_migrated")).one()
+        moved = json.loads(event.data_json)
+        assert event.actor == "olga.owner" and (moved["from"]["version"], moved["to"]["version"]) == (1, 2)
+        assert history.verify_instance(s, project) == []
+
+
+def test_an_open_task_moved_to_another_lane_goes_to_that_role(db, clock, people):
+    project = people.start()
+    people.walk(project, plan(), stop_at="gate4_mobilisation_approval")
+    tree, dmn, forms = six_gates_files()
+    move_to_lane(tree, "gate4_mobilisation_approval", "lane_board_chair")
+    target = deploy(db, clock, tree, dmn, forms)
+    me = owner(db, clock)
+    [dry] = as_user(db, me, lambda s, u: migration.plan_migrations(s, user=u, instance_ids=[project],
+                                                                    target_version_id=target.id))
+    assert dry.safe and "its lane (who does it) changes" in dry.open_tasks[0]["changes"]
+    as_user(db, me, lambda s, u: migration.migrate_instance(s, user=u, instance_id=project,
+                                                            target_version_id=target.id, clock=clock))
+    forget_cached_workflows()
+    with db.reading() as s:
+        row = s.scalars(select(Task).where(Task.instance_id == project, Task.state == "ready")).one()
+        assert row.role == "board_chair"
+    with db.reading() as s:
+        chair = s.scalars(select(User).where(User.username == "cara.chair")).one()
+        assert [t.bpmn_id for t in tasks.list_tasks(s, user=chair)] == ["gate4_mobilisation_approval"]
+    people.walk(project, plan(), stop_at="report_pilot_outcomes")
+    assert open_steps(db, project) == ["report_pilot_outcomes"]
+
+
+def test_a_project_whose_open_step_is_gone_is_refused_and_left_alone(db, clock, people):
+    project = people.start()
+    people.walk(project, plan(), stop_at="gate4_mobilisation_approval")
+    tree, dmn, forms = six_gates_files()
+    rename_id(tree, "gate4_mobilisation_approval", "gate4_new_approval")
+    target = deploy(db, clock, tree, dmn, forms)
+    me = owner(db, clock)
+    [dry] = as_user(db, me, lambda s, u: migration.plan_migrations(s, user=u, instance_ids=[project],
+                                                                    target_version_id=target.id))
+    assert not dry.safe
+    assert any("gate4_mobilisation_approval" in reason and "does not exist" in reason for reason in dry.reasons)
+    with pytest.raises(Conflict, match="gate4_mobilisation_approval"):
+        as_user(db, me, lambda s, u: migration.migrate_instance(s, user=u, instance_id=project,
+                                                                target_version_id=target.id, clock=clock))
+    with db.reading() as s:
+        assert s.get(ProcessInstance, project).process_version.version == 1
+    people.walk(project, plan(), stop_at="report_pilot_outcomes")  # it goes on under its own version
+    assert open_steps(db, project) == ["report_pilot_outcomes"]
+
+
+def test_history_of_removed_elements_blocks_a_migration(db, clock, people):
+    project = people.start()
+    people.walk(project, plan(), stop_at="gate4_mobilisation_approval")
+    tree, dmn, forms = six_gates_files()
+    remove_step(tree, "define_challenge")
+    target = deploy(db, clock, tree, dmn, forms)
+    me = owner(db, clock)
+    [dry] = as_user(db, me, lambda s, u: migration.plan_migrations(s, user=u, instance_ids=[project],
+                                                                    target_version_id=target.id))
+    assert not dry.safe and any("already passed define_challenge" in r for r in dry.reasons)
+
+
+def test_open_expressions_of_interest_keep_their_partner_and_deadline(db, clock, people):
+    """Multi-instance children and waiting timers survive a migration with their data."""
+    project = people.start()
+    people.walk(project, plan(), stop_at="submit_eoi")
+    with db.reading() as s:
+        before = {r.id: r.organisations for r in s.scalars(
+            select(Task).where(Task.instance_id == project, Task.state == "ready"))}
+        timer_before = s.get(ProcessInstance, project).next_timer_at
+    tree, dmn, forms = six_gates_files()
+    move_to_lane(tree, "gate4_mobilisation_approval", "lane_board_chair")
+    target = deploy(db, clock, tree, dmn, forms)
+    me = owner(db, clock)
+    as_user(db, me, lambda s, u: migration.migrate_instance(s, user=u, instance_id=project,
+                                                            target_version_id=target.id, clock=clock))
+    forget_cached_workflows()
+    with db.reading() as s:
+        after = {r.id: r.organisations for r in s.scalars(
+            select(Task).where(Task.instance_id == project, Task.state == "ready"))}
+        assert s.get(ProcessInstance, project).next_timer_at == timer_before
+    assert after == before and len(after) == 2
+    people.walk(project, plan(), stop_at="gate4_mobilisation_approval")
+    with db.reading() as s:
+        assert s.scalars(select(Task.role).where(Task.instance_id == project, Task.state == "ready")).one() \
+            == "board_chair"
+
+
+def test_only_process_owners_migrate(db, clock, people):
+    project = people.start()
+    with db.reading() as s:
+        sponsor = s.scalars(select(User).where(User.username == "sam.sponsor")).one().id
+        version = s.get(ProcessInstance, project).process_version_id
+    with pytest.raises(Forbidden):
+        as_user(db, sponsor, lambda s, u: migration.plan_migrations(s, user=u, instance_ids=[project],
+                                                                     target_version_id=version))
