@@ -1,0 +1,209 @@
+"""Process drafts: a process owner's diagram, decision tables and forms, edited in the modeller.
+
+A draft is its owner's alone (anyone else gets NotFound) and only process owners have drafts.
+Saving never checks more than safety and size, so nothing typed is lost; `check_draft` and
+`deploy_draft` run the repository's checks, and a refused deployment leaves the draft as it was.
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+
+from lxml import etree
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from . import repository
+from .clock import Clock
+from .errors import BadRequest, DiagramRejected, Forbidden, NotFound, TooLarge
+from .models import ProcessDraft, ProcessVersion, User
+from .xmlsafe import MAX_XML_BYTES, UnsafeXml, parse_xml
+
+MAX_FORM_BYTES = 256 * 1024
+MAX_FILES = 80
+FILE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,98}")
+BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+
+
+@dataclass
+class DeployOutcome:
+    """What a deployment attempt did: the new version, or the findings that refused it."""
+    version: ProcessVersion | None
+    created: bool = False
+    findings: list[dict] = field(default_factory=list)
+
+
+def require_process_owner(user: User) -> None:
+    if "process_owner" not in user.roles:
+        raise Forbidden("Only a process owner may edit processes in the modeller.")
+
+
+def safe_file_name(name: str, *, suffix: str) -> str:
+    """The name if it is a plain file name ending in `suffix`; BadRequest otherwise."""
+    if not FILE_NAME.fullmatch(name or "") or not name.endswith(suffix) or ".." in name:
+        raise BadRequest(f"{name!r} is not an acceptable file name: use letters, digits, '_', '-' "
+                         f"and '.', ending in {suffix}.")
+    return name
+
+
+def _checked_xml(text: str, *, what: str) -> str:
+    """Refuse unsafe, oversized or malformed XML before it is stored."""
+    try:
+        parse_xml(text.encode(), what=what)
+    except UnsafeXml as exc:
+        raise (TooLarge if "larger than" in str(exc) else BadRequest)(str(exc)) from None
+    return text
+
+
+def _checked_dmn(files: dict[str, str]) -> dict[str, str]:
+    return {safe_file_name(n, suffix=".dmn"): _checked_xml(t, what=n) for n, t in files.items()}
+
+
+def _checked_forms(files: dict[str, str]) -> dict[str, str]:
+    for name, text in files.items():
+        safe_file_name(name, suffix=".json")
+        if len(text.encode()) > MAX_FORM_BYTES:
+            raise TooLarge(f"{name} is larger than {MAX_FORM_BYTES // 1024} KB.")
+    return dict(files)
+
+
+def _decoded(files: dict[str, bytes]) -> dict[str, str]:
+    try:
+        return {name: data.decode("utf-8") for name, data in files.items()}
+    except UnicodeDecodeError:
+        raise BadRequest("Every uploaded file must be UTF-8 text.") from None
+
+
+def _title_of(bpmn: str) -> str:
+    process = parse_xml(bpmn.encode()).find(f"{{{BPMN_NS}}}process")
+    if process is None:
+        return "Untitled diagram"
+    return (process.get("name") or process.get("id") or "Untitled diagram")[:200]
+
+
+def _new(session: Session, *, user: User, title: str, bpmn: str, dmn: dict[str, str], forms: dict[str, str],
+         base: int | None, clock: Clock) -> ProcessDraft:
+    if len(dmn) + len(forms) > MAX_FILES:
+        raise TooLarge(f"A draft holds at most {MAX_FILES} decision table and form files.")
+    draft = ProcessDraft(owner_id=user.id, title=title, base_version_id=base, bpmn_xml=bpmn,
+                         dmn_json=json.dumps(dmn), forms_json=json.dumps(forms),
+                         created_at=clock.now(), updated_at=clock.now())
+    session.add(draft)
+    session.flush()
+    return draft
+
+
+def draft_from_version(session: Session, *, user: User, version_id: int, clock: Clock) -> ProcessDraft:
+    """A new draft holding a copy of a deployed version's files."""
+    require_process_owner(user)
+    version = session.get(ProcessVersion, version_id)
+    if version is None:
+        raise NotFound("There is no such process version.")
+    forms = {name: json.dumps(schema, indent=2, ensure_ascii=False) + "\n"
+             for name, schema in json.loads(version.forms_json).items()}
+    return _new(session, user=user, title=f"{version.name} (from version {version.version})",
+                bpmn=version.bpmn_xml, dmn=json.loads(version.dmn_json), forms=forms, base=version.id, clock=clock)
+
+
+def draft_from_upload(session: Session, *, user: User, bpmn: bytes, dmn: dict[str, bytes] | None = None,
+                      forms: dict[str, bytes] | None = None, clock: Clock) -> ProcessDraft:
+    """A new draft from uploaded files (bpmn.io, Camunda Modeler, ...); unsafe XML is refused."""
+    require_process_owner(user)
+    if len(bpmn) > MAX_XML_BYTES:
+        raise TooLarge(f"The diagram is larger than {MAX_XML_BYTES // 1024} KB.")
+    text = _checked_xml(_decoded({"bpmn": bpmn})["bpmn"], what="the diagram")
+    if etree.QName(parse_xml(bpmn)).localname != "definitions":
+        raise BadRequest("The diagram is not a BPMN file: its root element is not <definitions>.")
+    return _new(session, user=user, title=_title_of(text), bpmn=text, dmn=_checked_dmn(_decoded(dmn or {})),
+                forms=_checked_forms(_decoded(forms or {})), base=None, clock=clock)
+
+
+def list_drafts(session: Session, *, user: User) -> list[ProcessDraft]:
+    require_process_owner(user)
+    return list(session.scalars(select(ProcessDraft).where(ProcessDraft.owner_id == user.id)
+                                .order_by(ProcessDraft.updated_at.desc(), ProcessDraft.id.desc())))
+
+
+def get_draft(session: Session, *, user: User, draft_id: int) -> ProcessDraft:
+    """The user's own draft; NotFound for anyone else's, so its existence is not revealed."""
+    require_process_owner(user)
+    draft = session.get(ProcessDraft, draft_id)
+    if draft is None or draft.owner_id != user.id:
+        raise NotFound("There is no such draft among yours.")
+    return draft
+
+
+def save_draft(session: Session, *, user: User, draft_id: int, clock: Clock, bpmn: str | None = None,
+               dmn: dict[str, str] | None = None, forms: dict[str, str] | None = None,
+               removed_forms: list[str] | tuple[str, ...] = (), title: str | None = None) -> ProcessDraft:
+    """Replace the files given (the diagram, some decision tables, some forms); remove `removed_forms`."""
+    bpmn = _checked_xml(bpmn, what="the diagram") if bpmn is not None else None
+    dmn, forms = _checked_dmn(dmn or {}), _checked_forms(forms or {})
+    draft = get_draft(session, user=user, draft_id=draft_id)
+    all_dmn = {**json.loads(draft.dmn_json), **dmn}
+    all_forms = {k: v for k, v in {**json.loads(draft.forms_json), **forms}.items() if k not in removed_forms}
+    if len(all_dmn) + len(all_forms) > MAX_FILES:
+        raise TooLarge(f"A draft holds at most {MAX_FILES} decision table and form files.")
+    if bpmn is not None:
+        draft.bpmn_xml = bpmn
+    if title is not None and title.strip():
+        draft.title = title.strip()[:200]
+    draft.dmn_json, draft.forms_json = json.dumps(all_dmn), json.dumps(all_forms)
+    draft.updated_at = clock.now()
+    return draft
+
+
+def delete_draft(session: Session, *, user: User, draft_id: int) -> None:
+    session.delete(get_draft(session, user=user, draft_id=draft_id))
+
+
+def draft_files(draft: ProcessDraft) -> tuple[bytes, dict[str, bytes], dict[str, bytes]]:
+    """The draft's files as the repository takes them: (bpmn, dmn by name, forms by name)."""
+    dmn = {k: v.encode() for k, v in json.loads(draft.dmn_json).items()}
+    forms = {k: v.encode() for k, v in json.loads(draft.forms_json).items()}
+    return draft.bpmn_xml.encode(), dmn, forms
+
+
+def check_draft(session: Session, *, user: User, draft_id: int, clock: Clock) -> list[dict]:
+    """Every finding of the deployment checks on the draft as saved; kept on the draft."""
+    draft = get_draft(session, user=user, draft_id=draft_id)
+    bpmn, dmn, forms = draft_files(draft)
+    findings = finding_dicts(repository.check_files(session, bpmn=bpmn, dmn=dmn, forms=forms).findings)
+    _remember(draft, findings, clock=clock, deployed=None)
+    return findings
+
+
+def deploy_draft(session: Session, *, user: User, draft_id: int, clock: Clock) -> DeployOutcome:
+    """Deploy the draft as saved. Refused: the draft's files stay as they were, the findings are kept."""
+    draft = get_draft(session, user=user, draft_id=draft_id)
+    bpmn, dmn, forms = draft_files(draft)
+    try:
+        with session.begin_nested():  # a refusal undoes whatever the attempt wrote, and only that
+            version, created = repository.deploy_for_user(session, user=user, bpmn=bpmn, dmn=dmn,
+                                                           forms=forms, clock=clock)
+    except DiagramRejected as error:
+        findings = finding_dicts(getattr(error, "findings", None) or error.problems)
+        _remember(draft, findings, clock=clock, deployed=None)
+        return DeployOutcome(version=None, findings=findings)
+    draft.deployed_version_id = version.id
+    _remember(draft, [], clock=clock, deployed=version.id)
+    return DeployOutcome(version=version, created=created)
+
+
+def _remember(draft: ProcessDraft, findings: list[dict], *, clock: Clock, deployed: int | None) -> None:
+    draft.last_check_json = json.dumps({"at": clock.now().isoformat(), "findings": findings,
+                                        "deployed_version_id": deployed})
+
+
+def finding_dicts(findings: list) -> list[dict]:
+    """Findings as plain dicts (element_id, message, severity, file), from Finding objects or strings."""
+    result = []
+    for finding in findings:
+        if isinstance(finding, str):
+            match = re.match(r"element (\S+?): (.*)", finding, re.S)
+            item = {"element_id": match[1], "message": match[2]} if match else {"message": finding}
+        else:
+            item = dict(finding.as_dict())
+        result.append({"element_id": None, "severity": "error", "file": None, **item})
+    return result
