@@ -288,6 +288,21 @@ def _lane_of(task) -> str | None:
     return None
 
 
+def element_states(wf: BpmnWorkflow) -> tuple[set[str], set[str]]:
+    """The BPMN ids of elements finished at least once, and of those open now (for drawing)."""
+    finished, active = set(), set()
+    for workflow in [wf, *wf.subprocesses.values()]:
+        for task in workflow.tasks.values():
+            bpmn_id = getattr(task.task_spec, "bpmn_id", None)
+            if bpmn_id is None:
+                continue
+            if task.state == TaskState.COMPLETED:
+                finished.add(bpmn_id)
+            elif task.state & _OPEN:
+                active.add(bpmn_id)
+    return finished, active
+
+
 def task_data(wf: BpmnWorkflow, task_id: str) -> dict:
     task = wf.get_task_from_id(UUID(task_id))
     return task.data if task is not None else {}

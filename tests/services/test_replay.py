@@ -1,0 +1,114 @@
+"""Re-running instances from their start on their own version with the recorded inputs."""
+from sqlalchemy import select
+
+from engine import demo, history, replay
+from engine.models import AuditEvent, ProcessInstance
+from engine.timers import fire_due
+from tests.diagram_edits import deploy, insert_step_after, six_gates_files
+from tests.services.test_migration import as_user, owner
+from tests.services.test_six_gates import plan
+
+
+def rerun(db, project):
+    with db.reading() as s:
+        return replay.rerun_instance(s, s.get(ProcessInstance, project))
+
+
+def rewrite_chain(db, project, change) -> None:
+    """Tamper like someone who knows the hash rule: change an event, then re-hash the chain after it."""
+    def work(s):
+        events = history.list_events(s, history.chain_of(project))
+        change(s, events)
+        prev = ""
+        for e in sorted(events, key=lambda e: e.seq):
+            e.prev_hash = prev
+            e.hash = history.event_hash(chain=e.chain, seq=e.seq, at=e.at, actor=e.actor, kind=e.kind,
+                                        task_id=e.task_id, task_name=e.task_name, data_json=e.data_json,
+                                        prev_hash=prev)
+            prev = e.hash
+        instance = s.get(ProcessInstance, project)
+        instance.audit_head = prev
+        instance.audit_seq = max(e.seq for e in events)
+        assert history.verify_instance(s, project) == []  # the hash chain alone can no longer tell
+    db.writing(work)
+
+
+def test_a_whole_project_with_timers_and_loops_re_runs_to_its_recorded_state(db, clock, people):
+    project = people.start()
+    answers = plan(gate3_hub_signoff={"gate3_hub_decision": "rework", "gate3_hub_comments": "More detail"}, invite_partners={
+        "invited_partners": [demo.MEDTECH, demo.DATAHEALTH],
+        "board_members": ["bea.board", "ben.board", "bill.board"], "call_closes_at": "2026-03-20"})
+    people.walk(project, answers, stop_at="submit_eoi")
+    people.complete(people.open_tasks(project)[0])  # one EoI answered, the other closed by its deadline
+    clock.set(clock.now().replace(day=21))
+    assert fire_due(db, clock=clock) == 1
+    people.walk(project, answers, stop_at="gate3_hub_signoff")
+    people.walk(project, answers, stop_at="draft_specification")  # sent back once
+    people.walk(project, plan(), stop_at="submit_kpi_return")
+    assert rerun(db, project) is None
+
+
+def test_a_migrated_project_re_runs_across_both_versions(db, clock, people):
+    project = people.start()
+    people.walk(project, plan(), stop_at="prepare_mobilisation")
+    tree, dmn, forms = six_gates_files()
+    insert_step_after(tree, "prepare_mobilisation", "check_pack", "Check mobilisation pack", "lane_hub_team")
+    target = deploy(db, clock, tree, dmn, forms)
+    from engine import migration
+    as_user(db, owner(db, clock), lambda s, u: migration.migrate_instance(
+        s, user=u, instance_id=project, target_version_id=target.id, clock=clock))
+    people.walk(project, plan(), stop_at="gate4_mobilisation_approval")
+    assert rerun(db, project) is None
+
+
+def test_altered_form_data_is_found_even_when_the_chain_was_re_hashed(db, clock, people):
+    project = people.start()
+    people.walk(project, plan(), stop_at="gate2_partner_selection")
+
+    def change(s, events):
+        gate1 = next(e for e in events if e.kind == "task_completed" and e.task_name == "gate1_prioritisation")
+        gate1.data_json = gate1.data_json.replace('"approve"', '"reject"')
+    rewrite_chain(db, project, change)
+    found = rerun(db, project)
+    assert found is not None
+    with db.reading() as s:
+        gate1_seq = s.scalars(select(AuditEvent.seq).where(AuditEvent.instance_id == project,
+                                                           AuditEvent.task_name == "gate1_prioritisation",
+                                                           AuditEvent.kind == "task_completed")).one()
+    assert found.seq > gate1_seq and "gateway taken gate1_outcome" in found.reason
+
+
+def test_a_deleted_completion_is_found(db, clock, people):
+    project = people.start()
+    people.walk(project, plan(), stop_at="invite_partners")
+
+    removed = []
+
+    def change(s, events):
+        doomed = next(e for e in events if e.kind == "task_completed" and e.task_name == "define_challenge")
+        removed.append(doomed.seq)
+        events.remove(doomed)
+        s.delete(doomed)
+        s.flush()
+        for e in events:
+            if e.seq > doomed.seq:
+                e.seq -= 1
+        s.flush()
+    rewrite_chain(db, project, change)
+    found = rerun(db, project)
+    # The first event the re-run cannot explain is the one that now sits where the completion was.
+    assert found is not None and found.seq == removed[0]
+    assert found.reason == "the record has task ready gate1_prioritisation; the re-run has nothing"
+
+
+def test_a_changed_stored_state_is_found(db, clock, people):
+    project = people.start()
+    people.walk(project, plan(), stop_at="invite_partners")
+    assert rerun(db, project) is None
+
+    def work(s):
+        instance = s.get(ProcessInstance, project)
+        instance.data_json = instance.data_json.replace('"approve"', '"reject"')
+    db.writing(work)
+    found = rerun(db, project)
+    assert found is not None and "gate1_decision" in found.reason
