@@ -35,9 +35,10 @@ def rewrite_chain(db, project, change) -> None:
 
 def test_a_whole_project_with_timers_and_loops_re_runs_to_its_recorded_state(db, clock, people):
     project = people.start()
-    answers = plan(gate3_hub_signoff={"gate3_hub_decision": "rework", "gate3_hub_comments": "More detail"}, invite_partners={
-        "invited_partners": [demo.MEDTECH, demo.DATAHEALTH],
-        "board_members": ["bea.board", "ben.board", "bill.board"], "call_closes_at": "2026-03-20"})
+    answers = plan(
+        gate3_hub_signoff={"gate3_hub_decision": "rework", "gate3_hub_comments": "More detail"},
+        invite_partners={"invited_partners": [demo.MEDTECH, demo.DATAHEALTH],
+                         "board_members": ["bea.board", "ben.board", "bill.board"], "call_closes_at": "2026-03-20"})
     people.walk(project, answers, stop_at="submit_eoi")
     people.complete(people.open_tasks(project)[0])  # one EoI answered, the other closed by its deadline
     clock.set(clock.now().replace(day=21))
