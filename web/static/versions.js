@@ -1,0 +1,110 @@
+// The versions pages' diagrams: each drawn with the bpmn-js navigated viewer; on the diff page,
+// added, changed and removed elements are marked with a colour and a badge, and each change in the
+// list shows its element. The lists say the same in words, so nothing is lost if this fails.
+(function () {
+  'use strict';
+
+  var MIN_HEIGHT = 256, MAX_HEIGHT = 560;
+  var viewers = {};  // name ("new", "old", "version") -> {viewer, canvas, registry, container}
+
+  function part(selector, name) {
+    return document.querySelector('[' + selector + '="' + name + '"]');
+  }
+
+  function showProblem(name, container, error) {
+    var problem = part('data-problem-for', name);
+    if (problem) { problem.hidden = false; }
+    container.hidden = true;
+    if (window.console && error) { console.error('diagram ' + name + ':', error); }
+  }
+
+  function fitHeight(canvas, container) {
+    // A wide diagram in a tall box is mostly blank: size the box to the diagram's proportions.
+    var inner = canvas.viewbox().inner;
+    if (!inner.width) { return; }
+    var wanted = container.clientWidth * inner.height / inner.width + 24;
+    container.style.height = Math.round(Math.min(MAX_HEIGHT, Math.max(MIN_HEIGHT, wanted))) + 'px';
+    canvas.resized();
+  }
+
+  function badge(text, marker) {
+    var span = document.createElement('span');
+    span.className = 'diff-badge diff-badge--' + marker;
+    span.textContent = text;  // text, never HTML: it comes from the diagram's changes
+    return span;
+  }
+
+  function mark(entry, markers) {
+    var overlays = entry.viewer.get('overlays');
+    Object.keys(markers).forEach(function (id) {
+      var element = entry.registry.get(id);
+      if (!element) { return; }  // an id with no shape on this diagram is skipped, not an error
+      entry.canvas.addMarker(id, 'diff-' + markers[id].marker);
+      if (element.type === 'bpmn:Lane' || element.type === 'bpmn:Participant') {
+        entry.canvas.addMarker(id, 'diff-container');
+      }
+      overlays.add(id, 'diff-badge', { position: { top: -11, left: 4 },
+                                       html: badge(markers[id].badge, markers[id].marker) });
+    });
+  }
+
+  function bounds(element) {
+    if (!element.waypoints) { return element; }
+    var xs = element.waypoints.map(function (p) { return p.x; });
+    var ys = element.waypoints.map(function (p) { return p.y; });
+    var x = Math.min.apply(null, xs), y = Math.min.apply(null, ys);
+    return { x: x, y: y, width: Math.max.apply(null, xs) - x, height: Math.max.apply(null, ys) - y };
+  }
+
+  function showElement(name, id) {
+    var entry = viewers[name];
+    if (!entry) { return; }
+    var element = entry.registry.get(id);
+    entry.container.scrollIntoView({ behavior: 'smooth', block: 'center' });
+    if (!element) { return; }
+    var box = bounds(element), outer = entry.canvas.viewbox().outer;
+    entry.canvas.viewbox({ x: box.x + box.width / 2 - outer.width / 2, y: box.y + box.height / 2 - outer.height / 2,
+                           width: outer.width, height: outer.height });
+    if (entry.focused) { entry.canvas.removeMarker(entry.focused, 'diff-focus'); }
+    entry.canvas.addMarker(id, 'diff-focus');
+    entry.focused = id;
+  }
+
+  function enableTools(name, canvas) {
+    var tools = part('data-tools-for', name);
+    if (!tools) { return; }
+    tools.hidden = false;
+    tools.addEventListener('click', function (event) {
+      var button = event.target.closest('button[data-zoom]');
+      if (!button) { return; }
+      var how = button.getAttribute('data-zoom');
+      if (how === 'fit') { canvas.zoom('fit-viewport'); return; }
+      canvas.zoom(canvas.zoom() * (how === 'in' ? 1.25 : 0.8), 'auto');
+    });
+  }
+
+  function draw(container) {
+    var name = container.getAttribute('data-diagram');
+    var source = part('data-diagram-data', name);
+    if (!source) { return; }
+    var data = JSON.parse(source.textContent);
+    if (typeof window.BpmnJS !== 'function') { showProblem(name, container, new Error('bpmn-js is not loaded')); return; }
+    var viewer = new window.BpmnJS({ container: container });
+    viewer.importXML(data.xml).then(function () {
+      var entry = { viewer: viewer, canvas: viewer.get('canvas'), registry: viewer.get('elementRegistry'),
+                    container: container };
+      fitHeight(entry.canvas, container);
+      entry.canvas.zoom('fit-viewport');
+      mark(entry, data.markers || {});
+      enableTools(name, entry.canvas);
+      viewers[name] = entry;
+      container.setAttribute('data-diagram-ready', 'true');
+    }).catch(function (error) { showProblem(name, container, error); });
+  }
+
+  Array.prototype.forEach.call(document.querySelectorAll('[data-diagram]'), draw);
+  document.addEventListener('click', function (event) {
+    var button = event.target.closest('button[data-show-element]');
+    if (button) { showElement(button.getAttribute('data-show-side'), button.getAttribute('data-show-element')); }
+  });
+})();
