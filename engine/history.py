@@ -49,6 +49,15 @@ def record_event(session: Session, *, instance: ProcessInstance | None, at: date
     return event
 
 
+def record_access(session: Session, *, user: User, at: datetime, what: str,
+                  instance_id: int | None = None) -> None:
+    """An auditor's view of personal data is itself on the record (on the system chain, so
+    reading never touches an instance's own chain or version)."""
+    if "auditor" in user.roles:
+        record_event(session, instance=None, at=at, actor=user.username, kind="personal_data_viewed",
+                     data={"view": what, "instance": instance_id})
+
+
 def _system_head(session: Session) -> SystemChain:
     stmt = select(SystemChain).where(SystemChain.id == 1)
     if session.bind.dialect.name != "sqlite":

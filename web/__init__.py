@@ -49,16 +49,21 @@ def create_app(test_config: dict | None = None) -> Flask:
     from . import (
         admin,
         api,
+        api_audit,  # noqa: F401 (its routes hang on api.bp)
         api_migration,  # noqa: F401 (its routes hang on api.bp)
         api_versions,  # noqa: F401 (its routes hang on api.bp)
+        audit_pages,
         auth,
         dashboard,
         errors,
+        exports,
+        history_pages,
         inbox,
         migration_pages,
         modeller,
         projects,
         register,
+        rules_pages,
         tasks_pages,
         versions,
     )
@@ -75,6 +80,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(versions.bp)
     app.register_blueprint(modeller.bp)
     app.register_blueprint(migration_pages.bp)
+    app.register_blueprint(audit_pages.bp)
+    app.register_blueprint(rules_pages.bp)
+    app.register_blueprint(exports.bp)
+    app.register_blueprint(history_pages.bp)
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)  # the API authenticates with bearer tokens, not cookies
     return app
