@@ -1,6 +1,222 @@
-"""The process owners' modeller: edit diagrams, forms and decision tables, keep drafts, check and deploy."""
+"""The process owners' modeller: edit diagrams, forms and decision tables, keep drafts, check and deploy.
+
+Pages for choosing and opening a draft; small JSON endpoints the editor page calls with fetch.
+Who may do what is engine.drafts' question; this module reads the request, calls it, answers.
+"""
 from __future__ import annotations
 
-from flask import Blueprint
+import json
+import re
+from functools import wraps
+
+from flask import Blueprint, Response, flash, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy.orm import Session
+
+from engine import drafts, repository
+from engine.errors import BadRequest, ServiceError
+from engine.forms import fill_options, schema_problem
+from engine.models import User
+from engine.policy import ROLES
+from engine.stages import STAGES
+
+from .errors import error_body, status_of
+from .services import clock, read, write
+from .task_forms import build_fields, humanise
 
 bp = Blueprint("modeller", __name__, url_prefix="/modeller")
+
+
+@bp.before_request
+@login_required
+def process_owners_only() -> None:
+    drafts.require_process_owner(current_user.user)
+
+
+@bp.context_processor
+def _presentation():
+    return {"humanise": humanise}
+
+
+def _me(session: Session) -> User:
+    return session.get(User, current_user.user.id)
+
+
+def _json_errors(view):
+    """The editor calls these with fetch: service errors come back as JSON, not as an error page."""
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        try:
+            return view(*args, **kwargs)
+        except ServiceError as error:
+            return jsonify(error_body(error.code, error.message)), status_of(error)
+    return wrapped
+
+
+@bp.get("/")
+@bp.get("")  # registered first, so links read /modeller?version=...
+def index():
+    version_id = request.args.get("version", type=int)
+    if version_id is not None:
+        return _start_from(version_id)
+    return _index_page()
+
+
+def _index_page(error: str | None = None, status: int = 200):
+    versions, mine = read(lambda s: (repository.list_versions(s), drafts.list_drafts(s, user=_me(s))))
+    latest = {}
+    for version, _count in versions:
+        latest[version.key] = version
+    return render_template("modeller/index.html", versions=versions, drafts=mine, latest=list(latest.values()),
+                           error=error), status
+
+
+def _start_from(version_id: int):
+    """GET changes nothing: offer to make a copy, or to open a draft already made from this version."""
+    def work(session: Session):
+        version = next((v for v, _ in repository.list_versions(session) if v.id == version_id), None)
+        return version, [d for d in drafts.list_drafts(session, user=_me(session)) if d.base_version_id == version_id]
+    version, existing = read(work)
+    if version is None:
+        return _index_page(f"There is no process version {version_id}.", 404)
+    return render_template("modeller/start.html", version=version, existing=existing)
+
+
+@bp.post("/drafts")
+def new_from_version():
+    version_id = request.form.get("version_id", type=int) or 0
+    draft_id = write(lambda s: drafts.draft_from_version(s, user=_me(s), version_id=version_id, clock=clock()).id)
+    return redirect(url_for("modeller.edit", draft_id=draft_id))
+
+
+@bp.post("/upload")
+def upload():
+    diagram = request.files.get("bpmn")
+    if diagram is None or not diagram.filename:
+        return _index_page("Choose a .bpmn file to upload.", 400)
+    dmn, forms = {}, {}
+    for extra in request.files.getlist("extra"):
+        name = re.split(r"[\\/]", extra.filename or "")[-1]
+        if name:
+            (dmn if name.endswith(".dmn") else forms)[name] = extra.read()
+    try:
+        draft_id = write(lambda s: drafts.draft_from_upload(s, user=_me(s), bpmn=diagram.read(), dmn=dmn,
+                                                            forms=forms, clock=clock()).id)
+    except ServiceError as error:
+        return _index_page(f"The upload was refused: {error.message}", status_of(error))
+    flash("Diagram uploaded as a new draft. Nothing is deployed until you deploy it.")
+    return redirect(url_for("modeller.edit", draft_id=draft_id))
+
+
+def _load(draft_id: int):
+    return read(lambda s: _with_files(drafts.get_draft(s, user=_me(s), draft_id=draft_id)))
+
+
+def _with_files(draft):
+    bpmn, dmn, forms = drafts.draft_files(draft)
+    return draft, bpmn, dmn, forms
+
+
+@bp.get("/drafts/<int:draft_id>")
+def edit(draft_id: int):
+    draft, bpmn, dmn, forms = _load(draft_id)
+    data = {"id": draft.id, "title": draft.title, "bpmn": bpmn.decode(),
+            "dmn": {k: v.decode() for k, v in dmn.items()}, "forms": {k: v.decode() for k, v in forms.items()},
+            "roles": list(ROLES), "stages": list(STAGES), "base_version_id": draft.base_version_id,
+            "last_check": json.loads(draft.last_check_json) if draft.last_check_json else None,
+            "urls": {"save": url_for(".save", draft_id=draft.id), "check": url_for(".check", draft_id=draft.id),
+                     "deploy": url_for(".deploy", draft_id=draft.id), "preview": url_for(".preview_form"),
+                     "download": url_for(".download_bpmn", draft_id=draft.id)}}
+    return render_template("modeller/edit.html", draft=draft, data=data)
+
+
+@bp.post("/drafts/<int:draft_id>/save")
+@_json_errors
+def save(draft_id: int):
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise BadRequest("Send the draft's files as a JSON object.")
+    files = {key: body.get(key) for key in ("bpmn", "dmn", "forms", "removed_forms", "title")}
+    if not all(_text_map(files[k]) for k in ("dmn", "forms")) or not isinstance(files["bpmn"], (str, type(None))) \
+            or not all(isinstance(n, str) for n in files["removed_forms"] or []):
+        raise BadRequest("The draft's files must be text.")
+    draft = write(lambda s: drafts.save_draft(s, user=_me(s), draft_id=draft_id, clock=clock(),
+                                              bpmn=files["bpmn"], dmn=files["dmn"], forms=files["forms"],
+                                              removed_forms=files["removed_forms"] or (),
+                                              title=files["title"] if isinstance(files["title"], str) else None))
+    return jsonify({"saved_at": draft.updated_at.isoformat()})
+
+
+def _text_map(value) -> bool:
+    return value is None or (isinstance(value, dict) and all(isinstance(v, str) for v in value.values()))
+
+
+@bp.post("/drafts/<int:draft_id>/check")
+@_json_errors
+def check(draft_id: int):
+    findings = write(lambda s: drafts.check_draft(s, user=_me(s), draft_id=draft_id, clock=clock()))
+    return jsonify({"ok": not any(f["severity"] == "error" for f in findings), "findings": findings})
+
+
+@bp.post("/drafts/<int:draft_id>/deploy")
+@_json_errors
+def deploy(draft_id: int):
+    def work(session: Session):
+        outcome = drafts.deploy_draft(session, user=_me(session), draft_id=draft_id, clock=clock())
+        base = drafts.get_draft(session, user=_me(session), draft_id=draft_id).base_version_id
+        return outcome, base
+    outcome, base = write(work)
+    if outcome.version is None:
+        return jsonify({"deployed": False, "findings": outcome.findings}), 422
+    version = outcome.version
+    return jsonify({"deployed": True, "created": outcome.created, "findings": [],
+                    "version": {"id": version.id, "key": version.key, "version": version.version},
+                    "version_url": f"/processes/{version.id}",
+                    "migrate_url": f"/migrations?from={base}" if base and base != version.id else None})
+
+
+@bp.get("/drafts/<int:draft_id>/bpmn")
+def download_bpmn(draft_id: int):
+    draft, bpmn, _dmn, _forms = _load(draft_id)
+    name = re.sub(r"[^A-Za-z0-9_-]+", "_", draft.title).strip("_")[:80] or "diagram"
+    return Response(bpmn, mimetype="application/xml",
+                    headers={"Content-Disposition": f'attachment; filename="{name}.bpmn"'})
+
+
+@bp.route("/drafts/<int:draft_id>/delete", methods=["GET", "POST"])
+def delete(draft_id: int):
+    if request.method == "GET":
+        draft = read(lambda s: drafts.get_draft(s, user=_me(s), draft_id=draft_id))
+        return render_template("modeller/delete.html", draft=draft)
+    write(lambda s: drafts.delete_draft(s, user=_me(s), draft_id=draft_id))
+    flash("Draft deleted.")
+    return redirect(url_for("modeller.index"))
+
+
+@bp.post("/preview-form")
+def preview_form():
+    """The form as reviewers will see it, drawn by the task pages' own macros, from the text typed so far."""
+    body = request.get_json(silent=True)
+    body = body if isinstance(body, dict) else {}
+    schema, problem = _parsed(body.get("schema"), "form")
+    ui, ui_problem = _parsed(body.get("ui") or "{}", "UI schema")
+    problem = problem or (schema_problem(schema) and f"The form {schema_problem(schema)}.") or ui_problem
+    fields = []
+    if not problem:
+        try:  # a valid JSON Schema can still hold shapes the task pages do not draw (a `true` subschema)
+            filled = fill_options(schema, data={}, directory=lambda source: [f"(choices from {source})"])
+            fields = build_fields(filled, ui if isinstance(ui, dict) else {})
+        except (AttributeError, TypeError, ValueError, KeyError) as exc:
+            problem = f"The preview cannot draw this form: {exc}"
+    page = render_template("modeller/_preview.html", schema=schema if not problem else {}, fields=fields,
+                           problem=problem)
+    return page, 422 if problem else 200
+
+
+def _parsed(text, what: str):
+    if not isinstance(text, str):
+        return None, f"Send the {what} as text."
+    try:
+        return json.loads(text), None
+    except ValueError as exc:
+        return None, f"The {what} is not valid JSON yet: {exc}."

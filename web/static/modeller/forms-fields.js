@@ -1,0 +1,66 @@
+// "Add a field" in the Forms tab: a question described in words becomes a JSON Schema property
+// of the form being edited, in the shapes the task pages know how to draw.
+(function () {
+  'use strict';
+
+  var NS = window.SixGates = window.SixGates || {};
+  var form = document.getElementById('field-add');
+  if (!form) { return; }
+  var KEY = /^[a-z][a-z0-9_]*$/;
+
+  var SHAPES = {
+    text: function () { return { type: 'string', maxLength: 200 }; },
+    long_text: function () { return { type: 'string', maxLength: 5000 }; },
+    number: function () { return { type: 'number' }; },
+    integer: function () { return { type: 'integer' }; },
+    date: function () { return { type: 'string', format: 'date' }; },
+    email: function () { return { type: 'string', format: 'email' }; },
+    choice: function (options) { return { type: 'string', 'enum': options }; },
+    yes_no: function () { return { type: 'boolean' }; }
+  };
+
+  var kind = document.getElementById('field-type');
+  var optionsBox = document.getElementById('field-options-group');
+  function showOptions() { optionsBox.hidden = kind.value !== 'choice'; }
+  kind.addEventListener('change', showOptions);
+  showOptions();
+
+  function fail(message, input) {
+    var error = document.getElementById('field-add-error');
+    error.textContent = message;
+    if (input) { input.focus(); }
+  }
+
+  form.addEventListener('submit', function (event) {
+    event.preventDefault();
+    var editor = NS.formsEditor;
+    var textNow = editor && editor.text();
+    if (textNow === null || textNow === undefined) { fail('Open a form first.'); return; }
+    var schema;
+    try { schema = JSON.parse(textNow); } catch (e) { fail('Fix the JSON of the form first: ' + e.message); return; }
+    if (!schema || typeof schema !== 'object' || Array.isArray(schema)) { fail('The form must be a JSON object.'); return; }
+    var keyInput = document.getElementById('field-key');
+    var key = keyInput.value.trim();
+    if (!KEY.test(key)) { fail('The key is a Python-style name: lower-case letters, digits and _.', keyInput); return; }
+    schema.properties = schema.properties || {};
+    if (schema.properties[key]) { fail('The form already has a field ' + key + '.', keyInput); return; }
+    var options = document.getElementById('field-options').value.split('\n')
+      .map(function (s) { return s.trim(); }).filter(Boolean);
+    if (kind.value === 'choice' && options.length < 2) {
+      fail('A choice needs at least two options, one per line.', document.getElementById('field-options'));
+      return;
+    }
+    var property = SHAPES[kind.value](options);
+    var title = document.getElementById('field-title').value.trim();
+    if (title) { property.title = title; }
+    schema.properties[key] = property;
+    if (document.getElementById('field-required').checked) {
+      schema.required = (schema.required || []).filter(function (k) { return k !== key; }).concat(key);
+    }
+    editor.replace(JSON.stringify(schema, null, 2) + '\n');
+    fail('');
+    form.reset();
+    showOptions();
+    NS.say('Field ' + key + ' added to the form.');
+  });
+})();
