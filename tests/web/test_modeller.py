@@ -74,7 +74,7 @@ def test_the_list_offers_each_version_and_looking_at_one_changes_nothing(app, db
     data = json.loads(re.search(r'<script type="application/json" id="modeller-data">(.*?)</script>',
                                 editor, re.S).group(1))
     assert "evidence_gate.dmn" in data["dmn"] and "submit_eoi.schema.json" in data["forms"]
-    assert f"Drafts you already made" in client.get(f"/modeller?version={six_gates.id}").data.decode()
+    assert "Drafts you already made" in client.get(f"/modeller?version={six_gates.id}").data.decode()
     assert client.get("/modeller?version=999").status_code == 404
 
 
