@@ -198,11 +198,12 @@ def instance_events(session: Session, instance_id: int) -> list[AuditEvent]:
     return list_events(session, chain_of(instance_id))
 
 
-def rerun_instance(session: Session, instance: ProcessInstance) -> Diverged | None:
+def rerun_instance(session: Session, instance: ProcessInstance,
+                   events: list[AuditEvent] | None = None) -> Diverged | None:
     """Re-run one instance through its whole trail; the first divergence, or None."""
     rerun = Rerun(session, instance)
     try:
-        for event in instance_events(session, instance.id):
+        for event in events if events is not None else instance_events(session, instance.id):
             rerun.apply(event)
         rerun.finish()
     except Diverged as exc:

@@ -5,9 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, g, jsonify, request
 from werkzeug.datastructures import FileStorage
 
-from engine import identity, instances, repository, runtime, tasks
+from engine import identity, instances, repository, runtime, tasks, verification
 from engine.errors import BadRequest, NotAuthenticated
-from engine.history import verify_for
 from engine.models import User
 
 from .openapi import openapi_document
@@ -170,8 +169,7 @@ def save_draft(task_id: str):
 
 @bp.get("/audit/verify")
 def audit_verify():
-    def work(session):
-        checked, problems = verify_for(session, user=_user(session))
-        return {"ok": not problems, "chains_checked": checked,
-                "problems": [{"chain": p.chain, "seq": p.seq, "reason": p.reason} for p in problems]}
-    return jsonify(read(work))
+    """Every hash chain, and (unless ?rerun=false) every instance re-run from its start."""
+    rerun = request.args.get("rerun", "true").lower() not in ("false", "0", "no")
+    report = read(lambda s: verification.verify(s, user=_user(s), rerun=rerun))
+    return jsonify(report.as_dict())
