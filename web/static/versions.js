@@ -4,7 +4,7 @@
 (function () {
   'use strict';
 
-  var MIN_HEIGHT = 256, MAX_HEIGHT = 560;
+  var MIN_HEIGHT = 320, MAX_HEIGHT = 560, MARGIN = 60;
   var viewers = {};  // name ("new", "old", "version") -> {viewer, canvas, registry, container}
 
   function part(selector, name) {
@@ -43,7 +43,8 @@
       if (element.type === 'bpmn:Lane' || element.type === 'bpmn:Participant') {
         entry.canvas.addMarker(id, 'diff-container');
       }
-      overlays.add(id, 'diff-badge', { position: { top: -11, left: 4 },
+      // At least full size, so the badge stays readable when the whole diagram is shrunk to fit.
+      overlays.add(id, 'diff-badge', { position: { top: -11, left: 4 }, scale: { min: 1 },
                                        html: badge(markers[id].badge, markers[id].marker) });
     });
   }
@@ -56,29 +57,51 @@
     return { x: x, y: y, width: Math.max.apply(null, xs) - x, height: Math.max.apply(null, ys) - y };
   }
 
+  function centre(canvas, box, scale) {
+    var outer = canvas.viewbox().outer, width = outer.width / scale, height = outer.height / scale;
+    canvas.viewbox({ x: box.x + box.width / 2 - width / 2, y: box.y + box.height / 2 - height / 2,
+                     width: width, height: height });
+  }
+
+  function showChanges(entry, ids) {
+    // Frame every marked element, with a margin, instead of the whole (very wide) procedure.
+    var boxes = ids.map(function (id) { return entry.registry.get(id); })
+      .filter(function (e) { return e && e.type !== 'bpmn:Lane' && e.type !== 'bpmn:Participant'; }).map(bounds);
+    if (!boxes.length) { entry.canvas.zoom('fit-viewport'); return; }
+    var x = Math.min.apply(null, boxes.map(function (b) { return b.x; })) - MARGIN;
+    var y = Math.min.apply(null, boxes.map(function (b) { return b.y; })) - MARGIN;
+    var right = Math.max.apply(null, boxes.map(function (b) { return b.x + b.width; })) + MARGIN;
+    var bottom = Math.max.apply(null, boxes.map(function (b) { return b.y + b.height; })) + MARGIN;
+    var outer = entry.canvas.viewbox().outer;
+    var scale = Math.min(1, outer.width / (right - x), outer.height / (bottom - y));
+    centre(entry.canvas, { x: x, y: y, width: right - x, height: bottom - y }, scale);
+  }
+
   function showElement(name, id) {
     var entry = viewers[name];
     if (!entry) { return; }
     var element = entry.registry.get(id);
     entry.container.scrollIntoView({ behavior: 'smooth', block: 'center' });
     if (!element) { return; }
-    var box = bounds(element), outer = entry.canvas.viewbox().outer;
-    entry.canvas.viewbox({ x: box.x + box.width / 2 - outer.width / 2, y: box.y + box.height / 2 - outer.height / 2,
-                           width: outer.width, height: outer.height });
+    centre(entry.canvas, bounds(element), 1);
     if (entry.focused) { entry.canvas.removeMarker(entry.focused, 'diff-focus'); }
     entry.canvas.addMarker(id, 'diff-focus');
     entry.focused = id;
   }
 
-  function enableTools(name, canvas) {
+  function enableTools(name, entry, ids) {
+    var canvas = entry.canvas;
     var tools = part('data-tools-for', name);
     if (!tools) { return; }
+    var changes = tools.querySelector('[data-zoom="changes"]');
+    if (changes) { changes.hidden = !ids.length; }
     tools.hidden = false;
     tools.addEventListener('click', function (event) {
       var button = event.target.closest('button[data-zoom]');
       if (!button) { return; }
       var how = button.getAttribute('data-zoom');
       if (how === 'fit') { canvas.zoom('fit-viewport'); return; }
+      if (how === 'changes') { showChanges(entry, ids); return; }
       canvas.zoom(canvas.zoom() * (how === 'in' ? 1.25 : 0.8), 'auto');
     });
   }
@@ -94,9 +117,10 @@
       var entry = { viewer: viewer, canvas: viewer.get('canvas'), registry: viewer.get('elementRegistry'),
                     container: container };
       fitHeight(entry.canvas, container);
-      entry.canvas.zoom('fit-viewport');
+      var ids = Object.keys(data.markers || {});
       mark(entry, data.markers || {});
-      enableTools(name, entry.canvas);
+      if (ids.length) { showChanges(entry, ids); } else { entry.canvas.zoom('fit-viewport'); }
+      enableTools(name, entry, ids);
       viewers[name] = entry;
       container.setAttribute('data-diagram-ready', 'true');
     }).catch(function (error) { showProblem(name, container, error); });
