@@ -1,173 +1,235 @@
-"""Checks before deployment: every reason a diagram cannot run here, found by reading its XML.
+"""Checks before deployment: every reason uploaded files cannot run here, as findings.
 
 Each finding names the element and says, in one sentence a process owner understands, what is
-wrong. Errors block deployment; warnings (an unreachable task, say) do not.
+wrong. Errors block deployment; warnings (an unreachable task, say) do not. The checks read the
+XML themselves before SpiffWorkflow sees it, so a hostile or foreign file gets reasons, not a crash.
+The page, `POST /api/v1/processes` and `sixgates deploy` all come through here (via repository).
 """
 from __future__ import annotations
 
+import copy
 import json
-from dataclasses import dataclass, field
+import logging
+import re
+from functools import lru_cache
+from importlib.util import find_spec
+from pathlib import Path
+from typing import Callable, Iterable, Iterator
 
 from lxml import etree
 
 from . import spiff
-from .forms import SCHEMA_PROPERTY, UI_SCHEMA_PROPERTY, schema_problem
+from .bpmn_checks import BPMN_NS, RULES, SPIFF_NS, Diagram, label, lanes_of_people, owner_id
+from .expression_checks import dmn_cell_problem, language_named
+from .findings import ERROR, WARNING, CheckReport, Finding, error, warning
 from .policy import ROLES
-from .sandbox import UnsafeCode, check_code
 from .xmlsafe import UnsafeXml, parse_xml
 
-ERROR = "error"
-WARNING = "warning"
+__all__ = ["ERROR", "WARNING", "CheckReport", "Finding", "check_diagram", "staffing_warnings"]
 
-
-@dataclass(frozen=True)
-class Finding:
-    element_id: str | None   # the BPMN/DMN element id, None for whole-file problems
-    message: str             # one sentence a process owner understands, no Python tracebacks
-    severity: str            # "error" (blocks deployment) or "warning" (does not)
-    file: str | None = None  # e.g. "evidence_gate.dmn" or a form file name; None = the BPMN file
-
-    def as_dict(self) -> dict:
-        return {"element_id": self.element_id, "message": self.message, "severity": self.severity,
-                "file": self.file}
-
-    def __str__(self) -> str:
-        """'element X: message' ('file, element X: ...' outside the BPMN file); whole-file: the message."""
-        if self.element_id is None:
-            return self.message
-        where = f"{self.file}, element {self.element_id}" if self.file else f"element {self.element_id}"
-        return f"{where}: {self.message}"
-
-
-@dataclass
-class CheckReport:
-    findings: list[Finding] = field(default_factory=list)
-    compiled: spiff.CompiledProcess | None = None
-    lanes: dict[str, str] = field(default_factory=dict)  # lane id -> name, of the processes that run
-
-    @property
-    def errors(self) -> list[Finding]:
-        return [f for f in self.findings if f.severity == ERROR]
-
-    @property
-    def warnings(self) -> list[Finding]:
-        return [f for f in self.findings if f.severity == WARNING]
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
+log = logging.getLogger(__name__)
+DMN_VERSIONS = {"http://www.omg.org/spec/DMN/20151101/dmn.xsd": "1.1",
+                "http://www.omg.org/spec/DMN/20180521/MODEL/": "1.2",
+                "https://www.omg.org/spec/DMN/20191111/MODEL/": "1.3"}
+HIT_POLICIES = {"UNIQUE", "FIRST", "COLLECT"}  # what SpiffWorkflow's DMNEngine evaluates as specified
+PREFIXES = {BPMN_NS: "bpmn", SPIFF_NS: "spiffworkflow"}
+MAX_SCHEMA_FINDINGS = 5
 
 
 def check_diagram(bpmn: bytes, dmn: dict[str, bytes], forms: dict[str, bytes]) -> CheckReport:
-    """Every finding about these files that needs no database; never raises."""
-    compiled, problems = _legacy_check(bpmn, dmn, forms)
-    return CheckReport([Finding(*_split(p), ERROR) for p in problems], compiled if not problems else None)
-
-
-def _split(problem: str) -> tuple[str | None, str]:
-    if problem.startswith("element ") and ": " in problem:
-        where, message = problem.split(": ", 1)
-        return where.removeprefix("element "), message
-    return None, problem
+    """Every finding about these files that needs no database. Never raises, whatever the input."""
+    report = CheckReport()
+    try:
+        _check(bpmn, dmn, forms, report)
+    except Exception:  # noqa: BLE001 - a file must never crash the app; the log keeps the details
+        log.exception("the deployment checks failed")
+        report.findings.append(error(None, "the checks could not finish on this file, so it cannot be deployed"))
+        report.compiled = None
+    return report
 
 
 def staffing_warnings(lanes: dict[str, str], staffed_roles: set[str]) -> list[Finding]:
     """Lanes (id -> name) whose role no active user holds: their tasks would wait for nobody."""
-    findings = []
-    for lane_id, name in lanes.items():
-        role = spiff.role_key(name)
-        if role in ROLES and role not in staffed_roles:
-            findings.append(Finding(lane_id, f'no active user has the role of lane "{name}" yet, so its tasks '
-                                    "will wait until someone is given that role", WARNING))
-    return findings
+    return [warning(lane_id, f'no active user has the role of lane "{name}" yet, so its tasks will wait until '
+                    "someone is given that role")
+            for lane_id, name in lanes.items() if spiff.role_key(name) in set(ROLES) - staffed_roles]
 
 
-# Elements whose text SpiffWorkflow evaluates as Python, and how (eval or exec).
-CODE_ELEMENTS = {
-    "conditionExpression": "eval", "timeDate": "eval", "timeDuration": "eval", "timeCycle": "eval",
-    "loopCardinality": "eval", "completionCondition": "eval", "loopCondition": "eval",
-    "script": "exec", "preScript": "exec", "postScript": "exec",
-}
-DMN_CODE_ELEMENTS = {"inputExpression", "inputEntry", "outputEntry"}
+def _check(bpmn: bytes, dmn: dict[str, bytes], forms: dict[str, bytes], report: CheckReport) -> None:
+    findings = report.findings
+    root = _parse(bpmn, None, findings)
+    dmn_roots = {name: tree for name, data in sorted(dmn.items())
+                 if (tree := _parse(data, name, findings)) is not None}
+    diagram_forms = _read_forms(forms, findings)
+    for name, tree in dmn_roots.items():
+        findings += _run(lambda t=tree, n=name: _dmn_problems(t, n), f"decision table {name}")
+    if root is None or _shape_problems(root, findings):
+        return
+    diagram = Diagram(root, _decisions(dmn_roots), diagram_forms)
+    for rule in RULES:
+        findings += _run(lambda r=rule: r(diagram), rule.__name__)
+    report.lanes = {lane.get("id"): label(lane, or_id=False) for lane in lanes_of_people(diagram)
+                    if lane is not None and lane.get("id")}
+    if report.ok:
+        report.compiled = _compile(bpmn, dmn, findings)
 
 
-def _legacy_check(bpmn: bytes, dmn: dict[str, bytes],
-                  forms: dict[str, bytes]) -> tuple[spiff.CompiledProcess | None, list[str]]:
-    problems: list[str] = []
-    trees = []
-    for name, data in [("the BPMN file", bpmn)] + [(n, d) for n, d in sorted(dmn.items())]:
-        try:
-            trees.append((name, parse_xml(data, what=name)))
-        except UnsafeXml as exc:
-            problems.append(str(exc))
-    if problems:
-        return None, problems
-    for name, tree in trees:
-        problems += _code_problems(tree, dmn=name != "the BPMN file")
-    if problems:
-        return None, problems
+def _run(rule: Callable[[], Iterable[Finding]], name: str) -> list[Finding]:
+    """One rule's findings; a rule that fails on odd input refuses the file instead of crashing."""
     try:
-        compiled = spiff.compile_process(bpmn, dmn)
-    except (ValueError, *spiff.WorkflowError) as exc:
-        return None, [f"SpiffWorkflow cannot run this diagram: {exc}"]
-    schemas = {}
-    for name, data in forms.items():
+        return list(rule())
+    except Exception:  # noqa: BLE001
+        log.exception("deployment check %s failed", name)
+        return [error(None, f"the check '{name.replace('_', ' ')}' could not finish on this file, so it cannot "
+                            "be deployed")]
+
+
+# --- files ------------------------------------------------------------------------------------
+
+def _parse(data: bytes, name: str | None, findings: list[Finding]) -> etree._Element | None:
+    what = name or "the BPMN file"
+    try:
+        data.decode("utf-8")
+        return parse_xml(data, what=what)
+    except UnicodeDecodeError:
+        findings.append(error(None, f"{what} is not UTF-8 text; save it with UTF-8 encoding", name))
+    except UnsafeXml as exc:
+        findings.append(error(None, _first_line(str(exc)), name))
+    return None
+
+
+def _read_forms(forms: dict[str, bytes], findings: list[Finding]) -> dict[str, object]:
+    parsed: dict[str, object] = {}
+    for name, data in sorted(forms.items()):
         try:
-            schemas[name] = json.loads(data)
-        except ValueError as exc:
-            problems.append(f"form {name} is not valid JSON: {exc}")
-    problems += _user_task_problems(compiled, schemas)
-    return compiled, problems
+            parsed[name] = json.loads(data)
+        except (ValueError, RecursionError) as exc:
+            where = f" ({exc.msg}, line {exc.lineno})" if isinstance(exc, json.JSONDecodeError) else ""
+            findings.append(error(None, f"the form {name} is not valid JSON{where}", name))
+            parsed[name] = None
+    return parsed
 
 
-def _code_problems(tree: etree._Element, *, dmn: bool) -> list[str]:
-    problems = []
-    for element in tree.iter():
-        if not isinstance(element.tag, str):
-            continue
-        local = etree.QName(element).localname
-        text = (element.text or "").strip()
-        if not text:
-            continue
-        where = _element_id(element)
-        if dmn and local in DMN_CODE_ELEMENTS:
-            source = text if local != "inputEntry" or text[:1] not in "<>=!" else f"value {text}"
-            mode = "eval"
-        elif not dmn and local in CODE_ELEMENTS:
-            source, mode = text, CODE_ELEMENTS[local]
-        else:
-            continue
-        if dmn and local == "inputEntry" and text == "-":
-            continue
-        try:
-            check_code(source, mode)
-        except UnsafeCode as exc:
-            problems.append(f"{where}: the {local} {exc}")
-    return problems
+def _shape_problems(root: etree._Element, findings: list[Finding]) -> bool:
+    """The root is bpmn:definitions and the file follows the BPMN 2.0 schema; True when it does not."""
+    qname = etree.QName(root)
+    if qname.namespace != BPMN_NS or qname.localname != "definitions":
+        findings.append(error(None, f"the BPMN file's root element is {_prefixed(root.tag)}, not bpmn:definitions "
+                                    f"in the BPMN 2.0 namespace ({BPMN_NS}), so it is not a BPMN 2.0 diagram"))
+        return True
+    for line, message in _schema_errors(root)[:MAX_SCHEMA_FINDINGS]:
+        findings.append(error(_id_at_line(root, line), f"line {line} does not follow the BPMN 2.0 schema: {message}"))
+    return False
 
 
-def _element_id(element: etree._Element) -> str:
-    node = element
-    while node is not None:
-        if node.get("id"):
-            return f"element {node.get('id')}"
-        node = node.getparent()
-    return "an element"
+@lru_cache(maxsize=1)
+def _bpmn_schema() -> etree.XMLSchema | None:
+    """SpiffWorkflow's copy of BPMN20.xsd with its spiffworkflow extensions, as its own validator builds it."""
+    spec = find_spec("SpiffWorkflow")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    package = Path(list(spec.submodule_search_locations)[0])
+    document = etree.parse(str(package / "bpmn" / "parser" / "schema" / "BPMN20.xsd"))
+    document.getroot().insert(0, etree.Element("{http://www.w3.org/2001/XMLSchema}import", namespace=SPIFF_NS,
+                                               schemaLocation=str(package / "spiff/parser/schema/spiffworkflow.xsd")))
+    return etree.XMLSchema(document)
 
 
-def _user_task_problems(compiled: spiff.CompiledProcess, schemas: dict[str, object]) -> list[str]:
-    problems = []
-    for task in compiled.user_tasks.values():
-        if task.role is not None and task.role not in ROLES:
-            problems.append(f"element {task.bpmn_id}: lane role {task.role!r} is not a known role")
-        form = task.properties.get(SCHEMA_PROPERTY)
-        if not form:
-            problems.append(f"element {task.bpmn_id}: the user task has no form ({SCHEMA_PROPERTY})")
-        elif form not in schemas:
-            problems.append(f"element {task.bpmn_id}: its form {form} was not provided")
-        elif (why := schema_problem(schemas[form])) is not None:
-            problems.append(f"element {task.bpmn_id}: its form {form} {why}")
-        ui = task.properties.get(UI_SCHEMA_PROPERTY)
-        if ui and ui not in schemas:
-            problems.append(f"element {task.bpmn_id}: its UI schema {ui} was not provided")
-    return problems
+def _schema_errors(root: etree._Element) -> list[tuple[int, str]]:
+    schema = _bpmn_schema()
+    if schema is None:
+        return []
+    tree = copy.deepcopy(root)
+    # bpmn-js writes formalExpression where the schema says messagePath; SpiffWorkflow renames it too.
+    retrieval = f".//{{{BPMN_NS}}}correlationPropertyRetrievalExpression/{{{BPMN_NS}}}formalExpression"
+    for expression in tree.iterfind(retrieval):
+        expression.tag = f"{{{BPMN_NS}}}messagePath"
+    if schema.validate(tree):
+        return []
+    return [(e.line, _schema_message(e.message)) for e in schema.error_log]
+
+
+def _schema_message(message: str) -> str:
+    message = re.sub(r"\{([^}]*)\}(\w+)", lambda m: _prefixed(m.group(0)), message)
+    message = message.split(" Expected is")[0].replace("Element '", "element '").rstrip(". ")
+    return _first_line(message)
+
+
+def _prefixed(tag: str) -> str:
+    qname = etree.QName(tag)
+    prefix = PREFIXES.get(qname.namespace or "")
+    return f"{prefix}:{qname.localname}" if prefix else (f"{{{qname.namespace}}}{qname.localname}"
+                                                         if qname.namespace else qname.localname)
+
+
+def _id_at_line(root: etree._Element, line: int) -> str | None:
+    at_line = next((e for e in root.iter() if e.sourceline == line and isinstance(e.tag, str)), None)
+    return owner_id(at_line) if at_line is not None else None
+
+
+# --- decision tables ----------------------------------------------------------------------------
+
+def _decisions(dmn_roots: dict[str, etree._Element]) -> dict[str, str]:
+    return {d.get("id"): name for name, root in dmn_roots.items() for d in root
+            if etree.QName(d).localname == "decision" and d.get("id")}
+
+
+def _dmn_problems(root: etree._Element, name: str) -> Iterator[Finding]:
+    namespace = etree.QName(root).namespace
+    if namespace not in DMN_VERSIONS or etree.QName(root).localname != "definitions":
+        yield error(None, f"{name} is not a DMN 1.1, 1.2 or 1.3 file (its root element is {_prefixed(root.tag)})",
+                    name)
+        return
+    if namespace not in (root.nsmap.get(None), root.nsmap.get("dmn")):
+        yield error(None, f"{name} must use the DMN namespace as its default namespace or with the prefix dmn:, "
+                    "as SpiffWorkflow reads it", name)
+    for element in root.iter():
+        for attribute in ("expressionLanguage", "typeLanguage"):
+            language = language_named(element.get(attribute)) if isinstance(element.tag, str) else None
+            if language is not None:
+                yield error(element.get("id"), f"{name} declares {language} as its {attribute}; Six Gates evaluates "
+                            "decision table cells as Python", name)
+    decisions = [d for d in root if etree.QName(d).localname == "decision"]
+    if len(decisions) != 1:
+        yield error(None, f"{name} holds {len(decisions)} decisions, but SpiffWorkflow reads exactly one decision "
+                    "per file", name)
+    for decision in decisions:
+        yield from _decision_table_problems(decision, name, namespace)
+
+
+def _decision_table_problems(decision: etree._Element, name: str, ns: str) -> Iterator[Finding]:
+    table = decision.find(f"{{{ns}}}decisionTable")
+    if table is None:
+        yield error(decision.get("id"), f'the decision "{label(decision)}" is not a '
+                    "decision table, and decision tables are all SpiffWorkflow runs", name)
+        return
+    policy = (table.get("hitPolicy") or "UNIQUE").upper()
+    if policy not in HIT_POLICIES or table.get("aggregation"):
+        used = f"{policy} with {table.get('aggregation')}" if table.get("aggregation") else policy
+        yield error(table.get("id"), f"the decision table uses the hit policy {used}, which SpiffWorkflow does not "
+                    "support; use UNIQUE, FIRST or COLLECT", name)
+    for kind in ("inputExpression", "inputEntry", "outputEntry"):
+        for cell in table.iter(f"{{{ns}}}{kind}"):
+            text = cell.find(f"{{{ns}}}text")
+            problem = dmn_cell_problem(text.text or "", kind) if text is not None else None
+            if problem is not None:
+                yield error(cell.get("id") or cell.getparent().get("id"), problem, name)
+
+
+# --- compiling -----------------------------------------------------------------------------------
+
+def _compile(bpmn: bytes, dmn: dict[str, bytes], findings: list[Finding]) -> spiff.CompiledProcess | None:
+    """SpiffWorkflow's own parse, for whatever the rules above did not foresee."""
+    try:
+        return spiff.compile_process(bpmn, dmn)
+    except Exception as exc:  # noqa: BLE001 - reported as a finding, never raised
+        text = _first_line(str(exc)) or type(exc).__name__
+        where = re.fullmatch(r"(.*) \(element ([^)]+)\)", text)
+        element_id, text = (where.group(2), where.group(1)) if where else (None, text)
+        findings.append(error(element_id, f"SpiffWorkflow cannot run this diagram: {text.rstrip('. ')}"))
+        return None
+
+
+def _first_line(text: str, limit: int = 300) -> str:
+    line = next((part.strip() for part in text.splitlines() if part.strip()), "")
+    return line if len(line) <= limit else line[: limit - 1] + "…"

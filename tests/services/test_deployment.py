@@ -62,8 +62,10 @@ def test_gateway_condition_escaping_the_sandbox_is_refused(db, clock):
 def test_missing_form_and_unknown_lane_role_are_each_reported(db, clock):
     broken = BPMN.replace(b'name="Sponsor"', b'name="Space cadets"')
     problems = refused(db, clock, bpmn=broken, forms={})
-    assert "element ask: lane role 'space_cadets' is not a known role" in problems
-    assert "element ask: its form ask.schema.json was not provided" in problems
+    assert problems[0].startswith('element lane_sponsor: lane "Space cadets" is not a Six Gates role, so nobody '
+                                  'may do the user task "Answer a question"; name the lane after one of: Sponsor, ')
+    assert problems[1:] == ['element ask: the user task "Answer a question" uses the form ask.schema.json, which '
+                            "was not uploaded"]
 
 
 def test_invalid_json_schema_is_reported(db, clock):
