@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 from sqlalchemy.orm import Session
 
 from engine import policy, runtime, tasks
-from engine.errors import Conflict, ValidationFailed
+from engine.errors import Conflict, Forbidden, ValidationFailed
 from engine.forms import field_errors
 from engine.models import ProcessInstance, User
 
@@ -60,6 +60,8 @@ def show(task_id: str):
 def act(task_id: str):
     action = request.form.get("action", "submit")
     detail, blocked = _load(task_id)
+    if blocked and action in ("submit", "save"):
+        raise Forbidden(blocked)  # before reading answers: no validation messages for a form they may not send
     if detail.form is None:
         flash(f"{detail.task.title} is no longer open.")
         return redirect(url_for("inbox.index"))
