@@ -11,7 +11,7 @@ import argparse
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -41,9 +41,11 @@ def set_up(folder: Path) -> tuple[Database, FixedClock, Walker]:
 
 def finish_projects(db: Database, clock: FixedClock, walker: Walker, count: int, batch: int = 50) -> None:
     """Start projects in batches and walk each batch to its close, firing KPI timers as they fall due."""
-    plan = demo.happy_path("Audit bench project", "Pathway Delays")
     done = 0
     while done < count:
+        # The call for partners must close after today, and the bench's clock moves on by months.
+        deadline = (clock.now() + timedelta(days=60)).date().isoformat()
+        plan = demo.happy_path("Audit bench project", "Pathway Delays", deadline=deadline)
         ids = [walker.start() for _ in range(min(batch, count - done))]
         for project in ids:
             walker.walk(project, plan)
