@@ -30,6 +30,12 @@ JSON_OBJECT = {"application/json": {"schema": {"type": "object"}}}
 PAGE = (_query("limit", "integer"), _query("offset", "integer"))
 TASK_ID = _path_param("task_id", "string")
 INSTANCE_ID = _path_param("instance_id", "integer")
+VERSION_ID = _path_param("version_id", "integer")
+MIGRATION_BODY = {"type": "object", "required": ["target_version", "instances"], "properties": {
+    "target_version": {"type": "integer"}, "instances": {"type": "array", "items": {"type": "integer"}},
+    "dry_run": {"type": "boolean", "default": True,
+                "description": "true: whether each instance can move and what changes; false: move the safe ones"}}}
+MIGRATION = {"application/json": {"schema": MIGRATION_BODY}}
 
 
 FINDING = {"type": "object", "required": ["element_id", "message", "severity", "file"], "properties": {
@@ -78,6 +84,15 @@ def openapi_document() -> dict:
                 "get": _op("Deployed process versions"),
                 "post": _deploy_op(),
             },
+            "/processes/{version_id}": {"get": _op("One version with its form and decision files",
+                                                   errors=(401, 403, 404), params=(VERSION_ID,))},
+            "/processes/{version_id}/bpmn": {"get": _op("The version's BPMN XML", errors=(401, 403, 404),
+                                                        params=(VERSION_ID,))},
+            "/processes/diff": {"get": _op("What changed between two versions", errors=(400, 401, 403, 404),
+                                           params=(_query("old", "integer"), _query("new", "integer")))},
+            "/migrations": {"post": _op("Move running instances to another version (process owners); dry run "
+                                        "by default, one transaction per instance", errors=(400, 401, 403, 404),
+                                        body=MIGRATION)},
             "/instances": {
                 "get": _op("Instances visible to the caller", errors=(400, 401),
                            params=(_query("status"), _query("stage")) + PAGE),
@@ -96,7 +111,9 @@ def openapi_document() -> dict:
                                                      params=(TASK_ID,))},
             "/tasks/{task_id}/draft": {"put": _op("Save unfinished answers", errors=(400, 401, 403, 404, 409),
                                                   body=JSON_OBJECT, params=(TASK_ID,))},
-            "/audit/verify": {"get": _op("Verify every audit hash chain (auditors)", errors=(401, 403))},
+            "/audit/verify": {"get": _op("Verify every hash chain and re-run every instance from its start "
+                                         "(auditors; ?rerun=false checks the chains only)", errors=(401, 403),
+                                         params=(_query("rerun", "boolean"),))},
             "/openapi.json": {"get": {"summary": "This document", "security": [],
                                       "responses": {"200": {"description": "OpenAPI 3"}}}},
         },
