@@ -68,9 +68,23 @@ def _checked_forms(files: dict[str, str]) -> dict[str, str]:
     return dict(files)
 
 
+def _xml_text(data: bytes, *, what: str) -> str:
+    """Uploaded XML as text, refused if unsafe; a file in another encoding (ISO-8859-1) is re-declared UTF-8."""
+    if len(data) > MAX_XML_BYTES:
+        raise TooLarge(f"{what} is larger than {MAX_XML_BYTES // 1024} KB.")
+    try:
+        root = parse_xml(data, what=what)
+    except UnsafeXml as exc:
+        raise BadRequest(str(exc)) from None
+    if (root.getroottree().docinfo.encoding or "UTF-8").upper().replace("_", "-") in ("UTF-8", "UTF8", "ASCII",
+                                                                                       "US-ASCII"):
+        return _decoded({what: data})[what]
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + etree.tostring(root.getroottree(), encoding="unicode")
+
+
 def _decoded(files: dict[str, bytes]) -> dict[str, str]:
     try:
-        return {name: data.decode("utf-8") for name, data in files.items()}
+        return {name: data.decode("utf-8-sig") for name, data in files.items()}
     except UnicodeDecodeError:
         raise BadRequest("Every uploaded file must be UTF-8 text.") from None
 
@@ -110,12 +124,11 @@ def draft_from_upload(session: Session, *, user: User, bpmn: bytes, dmn: dict[st
                       forms: dict[str, bytes] | None = None, clock: Clock) -> ProcessDraft:
     """A new draft from uploaded files (bpmn.io, Camunda Modeler, ...); unsafe XML is refused."""
     require_process_owner(user)
-    if len(bpmn) > MAX_XML_BYTES:
-        raise TooLarge(f"The diagram is larger than {MAX_XML_BYTES // 1024} KB.")
-    text = _checked_xml(_decoded({"bpmn": bpmn})["bpmn"], what="the diagram")
-    if etree.QName(parse_xml(bpmn)).localname != "definitions":
+    text = _xml_text(bpmn, what="the diagram")
+    if etree.QName(parse_xml(text.encode())).localname != "definitions":
         raise BadRequest("The diagram is not a BPMN file: its root element is not <definitions>.")
-    return _new(session, user=user, title=_title_of(text), bpmn=text, dmn=_checked_dmn(_decoded(dmn or {})),
+    dmn_text = {safe_file_name(n, suffix=".dmn"): _xml_text(d, what=n) for n, d in (dmn or {}).items()}
+    return _new(session, user=user, title=_title_of(text), bpmn=text, dmn=dmn_text,
                 forms=_checked_forms(_decoded(forms or {})), base=None, clock=clock)
 
 

@@ -140,3 +140,12 @@ def test_deleting_a_draft_is_for_its_owner_only(db, clock, owners):
     as_user(db, "otto", lambda s, u: drafts.delete_draft(s, user=u, draft_id=draft_id))
     with db.reading() as s:
         assert s.get(ProcessDraft, draft_id) is None
+
+
+def test_a_diagram_in_another_encoding_is_kept_as_utf8_text(db, clock, owners):
+    latin = BPMN.replace(b'encoding="UTF-8"', b'encoding="ISO-8859-1"').replace(b"Answer a question",
+                                                                             "Répondre".encode("latin-1"))
+    draft_id = upload(db, clock, bpmn=latin)
+    with db.reading() as s:
+        text = s.get(ProcessDraft, draft_id).bpmn_xml
+    assert "Répondre" in text and 'encoding="UTF-8"' in text and "ISO-8859-1" not in text

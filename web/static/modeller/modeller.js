@@ -86,12 +86,21 @@
   // --- the diagram -------------------------------------------------------------------------
   var canvasBox = document.getElementById('modeller-canvas');
 
+  // A wide procedure fitted whole is unreadably small: show its start at a readable size instead.
+  function showStart(canvas) {
+    canvas.zoom('fit-viewport');
+    if (canvas.zoom() >= 0.5) { return; }
+    var box = canvas.viewbox();
+    canvas.viewbox({ x: box.inner.x - 120, y: box.inner.y - 20, width: box.outer.width / 0.7, height: box.outer.height / 0.7 });
+  }
+
   function startModeler(descriptor) {
-    var modeler = new window.BpmnJS({ container: canvasBox, moddleExtensions: { spiffworkflow: descriptor } });
+    var modeler = new window.BpmnJS({ container: canvasBox, moddleExtensions: { spiffworkflow: descriptor },
+      additionalModules: [NS.keepUndrawnDiModule] });
     NS.bpmn = modeler;
     modeler.on('commandStack.changed', function () { markDirty('diagram'); });
     return modeler.importXML(data.bpmn).then(function (result) {
-      modeler.get('canvas').zoom('fit-viewport');
+      showStart(modeler.get('canvas'));
       NS.propertiesPanel = new NS.PropertiesPanel(modeler, document.getElementById('properties-body'), {
         forms: function () { return NS.formsEditor ? NS.formsEditor.names() : Object.keys(data.forms); },
         roles: data.roles, stages: data.stages

@@ -100,12 +100,14 @@
       selected = event.newSelection.length === 1 ? event.newSelection[0] : null;
       render();
     });
+    var pending = null;
     modeler.on('elements.changed', function (event) {
       var current = selected || modeler.get('canvas').getRootElement();
-      if (event.elements.some(function (e) { return e === current || e.id === current.id; })) {
-        if (selected && !modeler.get('elementRegistry').get(selected.id)) { selected = null; }
-        render();
-      }
+      if (!event.elements.some(function (e) { return e === current || e.id === current.id; })) { return; }
+      if (selected && !modeler.get('elementRegistry').get(selected.id)) { selected = null; }
+      // After the browser has moved focus (Tab from a field commits it), so focus can be restored.
+      clearTimeout(pending);
+      pending = setTimeout(render, 0);
     });
     modeler.on('import.done', function () { selected = null; render(); });
     render();
