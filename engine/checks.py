@@ -223,9 +223,13 @@ def _compile(bpmn: bytes, dmn: dict[str, bytes], findings: list[Finding]) -> spi
     try:
         return spiff.compile_process(bpmn, dmn)
     except Exception as exc:  # noqa: BLE001 - reported as a finding, never raised
-        text = _first_line(str(exc)) or type(exc).__name__
+        text = _first_line(str(exc))
         where = re.fullmatch(r"(.*) \(element ([^)]+)\)", text)
         element_id, text = (where.group(2), where.group(1)) if where else (None, text)
+        if "RecursionError" in text or isinstance(exc, RecursionError):
+            text = "its chain of steps is too long for SpiffWorkflow to read"
+        elif not text or re.search(r"\b\w+(Error|Exception)\b|Traceback", text):
+            text = "reading it failed" + (" at this element" if element_id else "")
         findings.append(error(element_id, f"SpiffWorkflow cannot run this diagram: {text.rstrip('. ')}"))
         return None
 

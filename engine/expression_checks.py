@@ -23,9 +23,8 @@ TIMER_WORDS = {"timeDate": ("the timer date", "date and time", '"2026-01-31T09:0
                "timeDuration": ("the timer duration", "duration", '"P10D" or "PT4H"'),
                "timeCycle": ("the timer cycle", "repeating interval", '"R3/PT1H"')}
 _BARE_ISO = re.compile(r"R\d*/\S+|P(?:\d|T\d)\S*|\d{4}-\d{2}-\d{2}(?:T[\d:.]+)?(?:Z|[+-]\d{2}:?\d{2})?", re.I)
-# Outside quotes only, as SpiffWorkflow's DMNEngine replaces it.
 _SINGLE_EQUALS = re.compile(r"(?<![<>!=])=(?!=)")
-_QUESTION_MARK = re.compile(r"(\?)(?=(?:[^'\"]|['\"][^'\"]*['\"])*$)")
+MAX_CODE_CHARACTERS = 10_000
 
 
 def language_named(value: str | None) -> str | None:
@@ -42,6 +41,8 @@ def language_named(value: str | None) -> str | None:
 
 def code_problem(text: str, mode: str, *, what: str) -> str | None:
     """Why `text` (a condition, script, ...) cannot run here; `what` names it, e.g. "the condition"."""
+    if len(text) > MAX_CODE_CHARACTERS:
+        return f"{what} is {len(text):,} characters long; diagram code may be at most {MAX_CODE_CHARACTERS:,}"
     foreign = _foreign(text)
     if foreign is not None:
         return _foreign_message(what, text, *foreign)
@@ -60,6 +61,8 @@ def timer_problem(text: str, kind: str) -> str | None:
     """A timer is a Python expression giving ISO 8601 text: `"P10D"` with the quotes, or a variable."""
     what, noun, example = TIMER_WORDS[kind]
     text = text.strip()
+    if len(text) > MAX_CODE_CHARACTERS:
+        return code_problem(text, "eval", what=what)
     if _foreign(text) is None and _BARE_ISO.fullmatch(text):
         return (f"{what} {text} is ISO 8601 text, but timers are Python expressions; "
                 f'write it as a Python string with the quotes: "{text}"')
@@ -81,15 +84,27 @@ def dmn_cell_problem(text: str, kind: str) -> str | None:
     text = text.strip()
     if not text or (kind == "inputEntry" and text == "-"):
         return None
+    if len(text) > MAX_CODE_CHARACTERS:
+        return code_problem(text, "eval", what=what)
     foreign = _foreign(text) or (_feel_test(text) if kind == "inputEntry" else None)
     if foreign is not None:
         return _foreign_message(what, text, *foreign)
     if kind != "inputEntry":
         return code_problem(text, "eval", what=what)
-    source = _QUESTION_MARK.sub("dmninputexpr", text)
+    source = _input_placeholder(text)
     if "dmninputexpr" not in source and not _parses(source):
         source = f"dmninputexpr {source}"  # "> 10" tests the input, as SpiffWorkflow reads it
     return code_problem(source, "eval", what=what)
+
+
+def _input_placeholder(text: str) -> str:
+    """Each ? outside quotes stands for the input, as SpiffWorkflow's DMNEngine reads it (there by a regex
+    that looks ahead for an even number of quotes; counted here from the end, in one pass)."""
+    out, quotes = [], 0
+    for char in reversed(text):
+        out.append("dmninputexpr" if char == "?" and quotes % 2 == 0 else char)
+        quotes += char in "'\""
+    return "".join(reversed(out))
 
 
 def _foreign(text: str) -> tuple[str, str | None] | None:

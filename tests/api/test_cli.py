@@ -29,6 +29,26 @@ def test_users_tokens_and_a_hostile_deployment(db, minimal, tmp_path):
     assert "deployment refused: 1 problem(s)" in result.output
 
 
+def test_deploy_prints_each_finding_and_exits_0_on_warnings_only(db, tmp_path):
+    diagram = tmp_path / "minimal.bpmn"
+    diagram.write_bytes((FIXTURES / "minimal.bpmn").read_bytes().replace(
+        b"</bpmn:process>", b'<bpmn:task id="orphan" name="Forgotten" /></bpmn:process>'))
+    result = run(db, "deploy", str(diagram), "--forms", str(FIXTURES))
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0] == ('warning  orphan  the task "Forgotten" cannot be reached from a start event, so it will '
+                        "never run")
+    assert lines[1].startswith('warning  lane_sponsor  no active user has the role of lane "Sponsor" yet')
+    assert lines[2].startswith("deployed: minimal version 1 (")
+
+    diagram.write_bytes(diagram.read_bytes().replace(b' default="f4"', b""))
+    refused = run(db, "deploy", str(diagram), "--forms", str(FIXTURES))
+    assert refused.exit_code == 1
+    assert 'error    decide  the exclusive gateway "Big?" has an outgoing flow with neither' in refused.output
+    assert "warning  orphan  the task" in refused.output
+    assert refused.output.strip().endswith("deployment refused: 1 problem(s)")
+
+
 def test_audit_verify_exits_1_on_an_altered_row(db, minimal):
     ok = run(db, "audit", "verify")
     assert ok.exit_code == 0 and "intact" in ok.output

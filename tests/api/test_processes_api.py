@@ -1,13 +1,15 @@
 """Deploying versions over the API, and the worker firing timers from the command line."""
 import io
 
+import pytest
 from click.testing import CliRunner
 
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, ROOT
 from web.cli import main
 
 BPMN = (FIXTURES / "minimal.bpmn").read_bytes()
 FORM = (FIXTURES / "ask.schema.json").read_bytes()
+CORPUS = sorted((ROOT.parent / "shared" / "corpus" / "miwg").glob("*.bpmn"))
 
 
 def upload(api, bpmn=BPMN, form=FORM):
@@ -37,6 +39,39 @@ def test_hostile_upload_is_422_with_every_problem(api_as):
     assert any(p.startswith("element f3:") for p in problems)
     assert upload(owner, bpmn=b"<not xml").json["error"]["problems"][0].startswith("the BPMN file is not well-formed")
     assert owner.get("/processes").json["processes"] == []
+
+
+def test_refusal_lists_findings_and_a_deployment_lists_its_warnings(api_as):
+    owner = api_as("otto", "process_owner")
+    refused = upload(owner, bpmn=BPMN.replace(b"number &gt; 10", b"=number &gt; 10"))
+    assert refused.status_code == 422 and refused.json["error"]["code"] == "diagram_rejected"
+    assert refused.json["error"]["findings"] == [
+        {"element_id": "f3", "severity": "error", "file": None,
+         "message": 'the condition "=number > 10" is written in FEEL (the expression language of DMN and Camunda 8); '
+                    "Six Gates evaluates Python, e.g. number > 10"},
+        {"element_id": "lane_sponsor", "severity": "warning", "file": None,
+         "message": 'no active user has the role of lane "Sponsor" yet, so its tasks will wait until someone is '
+                    "given that role"}]
+    created = upload(owner)
+    assert created.status_code == 201
+    assert [w["element_id"] for w in created.json["warnings"]] == ["lane_sponsor"]
+    document = owner.get("/openapi.json").json
+    post = document["paths"]["/processes"]["post"]["responses"]
+    assert "findings" in post["422"]["content"]["application/json"]["schema"]["properties"]["error"]["properties"]
+    assert "warnings" in post["201"]["content"]["application/json"]["schema"]["properties"]
+
+
+@pytest.mark.skipif(not CORPUS, reason="the MIWG corpus is not checked out beside this repository")
+def test_every_reference_diagram_upload_is_answered_never_a_server_error(api_as):
+    owner = api_as("otto", "process_owner")
+    for path in CORPUS:
+        response = owner.client.post("/api/v1/processes", headers=owner.headers, content_type="multipart/form-data",
+                                     data={"bpmn": (io.BytesIO(path.read_bytes()), path.name)})
+        assert response.status_code in (201, 422), (path.name, response.status_code, response.json)
+        if response.status_code == 422:
+            findings = response.json["error"]["findings"]
+            assert findings and all(f["element_id"] or f["message"].startswith(("the BPMN file", "the check"))
+                                    for f in findings if f["severity"] == "error"), path.name
 
 
 def test_missing_file_is_400(api_as):

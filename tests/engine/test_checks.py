@@ -304,3 +304,14 @@ def test_the_element_tables_match_the_installed_spiffworkflow():
 def test_forms_are_read_once_per_file():
     report = check(forms={"ask.schema.json": FORM, "extra.json": json.dumps({"type": "object"}).encode()})
     assert report.ok
+
+
+def test_a_chain_too_long_for_spiffworkflow_is_refused_in_plain_words():
+    steps = "".join(f'<bpmn:task id="t{i}" /><bpmn:sequenceFlow id="s{i}" sourceRef="{f"t{i - 1}" if i else "go"}" '
+                    f'targetRef="t{i}" />' for i in range(1200))
+    bpmn = ('<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d" targetNamespace="x">'
+            f'<bpmn:process id="long" isExecutable="true"><bpmn:startEvent id="go" />{steps}</bpmn:process>'
+            "</bpmn:definitions>")
+    [finding] = check(bpmn).errors
+    assert finding.message == ("SpiffWorkflow cannot run this diagram: its chain of steps is too long for "
+                               "SpiffWorkflow to read")

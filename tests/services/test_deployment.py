@@ -1,11 +1,11 @@
 """Deploying a diagram: hostile or broken files are refused with reasons; versions by content hash."""
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from engine import repository
 from engine.errors import DiagramRejected
-from engine.models import AuditEvent, ProcessVersion
-from tests.conftest import FIXTURES
+from engine.models import AuditEvent, ProcessVersion, User
+from tests.conftest import FIXTURES, add_user
 
 BPMN = (FIXTURES / "minimal.bpmn").read_bytes()
 FORMS = {"ask.schema.json": (FIXTURES / "ask.schema.json").read_bytes()}
@@ -71,3 +71,37 @@ def test_missing_form_and_unknown_lane_role_are_each_reported(db, clock):
 def test_invalid_json_schema_is_reported(db, clock):
     problems = refused(db, clock, forms={"ask.schema.json": b'{"type": "nonsense"}'})
     assert problems and "not a valid JSON Schema" in problems[0]
+
+
+def test_warnings_do_not_block_and_come_back_with_the_deployment(db, clock):
+    with_orphan = BPMN.replace(b"</bpmn:process>", b'<bpmn:task id="orphan" /></bpmn:process>')
+    deployment = deploy(db, clock, bpmn=with_orphan)
+    assert deployment.created and deployment.version.version == 1
+    assert [(w.element_id, w.message) for w in deployment.warnings] == [
+        ("orphan", "the task cannot be reached from a start event, so it will never run"),
+        ("lane_sponsor", 'no active user has the role of lane "Sponsor" yet, so its tasks will wait until someone '
+                         "is given that role")]
+    version, created = deploy(db, clock, bpmn=with_orphan)
+    assert (version.id, created) == (deployment.version.id, False)
+
+
+def test_a_lane_is_staffed_once_an_active_user_has_its_role(db, clock):
+    def staffing():
+        with db.reading() as s:
+            report = repository.check_files(s, bpmn=BPMN, dmn={}, forms=FORMS)
+        assert report.ok
+        return [w.element_id for w in report.warnings]
+    assert staffing() == ["lane_sponsor"]
+    add_user(db, clock, "sam", "sponsor")
+    assert staffing() == []
+    with db.engine.begin() as conn:
+        conn.execute(update(User).values(active=False))
+    assert staffing() == ["lane_sponsor"]
+
+
+def test_a_refusal_lists_every_finding_with_its_element(db, clock):
+    with pytest.raises(DiagramRejected) as caught:
+        deploy(db, clock, bpmn=BPMN.replace(b"number &gt; 10", b"${number &gt; 10}"), forms={})
+    assert [(f.element_id, f.severity) for f in caught.value.findings] == [
+        ("ask", "error"), ("f3", "error"), ("lane_sponsor", "warning")]
+    assert caught.value.problems[1].startswith('element f3: the condition "${number > 10}" is written in JUEL')
