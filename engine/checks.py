@@ -94,7 +94,7 @@ def _parse(data: bytes, name: str | None, findings: list[Finding]) -> etree._Ele
     except UnicodeDecodeError:
         findings.append(error(None, f"{what} is not UTF-8 text; save it with UTF-8 encoding", name))
     except UnsafeXml as exc:
-        findings.append(error(None, _first_line(str(exc)), name))
+        findings.append(error(None, re.sub(r" \(<string>, line \d+\)", "", _first_line(str(exc))), name))
     return None
 
 
