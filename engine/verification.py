@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from .errors import Forbidden
+from .errors import Forbidden, NotFound
 from .history import SYSTEM_CHAIN, chain_of, list_events, verify_chain
 from .models import ProcessInstance, SystemChain, User
 from .replay import rerun_instance
@@ -25,8 +25,7 @@ class Problem:
         return dict(self.__dict__)
 
     def __str__(self) -> str:
-        where = f"instance {self.instance_id}" if self.instance_id is not None else "system chain"
-        return f"{where} event {self.seq}: {self.reason}"
+        return f"{self.chain} event {self.seq}: {self.reason}"
 
 
 @dataclass
@@ -48,14 +47,28 @@ def require_auditor(user: User) -> None:
 
 def verify(session: Session, *, user: User, offset: int = 0, limit: int | None = None,
            rerun: bool = True) -> Report:
-    """Check instances in id order (a batch when limit is given; the system chain with the first)."""
+    """check_records on behalf of a person: auditors only."""
     require_auditor(user)
+    return check_records(session, offset=offset, limit=limit, rerun=rerun)
+
+
+def check_records(session: Session, *, offset: int = 0, limit: int | None = None, rerun: bool = True) -> Report:
+    """Check instances in id order (a batch when limit is given; the system chain with the first)."""
     report = Report(total=session.scalar(select(func.count()).select_from(ProcessInstance)) or 0)
     if offset == 0:
         _check_system_chain(session, report)
     stmt = select(ProcessInstance).order_by(ProcessInstance.id).offset(offset)
     for instance in session.scalars(stmt.limit(limit) if limit else stmt):
         verify_one(session, instance, report, rerun=rerun)
+    return report
+
+
+def check_instance(session: Session, instance_id: int, *, rerun: bool = True) -> Report:
+    instance = session.get(ProcessInstance, instance_id)
+    if instance is None:
+        raise NotFound(f"No project {instance_id}.")
+    report = Report(total=1)
+    verify_one(session, instance, report, rerun=rerun)
     return report
 
 

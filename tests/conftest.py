@@ -144,3 +144,14 @@ def api_as(app, db, clock):
         token = db.writing(lambda s: identity.create_token(s, username=username, actor="test", clock=clock))
         return Api(app, token)
     return make
+
+
+@pytest.fixture
+def people(db, clock, six_gates):
+    """Every demo user, and a Walker that completes tasks as the right one of them."""
+    from engine import demo
+    from engine.walker import Walker
+    for username, name, roles, org in demo.DEMO_USERS:
+        db.writing(lambda s, u=username, n=name, r=roles, o=org: identity.add_user(
+            s, username=u, display_name=n, roles=r, organisation=o, actor="test", clock=clock))
+    return Walker(db, clock)

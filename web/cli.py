@@ -7,11 +7,11 @@ from pathlib import Path
 
 import click
 
-from engine import audit_export, identity, repository, schema, timers
+from engine import audit_export, identity, migration, repository, schema, timers, verification
 from engine.clock import Clock
 from engine.db import Database
 from engine.errors import DiagramRejected, ServiceError
-from engine.history import verify_all, verify_instance
+from engine.models import User
 
 ROOT = Path(__file__).resolve().parent.parent
 CLI_ACTOR = "cli"
@@ -151,20 +151,53 @@ def audit() -> None:
 
 
 @audit.command("verify")
-@click.option("--instance", "instance_id", type=int, default=None)
+@click.option("--instance", "instance_id", type=int, default=None, help="Only this project.")
+@click.option("--chains-only", is_flag=True, help="Check the hash chains without re-running the projects.")
 @reports_errors
-def audit_verify(instance_id: int | None) -> None:
-    """Check every hash chain; exit 1 on any mismatch."""
+def audit_verify(instance_id: int | None, chains_only: bool) -> None:
+    """Check every hash chain and re-run every project from its start; exit 1 on any problem."""
     with _database().reading() as session:
         if instance_id is None:
-            checked, problems = verify_all(session)
+            report = verification.check_records(session, rerun=not chains_only)
         else:
-            checked, problems = 1, verify_instance(session, instance_id)
-    for problem in problems:
+            report = verification.check_instance(session, instance_id, rerun=not chains_only)
+    for problem in report.problems:
         click.echo(f"MISMATCH {problem}")
-    if problems:
-        raise click.ClickException(f"{len(problems)} problem(s) in {checked} chain(s)")
-    click.echo(f"ok: {checked} chain(s) intact")
+    done = f"{report.chains} chain(s){'' if chains_only else f' and {report.instances} re-run(s)'}"
+    if report.problems:
+        raise click.ClickException(f"{len(report.problems)} problem(s) in {done}")
+    click.echo(f"ok: {done} intact")
+
+
+@main.command()
+@click.option("--to", "target_version", type=int, required=True, help="Id of the version to move to.")
+@click.option("--instance", "instance_ids", type=int, multiple=True, required=True, help="Project id (repeat).")
+@click.option("--as", "username", required=True, help="The process owner doing it (goes on the audit trail).")
+@click.option("--dry-run", is_flag=True, help="Only say what would happen.")
+@reports_errors
+def migrate(target_version: int, instance_ids: tuple[int, ...], username: str, dry_run: bool) -> None:
+    """Move running projects to another version of their process, one transaction each."""
+    db = _database()
+    owner = db.writing(lambda s: identity.require_user(s, username).id)
+    failed = 0
+    for instance_id in instance_ids:
+        try:
+            if dry_run:
+                [plan] = db.writing(lambda s, i=instance_id: migration.plan_migrations(
+                    s, user=s.get(User, owner), instance_ids=[i], target_version_id=target_version))
+            else:
+                plan = db.writing(lambda s, i=instance_id: migration.migrate_instance(
+                    s, user=s.get(User, owner), instance_id=i, target_version_id=target_version, clock=Clock()))
+        except ServiceError as exc:
+            failed += 1
+            click.echo(f"refused  {instance_id}  {exc.message}")
+            continue
+        verdict = ("can move" if plan.safe else "cannot move") if dry_run else "moved"
+        click.echo(f"{verdict}  {instance_id}  {plan.title}: version {plan.source} -> {plan.target}"
+                   + "".join(f"\n  {reason}" for reason in plan.reasons))
+        failed += 0 if plan.safe else 1
+    if failed:
+        raise click.ClickException(f"{failed} of {len(instance_ids)} project(s) cannot move")
 
 
 @audit.command("export")

@@ -104,3 +104,36 @@ def test_init_demo_loads_users_and_projects_at_every_stage(tmp_path):
             "closed"} <= stages
     again = CliRunner().invoke(main, ["init", "--demo"], env={"DATABASE_URL": url})
     assert "already deployed" in again.output and "demo data already present" in again.output
+
+
+def test_verify_re_runs_projects_and_migrate_moves_them(db, clock, people, tmp_path):
+    from engine.models import ProcessInstance
+    from tests.diagram_edits import deploy, move_to_lane, six_gates_files
+    from tests.services.test_replay import rewrite_chain
+    from tests.services.test_six_gates import plan
+    project = people.start()
+    people.walk(project, plan(), stop_at="gate4_mobilisation_approval")
+    tree, dmn, forms = six_gates_files()
+    move_to_lane(tree, "gate4_mobilisation_approval", "lane_board_chair")
+    target = deploy(db, clock, tree, dmn, forms)
+
+    dry = run(db, "migrate", "--to", str(target.id), "--instance", str(project), "--as", "otto.owner", "--dry-run")
+    assert dry.exit_code == 0 and f"can move  {project}  Faster lung cancer referrals: version 1 -> 2" in dry.output
+    refused = run(db, "migrate", "--to", str(target.id), "--instance", str(project), "--as", "hana.hub")
+    assert refused.exit_code == 1 and "Only a process owner" in refused.output
+    moved = run(db, "migrate", "--to", str(target.id), "--instance", str(project), "--as", "otto.owner")
+    assert moved.exit_code == 0 and f"moved  {project}" in moved.output
+    with db.reading() as s:
+        assert s.get(ProcessInstance, project).process_version_id == target.id
+
+    ok = run(db, "audit", "verify")
+    assert ok.exit_code == 0 and "ok: 2 chain(s) and 1 re-run(s) intact" in ok.output
+
+    def forge(s, events):
+        gate1 = next(e for e in events if e.task_name == "gate1_prioritisation" and e.kind == "task_completed")
+        gate1.data_json = gate1.data_json.replace('"approve"', '"defer"')
+    rewrite_chain(db, project, forge)
+    assert run(db, "audit", "verify", "--chains-only").exit_code == 0
+    bad = run(db, "audit", "verify", "--instance", str(project))
+    assert bad.exit_code == 1 and f"MISMATCH instance:{project} event" in bad.output
+    assert "re-running the project from its start" in bad.output
