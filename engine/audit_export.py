@@ -1,78 +1,246 @@
-"""Export the audit trail: XES (IEEE 1849) for process mining, CSV and JSON."""
+"""Export the audit trail: XES (IEEE 1849) for process mining, CSV and JSON with every event.
+
+XES: one trace per project ("project-<id>"), its events ordered by time. By default an event is a
+completed user task: concept:name is the task's name in the diagram version the project ran at
+that moment, org:resource the username, org:role the task's lane, org:group the person's
+organisation. Only user tasks: they are the procedure's activities, done by people; the engine's
+own steps (scripts, decision tables, gateways, timers) have no performer and no duration, and stay
+in the CSV and JSON. `lifecycle="all"` adds "schedule" (task ready), "assign" (claimed) and
+"withdraw" (closed unanswered) events of the same activity instance (concept:instance = the task's
+id) for waiting-time analysis; token replay that classifies by concept:name alone wants the
+default, which is why it is the default.
+"""
 from __future__ import annotations
 
 import csv
+import io
 import json
+import re
+from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from lxml import etree
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .history import event_view
-from .models import AuditEvent, ProcessInstance, ProcessVersion
+from .clock import Clock
+from .errors import BadRequest, Forbidden, NotFound
+from .history import event_view, record_access
+from .models import AuditEvent, ProcessInstance, ProcessVersion, User
 from .repository import compiled_for
 
 FORMATS = ("xes", "csv", "json")
-CSV_COLUMNS = ("instance_id", "seq", "at", "actor", "kind", "task", "task_id", "data", "prev_hash", "hash")
+LIFECYCLES = ("complete", "all")
+MEDIA_TYPES = {"xes": "application/xml", "csv": "text/csv; charset=utf-8", "json": "application/json"}
+CSV_COLUMNS = ("instance_id", "seq", "at", "actor", "kind", "task", "task_id", "data", "prev_hash", "hash",
+               "activity", "process_version")
+EXPORTERS = {"auditor"}
+TRANSITIONS = {"complete": {"task_completed": "complete"},
+               "all": {"task_ready": "schedule", "task_claimed": "assign", "task_cancelled": "withdraw",
+                       "task_completed": "complete"}}
+EXTENSIONS = (("Concept", "concept", "http://www.xes-standard.org/concept.xesext"),
+              ("Time", "time", "http://www.xes-standard.org/time.xesext"),
+              ("Lifecycle", "lifecycle", "http://www.xes-standard.org/lifecycle.xesext"),
+              ("Organizational", "org", "http://www.xes-standard.org/org.xesext"))
+CLASSIFIERS = (("Activity", "concept:name"), ("activity classifier", "concept:name lifecycle:transition"),
+               ("Resource", "org:resource"))
+NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
-def _events(session: Session, instance_id: int | None) -> list[tuple[int, dict]]:
-    stmt = select(AuditEvent).where(AuditEvent.instance_id.is_not(None))
-    if instance_id is not None:
-        stmt = stmt.where(AuditEvent.instance_id == instance_id)
-    stmt = stmt.order_by(AuditEvent.instance_id, AuditEvent.seq)
-    return [(e.instance_id, event_view(e)) for e in session.scalars(stmt)]
+@dataclass(frozen=True)
+class Row:
+    """One audit event of one project, with the diagram version the project ran when it happened."""
+    instance_id: int
+    event: AuditEvent
+    version: ProcessVersion
+
+    def user_task(self):
+        """The completed, readied or claimed user task's spec in that version, if the event is about one."""
+        return compiled_for(self.version).user_tasks.get(self.event.task_name or "")
 
 
-def export(session: Session, *, fmt: str, instance_id: int | None, path: Path) -> int:
-    events = _events(session, instance_id)
+@dataclass(frozen=True)
+class Export:
+    filename: str
+    media_type: str
+    body: bytes
+    events: int
+
+
+def export(session: Session, *, fmt: str, instance_id: int | None, path: Path,
+           lifecycle: str = "complete") -> int:
+    """Write the history (one project's, or every project's) to `path`; returns the events covered.
+
+    Raises BadRequest (unknown format or lifecycle) and NotFound (no such project).
+    """
+    rendered = render(session, fmt=fmt, instance_id=instance_id, lifecycle=lifecycle)
+    path.write_bytes(rendered.body)
+    return rendered.events
+
+
+def download(session: Session, *, user: User, fmt: str, instance_id: int | None, clock: Clock,
+             lifecycle: str = "complete") -> Export:
+    """An auditor's download; the view of personal data goes on the record in the same transaction.
+
+    Raises BadRequest, Forbidden (not an auditor) and NotFound.
+    """
+    _check_choice(fmt, lifecycle)
+    require_exporter(user)
+    rendered = render(session, fmt=fmt, instance_id=instance_id, lifecycle=lifecycle)
+    record_access(session, user=user, at=clock.now(), what="export", instance_id=instance_id)
+    return rendered
+
+
+def require_exporter(user: User) -> None:
+    """The export holds every project's personal data: auditors only (their reading is recorded)."""
+    if not user.roles & EXPORTERS:
+        raise Forbidden("Only auditors may export the audit trail.")
+
+
+def exportable_projects(session: Session, *, user: User) -> list[tuple[int, str]]:
+    """Every project, (id, title), for the auditor choosing what to export. Raises Forbidden."""
+    require_exporter(user)
+    return list(session.execute(select(ProcessInstance.id, ProcessInstance.title).order_by(ProcessInstance.id)))
+
+
+def render(session: Session, *, fmt: str, instance_id: int | None, lifecycle: str = "complete") -> Export:
+    _check_choice(fmt, lifecycle)
+    projects = _projects(session, instance_id)
+    rows = _rows(session, projects, instance_id)
     if fmt == "json":
-        path.write_text(json.dumps([dict(v, instance_id=i) for i, v in events], indent=1))
+        body = json.dumps([_plain(row) for row in rows], indent=1).encode()
     elif fmt == "csv":
-        with path.open("w", newline="") as handle:
-            writer = csv.DictWriter(handle, fieldnames=CSV_COLUMNS)
-            writer.writeheader()
-            for i, v in events:
-                row = {k: v.get(k) for k in CSV_COLUMNS}
-                row.update(instance_id=i, data=json.dumps(v["data"], sort_keys=True))
-                writer.writerow(row)
+        body = _csv(rows)
     else:
-        path.write_bytes(_xes(session, events))
-    return len(events)
+        body = _xes(rows, projects, _organisations(session), TRANSITIONS[lifecycle])
+    name = f"six-gates-project-{instance_id}-history" if instance_id is not None else "six-gates-history"
+    return Export(f"{name}.{fmt}", MEDIA_TYPES[fmt], body, len(rows))
 
 
-def _xes(session: Session, events: list[tuple[int, dict]]) -> bytes:
-    """One trace per project; one event per completed user task, named as in the diagram."""
+def dated(filename: str, day: date) -> str:
+    """six-gates-history.xes -> six-gates-history-2026-03-02.xes"""
+    stem, _, ext = filename.rpartition(".")
+    return f"{stem}-{day.isoformat()}.{ext}"
+
+
+def _check_choice(fmt: str, lifecycle: str) -> None:
+    if fmt not in FORMATS:
+        raise BadRequest(f"No export format {fmt!r}: choose {', '.join(FORMATS)}.", fields={"format": "unknown"})
+    if lifecycle not in LIFECYCLES:
+        raise BadRequest(f"No lifecycle {lifecycle!r}: choose {' or '.join(LIFECYCLES)}.",
+                         fields={"lifecycle": "unknown"})
+
+
+def _projects(session: Session, instance_id: int | None) -> dict[int, ProcessInstance]:
+    stmt = select(ProcessInstance).order_by(ProcessInstance.id)
+    if instance_id is not None:
+        stmt = stmt.where(ProcessInstance.id == instance_id)
+    projects = {p.id: p for p in session.scalars(stmt)}
+    if instance_id is not None and not projects:
+        raise NotFound(f"No project {instance_id}.")
+    return projects
+
+
+def _rows(session: Session, projects: dict[int, ProcessInstance], instance_id: int | None) -> list[Row]:
+    """Every event of these projects, each with the version it ran on (migrations switch it)."""
+    versions = {v.content_hash: v for v in session.scalars(select(ProcessVersion))}
+    stmt = select(AuditEvent).where(AuditEvent.instance_id.is_not(None) if instance_id is None
+                                    else AuditEvent.instance_id == instance_id)
+    stmt = stmt.order_by(AuditEvent.instance_id, AuditEvent.seq)
+    running: dict[int, ProcessVersion] = {}
+    rows = []
+    for event in session.scalars(stmt):
+        data = json.loads(event.data_json)
+        if event.kind == "instance_started":
+            running[event.instance_id] = versions.get(data.get("hash"), projects[event.instance_id].process_version)
+        elif event.kind == "instance_migrated":
+            running[event.instance_id] = versions[data["to"]["hash"]]
+        version = running.get(event.instance_id) or projects[event.instance_id].process_version
+        rows.append(Row(event.instance_id, event, version))
+    return rows
+
+
+def _plain(row: Row) -> dict:
+    spec = row.user_task()
+    return dict(event_view(row.event), instance_id=row.instance_id, activity=spec.title if spec else None,
+                process_version=row.version.version)
+
+
+def _csv(rows: list[Row]) -> bytes:
+    out = io.StringIO(newline="")
+    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS)
+    writer.writeheader()
+    for row in rows:
+        plain = _plain(row)
+        writer.writerow(dict({k: plain.get(k) for k in CSV_COLUMNS}, data=json.dumps(plain["data"], sort_keys=True)))
+    return out.getvalue().encode()
+
+
+def _organisations(session: Session) -> dict[str, str]:
+    return {u.username: u.organisation_name for u in session.scalars(select(User)) if u.organisation_name}
+
+
+def _xes(rows: list[Row], projects: dict[int, ProcessInstance], organisations: dict[str, str],
+         transitions: dict[str, str]) -> bytes:
     log = etree.Element("log", {"xes.version": "1849-2016", "xes.features": "nested-attributes"})
-    for name, prefix, uri in (("Concept", "concept", "http://www.xes-standard.org/concept.xesext"),
-                              ("Time", "time", "http://www.xes-standard.org/time.xesext"),
-                              ("Lifecycle", "lifecycle", "http://www.xes-standard.org/lifecycle.xesext"),
-                              ("Organizational", "org", "http://www.xes-standard.org/org.xesext")):
-        etree.SubElement(log, "extension", name=name, prefix=prefix, uri=uri)
-    titles = _task_titles(session)
-    traces: dict[int, etree._Element] = {}
-    for instance_id, event in events:
-        if event["kind"] != "task_completed":
+    _xes_header(log, full_lifecycle=len(transitions) > 1)
+    traces = {instance_id: _trace(log, project) for instance_id, project in projects.items()}
+    for row in sorted(rows, key=lambda r: (r.instance_id, r.event.at, r.event.seq)):
+        transition = transitions.get(row.event.kind)
+        spec = row.user_task()
+        if transition is None or spec is None:
             continue
-        trace = traces.get(instance_id)
-        if trace is None:
-            trace = traces[instance_id] = etree.SubElement(log, "trace")
-            etree.SubElement(trace, "string", key="concept:name", value=f"project-{instance_id}")
-        node = etree.SubElement(trace, "event")
-        activity = titles.get((instance_id, event["task"]), event["task"])
-        etree.SubElement(node, "string", key="concept:name", value=activity)
-        etree.SubElement(node, "string", key="lifecycle:transition", value="complete")
-        etree.SubElement(node, "string", key="org:resource", value=event["actor"])
-        etree.SubElement(node, "date", key="time:timestamp", value=event["at"])
+        node = etree.SubElement(traces[row.instance_id], "event")
+        _attribute(node, "string", "concept:name", spec.title)
+        _attribute(node, "string", "concept:instance", row.event.task_id or "")
+        _attribute(node, "string", "lifecycle:transition", transition)
+        _attribute(node, "date", "time:timestamp", row.event.at.isoformat(timespec="milliseconds"))
+        if row.event.actor != "engine":
+            _attribute(node, "string", "org:resource", row.event.actor)
+        if spec.role:
+            _attribute(node, "string", "org:role", spec.role)
+        if row.event.actor in organisations:
+            _attribute(node, "string", "org:group", organisations[row.event.actor])
     return etree.tostring(log, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
 
-def _task_titles(session: Session) -> dict[tuple[int, str], str]:
-    titles = {}
-    rows = session.execute(select(ProcessInstance.id, ProcessVersion).join(
-        ProcessVersion, ProcessVersion.id == ProcessInstance.process_version_id))
-    for instance_id, version in rows:
-        for bpmn_id, spec in compiled_for(version).user_tasks.items():
-            titles[(instance_id, bpmn_id)] = spec.title
-    return titles
+def _xes_header(log: etree._Element, *, full_lifecycle: bool) -> None:
+    """Extensions, the attributes every trace and event carries (with defaults), and the classifiers."""
+    for name, prefix, uri in EXTENSIONS:
+        etree.SubElement(log, "extension", name=name, prefix=prefix, uri=uri)
+    trace_globals = etree.SubElement(log, "global", scope="trace")
+    for kind, key, default in (("string", "concept:name", "__INVALID__"), ("int", "project_id", "0"),
+                               ("string", "title", ""), ("string", "process", ""), ("int", "process_version", "0"),
+                               ("string", "status", "")):
+        _attribute(trace_globals, kind, key, default)
+    event_globals = etree.SubElement(log, "global", scope="event")
+    _attribute(event_globals, "string", "concept:name", "__INVALID__")
+    _attribute(event_globals, "string", "concept:instance", "")
+    _attribute(event_globals, "string", "lifecycle:transition", "complete")
+    _attribute(event_globals, "date", "time:timestamp", "1970-01-01T00:00:00.000+00:00")
+    if not full_lifecycle:  # scheduled and withdrawn tasks have no performer
+        _attribute(event_globals, "string", "org:resource", "__INVALID__")
+    for name, keys in CLASSIFIERS:
+        etree.SubElement(log, "classifier", name=name, keys=keys)
+    _attribute(log, "string", "concept:name", "Six Gates audit trail")
+    _attribute(log, "string", "lifecycle:model", "standard")
+
+
+def _trace(log: etree._Element, project: ProcessInstance) -> etree._Element:
+    trace = etree.SubElement(log, "trace")
+    _attribute(trace, "string", "concept:name", f"project-{project.id}")
+    _attribute(trace, "int", "project_id", str(project.id))
+    _attribute(trace, "string", "title", project.title)
+    _attribute(trace, "string", "process", project.process_version.key)
+    _attribute(trace, "int", "process_version", str(project.process_version.version))
+    _attribute(trace, "string", "status", project.status)
+    outcome = json.loads(project.data_json or "{}").get("project_outcome")
+    if outcome:
+        _attribute(trace, "string", "outcome", str(outcome))
+    return trace
+
+
+def _attribute(parent: etree._Element, kind: str, key: str, value: str) -> None:
+    """Characters XML 1.0 cannot carry (control codes typed into a title) become U+FFFD."""
+    etree.SubElement(parent, kind, key=key, value=NOT_XML.sub("\ufffd", value))
