@@ -1,6 +1,48 @@
-"""Downloads of the audit trail: XES for process mining, CSV and JSON."""
+"""Downloads of the audit trail for auditors: XES for process mining, CSV and JSON."""
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, Response, render_template, request
+from flask_login import current_user, login_required
+
+from engine import audit_export
+from engine.errors import BadRequest
+from engine.models import User
+
+from .services import clock, read, write
 
 bp = Blueprint("exports", __name__, url_prefix="/audit/export")
+
+
+def _me(session) -> User:
+    return session.get(User, current_user.user.id)
+
+
+def instance_arg(args) -> int | None:
+    """`?instance=<id>`: one project's history; absent or empty: every project's."""
+    value = (args.get("instance") or "").strip()
+    if not value:
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        raise BadRequest("Choose a project by its number.", fields={"instance": "not a project number"}) from None
+
+
+@bp.get("")
+@login_required
+def index():
+    projects = read(lambda s: audit_export.exportable_projects(s, user=_me(s)))
+    return render_template("exports/index.html", projects=projects)
+
+
+@bp.get(f"/<any({', '.join(audit_export.FORMATS)}):fmt>")
+@login_required
+def download(fmt: str):
+    instance_id = instance_arg(request.args)
+    lifecycle = request.args.get("lifecycle") or "complete"
+    export = write(lambda s: audit_export.download(s, user=_me(s), fmt=fmt, instance_id=instance_id,
+                                                   lifecycle=lifecycle, clock=clock()))
+    filename = audit_export.dated(export.filename, clock().now().date())
+    return Response(export.body, content_type=export.media_type,
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"',
+                             "Cache-Control": "no-store"})
