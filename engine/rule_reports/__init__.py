@@ -1,0 +1,78 @@
+"""Rule reports for auditors over the whole history: four-eyes, conflicts of interest in board
+scoring, and each role's actions by person.
+
+Each report function raises Forbidden unless the user is an auditor or an administrator, and puts
+the auditor's view on the record (record_access) in the caller's unit of work."""
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from ..clock import Clock
+from ..history import record_access
+from ..models import User
+from .actions import (
+    ACTION_HEADER,
+    ACTION_KINDS,
+    COUNT_HEADER,
+    NO_ROLE,
+    Action,
+    ActionCount,
+    count_actions,
+    list_actions,
+)
+from .conflicts import HEADER as CONFLICT_HEADER
+from .conflicts import ConflictCheck, check_conflicts
+from .four_eyes import HEADER as FOUR_EYES_HEADER
+from .four_eyes import FourEyesCheck, FourEyesRule, check_four_eyes
+from .trail import BREACH, KEPT, EventRef, Filters, Report, display_names, project_titles, require_reader
+
+__all__ = ["ACTION_HEADER", "ACTION_KINDS", "BREACH", "CONFLICT_HEADER", "COUNT_HEADER", "FOUR_EYES_HEADER", "KEPT",
+           "NO_ROLE", "Action", "ActionCount", "ConflictCheck", "EventRef", "Filters", "FourEyesCheck", "FourEyesRule",
+           "Report", "actions_report", "conflicts_report", "four_eyes_report", "rules_summary"]
+
+
+EVERYTHING = Filters()
+
+
+def four_eyes_report(session: Session, *, user: User, clock: Clock, filters: Filters = EVERYTHING,
+                     download: bool = False) -> Report:
+    """Every completion of an approval task against every earlier completion of what it approves."""
+    require_reader(user)
+    checks = check_four_eyes(session, filters)
+    _record_view(session, user=user, clock=clock, report="four-eyes", filters=filters, download=download)
+    return Report(checks, len(checks), display_names(session), project_titles(session))
+
+
+def conflicts_report(session: Session, *, user: User, clock: Clock, filters: Filters = EVERYTHING,
+                     download: bool = False) -> Report:
+    """The board scores where a conflict of interest was declared or should have been."""
+    require_reader(user)
+    checks, checked = check_conflicts(session, filters)
+    _record_view(session, user=user, clock=clock, report="conflicts of interest", filters=filters,
+                 download=download)
+    return Report(checks, checked, display_names(session), project_titles(session))
+
+
+def actions_report(session: Session, *, user: User, clock: Clock, filters: Filters = EVERYTHING,
+                   download: bool = False) -> Report:
+    """Counts per role, person and action (rows), and the actions themselves (detail)."""
+    require_reader(user)
+    actions = list_actions(session, filters)
+    _record_view(session, user=user, clock=clock, report="actions by person", filters=filters, download=download)
+    return Report(count_actions(actions), len(actions), display_names(session), project_titles(session),
+                  detail=actions)
+
+
+def rules_summary(session: Session, *, user: User) -> dict[str, tuple[int, int]]:
+    """For the index: per check, how many things were checked and how many breaches (no names shown)."""
+    require_reader(user)
+    four_eyes = check_four_eyes(session, EVERYTHING)
+    conflicts, scores = check_conflicts(session, EVERYTHING)
+    return {"four_eyes": (len(four_eyes), sum(c.verdict == BREACH for c in four_eyes)),
+            "conflicts": (scores, sum(c.verdict == BREACH for c in conflicts))}
+
+
+def _record_view(session: Session, *, user: User, clock: Clock, report: str, filters: Filters,
+                 download: bool) -> None:
+    what = f"rule report: {report}{' (CSV)' if download else ''} for {filters.describe()}"
+    record_access(session, user=user, at=clock.now(), what=what, instance_id=filters.project)
