@@ -43,8 +43,8 @@ EXTENSIONS = (("Concept", "concept", "http://www.xes-standard.org/concept.xesext
               ("Time", "time", "http://www.xes-standard.org/time.xesext"),
               ("Lifecycle", "lifecycle", "http://www.xes-standard.org/lifecycle.xesext"),
               ("Organizational", "org", "http://www.xes-standard.org/org.xesext"))
-CLASSIFIERS = (("Activity", "concept:name"), ("activity classifier", "concept:name lifecycle:transition"),
-               ("Resource", "org:resource"))
+# Classifier names are NCNames in the IEEE 1849 schema, hence no spaces.
+CLASSIFIERS = (("Activity", "concept:name"), ("Activity_lifecycle", "concept:name lifecycle:transition"))
 NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
@@ -183,7 +183,7 @@ def _organisations(session: Session) -> dict[str, str]:
 
 def _xes(rows: list[Row], projects: dict[int, ProcessInstance], organisations: dict[str, str],
          transitions: dict[str, str]) -> bytes:
-    log = etree.Element("log", {"xes.version": "1849-2016", "xes.features": "nested-attributes"})
+    log = etree.Element("log", {"xes.version": "1849.2016"})
     _xes_header(log, full_lifecycle=len(transitions) > 1)
     traces = {instance_id: _trace(log, project) for instance_id, project in projects.items()}
     for row in sorted(rows, key=lambda r: (r.instance_id, r.event.at, r.event.seq)):
@@ -221,7 +221,8 @@ def _xes_header(log: etree._Element, *, full_lifecycle: bool) -> None:
     _attribute(event_globals, "date", "time:timestamp", "1970-01-01T00:00:00.000+00:00")
     if not full_lifecycle:  # scheduled and withdrawn tasks have no performer
         _attribute(event_globals, "string", "org:resource", "__INVALID__")
-    for name, keys in CLASSIFIERS:
+    classifiers = CLASSIFIERS if full_lifecycle else CLASSIFIERS + (("Resource", "org:resource"),)
+    for name, keys in classifiers:  # a classifier's keys must be declared global
         etree.SubElement(log, "classifier", name=name, keys=keys)
     _attribute(log, "string", "concept:name", "Six Gates audit trail")
     _attribute(log, "string", "lifecycle:model", "standard")

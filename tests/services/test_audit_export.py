@@ -269,13 +269,14 @@ def test_the_xes_declares_its_extensions_globals_and_classifiers_and_escapes_tex
     people.walk(project, plan(propose_challenge={"title": title, "challenge_area": "Early Diagnosis & Screening"}),
                 stop_at="gate1_prioritisation")
     log = etree.parse(str(export_to(db, tmp_path, "xes"))).getroot()
+    assert log.get("xes.version") == "1849.2016"  # a decimal, as the IEEE 1849 schema types it
     assert {(e.get("prefix"), e.get("uri")) for e in log.findall("extension")} == {
         ("concept", "http://www.xes-standard.org/concept.xesext"), ("time", "http://www.xes-standard.org/time.xesext"),
         ("lifecycle", "http://www.xes-standard.org/lifecycle.xesext"), ("org", "http://www.xes-standard.org/org.xesext")}
     event_globals = {a.get("key") for a in log.find("global[@scope='event']")}
     assert {"concept:name", "time:timestamp", "lifecycle:transition", "org:resource"} <= event_globals
     assert "concept:name" in {a.get("key") for a in log.find("global[@scope='trace']")}
-    assert {c.get("name"): c.get("keys") for c in log.findall("classifier")}["activity classifier"] == (
+    assert {c.get("name"): c.get("keys") for c in log.findall("classifier")}["Activity_lifecycle"] == (
         "concept:name lifecycle:transition")
     [trace] = log.findall("trace")
     assert trace.find("string[@key='title']").get("value") == title.replace("\x07", "\ufffd")
