@@ -109,12 +109,15 @@ def make_entry(event: AuditEvent, *, data: dict, version: str | None, role: str 
                labels: Labels, system: bool = False) -> Entry:
     """`data` is the event's data as the viewer may read it; `version` the diagram in force."""
     element = labels.element(version, event.task_name)
+    headline = _headline(event.kind, element, data, _targets(event.kind, data, version, labels))
+    if event.kind == "task_ready" and role:
+        headline, role = f"{headline} for the {labels.role(role)} role", None  # the engine acted, not the role
     return Entry(
         seq=None if system else event.seq, system_seq=event.seq if system else None, at=event.at,
         actor=event.actor, actor_name=labels.person(event.actor), role=role, role_label=labels.role(role),
         kind=event.kind, kind_label=KIND_LABELS.get(event.kind, event.kind.replace("_", " ").capitalize()),
         element_id=event.task_name, element_name=element,
-        headline=_headline(event.kind, element, data, _targets(event.kind, data, version, labels)), version=version,
+        headline=headline, version=version,
         details=_details(event.kind, data, version, labels))
 
 

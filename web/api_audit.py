@@ -3,4 +3,24 @@
 The routes hang on the API blueprint, so its bearer-token authentication applies."""
 from __future__ import annotations
 
-from .api import bp  # noqa: F401
+from flask import jsonify, request
+
+from engine import history_view
+from engine.errors import BadRequest
+from engine.history import record_access
+
+from .api import _user, bp
+from .services import clock, read, write
+
+
+@bp.get("/instances/<int:instance_id>/replay")
+def replay_instance(instance_id: int):
+    """The replay after event ?upto=SEQ (the last event when absent or beyond the end)."""
+    upto = request.args.get("upto")
+    try:
+        upto = int(upto) if upto not in (None, "") else None
+    except ValueError:
+        raise BadRequest("upto must be a whole number.") from None
+    frame = read(lambda s: history_view.replay_frame(s, user=_user(s), instance_id=instance_id, upto=upto))
+    write(lambda s: record_access(s, user=_user(s), at=clock().now(), what="replay", instance_id=instance_id))
+    return jsonify(frame)

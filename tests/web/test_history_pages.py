@@ -1,0 +1,104 @@
+"""The history page: every event of a project in order, filtered, with its data and what it changed,
+and the frames the replay steps through; auditors' views are on the record."""
+import html
+import json
+import re
+
+from sqlalchemy import select
+
+from engine import demo, history
+from engine.models import AuditEvent
+from tests.conftest import add_user
+from tests.web.conftest import signed_in
+
+
+def replay_data(page: str) -> dict:
+    found = re.search(r'<script type="application/json" id="replay-data">(.*?)</script>', page, re.S)
+    return json.loads(found.group(1))
+
+
+def rows(page: str) -> list[str]:
+    table = page.split('class="project-table history-table"')[1].split("</tbody>\n      </table>")[0]
+    return ["<tr " + row for row in table.split('<tr id="')[1:]]
+
+
+def text_of(fragment: str) -> str:
+    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", fragment))).strip()
+
+
+def views_recorded(db, project) -> list[dict]:
+    with db.reading() as s:
+        events = history.list_events(s, history.SYSTEM_CHAIN)
+    return [{"actor": e.actor, **json.loads(e.data_json)} for e in events if e.kind == "personal_data_viewed"
+            and json.loads(e.data_json).get("instance") == project]
+
+
+def test_an_auditor_sees_every_event_in_order_with_the_diagram_frames(app, db, at_gate4):
+    response = signed_in(app, "aud.auditor").get(f"/projects/{at_gate4}/history")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    data = replay_data(page)
+    with db.reading() as s:
+        last = max(s.scalars(select(AuditEvent.seq).where(AuditEvent.instance_id == at_gate4)))
+    assert [f["seq"] for f in data["frames"]] == list(range(1, last + 1)) and data["last_seq"] == last
+    assert list(data["diagrams"]) == [data["frames"][0]["version"]]
+    assert data["frames"][-1]["active"] == ["gate4_mobilisation_approval"]
+    found = [text_of(r) for r in rows(page)]
+    assert found[0].startswith("S") and "Version 1 of six_gates deployed" in found[0]
+    assert found[1].startswith("1 ") and "Project started on version 1" in found[1] and "Sponsor" in found[1]
+    gate1 = next(r for r in found if "Gate 1 – Prioritisation completed" in r)
+    assert "09:00 hana.hub Hub team Completed" in gate1 and "Data submitted" in gate1
+    assert "What changed in the project's data" in gate1 and "gate1_decision Added – approve" in gate1
+    assert "Procedure versions it ran on" in page and 'role="alert"' not in page
+
+
+def test_the_filters_keep_the_chosen_kind_and_person(app, at_gate4):
+    page = signed_in(app, "aud.auditor").get(
+        f"/projects/{at_gate4}/history?kind=task_completed&actor=hana.hub").get_data(as_text=True)
+    found = [text_of(r) for r in rows(page)]
+    assert found and all("Completed" in r and "hana.hub" in r for r in found)
+    assert '<option value="task_completed" selected>Completed</option>' in page
+    assert '<option value="hana.hub" selected>hana.hub</option>' in page
+    assert f"Showing {len(found)} of " in page and "Show every event" in page
+    assert len(replay_data(page)["frames"]) > len(found)  # the replay still steps through everything
+    assert signed_in(app, "aud.auditor").get(f"/projects/{at_gate4}/history?kind=erased").status_code == 400
+
+
+def test_an_auditors_view_is_on_the_record_and_others_are_not(app, db, at_gate4):
+    assert signed_in(app, "hana.hub").get(f"/projects/{at_gate4}/history").status_code == 200
+    assert views_recorded(db, at_gate4) == []
+    signed_in(app, "aud.auditor").get(f"/projects/{at_gate4}/history")
+    assert views_recorded(db, at_gate4) == [{"actor": "aud.auditor", "view": "history", "instance": at_gate4}]
+    again = signed_in(app, "aud.auditor").get(f"/projects/{at_gate4}/history").get_data(as_text=True)
+    assert "The project&#39;s history viewed" in again or "The project's history viewed" in again
+
+
+def test_a_partner_sees_only_their_own_side_and_an_outsider_nothing(app, db, clock, at_gate4):
+    page = signed_in(app, "ivy.medtech").get(f"/projects/{at_gate4}/history").get_data(as_text=True)
+    assert "ian.datahealth" not in page
+    shown = "".join(rows(page)) + json.dumps(replay_data(page)["frames"])  # the diagram's scripts aside
+    assert "board_scores" not in shown and "aggregated_scores" not in shown
+    assert demo.DATAHEALTH not in json.dumps(replay_data(page)["frames"][-1]["event"])
+    add_user(db, clock, "olu.other", "industry_partner", org="Other Diagnostics Ltd", password="page-test-pass")
+    assert signed_in(app, "olu.other").get(f"/projects/{at_gate4}/history").status_code == 404
+
+
+def test_a_tampered_record_is_shown_up_to_there_with_a_warning(app, db, at_gate4):
+    def tamper(s):
+        event = s.scalars(select(AuditEvent).where(AuditEvent.instance_id == at_gate4,
+                                                   AuditEvent.kind == "task_completed",
+                                                   AuditEvent.task_name == "gate1_prioritisation")).one()
+        event.data_json = event.data_json.replace('"approve"', '"reject"')
+        return event.seq
+    altered = db.writing(tamper)
+    page = signed_in(app, "aud.auditor").get(f"/projects/{at_gate4}/history").get_data(as_text=True)
+    warning = text_of(page.split('role="alert"')[1].split("</div>")[0])
+    assert f"Event {altered}: content was altered after it was recorded." in warning
+    assert f"Event {altered + 1}: re-running the project from its start does not reproduce the record" in warning
+    assert "later events are not shown" in warning
+    assert text_of(rows(page)[-1]).startswith(f"{altered + 1} ")
+    assert replay_data(page)["frames"][-1]["seq"] == altered
+
+
+def test_the_history_needs_sign_in(app, at_gate4):
+    assert app.test_client().get(f"/projects/{at_gate4}/history").status_code == 302

@@ -1,0 +1,97 @@
+// The replay's diagram: the version the project ran on at each event, drawn with the bpmn-js
+// navigated viewer, every element marked finished (green, ✓ badge), active (amber, dashed, badge)
+// or not reached (dimmed). Used by history.js as window.HistoryDiagram.
+(function () {
+  'use strict';
+
+  var MIN_HEIGHT = 320, MAX_HEIGHT = 600;
+  var STATES = ['finished', 'active', 'unreached'];
+  var BADGES = { finished: '✓ done', active: '● waiting' };
+  var CONTAINERS = { 'bpmn:Process': true, 'bpmn:Collaboration': true, 'bpmn:Participant': true,
+                     'bpmn:Lane': true, 'label': true };
+
+  function isNode(element) {
+    return !element.waypoints && !CONTAINERS[element.type];
+  }
+
+  function asSet(ids) {
+    var set = {};
+    ids.forEach(function (id) { set[id] = true; });
+    return set;
+  }
+
+  function badge(state) {
+    var span = document.createElement('span');
+    span.className = 'replay-badge replay-badge--' + state;
+    span.textContent = BADGES[state];
+    return span;
+  }
+
+  function Diagram(container, diagrams) {
+    this.container = container;
+    this.diagrams = diagrams;
+    this.viewer = new window.BpmnJS({ container: container });
+    this.version = null;
+    this.ready = Promise.resolve();
+  }
+
+  Diagram.prototype.fitHeight = function () {
+    // A wide diagram in a tall box is mostly blank: size the box to the diagram's proportions.
+    var inner = this.canvas.viewbox().inner;
+    if (!inner.width) { return; }
+    var wanted = this.container.clientWidth * inner.height / inner.width + 24;
+    this.container.style.height = Math.round(Math.min(MAX_HEIGHT, Math.max(MIN_HEIGHT, wanted))) + 'px';
+    this.canvas.resized();
+  };
+
+  Diagram.prototype.load = function (version) {
+    var self = this;
+    self.version = version;
+    return self.viewer.importXML(self.diagrams[version]).then(function () {
+      self.canvas = self.viewer.get('canvas');
+      self.registry = self.viewer.get('elementRegistry');
+      self.overlays = self.viewer.get('overlays');
+      self.fitHeight();
+      self.canvas.zoom('fit-viewport');
+    });
+  };
+
+  // Draw the frame once the diagram of its version is loaded; calls run in order.
+  Diagram.prototype.show = function (frame) {
+    var self = this;
+    self.ready = self.ready.then(function () {
+      if (frame.version !== self.version) { return self.load(frame.version); }
+    }).then(function () { self.mark(frame); });
+    return self.ready;
+  };
+
+  Diagram.prototype.mark = function (frame) {
+    var canvas = this.canvas, overlays = this.overlays;
+    var finished = asSet(frame.finished), active = asSet(frame.active);
+    overlays.remove({ type: 'replay' });
+    this.registry.filter(isNode).forEach(function (element) {
+      var state = active[element.id] ? 'active' : finished[element.id] ? 'finished' : 'unreached';
+      STATES.forEach(function (other) { canvas.removeMarker(element.id, 'replay-' + other); });
+      canvas.addMarker(element.id, 'replay-' + state);
+      if (BADGES[state]) {
+        overlays.add(element.id, 'replay', { position: { top: -12, left: 2 }, scale: { min: 1 }, html: badge(state) });
+      }
+    });
+  };
+
+  // The names of the elements (for the diagram's text alternative), ids of shapes it lacks skipped.
+  Diagram.prototype.names = function (ids) {
+    var registry = this.registry;
+    return ids.map(function (id) { return registry && registry.get(id); })
+      .filter(function (element) { return element && isNode(element); })
+      .map(function (element) { return element.businessObject.name || element.id; });
+  };
+
+  Diagram.prototype.zoom = function (how) {
+    if (!this.canvas) { return; }
+    if (how === 'fit') { this.canvas.zoom('fit-viewport'); return; }
+    this.canvas.zoom(this.canvas.zoom() * (how === 'in' ? 1.25 : 0.8), 'auto');
+  };
+
+  window.HistoryDiagram = Diagram;
+})();
