@@ -19,6 +19,7 @@
   var textLabel = document.getElementById('form-text-label');
   var message = document.getElementById('form-text-status');
   var preview = document.getElementById('form-preview');
+  var problem = document.getElementById('form-preview-problem');
   var editor = document.getElementById('form-editor');
 
   function names() { return Object.keys(files).sort(); }
@@ -65,9 +66,22 @@
     var isUi = /\.uischema\.json$/.test(current);
     var schema = isUi ? files[pairOf(current)] : files[current];
     var ui = isUi ? files[current] : files[pairOf(current)];
-    if (schema === undefined) { preview.innerHTML = '<p class="hint">No form goes with this UI schema.</p>'; return; }
+    if (schema === undefined) {
+      problem.textContent = '';
+      preview.innerHTML = '<p class="hint">No form goes with this UI schema.</p>';
+      return;
+    }
     NS.post(data.urls.preview, { schema: schema, ui: ui || '{}' }).then(function (result) {
-      preview.innerHTML = result.text;  // drawn by the server with escaping; never the typed text itself
+      // Drawn by the server with escaping, never the typed text itself. While the text is not a
+      // usable form, the last good preview stays, marked out of date, under the reason.
+      if (result.ok) {
+        preview.innerHTML = result.text;
+        problem.textContent = '';
+        preview.classList.remove('form-preview--stale');
+      } else {
+        problem.innerHTML = result.text;
+        preview.classList.add('form-preview--stale');
+      }
       preview.setAttribute('data-updated', String(Date.now()));
     });
   }
@@ -79,6 +93,8 @@
 
   function open(name) {
     current = name;
+    preview.textContent = '';
+    problem.textContent = '';
     textLabel.textContent = 'Contents of ' + name;
     text.value = files[name];
     drawList();
@@ -119,6 +135,7 @@
     NS.say(current + ' removed from the draft (saved when you save the draft).');
     current = null;
     preview.textContent = '';
+    problem.textContent = '';
     drawList();
   });
 

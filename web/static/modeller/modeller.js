@@ -105,6 +105,10 @@
         forms: function () { return NS.formsEditor ? NS.formsEditor.names() : Object.keys(data.forms); },
         roles: data.roles, stages: data.stages
       });
+      var svg = canvasBox.querySelector('svg');  // bpmn-js makes it focusable and listens for keys there
+      svg.setAttribute('role', 'application');
+      svg.setAttribute('aria-label', 'Diagram editor. Select an element to see its properties beside the diagram. ' +
+        'Ctrl+Z undoes, Ctrl+Y redoes, Delete removes the selected element.');
       canvasBox.setAttribute('data-ready', 'true');
       if (result.warnings && result.warnings.length) {
         say('The diagram opened with ' + result.warnings.length + ' warning(s): ' +

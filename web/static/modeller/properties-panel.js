@@ -92,7 +92,7 @@
       container.textContent = '';
       var element = selected || modeler.get('canvas').getRootElement();
       NS.propertySections(element, ui).forEach(function (node) { container.appendChild(node); });
-      container.setAttribute('data-element-id', element.id);
+      container.setAttribute('data-element-id', (element.labelTarget || element).id);
       if (focused && document.getElementById(focused)) { document.getElementById(focused).focus(); }
     }
 
