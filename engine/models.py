@@ -137,7 +137,8 @@ class Task(Base):
     stage: Mapped[str] = mapped_column(String(40))
     assignee: Mapped[str | None] = mapped_column(String(80))
     organisations: Mapped[str | None] = mapped_column(Text)  # '|a|b|' or None for any
-    excluded_user: Mapped[str | None] = mapped_column(String(80))  # four-eyes
+    # Four-eyes: '|a|b|', everyone who completed the task this one approves, in any round.
+    excluded_users: Mapped[str | None] = mapped_column(Text)
     state: Mapped[str] = mapped_column(String(20))
     due_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())

@@ -59,7 +59,7 @@ def may_act_on(user: User, task: Task) -> str | None:
         return "This task is assigned to someone else."
     if task.organisations and organisation_token(user.organisation_name or "") not in task.organisations:
         return "This task belongs to another organisation."
-    if task.excluded_user and task.excluded_user == user.username:
+    if task.excluded_users and f"|{user.username}|" in task.excluded_users:
         return "Four-eyes rule: you prepared what this task approves, so someone else must decide."
     if task.claimed_by and task.claimed_by != user.username:
         return f"This task is claimed by {task.claimed_by}."
@@ -82,7 +82,7 @@ def actionable_tasks_clause(user: User) -> ColumnElement[bool]:
         Task.role.in_(sorted(user.roles)),
         or_(Task.assignee.is_(None), Task.assignee == user.username),
         or_(Task.organisations.is_(None), Task.organisations.contains(organisation_token(org), autoescape=True)),
-        or_(Task.excluded_user.is_(None), Task.excluded_user != user.username),
+        or_(Task.excluded_users.is_(None), ~Task.excluded_users.contains(f"|{user.username}|", autoescape=True)),
     )
 
 

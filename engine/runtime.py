@@ -270,7 +270,7 @@ def _new_task_row(session: Session, instance: ProcessInstance, compiled: spiff.C
     row = Task(id=task.id, instance_id=instance.id, bpmn_id=task.bpmn_id, title=task.title,
                role=task.role, stage=props.get(STAGE_PROPERTY, ""), state="ready", created_at=now,
                assignee=str(assignee) if assignee else None, organisations=orgs,
-               excluded_user=_completer(session, instance.id, props.get("notCompletedBy")),
+               excluded_users=_completers(session, instance.id, props.get("notCompletedBy")),
                due_at=now + spiff.parse_duration(props["dueIn"]) if props.get("dueIn") else None)
     session.add(row)
     if orgs:
@@ -288,12 +288,13 @@ def _organisations(value) -> str | None:
     return "|" + "|".join(names) + "|" if names else None
 
 
-def _completer(session: Session, instance_id: int, bpmn_id: str | None) -> str | None:
+def _completers(session: Session, instance_id: int, bpmn_id: str | None) -> str | None:
+    """Everyone who completed `bpmn_id` in this project, in any round: none of them may approve it."""
     if not bpmn_id:
         return None
-    return session.scalars(select(Task.completed_by).where(
-        Task.instance_id == instance_id, Task.bpmn_id == bpmn_id, Task.state == "completed")
-        .order_by(Task.completed_at.desc())).first()
+    names = sorted(set(session.scalars(select(Task.completed_by).where(
+        Task.instance_id == instance_id, Task.bpmn_id == bpmn_id, Task.state == "completed"))) - {None})
+    return "|" + "|".join(names) + "|" if names else None
 
 
 def get_instance(session: Session, *, user: User, instance_id: int) -> ProcessInstance:

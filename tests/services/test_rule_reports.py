@@ -74,9 +74,17 @@ def test_approving_a_pack_you_prepared_in_an_earlier_round_is_a_breach(db, clock
     people.walk(project, plan(gate4_mobilisation_approval=RETURN), stop_at="prepare_mobilisation")
     clock.advance(days=1)
     people.walk(project, plan(), stop_at="gate4_mobilisation_approval")  # hana.hub prepares round two
-    # The app only bars the latest preparer, so hugo.hub may approve round two.
-    complete_as(db, clock, project, "gate4_mobilisation_approval", "hugo.hub",
+    # The app bars every earlier preparer, so hugo.hub may not approve round two...
+    with pytest.raises(ValueError):
+        complete_as(db, clock, project, "gate4_mobilisation_approval", "hugo.hub")
+    complete_as(db, clock, project, "gate4_mobilisation_approval", "fran.finance",
                 {"gate4_decision": "approve", "budget_committed": 90000})
+    # ...so the breach is made in the database, as someone editing the record would.
+    with db.reading() as s:
+        last = s.scalars(select(AuditEvent.id).where(
+            AuditEvent.instance_id == project, AuditEvent.task_name == "gate4_mobilisation_approval",
+            AuditEvent.kind == "task_completed").order_by(AuditEvent.seq.desc())).first()
+    rewrite(db, last, actor="hugo.hub")
     returned, approved = report(db, clock, "four_eyes").rows
     assert returned.verdict == KEPT and returned.approval.person == "fran.finance"
     assert approved.verdict == BREACH and approved.preparers == ["hugo.hub", "hana.hub"]

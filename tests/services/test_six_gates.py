@@ -143,13 +143,32 @@ def test_gate4_is_refused_to_the_person_who_prepared_the_pack(db, clock, people)
         s, user=_user(s, "hugo.hub"), task_id=prepare.id, clock=clock,
         data=_sample(s, "hugo.hub", prepare.id)))
     [gate4] = people.open_tasks(project)
-    assert gate4.excluded_user == "hugo.hub"
+    assert gate4.excluded_users == "|hugo.hub|"
     with pytest.raises(Forbidden, match="Four-eyes"):
         db.writing(lambda s: runtime.complete_task(s, user=_user(s, "hugo.hub"), task_id=gate4.id, clock=clock,
                                                    data={"gate4_decision": "approve", "budget_committed": 1}))
     with db.reading() as s:
         assert gate4.id not in [t.id for t in tasks.list_tasks(s, user=_user(s, "hugo.hub"))]
         assert gate4.id in [t.id for t in tasks.list_tasks(s, user=_user(s, "fran.finance"))]
+
+
+def test_gate4_is_refused_to_everyone_who_prepared_the_pack_in_any_round(db, clock, people):
+    project = people.start()
+    people.walk(project, plan(), stop_at="prepare_mobilisation")
+    [prepare] = people.open_tasks(project)
+    db.writing(lambda s: runtime.complete_task(s, user=_user(s, "hugo.hub"), task_id=prepare.id, clock=clock,
+                                               data=_sample(s, "hugo.hub", prepare.id)))
+    people.walk(project, plan(gate4_mobilisation_approval={"gate4_decision": "return",
+                                                           "gate4_comments": "Costs unclear."}),
+                stop_at="prepare_mobilisation")
+    [again] = people.open_tasks(project)
+    db.writing(lambda s: runtime.complete_task(s, user=_user(s, "hana.hub"), task_id=again.id, clock=clock,
+                                               data=_sample(s, "hana.hub", again.id)))
+    [gate4] = people.open_tasks(project)
+    assert gate4.excluded_users == "|hana.hub|hugo.hub|"
+    with pytest.raises(Forbidden, match="Four-eyes"):  # hugo prepared round one: still barred
+        db.writing(lambda s: runtime.complete_task(s, user=_user(s, "hugo.hub"), task_id=gate4.id, clock=clock,
+                                                   data={"gate4_decision": "approve", "budget_committed": 1}))
 
 
 def _sample(session, username, task_id):
