@@ -106,12 +106,18 @@ def visible_data(user: User, data: dict) -> dict:
 
 
 def conflict_errors(user: User, data: dict) -> dict[str, str]:
-    """A board member scoring their own organisation's EoI must declare the conflict."""
+    """A board member scoring their own organisation's EoI must declare the conflict, and scores
+    each EoI once (a second row could declare a conflict while the first one's score counts)."""
     org = user.organisation_name
-    errors = {}
+    errors, seen = {}, set()
     for i, score in enumerate(data.get("scores") or []):
-        if isinstance(score, dict) and org and score.get("partner") == org \
-                and not score.get("conflict_of_interest"):
+        if not isinstance(score, dict):
+            continue
+        partner = score.get("partner")
+        if partner in seen:
+            errors[f"scores.{i}.partner"] = f"You already scored {partner}'s EoI above: one row per EoI."
+        seen.add(partner)
+        if org and partner == org and not score.get("conflict_of_interest"):
             errors[f"scores.{i}.conflict_of_interest"] = (
                 f"You belong to {org}: declare the conflict of interest for its EoI.")
     return errors
