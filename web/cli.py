@@ -204,9 +204,11 @@ def migrate(target_version: int, instance_ids: tuple[int, ...], username: str, d
 @click.option("--format", "fmt", type=click.Choice(audit_export.FORMATS), required=True)
 @click.option("--instance", "instance_id", type=int, default=None)
 @click.option("-o", "output", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@click.option("--lifecycle", type=click.Choice(audit_export.LIFECYCLES), default="complete", show_default=True,
+              help="XES only: 'all' also lists when tasks became ready, were claimed or withdrawn.")
 @reports_errors
-def audit_export_command(fmt: str, instance_id: int | None, output: Path) -> None:
+def audit_export_command(fmt: str, instance_id: int | None, output: Path, lifecycle: str) -> None:
     """Export the history as XES, CSV or JSON."""
     with _database().reading() as session:
-        count = audit_export.export(session, fmt=fmt, instance_id=instance_id, path=output)
+        count = audit_export.export(session, fmt=fmt, instance_id=instance_id, path=output, lifecycle=lifecycle)
     click.echo(f"wrote {count} event(s) to {output}")
