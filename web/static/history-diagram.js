@@ -6,7 +6,8 @@
 
   var MIN_HEIGHT = 320, MAX_HEIGHT = 600;
   var STATES = ['finished', 'active', 'unreached'];
-  var BADGES = { finished: '✓ done', active: '● waiting' };
+  var BADGES = { finished: '✓', active: '●' };
+  var TITLES = { finished: 'Finished', active: 'Waiting' };
   var CONTAINERS = { 'bpmn:Process': true, 'bpmn:Collaboration': true, 'bpmn:Participant': true,
                      'bpmn:Lane': true, 'label': true };
 
@@ -24,6 +25,7 @@
     var span = document.createElement('span');
     span.className = 'replay-badge replay-badge--' + state;
     span.textContent = BADGES[state];
+    span.title = TITLES[state];
     return span;
   }
 
@@ -69,12 +71,14 @@
     var canvas = this.canvas, overlays = this.overlays;
     var finished = asSet(frame.finished), active = asSet(frame.active);
     overlays.remove({ type: 'replay' });
+    this.frame = frame;
     this.registry.filter(isNode).forEach(function (element) {
       var state = active[element.id] ? 'active' : finished[element.id] ? 'finished' : 'unreached';
       STATES.forEach(function (other) { canvas.removeMarker(element.id, 'replay-' + other); });
       canvas.addMarker(element.id, 'replay-' + state);
       if (BADGES[state]) {
-        overlays.add(element.id, 'replay', { position: { top: -12, left: 2 }, scale: { min: 1 }, html: badge(state) });
+        overlays.add(element.id, 'replay', { position: { top: -8, left: -8 }, scale: { min: 0.8, max: 1.5 },
+                                             html: badge(state) });
       }
     });
   };
@@ -87,9 +91,22 @@
       .map(function (element) { return element.businessObject.name || element.id; });
   };
 
+  // Centre the step waiting at this event (or the last one finished) at full size.
+  Diagram.prototype.showStep = function () {
+    var frame = this.frame, registry = this.registry;
+    var ids = frame ? frame.active.concat(frame.event.element_id ? [frame.event.element_id] : []) : [];
+    var element = ids.map(function (id) { return registry.get(id); }).filter(Boolean)[0];
+    if (!element) { this.canvas.zoom('fit-viewport'); return; }
+    var outer = this.canvas.viewbox().outer;
+    this.canvas.viewbox({ x: element.x + element.width / 2 - outer.width / 2,
+                          y: element.y + element.height / 2 - outer.height / 2,
+                          width: outer.width, height: outer.height });
+  };
+
   Diagram.prototype.zoom = function (how) {
     if (!this.canvas) { return; }
     if (how === 'fit') { this.canvas.zoom('fit-viewport'); return; }
+    if (how === 'step') { this.showStep(); return; }
     this.canvas.zoom(this.canvas.zoom() * (how === 'in' ? 1.25 : 0.8), 'auto');
   };
 
