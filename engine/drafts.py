@@ -18,7 +18,7 @@ from . import repository
 from .clock import Clock
 from .errors import BadRequest, DiagramRejected, Forbidden, NotFound, TooLarge
 from .models import ProcessDraft, ProcessVersion, User
-from .xmlsafe import MAX_XML_BYTES, UnsafeXml, parse_xml
+from .xmlsafe import UnsafeXml, parse_xml
 
 MAX_FORM_BYTES = 256 * 1024
 MAX_FILES = 80
@@ -47,12 +47,16 @@ def safe_file_name(name: str, *, suffix: str) -> str:
     return name
 
 
-def _checked_xml(text: str, *, what: str) -> str:
-    """Refuse unsafe, oversized or malformed XML before it is stored."""
+def _parse(data: bytes, *, what: str) -> etree._Element:
+    """Hardened parsing; unsafe, oversized or malformed XML is refused before anything is stored."""
     try:
-        parse_xml(text.encode(), what=what)
+        return parse_xml(data, what=what)
     except UnsafeXml as exc:
         raise (TooLarge if "larger than" in str(exc) else BadRequest)(str(exc)) from None
+
+
+def _checked_xml(text: str, *, what: str) -> str:
+    _parse(text.encode(), what=what)
     return text
 
 
@@ -68,18 +72,12 @@ def _checked_forms(files: dict[str, str]) -> dict[str, str]:
     return dict(files)
 
 
-def _xml_text(data: bytes, *, what: str) -> str:
-    """Uploaded XML as text, refused if unsafe; a file in another encoding (ISO-8859-1) is re-declared UTF-8."""
-    if len(data) > MAX_XML_BYTES:
-        raise TooLarge(f"{what} is larger than {MAX_XML_BYTES // 1024} KB.")
-    try:
-        root = parse_xml(data, what=what)
-    except UnsafeXml as exc:
-        raise BadRequest(str(exc)) from None
-    if (root.getroottree().docinfo.encoding or "UTF-8").upper().replace("_", "-") in ("UTF-8", "UTF8", "ASCII",
-                                                                                       "US-ASCII"):
-        return _decoded({what: data})[what]
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + etree.tostring(root.getroottree(), encoding="unicode")
+def _uploaded_xml(data: bytes, *, what: str) -> tuple[etree._Element, str]:
+    """An uploaded XML file and its text; a file in another encoding (ISO-8859-1) is re-declared UTF-8."""
+    root = _parse(data, what=what)
+    if (root.getroottree().docinfo.encoding or "UTF-8").upper() in ("UTF-8", "UTF8", "ASCII", "US-ASCII"):
+        return root, _decoded({what: data})[what]
+    return root, '<?xml version="1.0" encoding="UTF-8"?>\n' + etree.tostring(root.getroottree(), encoding="unicode")
 
 
 def _decoded(files: dict[str, bytes]) -> dict[str, str]:
@@ -89,8 +87,8 @@ def _decoded(files: dict[str, bytes]) -> dict[str, str]:
         raise BadRequest("Every uploaded file must be UTF-8 text.") from None
 
 
-def _title_of(bpmn: str) -> str:
-    process = parse_xml(bpmn.encode()).find(f"{{{BPMN_NS}}}process")
+def _title_of(definitions: etree._Element) -> str:
+    process = definitions.find(f"{{{BPMN_NS}}}process")
     if process is None:
         return "Untitled diagram"
     return (process.get("name") or process.get("id") or "Untitled diagram")[:200]
@@ -124,11 +122,11 @@ def draft_from_upload(session: Session, *, user: User, bpmn: bytes, dmn: dict[st
                       forms: dict[str, bytes] | None = None, clock: Clock) -> ProcessDraft:
     """A new draft from uploaded files (bpmn.io, Camunda Modeler, ...); unsafe XML is refused."""
     require_process_owner(user)
-    text = _xml_text(bpmn, what="the diagram")
-    if etree.QName(parse_xml(text.encode())).localname != "definitions":
+    root, text = _uploaded_xml(bpmn, what="the diagram")
+    if etree.QName(root).localname != "definitions":
         raise BadRequest("The diagram is not a BPMN file: its root element is not <definitions>.")
-    dmn_text = {safe_file_name(n, suffix=".dmn"): _xml_text(d, what=n) for n, d in (dmn or {}).items()}
-    return _new(session, user=user, title=_title_of(text), bpmn=text, dmn=dmn_text,
+    dmn_text = {safe_file_name(n, suffix=".dmn"): _uploaded_xml(d, what=n)[1] for n, d in (dmn or {}).items()}
+    return _new(session, user=user, title=_title_of(root), bpmn=text, dmn=dmn_text,
                 forms=_checked_forms(_decoded(forms or {})), base=None, clock=clock)
 
 
@@ -165,6 +163,22 @@ def save_draft(session: Session, *, user: User, draft_id: int, clock: Clock, bpm
     draft.dmn_json, draft.forms_json = json.dumps(all_dmn), json.dumps(all_forms)
     draft.updated_at = clock.now()
     return draft
+
+
+def drafts_from_version(session: Session, *, user: User, version_id: int) -> tuple[ProcessVersion, list[ProcessDraft]]:
+    """A deployed version, and the user's drafts made from it (to offer before making another)."""
+    require_process_owner(user)
+    version = session.get(ProcessVersion, version_id)
+    if version is None:
+        raise NotFound(f"There is no process version {version_id}.")
+    return version, [d for d in list_drafts(session, user=user) if d.base_version_id == version_id]
+
+
+def draft_view(draft: ProcessDraft) -> dict:
+    """The draft's files and last check as the modeller page reads them."""
+    return {"id": draft.id, "title": draft.title, "bpmn": draft.bpmn_xml, "dmn": json.loads(draft.dmn_json),
+            "forms": json.loads(draft.forms_json), "base_version_id": draft.base_version_id,
+            "last_check": json.loads(draft.last_check_json) if draft.last_check_json else None}
 
 
 def delete_draft(session: Session, *, user: User, draft_id: int) -> None:

@@ -57,29 +57,21 @@ def _json_errors(view):
 @bp.get("")  # registered first, so links read /modeller?version=...
 def index():
     version_id = request.args.get("version", type=int)
-    if version_id is not None:
-        return _start_from(version_id)
-    return _index_page()
+    if version_id is None:
+        return _index_page()
+    # A GET changes nothing: offer to make a copy, or to open a draft already made from this version.
+    try:
+        version, existing = read(lambda s: drafts.drafts_from_version(s, user=_me(s), version_id=version_id))
+    except ServiceError as error:
+        return _index_page(error.message, status_of(error))
+    return render_template("modeller/start.html", version=version, existing=existing)
 
 
 def _index_page(error: str | None = None, status: int = 200):
     versions, mine = read(lambda s: (repository.list_versions(s), drafts.list_drafts(s, user=_me(s))))
-    latest = {}
-    for version, _count in versions:
-        latest[version.key] = version
+    latest = {version.key: version for version, _count in versions}  # listed by key, then version
     return render_template("modeller/index.html", versions=versions, drafts=mine, latest=list(latest.values()),
                            error=error), status
-
-
-def _start_from(version_id: int):
-    """GET changes nothing: offer to make a copy, or to open a draft already made from this version."""
-    def work(session: Session):
-        version = next((v for v, _ in repository.list_versions(session) if v.id == version_id), None)
-        return version, [d for d in drafts.list_drafts(session, user=_me(session)) if d.base_version_id == version_id]
-    version, existing = read(work)
-    if version is None:
-        return _index_page(f"There is no process version {version_id}.", 404)
-    return render_template("modeller/start.html", version=version, existing=existing)
 
 
 @bp.post("/drafts")
@@ -96,7 +88,7 @@ def upload():
         return _index_page("Choose a .bpmn file to upload.", 400)
     dmn, forms = {}, {}
     for extra in request.files.getlist("extra"):
-        name = re.split(r"[\\/]", extra.filename or "")[-1]
+        name = re.split(r"[\\/]", extra.filename or "")[-1]  # a file name, never a path
         if name:
             (dmn if name.endswith(".dmn") else forms)[name] = extra.read()
     try:
@@ -108,47 +100,30 @@ def upload():
     return redirect(url_for("modeller.edit", draft_id=draft_id))
 
 
-def _load(draft_id: int):
-    return read(lambda s: _with_files(drafts.get_draft(s, user=_me(s), draft_id=draft_id)))
-
-
-def _with_files(draft):
-    bpmn, dmn, forms = drafts.draft_files(draft)
-    return draft, bpmn, dmn, forms
-
-
 @bp.get("/drafts/<int:draft_id>")
 def edit(draft_id: int):
-    draft, bpmn, dmn, forms = _load(draft_id)
-    data = {"id": draft.id, "title": draft.title, "bpmn": bpmn.decode(),
-            "dmn": {k: v.decode() for k, v in dmn.items()}, "forms": {k: v.decode() for k, v in forms.items()},
-            "roles": list(ROLES), "stages": list(STAGES), "base_version_id": draft.base_version_id,
-            "last_check": json.loads(draft.last_check_json) if draft.last_check_json else None,
-            "urls": {"save": url_for(".save", draft_id=draft.id), "check": url_for(".check", draft_id=draft.id),
-                     "deploy": url_for(".deploy", draft_id=draft.id), "preview": url_for(".preview_form"),
-                     "download": url_for(".download_bpmn", draft_id=draft.id)}}
-    return render_template("modeller/edit.html", draft=draft, data=data)
+    view = read(lambda s: drafts.draft_view(drafts.get_draft(s, user=_me(s), draft_id=draft_id)))
+    urls = {"save": url_for(".save", draft_id=draft_id), "check": url_for(".check", draft_id=draft_id),
+            "deploy": url_for(".deploy", draft_id=draft_id), "preview": url_for(".preview_form")}
+    data = {**view, "roles": list(ROLES), "stages": list(STAGES), "urls": urls}
+    return render_template("modeller/edit.html", draft=view, data=data)
 
 
 @bp.post("/drafts/<int:draft_id>/save")
 @_json_errors
 def save(draft_id: int):
     body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise BadRequest("Send the draft's files as a JSON object.")
-    files = {key: body.get(key) for key in ("bpmn", "dmn", "forms", "removed_forms", "title")}
-    if not all(_text_map(files[k]) for k in ("dmn", "forms")) or not isinstance(files["bpmn"], (str, type(None))) \
-            or not all(isinstance(n, str) for n in files["removed_forms"] or []):
-        raise BadRequest("The draft's files must be text.")
-    draft = write(lambda s: drafts.save_draft(s, user=_me(s), draft_id=draft_id, clock=clock(),
-                                              bpmn=files["bpmn"], dmn=files["dmn"], forms=files["forms"],
-                                              removed_forms=files["removed_forms"] or (),
-                                              title=files["title"] if isinstance(files["title"], str) else None))
+    body = body if isinstance(body, dict) else {}
+    texts = {key: body.get(key) for key in ("bpmn", "title")}
+    files = {key: body.get(key) or {} for key in ("dmn", "forms")}
+    removed = body.get("removed_forms") or []
+    if not all(v is None or isinstance(v, str) for v in texts.values()) or not all(
+            isinstance(f, dict) and all(isinstance(t, str) for t in f.values()) for f in files.values()) \
+            or not isinstance(removed, list) or not all(isinstance(n, str) for n in removed):
+        raise BadRequest("Send the draft's files as JSON text: bpmn, dmn and forms by file name.")
+    draft = write(lambda s: drafts.save_draft(s, user=_me(s), draft_id=draft_id, clock=clock(), **texts, **files,
+                                              removed_forms=removed))
     return jsonify({"saved_at": draft.updated_at.isoformat()})
-
-
-def _text_map(value) -> bool:
-    return value is None or (isinstance(value, dict) and all(isinstance(v, str) for v in value.values()))
 
 
 @bp.post("/drafts/<int:draft_id>/check")
@@ -163,8 +138,7 @@ def check(draft_id: int):
 def deploy(draft_id: int):
     def work(session: Session):
         outcome = drafts.deploy_draft(session, user=_me(session), draft_id=draft_id, clock=clock())
-        base = drafts.get_draft(session, user=_me(session), draft_id=draft_id).base_version_id
-        return outcome, base
+        return outcome, drafts.get_draft(session, user=_me(session), draft_id=draft_id).base_version_id
     outcome, base = write(work)
     if outcome.version is None:
         return jsonify({"deployed": False, "findings": outcome.findings}), 422
@@ -177,9 +151,9 @@ def deploy(draft_id: int):
 
 @bp.get("/drafts/<int:draft_id>/bpmn")
 def download_bpmn(draft_id: int):
-    draft, bpmn, _dmn, _forms = _load(draft_id)
-    name = re.sub(r"[^A-Za-z0-9_-]+", "_", draft.title).strip("_")[:80] or "diagram"
-    return Response(bpmn, mimetype="application/xml",
+    draft = read(lambda s: drafts.draft_view(drafts.get_draft(s, user=_me(s), draft_id=draft_id)))
+    name = re.sub(r"[^A-Za-z0-9_-]+", "_", draft["title"]).strip("_")[:80] or "diagram"
+    return Response(draft["bpmn"], mimetype="application/xml",
                     headers={"Content-Disposition": f'attachment; filename="{name}.bpmn"'})
 
 
@@ -208,8 +182,7 @@ def preview_form():
             fields = build_fields(filled, ui if isinstance(ui, dict) else {})
         except (AttributeError, TypeError, ValueError, KeyError) as exc:
             problem = f"The preview cannot draw this form: {exc}"
-    page = render_template("modeller/_preview.html", schema=schema if not problem else {}, fields=fields,
-                           problem=problem)
+    page = render_template("modeller/_preview.html", schema={} if problem else schema, fields=fields, problem=problem)
     return page, 422 if problem else 200
 
 
