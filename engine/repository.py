@@ -67,7 +67,7 @@ def deploy_process(session: Session, *, bpmn: bytes, dmn: dict[str, bytes], form
     Raises DiagramRejected with every finding when any check fails; warnings come back on success.
     """
     digest = content_hash(bpmn, dmn, forms)
-    existing = session.scalars(select(ProcessVersion).where(ProcessVersion.content_hash == digest)).first()
+    existing = _same_content(session, digest, bpmn, dmn, forms)
     if existing is not None:
         return Deployment(existing, False)
     report = check_files(session, bpmn=bpmn, dmn=dmn, forms=forms)
@@ -86,6 +86,24 @@ def deploy_process(session: Session, *, bpmn: bytes, dmn: dict[str, bytes], form
     record_event(session, instance=None, at=clock.now(), actor=actor, kind="version_deployed",
                  data={"key": version.key, "version": version.version, "hash": digest})
     return Deployment(version, True, report.warnings)
+
+
+def _same_content(session: Session, digest: str, bpmn: bytes, dmn: dict[str, bytes],
+                  forms: dict[str, bytes]) -> ProcessVersion | None:
+    """The deployed version with this content: the same hash, or the same diagram and tables with forms
+    that parse to the same schemas (a copy made in the modeller re-serialises the forms it was given)."""
+    found = session.scalars(select(ProcessVersion).where(ProcessVersion.content_hash == digest)).first()
+    if found is not None:
+        return found
+    try:
+        text, tables = bpmn.decode(), {k: v.decode() for k, v in dmn.items()}
+        schemas = {k: json.loads(v) for k, v in forms.items()}
+    except ValueError:
+        return None
+    for version in session.scalars(select(ProcessVersion).where(ProcessVersion.bpmn_xml == text)):
+        if json.loads(version.dmn_json) == tables and json.loads(version.forms_json) == schemas:
+            return version
+    return None
 
 
 def deploy_for_user(session: Session, *, user: User, bpmn: bytes, dmn: dict[str, bytes],

@@ -101,6 +101,10 @@ def openapi_document() -> dict:
             "/instances/{instance_id}": {"get": _op("One instance", errors=(401, 404), params=(INSTANCE_ID,))},
             "/instances/{instance_id}/events": {"get": _op("Its audit events", errors=(401, 403, 404),
                                                            params=(INSTANCE_ID,))},
+            "/instances/{instance_id}/replay": {"get": _op(
+                "The project re-run up to event ?upto=SEQ (the last when absent or beyond the end): elements "
+                "finished and active, the event, the data", errors=(400, 401, 404),
+                params=(INSTANCE_ID, _query("upto", "integer")))},
             "/tasks": {"get": _op("Ready tasks the caller may act on", errors=(400, 401),
                                   params=(_query("stage"), _query("role")) + PAGE)},
             "/tasks/{task_id}": {"get": _op("A task with its form and context", errors=(401, 404), params=(TASK_ID,))},

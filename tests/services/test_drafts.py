@@ -149,3 +149,12 @@ def test_a_diagram_in_another_encoding_is_kept_as_utf8_text(db, clock, owners):
     with db.reading() as s:
         text = s.get(ProcessDraft, draft_id).bpmn_xml
     assert "Répondre" in text and 'encoding="UTF-8"' in text and "ISO-8859-1" not in text
+
+
+def test_deploying_an_unchanged_copy_of_a_version_gives_that_version_back(db, clock, owners, six_gates):
+    draft_id = as_user(db, "otto", lambda s, u: drafts.draft_from_version(s, user=u, version_id=six_gates.id,
+                                                                          clock=clock).id)
+    outcome = as_user(db, "otto", lambda s, u: drafts.deploy_draft(s, user=u, draft_id=draft_id, clock=clock))
+    assert outcome.version.id == six_gates.id and not outcome.created
+    with db.reading() as s:
+        assert s.scalar(select(func.count()).select_from(ProcessVersion)) == 1
