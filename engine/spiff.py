@@ -523,8 +523,7 @@ def load_state(compiled: CompiledProcess, shell: str, finished: dict[str, str]) 
 
 _OPEN = TaskState.READY | TaskState.WAITING | TaskState.STARTED
 _UNREACHED = TaskState.FUTURE | TaskState.PREDICTED_MASK
-_CHANGE_WORDS = {"lane": "its lane (who does it) changes", "extensions": "its form or task settings change",
-                 "bpmn_name": "its name changes", "outputs": "what follows it changes",
+_CHANGE_WORDS = {"extensions": "its form or task settings change", "outputs": "what follows it changes",
                  "documentation": "its help text changes", "typename": "its kind of element changes"}
 
 
@@ -546,6 +545,18 @@ class MigrationCheck:
     @property
     def safe(self) -> bool:
         return not self.missing_history and all(t.found for t in self.open_tasks)
+
+
+def _described_changes(keys: list[str], new) -> list[str]:
+    said = []
+    for key in keys:
+        if key == "bpmn_name":
+            said.append(f"its name changes to “{new.bpmn_name}”")
+        elif key == "lane":
+            said.append(f"it moves to the lane “{new.lane}”")
+        elif key in _CHANGE_WORDS:
+            said.append(_CHANGE_WORDS[key])
+    return said
 
 
 def _version_pairs(wf: BpmnWorkflow, target: CompiledProcess) -> list[tuple[Any, Any]]:
@@ -574,8 +585,7 @@ def check_migration(wf: BpmnWorkflow, target: CompiledProcess) -> MigrationCheck
             if task.has_state(_OPEN):
                 # An open task's element must keep its id: inboxes and the audit trail name it.
                 aligned = aligned if aligned is not None and aligned.name == task.task_spec.name else None
-                changes = [_CHANGE_WORDS.get(k, f"its {k} changes") for k in diff.changed.get(task.task_spec, [])
-                           if k in _CHANGE_WORDS] if aligned is not None else []
+                changes = _described_changes(diff.changed.get(task.task_spec, []), aligned) if aligned else []
                 check.open_tasks.append(OpenTaskCheck(str(task.id), task.task_spec.bpmn_id,
                                                       task.task_spec.bpmn_name or task.task_spec.bpmn_id,
                                                       aligned is not None, changes))

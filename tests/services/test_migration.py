@@ -74,7 +74,7 @@ def test_an_open_task_moved_to_another_lane_goes_to_that_role(db, clock, people)
     me = owner(db, clock)
     [dry] = as_user(db, me, lambda s, u: migration.plan_migrations(s, user=u, instance_ids=[project],
                                                                     target_version_id=target.id))
-    assert dry.safe and "its lane (who does it) changes" in dry.open_tasks[0]["changes"]
+    assert dry.safe and "it moves to the lane “Board chair”" in dry.open_tasks[0]["changes"]
     as_user(db, me, lambda s, u: migration.migrate_instance(s, user=u, instance_id=project,
                                                             target_version_id=target.id, clock=clock))
     forget_cached_workflows()

@@ -26,7 +26,7 @@ def test_an_owner_checks_then_moves_a_project_and_the_move_is_on_its_trail(app, 
     dry = owner.get(f"/migrations/plan?from=1&to={target.id}&instance={at_gate4}")
     page = text_of(dry)
     assert "1 of 1 project can move safely. Nothing has changed yet." in page
-    assert "Gate 4 – Mobilisation approval" in page and "its lane (who does it) changes" in page
+    assert "Gate 4 – Mobilisation approval" in page and "it moves to the lane “Board chair”" in page
     with db.reading() as s:
         assert s.get(ProcessInstance, at_gate4).process_version_id == 1
 
