@@ -17,7 +17,7 @@ from .clock import Clock
 from .errors import BadRequest, Conflict, Forbidden, NotFound, ProcessFailed
 from .history import record_event
 from .models import ProcessInstance, ProcessVersion, Task, User
-from .repository import compiled_for
+from .repository import compiled_for, get_version
 from .runtime import lock_instance, save_workflow, workflow_of
 
 
@@ -40,13 +40,6 @@ class MigrationPlan:
 def require_owner(user: User) -> None:
     if "process_owner" not in user.roles:
         raise Forbidden("Only a process owner may move projects to another process version.")
-
-
-def get_version(session: Session, version_id: int) -> ProcessVersion:
-    version = session.get(ProcessVersion, version_id)
-    if version is None:
-        raise NotFound(f"No process version {version_id}.")
-    return version
 
 
 def running_on(session: Session, *, user: User, version_id: int) -> list[ProcessInstance]:

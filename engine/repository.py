@@ -149,6 +149,13 @@ def latest_version(session: Session, key: str) -> ProcessVersion:
     return version
 
 
+def get_version(session: Session, version_id: int) -> ProcessVersion:
+    version = session.get(ProcessVersion, version_id)
+    if version is None:
+        raise NotFound(f"There is no process version {version_id}.")
+    return version
+
+
 def list_versions(session: Session) -> list[tuple[ProcessVersion, int]]:
     counts = dict(session.execute(select(ProcessInstance.process_version_id, func.count())
                                   .group_by(ProcessInstance.process_version_id)).all())

@@ -26,6 +26,14 @@ def _version_arg(name: str) -> int | None:
     return int(raw)
 
 
+def _choice(values) -> tuple[int, list[int]]:
+    """The target version and the projects chosen on the page."""
+    target_id, ids = _version_arg("to"), migration.parse_ids(values.getlist("instance"))
+    if target_id is None or not ids:
+        raise BadRequest("Choose a target version and at least one project.")
+    return target_id, ids
+
+
 def migrate_each(user_id: int, instance_ids: list[int], target_id: int) -> list[dict]:
     """Migrate each instance in its own transaction; one refusal does not stop the others."""
     results = []
@@ -65,13 +73,10 @@ def index():
 @login_required
 def plan():
     """The dry run for the chosen projects: nothing changes."""
-    target_id = _version_arg("to")
-    ids = migration.parse_ids(request.args.getlist("instance"))
-    if target_id is None or not ids:
-        raise BadRequest("Choose a target version and at least one project.")
+    target_id, ids = _choice(request.args)
     plans, target = read(lambda s: (migration.plan_migrations(s, user=_me(s), instance_ids=ids,
                                                               target_version_id=target_id),
-                                    repository.version_view(migration.get_version(s, target_id))))
+                                    repository.version_view(repository.get_version(s, target_id))))
     return render_template("migrations/plan.html", plans=plans, target=target,
                            source_id=request.args.get("from", ""))
 
@@ -79,10 +84,7 @@ def plan():
 @bp.post("")
 @login_required
 def migrate():
-    target_id = _version_arg("to")
-    ids = migration.parse_ids(request.form.getlist("instance"))
-    if target_id is None or not ids:
-        raise BadRequest("Choose a target version and at least one project.")
+    target_id, ids = _choice(request.form)
     read(lambda s: migration.require_owner(_me(s)))
     results = migrate_each(current_user.user.id, ids, target_id)
     return render_template("migrations/done.html", results=results, target_id=target_id)

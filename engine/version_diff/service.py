@@ -11,8 +11,9 @@ from datetime import datetime
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
-from ..errors import Forbidden, NotFound
+from ..errors import Forbidden
 from ..models import ProcessInstance, ProcessVersion, User
+from ..repository import get_version
 from .bpmn_elements import read_elements
 from .changes import Change, ProcessFiles
 from .compare import diagram_markers, diff_files, forms_used, summarise
@@ -28,13 +29,6 @@ def may_read_versions(user: User) -> bool:
 def _check_reader(user: User) -> None:
     if not may_read_versions(user):
         raise Forbidden("Only process owners, administrators and auditors may see process versions.")
-
-
-def _load(session: Session, version_id: int) -> ProcessVersion:
-    version = session.get(ProcessVersion, version_id)
-    if version is None:
-        raise NotFound(f"There is no process version {version_id}.")
-    return version
 
 
 def files_of(version: ProcessVersion) -> ProcessFiles:
@@ -108,7 +102,7 @@ def version_detail(session: Session, *, user: User, version_id: int) -> VersionD
 
     Raises Forbidden (see list_versions), NotFound for an unknown id."""
     _check_reader(user)
-    version = _load(session, version_id)
+    version = get_version(session, version_id)
     files = files_of(version)
     elements = read_elements(files.bpmn)
     users = forms_used(elements)
@@ -122,7 +116,7 @@ def version_detail(session: Session, *, user: User, version_id: int) -> VersionD
 def version_bpmn(session: Session, *, user: User, version_id: int) -> tuple[str, str]:
     """(file name, BPMN XML) of one version. Raises Forbidden, NotFound as version_detail."""
     _check_reader(user)
-    version = _load(session, version_id)
+    version = get_version(session, version_id)
     return re.sub(r"[^A-Za-z0-9_.-]", "_", f"{version.key}-v{version.version}.bpmn"), version.bpmn_xml
 
 
@@ -153,7 +147,7 @@ def version_diff(session: Session, *, user: User, old_id: int, new_id: int) -> V
     Raises Forbidden unless the user is a process owner, administrator or auditor; NotFound
     when either version does not exist."""
     _check_reader(user)
-    old, new = _load(session, old_id), _load(session, new_id)
+    old, new = get_version(session, old_id), get_version(session, new_id)
     changes = diff_files(files_of(old), files_of(new))
     summaries = _summaries(session, old.key, new.key)
     return VersionDiff(old=summaries[old.id], new=summaries[new.id], changes=changes,
