@@ -154,3 +154,33 @@ def test_only_process_owners_migrate(db, clock, people):
     with pytest.raises(Forbidden):
         as_user(db, sponsor, lambda s, u: migration.plan_migrations(s, user=u, instance_ids=[project],
                                                                      target_version_id=version))
+
+
+@pytest.mark.parametrize("stop_at", ["define_challenge", "score_eois", "gate2_partner_selection",
+                                     "gate3_clinical_signoff", "gate5_evidence_gate", "submit_kpi_return"])
+def test_a_project_moved_at_any_stage_finishes_and_its_record_re_runs(db, clock, people, stop_at):
+    """Multi-instance scoring, sequential sign-offs, decision tables and timed KPI returns all carry on."""
+    from engine import replay
+    from engine.timers import fire_due
+    project = people.start()
+    people.walk(project, plan(), stop_at=stop_at)
+    tree, dmn, forms = six_gates_files()
+    move_to_lane(tree, "gate4_mobilisation_approval", "lane_board_chair")
+    insert_step_after(tree, "record_lessons_learned", "file_lessons", "File the lessons learned", "lane_hub_team")
+    target = deploy(db, clock, tree, dmn, forms)
+    as_user(db, owner(db, clock), lambda s, u: migration.migrate_instance(
+        s, user=u, instance_id=project, target_version_id=target.id, clock=clock))
+    forget_cached_workflows()
+    people.walk(project, plan())
+    while True:
+        with db.reading() as s:
+            if s.get(ProcessInstance, project).status != "running":
+                break
+        clock.advance(days=31)
+        fire_due(db, clock=clock)
+        people.walk(project, plan())
+    with db.reading() as s:
+        done = list(s.scalars(select(AuditEvent.task_name).where(
+            AuditEvent.instance_id == project, AuditEvent.kind == "task_completed").order_by(AuditEvent.seq)))
+        assert done[-2:] == ["record_lessons_learned", "file_lessons"]
+        assert replay.rerun_instance(s, s.get(ProcessInstance, project)) is None
