@@ -19,6 +19,9 @@ from engine.models import Base
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"
+# The OMG MIWG reference diagrams: the shared corpus when this checkout sits beside it, else the copy kept
+# in the fixtures (CC BY 3.0, see its LICENSE.txt) so that CI runs the compatibility tests too.
+MIWG = next(p for p in (ROOT.parent / "shared" / "corpus" / "miwg", FIXTURES / "miwg") if p.is_dir())
 USE_POSTGRES = os.environ.get("SIXGATES_TEST_DB") == "postgresql"
 
 

@@ -4,12 +4,12 @@ import io
 import pytest
 from click.testing import CliRunner
 
-from tests.conftest import FIXTURES, ROOT
+from tests.conftest import FIXTURES, MIWG
 from web.cli import main
 
 BPMN = (FIXTURES / "minimal.bpmn").read_bytes()
 FORM = (FIXTURES / "ask.schema.json").read_bytes()
-CORPUS = sorted((ROOT.parent / "shared" / "corpus" / "miwg").glob("*.bpmn"))
+CORPUS = sorted(MIWG.glob("*.bpmn"))
 
 
 def upload(api, bpmn=BPMN, form=FORM):

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import threading
 from datetime import datetime, timezone
-from pathlib import Path
 
 import pytest
 from lxml import etree
@@ -17,9 +16,9 @@ from engine.clock import FixedClock
 from engine.db import Database
 from engine.models import User
 from tests.browser.conftest import PASSWORD
-from tests.conftest import FIXTURES, add_user
+from tests.conftest import FIXTURES, MIWG, add_user
 
-CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus" / "miwg"
+CORPUS = MIWG
 FILES = sorted(CORPUS.glob("*.bpmn")) if CORPUS.is_dir() else []
 DC = "http://www.omg.org/spec/DD/20100524/DC"
 DI = "http://www.omg.org/spec/DD/20100524/DI"

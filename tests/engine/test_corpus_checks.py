@@ -1,11 +1,11 @@
 """The BPMN MIWG reference diagrams, drawn in many tools: each is accepted or refused with reasons, never a crash."""
-from pathlib import Path
 
 import pytest
 
 from engine.checks import check_diagram
+from tests.conftest import MIWG
 
-CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus" / "miwg"
+CORPUS = MIWG
 FILES = sorted(CORPUS.glob("*.bpmn")) if CORPUS.is_dir() else []
 needs_corpus = pytest.mark.skipif(not FILES, reason=f"the MIWG corpus is not checked out at {CORPUS}")
 TRACEBACK_WORDS = ("Traceback", 'File "', "Error:", "Exception", "<lxml", "0x")

@@ -3,17 +3,16 @@ CSRF on every change, uploads that cannot hurt the server, check and deploy answ
 import io
 import json
 import re
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
 from engine.models import ProcessDraft, ProcessVersion
-from tests.conftest import FIXTURES, add_user
+from tests.conftest import FIXTURES, MIWG, add_user
 from tests.web.test_login_inbox import csrf_token, login
 
 PASSWORD = "modeller-test-pass"
-CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus" / "miwg"
+CORPUS = MIWG
 MINIMAL = (FIXTURES / "minimal.bpmn").read_bytes()
 ASK = (FIXTURES / "ask.schema.json").read_bytes()
 
