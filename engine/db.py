@@ -6,7 +6,7 @@ from typing import Callable, Iterator, TypeVar
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -45,8 +45,8 @@ class Database:
     def writing(self, work: Callable[[Session], T]) -> T:
         """Run `work` in one transaction; commit all of it or nothing.
 
-        A stale instance version (someone else changed the same instance first) is
-        retried on fresh data, so people working on different tasks of one instance all
+        A stale instance version (someone else changed the same instance first) or a
+        unique key taken meanwhile is retried on fresh data, so people working on different tasks of one instance all
         succeed; work that is no longer possible raises its own Conflict on the retry.
         """
         for _ in range(OPTIMISTIC_RETRIES):
@@ -57,7 +57,9 @@ class Database:
                     for hook in session.info.pop(AFTER_COMMIT, []):
                         hook()
                     return result
-            except StaleDataError:
+            except (StaleDataError, IntegrityError):
+                # A stale version, or a unique key someone else took first (two deployments numbering
+                # the same version): the work runs again on fresh data and decides anew.
                 continue
             except OperationalError as exc:
                 if "locked" not in str(exc):

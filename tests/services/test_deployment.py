@@ -105,3 +105,30 @@ def test_a_refusal_lists_every_finding_with_its_element(db, clock):
     assert [(f.element_id, f.severity) for f in caught.value.findings] == [
         ("ask", "error"), ("f3", "error"), ("lane_sponsor", "warning")]
     assert caught.value.problems[1].startswith('element f3: the condition "${number > 10}" is written in JUEL')
+
+
+def test_two_deployments_at_once_get_consecutive_version_numbers(db, clock, six_gates):
+    """Both number their version from the same latest one; the second to commit takes the next number."""
+    import threading
+
+    from lxml import etree
+
+    from tests.diagram_edits import move_to_lane, six_gates_files
+    barrier, results, failures = threading.Barrier(2), [], []
+
+    def deploy(lane):
+        tree, dmn, forms = six_gates_files()
+        move_to_lane(tree, "gate4_mobilisation_approval", lane)
+        barrier.wait()
+        try:
+            results.append(db.writing(lambda s: repository.deploy_process(
+                s, bpmn=etree.tostring(tree), dmn=dmn, forms=forms, actor="otto", clock=clock)).version.version)
+        except Exception as exc:  # noqa: BLE001 - the test reports whatever went wrong
+            failures.append(exc)
+
+    threads = [threading.Thread(target=deploy, args=(lane,)) for lane in ("lane_board_chair", "lane_hub_team")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == [] and sorted(results) == [2, 3]
