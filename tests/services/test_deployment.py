@@ -1,11 +1,15 @@
 """Deploying a diagram: hostile or broken files are refused with reasons; versions by content hash."""
+import threading
+
 import pytest
+from lxml import etree
 from sqlalchemy import func, select, update
 
 from engine import repository
 from engine.errors import DiagramRejected
 from engine.models import AuditEvent, ProcessVersion, User
 from tests.conftest import FIXTURES, add_user
+from tests.diagram_edits import move_to_lane, six_gates_files
 
 BPMN = (FIXTURES / "minimal.bpmn").read_bytes()
 FORMS = {"ask.schema.json": (FIXTURES / "ask.schema.json").read_bytes()}
@@ -109,11 +113,8 @@ def test_a_refusal_lists_every_finding_with_its_element(db, clock):
 
 def test_two_deployments_at_once_get_consecutive_version_numbers(db, clock, six_gates):
     """Both number their version from the same latest one; the second to commit takes the next number."""
-    import threading
 
-    from lxml import etree
 
-    from tests.diagram_edits import move_to_lane, six_gates_files
     barrier, results, failures = threading.Barrier(2), [], []
 
     def deploy(lane):
