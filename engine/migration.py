@@ -12,13 +12,13 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import spiff
+from . import policy, spiff
 from .clock import Clock
 from .errors import BadRequest, Conflict, Forbidden, NotFound, ProcessFailed
 from .history import record_event
 from .models import ProcessInstance, ProcessVersion, Task, User
 from .repository import compiled_for, get_version
-from .runtime import lock_instance, save_workflow, workflow_of
+from .runtime import apply_task_rules, lock_instance, save_workflow, workflow_of
 
 
 @dataclass
@@ -81,12 +81,15 @@ def migrate_instance(session: Session, *, user: User, instance_id: int, target_v
                  data={"from": {"version_id": source.id, "version": source.version, "hash": source.content_hash},
                        "to": {"version_id": target.id, "version": target.version, "hash": target.content_hash},
                        "open_tasks": plan.open_tasks})
-    _refresh_open_rows(session, instance, compiled)
+    _refresh_open_rows(session, instance, compiled, wf)
     try:
         spiff.run_engine_steps(wf, clock)
     except spiff.WorkflowError as exc:
         raise ProcessFailed(f"{instance.title} could not go on under version {target.version}; "
                             f"nothing was changed. {exc}") from exc
+    if spiff.is_stuck(wf):  # a last guard: never leave a project nobody can move on
+        raise ProcessFailed(f"{instance.title} would have no open step under version {target.version}; "
+                            "nothing was changed.")
     save_workflow(session, instance, wf, compiled, clock=clock, actor=user.username, since=since)
     return plan
 
@@ -117,21 +120,25 @@ def _plan(session: Session, instance: ProcessInstance, target: ProcessVersion):
                      for t in check.open_tasks if not t.found]
     plan.reasons += [f"The project already passed {bpmn_id}, which version {target.version} removes, "
                      "so its history could not be read under it." for bpmn_id in check.missing_history]
+    plan.reasons += [f"{reason} Move the project once it is past that point." for reason in check.blocked]
     plan.safe = check.safe
     return plan, wf
 
 
-def _refresh_open_rows(session: Session, instance: ProcessInstance, compiled: spiff.CompiledProcess) -> None:
-    """Open inbox rows take the role, title and stage the target version gives their step."""
+def _refresh_open_rows(session: Session, instance: ProcessInstance, compiled: spiff.CompiledProcess, wf) -> None:
+    """Open inbox rows follow what the target version says of their step: role, title, stage, assignee,
+    organisations, four-eyes and due date (counted from when the task became ready)."""
     rows = session.scalars(select(Task).where(Task.instance_id == instance.id, Task.state == "ready"))
     for row in rows:
         spec = compiled.user_tasks.get(row.bpmn_id)
         if spec is None:
             continue
-        if spec.role != row.role:
-            row.role, row.claimed_by = spec.role, None  # the claimant may not hold the new role
-        row.title = spec.title
-        row.stage = spec.properties.get("stage", row.stage)
+        row.role, row.title = spec.role, spec.title
+        apply_task_rules(session, row, instance, compiled, spiff.task_data(wf, row.id))
+        if row.claimed_by:
+            claimant = session.scalars(select(User).where(User.username == row.claimed_by)).first()
+            if claimant is None or policy.may_act_on(claimant, row):
+                row.claimed_by = None  # the new rules bar the claimant (role, four-eyes, assignee, organisation)
 
 
 def parse_ids(values: list[str]) -> list[int]:

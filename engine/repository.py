@@ -98,7 +98,7 @@ def _same_content(session: Session, digest: str, bpmn: bytes, dmn: dict[str, byt
     try:
         text, tables = bpmn.decode(), {k: v.decode() for k, v in dmn.items()}
         schemas = {k: json.loads(v) for k, v in forms.items()}
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested too deep to read: not the same content
         return None
     for version in session.scalars(select(ProcessVersion).where(ProcessVersion.bpmn_xml == text)):
         if json.loads(version.dmn_json) == tables and json.loads(version.forms_json) == schemas:

@@ -264,23 +264,31 @@ def _sync_task_rows(session: Session, instance: ProcessInstance, ready: list[spi
 
 def _new_task_row(session: Session, instance: ProcessInstance, compiled: spiff.CompiledProcess,
                   task: spiff.ReadyTask, *, now: datetime) -> Task:
-    props = compiled.user_tasks[task.bpmn_id].properties if task.bpmn_id in compiled.user_tasks else {}
-    assignee = task.data.get(props["assignee"]) if props.get("assignee") else None
-    orgs = _organisations(task.data.get(props["organisation"])) if props.get("organisation") else None
-    row = Task(id=task.id, instance_id=instance.id, bpmn_id=task.bpmn_id, title=task.title,
-               role=task.role, stage=props.get(STAGE_PROPERTY, ""), state="ready", created_at=now,
-               assignee=str(assignee) if assignee else None, organisations=orgs,
-               excluded_users=_completers(session, instance.id, props.get("notCompletedBy")),
-               due_at=now + spiff.parse_duration(props["dueIn"]) if props.get("dueIn") else None)
+    row = Task(id=task.id, instance_id=instance.id, bpmn_id=task.bpmn_id, title=task.title, role=task.role,
+               state="ready", created_at=now)
+    apply_task_rules(session, row, instance, compiled, task.data)
     session.add(row)
-    if orgs:
-        known = set(filter(None, (instance.organisations or "|").split("|")))
-        known.update(filter(None, orgs.split("|")))
-        instance.organisations = "|" + "|".join(sorted(known)) + "|"
     record_event(session, instance=instance, at=now, actor="engine", kind="task_ready",
                  task_id=row.id, task_name=row.bpmn_id,
                  data={"role": row.role, "assignee": row.assignee, "due_at": row.due_at})
     return row
+
+
+def apply_task_rules(session: Session, row: Task, instance: ProcessInstance, compiled: spiff.CompiledProcess,
+                     data: dict) -> None:
+    """What the task's element says about its row: stage, who alone may do it (assignee, organisations),
+    who may not (four-eyes) and when it is due (from when it became ready)."""
+    props = compiled.user_tasks[row.bpmn_id].properties if row.bpmn_id in compiled.user_tasks else {}
+    assignee = data.get(props["assignee"]) if props.get("assignee") else None
+    row.stage = props.get(STAGE_PROPERTY, "")
+    row.assignee = str(assignee) if assignee else None
+    row.organisations = _organisations(data.get(props["organisation"])) if props.get("organisation") else None
+    row.excluded_users = _completers(session, instance.id, props.get("notCompletedBy"))
+    row.due_at = row.created_at + spiff.parse_duration(props["dueIn"]) if props.get("dueIn") else None
+    if row.organisations:
+        known = set(filter(None, (instance.organisations or "|").split("|")))
+        known.update(filter(None, row.organisations.split("|")))
+        instance.organisations = "|" + "|".join(sorted(known)) + "|"
 
 
 def _organisations(value) -> str | None:

@@ -541,10 +541,11 @@ class OpenTaskCheck:
 class MigrationCheck:
     open_tasks: list[OpenTaskCheck]
     missing_history: list[str]  # elements already passed that the target does not have
+    blocked: list[str] = field(default_factory=list)  # structural changes around where the project stands
 
     @property
     def safe(self) -> bool:
-        return not self.missing_history and all(t.found for t in self.open_tasks)
+        return not self.missing_history and not self.blocked and all(t.found for t in self.open_tasks)
 
 
 def _described_changes(keys: list[str], new) -> list[str]:
@@ -589,9 +590,42 @@ def check_migration(wf: BpmnWorkflow, target: CompiledProcess) -> MigrationCheck
                 check.open_tasks.append(OpenTaskCheck(str(task.id), task.task_spec.bpmn_id,
                                                       task.task_spec.bpmn_name or task.task_spec.bpmn_id,
                                                       aligned is not None, changes))
+                if aligned is not None:
+                    check.blocked += _structure_changes(task, aligned, diff, new_spec)
             elif aligned is None and task.task_spec.bpmn_id not in check.missing_history:
                 check.missing_history.append(task.task_spec.bpmn_id)
+    check.blocked = list(dict.fromkeys(check.blocked))
     return check
+
+
+def _structure_changes(task, new, diff: SpecDiff, new_spec) -> list[str]:
+    """Changes SpiffWorkflow cannot carry a project across while it stands at this open task.
+
+    Predicted paths are made afresh, but the part of the tree already built is not: the
+    open step may not become another kind of element or gain or lose a boundary event,
+    and no finished step between the start and it may lead somewhere else now (a branch
+    added to a parallel split already passed would never be joined).
+    """
+    old, name = task.task_spec, task.task_spec.bpmn_name or task.task_spec.bpmn_id
+    found = []
+    if type(old) is not type(new):
+        found.append(f"The open step “{name}” becomes another kind of element.")
+    if _has_boundary_events(old) != _has_boundary_events(new):
+        found.append(f"The open step “{name}” gains or loses a boundary event.")
+    ancestor = task.parent
+    while ancestor is not None:
+        spec = ancestor.task_spec
+        moved = _aligned_spec(diff, new_spec, spec)
+        if moved is not None and {o.name for o in moved.outputs} != {o.name for o in spec.outputs} \
+                and getattr(spec, "bpmn_id", None):
+            label = spec.bpmn_name or spec.bpmn_id
+            found.append(f"The paths after “{label}”, already passed on the way to “{name}”, change.")
+        ancestor = ancestor.parent
+    return found
+
+
+def _has_boundary_events(spec) -> bool:
+    return any(type(i).__name__ == "BoundaryEventSplit" for i in spec.inputs)
 
 
 def migrate(wf: BpmnWorkflow, target: CompiledProcess) -> None:
@@ -612,6 +646,16 @@ def migrate(wf: BpmnWorkflow, target: CompiledProcess) -> None:
             task.task_spec = _aligned_spec(diff, new_spec, task.task_spec) or new_spec.task_specs[task.task_spec.name]
         for task in [t for t in kept if t.has_state(_OPEN)]:
             _predict_again(workflow, task, forecast)
+
+
+def is_stuck(wf: BpmnWorkflow) -> bool:
+    """Not finished, yet nothing ready or waiting: no person, timer or event could move it on."""
+    if wf.is_completed():
+        return False
+    for workflow in [wf, *wf.subprocesses.values()]:
+        if any(t.state & (TaskState.READY | TaskState.WAITING) for t in workflow.tasks.values()):
+            return False
+    return True
 
 
 def _forecast(workflow) -> set:

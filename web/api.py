@@ -64,11 +64,12 @@ def deploy_process():
     if bpmn is None:
         raise BadRequest("Upload the diagram as the multipart file field 'bpmn'.")
     files = request.files.getlist("forms") + request.files.getlist("dmn")
+    # Read once, before the unit of work: a retried transaction must see the same files again.
+    diagram, dmn, forms = bpmn.read(), _named(files, ".dmn"), _named(files, ".json")
 
     def work(session):
         deployment = repository.deploy_for_user(
-            session, user=_user(session), bpmn=bpmn.read(), dmn=_named(files, ".dmn"),
-            forms=_named(files, ".json"), clock=clock())
+            session, user=_user(session), bpmn=diagram, dmn=dmn, forms=forms, clock=clock())
         view = repository.version_view(deployment.version)
         view["warnings"] = [w.as_dict() for w in deployment.warnings]
         return view, deployment.created

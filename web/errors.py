@@ -56,6 +56,8 @@ def init_app(app: Flask) -> None:
     def unexpected_error(error: Exception):
         if isinstance(error, HTTPException):
             return http_error(error)
+        if isinstance(error, RecursionError):  # a JSON body nested deeper than Python reads: bad input
+            return service_error(BadRequest("The request is nested too deeply to read."))
         app.logger.exception("unexpected error on %s", request.path)
         message = "Something went wrong on our side; nothing was changed. Please try again."
         if wants_json():

@@ -55,6 +55,7 @@ def index():
 
     def load(session):
         me = _me(session)
+        migration.require_owner(me)
         versions = repository.list_versions(session)
         source = source_id or next((v.id for v, n in reversed(versions) if n), None)
         running = migration.running_on(session, user=me, version_id=source) if source else []

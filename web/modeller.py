@@ -91,8 +91,9 @@ def upload():
         name = re.split(r"[\\/]", extra.filename or "")[-1]  # a file name, never a path
         if name:
             (dmn if name.endswith(".dmn") else forms)[name] = extra.read()
+    content = diagram.read()  # once, outside the unit of work, which may run again
     try:
-        draft_id = write(lambda s: drafts.draft_from_upload(s, user=_me(s), bpmn=diagram.read(), dmn=dmn,
+        draft_id = write(lambda s: drafts.draft_from_upload(s, user=_me(s), bpmn=content, dmn=dmn,
                                                             forms=forms, clock=clock()).id)
     except ServiceError as error:
         return _index_page(f"The upload was refused: {error.message}", status_of(error))
@@ -191,5 +192,5 @@ def _parsed(text, what: str):
         return None, f"Send the {what} as text."
     try:
         return json.loads(text), None
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:
         return None, f"The {what} is not valid JSON yet: {exc}."

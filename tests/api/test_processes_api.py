@@ -99,3 +99,16 @@ def test_worker_once_fires_due_eoi_deadlines(db, clock, api_as, six_gates, monke
     result = worker_once()
     assert result.exit_code == 0 and "fired timers on 1 instance(s)" in result.output
     assert [t.bpmn_id for t in walker.open_tasks(project)] == ["gate2_partner_selection"]
+
+
+def test_deeply_nested_json_is_refused_as_bad_input_not_a_server_error(api_as, six_gates):
+    owner = api_as("olga", "process_owner")
+    deep = "[" * 100_000 + "]" * 100_000
+    response = owner.client.post("/api/v1/instances", data=deep, headers={**owner.headers,
+                                                                          "Content-Type": "application/json"})
+    assert response.status_code == 400 and "nested too deeply" in response.json["error"]["message"]
+    form = io.BytesIO(deep.encode())
+    refused = owner.post("/processes", data={"bpmn": (io.BytesIO((FIXTURES / "minimal.bpmn").read_bytes()),
+                                                      "minimal.bpmn"), "forms": (form, "ask.schema.json")},
+                         content_type="multipart/form-data")
+    assert refused.status_code == 422 and "ask.schema.json" in str(refused.json["error"]["findings"])

@@ -4,11 +4,11 @@ import json
 import pytest
 from sqlalchemy import select
 
-from engine import history, migration, runtime, tasks
+from engine import history, identity, migration, runtime, tasks
 from engine.errors import Conflict, Forbidden
-from engine.models import AuditEvent, ProcessInstance, Task, User
+from engine.models import AuditEvent, ProcessInstance, ProcessVersion, Task, User
 from tests.diagram_edits import deploy, insert_step_after, move_to_lane, remove_step, rename_id, six_gates_files
-from tests.services.test_six_gates import plan
+from tests.services.test_six_gates import _sample, plan
 
 
 def owner(db, clock):
@@ -184,3 +184,77 @@ def test_a_project_moved_at_any_stage_finishes_and_its_record_re_runs(db, clock,
             AuditEvent.instance_id == project, AuditEvent.kind == "task_completed").order_by(AuditEvent.seq)))
         assert done[-2:] == ["record_lessons_learned", "file_lessons"]
         assert replay.rerun_instance(s, s.get(ProcessInstance, project)) is None
+
+
+def test_a_boundary_event_added_to_the_open_step_blocks_the_move(db, clock, people):
+    """SpiffWorkflow builds a boundary event's split when the step is reached: an open step cannot gain one."""
+    from lxml import etree
+
+    from tests.diagram_edits import NS, _q, element
+    project, early = people.start(), people.start()
+    people.walk(project, plan(), stop_at="gate4_mobilisation_approval")
+    people.walk(early, plan(), stop_at="prepare_mobilisation")
+    tree, dmn, forms = six_gates_files()
+    process = element(tree, "gate4_mobilisation_approval").getparent()
+    sla = etree.SubElement(process, _q("boundaryEvent"), id="gate4_sla", name="Gate 4 overdue",
+                           attachedToRef="gate4_mobilisation_approval", cancelActivity="false")
+    etree.SubElement(sla, _q("outgoing")).text = "flow_sla"
+    timer = etree.SubElement(etree.SubElement(sla, _q("timerEventDefinition")), _q("timeDuration"))
+    timer.text = '"P5D"'
+    end = etree.SubElement(process, _q("endEvent"), id="sla_end")
+    etree.SubElement(end, _q("incoming")).text = "flow_sla"
+    etree.SubElement(process, _q("sequenceFlow"), id="flow_sla", sourceRef="gate4_sla", targetRef="sla_end")
+    lane = tree.xpath("//bpmn:lane[bpmn:flowNodeRef='gate4_mobilisation_approval']", namespaces=NS)[0]
+    for node in ("gate4_sla", "sla_end"):
+        etree.SubElement(lane, _q("flowNodeRef")).text = node
+    target = deploy(db, clock, tree, dmn, forms)
+    me = owner(db, clock)
+    [dry] = as_user(db, me, lambda s, u: migration.plan_migrations(s, user=u, instance_ids=[project],
+                                                                    target_version_id=target.id))
+    assert not dry.safe
+    assert "The open step “Gate 4 – Mobilisation approval” gains or loses a boundary event." in dry.reasons[0]
+    # A project that has not reached Gate 4 yet moves, and meets the new timer there.
+    as_user(db, me, lambda s, u: migration.migrate_instance(s, user=u, instance_id=early,
+                                                            target_version_id=target.id, clock=clock))
+    forget_cached_workflows()
+    people.walk(early, plan(), stop_at="report_pilot_outcomes")
+    assert open_steps(db, early) == ["report_pilot_outcomes"]
+
+
+def test_a_change_to_what_follows_a_step_already_passed_blocks_the_move(db, clock, people):
+    """The tree SpiffWorkflow built behind the project is not rebuilt: a new branch after a passed parallel
+    split would never be joined. So any step passed on the way to an open one must lead where it led."""
+    project = people.start()
+    people.walk(project, plan(), stop_at="gate2_partner_selection")
+    tree, dmn, forms = six_gates_files()
+    insert_step_after(tree, "invite_partners", "brief_board", "Brief the board", "lane_hub_team")
+    target = deploy(db, clock, tree, dmn, forms)
+    [dry] = as_user(db, owner(db, clock), lambda s, u: migration.plan_migrations(
+        s, user=u, instance_ids=[project], target_version_id=target.id))
+    assert not dry.safe
+    assert any("The paths after “Invite partners and open call”" in reason for reason in dry.reasons)
+
+
+def test_moved_open_tasks_take_the_target_versions_rules(db, clock, people):
+    """Four-eyes added by the target version applies to the open Gate 4 at once, and bars its claimant."""
+    tree, dmn, forms = six_gates_files()
+    for prop in tree.xpath("//*[@id='gate4_mobilisation_approval']//*[@name='notCompletedBy']"):
+        prop.getparent().remove(prop)
+    lax = deploy(db, clock, tree, dmn, forms)  # version 2: no four-eyes at Gate 4
+    project = people.start()
+    people.walk(project, plan(), stop_at="prepare_mobilisation")
+    with db.reading() as s:
+        assert s.get(ProcessInstance, project).process_version_id == lax.id
+        [prepare] = s.scalars(select(Task).where(Task.instance_id == project, Task.state == "ready")).all()
+    db.writing(lambda s: runtime.complete_task(s, user=identity.require_user(s, "hugo.hub"), task_id=prepare.id,
+                                               clock=clock, data=_sample(s, "hugo.hub", prepare.id)))
+    [gate4] = people.open_tasks(project)
+    assert gate4.excluded_users is None
+    db.writing(lambda s: tasks.claim_task(s, user=identity.require_user(s, "hugo.hub"), task_id=gate4.id,
+                                          clock=clock))
+    with db.reading() as s:
+        strict = s.scalars(select(ProcessVersion).where(ProcessVersion.version == 1)).one().id
+    as_user(db, owner(db, clock), lambda s, u: migration.migrate_instance(
+        s, user=u, instance_id=project, target_version_id=strict, clock=clock))
+    [moved] = people.open_tasks(project)
+    assert moved.id == gate4.id and moved.excluded_users == "|hugo.hub|" and moved.claimed_by is None

@@ -55,3 +55,10 @@ def test_people_who_are_not_process_owners_are_refused(app, db, clock, at_gate4)
     hub = signed_in(app, "hana.hub")
     assert hub.get("/migrations?from=1").status_code == 403
     assert hub.get(f"/migrations/plan?from=1&to=1&instance={at_gate4}").status_code == 403
+
+
+def test_the_choice_page_is_for_process_owners_even_with_nothing_running(app, db, clock, six_gates):
+    from tests.conftest import add_user
+    from tests.web.conftest import PASSWORD
+    add_user(db, clock, "hana.hub", "hub_team", password=PASSWORD)
+    assert signed_in(app, "hana.hub").get("/migrations").status_code == 403
