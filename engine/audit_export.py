@@ -79,17 +79,24 @@ def export(session: Session, *, fmt: str, instance_id: int | None, path: Path,
     return rendered.events
 
 
-def download(session: Session, *, user: User, fmt: str, instance_id: int | None, clock: Clock,
-             lifecycle: str = "complete") -> Export:
-    """An auditor's download; the view of personal data goes on the record in the same transaction.
+def record_download(session: Session, *, user: User, fmt: str, instance_id: int | None, clock: Clock,
+                    lifecycle: str = "complete") -> None:
+    """Put an auditor's download on the record, in a short unit of work of its own before the export is
+    built in a reading one (a long export never holds the database's write lock).
 
     Raises BadRequest, Forbidden (not an auditor) and NotFound.
     """
     _check_choice(fmt, lifecycle)
     require_exporter(user)
-    rendered = render(session, fmt=fmt, instance_id=instance_id, lifecycle=lifecycle)
-    record_access(session, user=user, at=clock.now(), what="export", instance_id=instance_id)
-    return rendered
+    _projects(session, instance_id)
+    record_access(session, user=user, at=clock.now(), what=f"export ({fmt})", instance_id=instance_id)
+
+
+def download(session: Session, *, user: User, fmt: str, instance_id: int | None,
+             lifecycle: str = "complete") -> Export:
+    """The export for an auditor (record_download first). Raises BadRequest, Forbidden and NotFound."""
+    require_exporter(user)
+    return render(session, fmt=fmt, instance_id=instance_id, lifecycle=lifecycle)
 
 
 def require_exporter(user: User) -> None:
@@ -167,13 +174,22 @@ def _plain(row: Row) -> dict:
                 process_version=row.version.version)
 
 
+# Spreadsheet programs run cells starting with these as formulas; a leading quote shows them as text.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value):
+    return "'" + value if isinstance(value, str) and value.startswith(FORMULA_STARTS) else value
+
+
 def _csv(rows: list[Row]) -> bytes:
     out = io.StringIO(newline="")
     writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS)
     writer.writeheader()
     for row in rows:
         plain = _plain(row)
-        writer.writerow(dict({k: plain.get(k) for k in CSV_COLUMNS}, data=json.dumps(plain["data"], sort_keys=True)))
+        cells = dict({k: plain.get(k) for k in CSV_COLUMNS}, data=json.dumps(plain["data"], sort_keys=True))
+        writer.writerow({k: spreadsheet_safe(v) for k, v in cells.items()})
     return out.getvalue().encode()
 
 

@@ -18,7 +18,7 @@ from .errors import BadRequest, Conflict, Forbidden, NotFound, ProcessFailed
 from .history import record_event
 from .models import ProcessInstance, ProcessVersion, Task, User
 from .repository import compiled_for, get_version
-from .runtime import apply_task_rules, lock_instance, save_workflow, workflow_of
+from .runtime import apply_task_rules, at_one_instant, lock_instance, save_workflow, workflow_of
 
 
 @dataclass
@@ -66,6 +66,7 @@ def migrate_instance(session: Session, *, user: User, instance_id: int, target_v
     Raises Conflict with the reasons when the dry run says it is not safe.
     """
     require_owner(user)
+    clock = at_one_instant(clock)
     target = get_version(session, target_version_id)
     instance = _instance(session, instance_id)
     plan, wf = _plan(session, instance, target)
@@ -90,7 +91,7 @@ def migrate_instance(session: Session, *, user: User, instance_id: int, target_v
     if spiff.is_stuck(wf):  # a last guard: never leave a project nobody can move on
         raise ProcessFailed(f"{instance.title} would have no open step under version {target.version}; "
                             "nothing was changed.")
-    save_workflow(session, instance, wf, compiled, clock=clock, actor=user.username, since=since)
+    save_workflow(session, instance, wf, compiled, clock=clock, since=since)
     return plan
 
 

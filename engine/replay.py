@@ -64,6 +64,7 @@ class Rerun:
         self.open: dict[str, str] = {}  # re-run ids of open user tasks -> bpmn id
         self.expected = _Expected()
         self.pending_ready: list[spiff.ReadyTask] = []
+        self.last_at = None
 
     def frames(self, events: list[AuditEvent]) -> Iterator[Frame]:
         for event in events:
@@ -72,7 +73,24 @@ class Rerun:
             yield Frame(event, finished, active, self._data())
 
     def apply(self, event: AuditEvent) -> None:
+        """Apply one recorded event; Diverged when the re-run cannot reproduce it (never another error:
+        a forged event must be reported, not stop the verification of everything else)."""
+        try:
+            self._apply(event)
+        except Diverged:
+            raise
+        except Exception as exc:  # noqa: BLE001 - any failure to re-run is a finding about this event
+            raise Diverged(event.seq, f"it cannot be re-run ({type(exc).__name__}: {exc})") from None
+
+    def _apply(self, event: AuditEvent) -> None:
         data = json.loads(event.data_json)
+        if not isinstance(data, dict):
+            raise Diverged(event.seq, "its data is not a set of named values")
+        if self.last_at is not None and event.at < self.last_at:
+            raise Diverged(event.seq, "it is dated before the event recorded ahead of it")
+        self.last_at = event.at
+        if event.kind in ("task_claimed", "task_released") and self.ids.get(event.task_id or "") not in self.open:
+            raise Diverged(event.seq, f"it {event.kind[5:]} {event.task_name}, which was not open then")
         if event.kind in INPUTS:
             self._expect_nothing_more(event.seq)
             getattr(self, f"_{event.kind}")(event, data)
@@ -108,11 +126,22 @@ class Rerun:
         task_id = self.ids.get(event.task_id or "")
         if task_id is None or task_id not in self.open:
             raise Diverged(event.seq, f"task {event.task_name} is not open in the re-run")
+        self._check_task_row(event, data)
         spec = compiled_for(self.version).user_tasks.get(event.task_name)
         form = forms_of(self.version).get(spec.properties.get(SCHEMA_PROPERTY)) if spec else None
         answers = {**unanswered_fields(form or {}, data), **data}
         self.open.pop(task_id)
         self._run(event, lambda clock: spiff.complete_user_task(self.wf, task_id, answers, clock))
+
+    def _check_task_row(self, event: AuditEvent, data: dict) -> None:
+        """The task's own row is a second record of who completed it, when, and with what."""
+        row = self.session.get(Task, event.task_id)
+        if row is None or row.state != "completed":
+            raise Diverged(event.seq, f"the task {event.task_name} it completes is not recorded as completed")
+        if (row.completed_by, row.completed_at) != (event.actor, event.at) \
+                or _normal(json.loads(row.data_json or "null")) != _normal(data):
+            raise Diverged(event.seq, f"who completed {event.task_name}, when or with what answers differs "
+                                      "from the task's own record")
 
     def _instance_migrated(self, event: AuditEvent, data: dict) -> None:
         self.version = self._version(data.get("to", {}).get("hash"), event.seq)
@@ -133,7 +162,7 @@ class Rerun:
         self.expected.cancelled = {i for i in self.open if i not in ready_ids}
         self.expected.ordered = [(s.kind, s.bpmn_id, s.data) for s in found.steps]
         new = [t for t in found.ready if t.id not in self.open]
-        self.expected.ordered += [("task_ready", t.bpmn_id, {"role": t.role}) for t in new]
+        self.expected.ordered += [("task_ready", t.bpmn_id, self._ready_data(t, event.at)) for t in new]
         self.pending_ready = new
         for task in found.ready:
             self.open[task.id] = task.bpmn_id
@@ -160,12 +189,19 @@ class Rerun:
         if kind == "task_ready":
             ready = self.pending_ready.pop(0)
             self.ids[event.task_id] = ready.id
-            produced, data = produced, {"role": data.get("role")}
         elif kind == "instance_completed":
             produced, data = {}, {}
         if _normal(produced) != _normal(data):
             raise Diverged(event.seq, f"{_label(kind, bpmn_id)} recorded {canonical_json(data)}; "
                                       f"the re-run gives {canonical_json(produced)}")
+
+    def _ready_data(self, task: spiff.ReadyTask, at) -> dict:
+        """What the engine records of a task made ready: its role, who alone may do it, when it is due."""
+        spec = compiled_for(self.version).user_tasks.get(task.bpmn_id)
+        props = spec.properties if spec else {}
+        assignee = task.data.get(props["assignee"]) if props.get("assignee") else None
+        due = at + spiff.parse_duration(props["dueIn"]) if props.get("dueIn") else None
+        return {"role": task.role, "assignee": str(assignee) if assignee else None, "due_at": due}
 
     def _expect_nothing_more(self, seq: int) -> None:
         if self.expected.ordered:

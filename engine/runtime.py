@@ -14,12 +14,12 @@ from sqlalchemy.orm import Session, object_session
 from sqlalchemy.orm.attributes import flag_modified
 
 from . import policy, spiff
-from .clock import Clock
+from .clock import Clock, FixedClock
 from .db import after_commit
 from .directory import option_source
 from .errors import Conflict, Forbidden, NotFound, ProcessFailed, ValidationFailed
 from .forms import SCHEMA_PROPERTY, accepted_answers, field_errors, fill_options, unanswered_fields
-from .history import record_event
+from .history import TIMER, record_event
 from .models import FinishedTask, ProcessInstance, ProcessVersion, Task, User
 from .repository import compiled_for, forms_of, latest_version
 
@@ -32,6 +32,7 @@ def start_instance(session: Session, *, user: User, process_key: str, clock: Clo
 
     Raises NotFound (no such process) or Forbidden.
     """
+    clock = at_one_instant(clock)
     version = latest_version(session, process_key)
     compiled = compiled_for(version)
     wf = spiff.new_workflow(compiled)
@@ -50,7 +51,7 @@ def start_instance(session: Session, *, user: User, process_key: str, clock: Clo
     session.flush()
     record_event(session, instance=instance, at=now, actor=user.username, kind="instance_started",
                  data={"process": version.key, "version": version.version, "hash": version.content_hash})
-    save_workflow(session, instance, wf, compiled, clock=clock, actor=user.username, since=0.0)
+    save_workflow(session, instance, wf, compiled, clock=clock, since=0.0)
     return instance
 
 
@@ -62,6 +63,7 @@ def complete_task(session: Session, *, user: User, task_id: str, data: dict, clo
     """
     if not isinstance(data, dict):
         raise ValidationFailed("The form data must be a JSON object.")
+    clock = at_one_instant(clock)
     row, instance = load_task(session, user=user, task_id=task_id)
     if row.state != "ready":
         raise Conflict(f"This task was already {row.state} by {row.completed_by or 'the process'}.")
@@ -90,7 +92,13 @@ def complete_task(session: Session, *, user: User, task_id: str, data: dict, clo
     row.data_json, row.draft_json = json.dumps(data), None
     record_event(session, instance=instance, at=now, actor=user.username, kind="task_completed",
                  task_id=row.id, task_name=row.bpmn_id, data=data)
-    return save_workflow(session, instance, wf, compiled, clock=clock, actor=user.username, since=since)
+    return save_workflow(session, instance, wf, compiled, clock=clock, since=since)
+
+
+def at_one_instant(clock: Clock) -> FixedClock:
+    """One reading of the clock for a whole change: the engine's timers start at the very time the
+    audit trail records, so a re-run from the trail (engine/replay.py) sets them the same."""
+    return FixedClock(clock.now())
 
 
 def lock_instance(instance: ProcessInstance, clock: Clock) -> None:
@@ -129,8 +137,9 @@ def form_schema(session: Session, version: ProcessVersion, compiled: spiff.Compi
     return fill_options(schema, data=data, directory=option_source(session))
 
 
-def fire_timers(session: Session, *, instance_id: int, clock: Clock, actor: str = "timer") -> bool:
+def fire_timers(session: Session, *, instance_id: int, clock: Clock) -> bool:
     """Fire whatever timers of one instance are due. Returns True if anything moved."""
+    clock = at_one_instant(clock)
     instance = session.get(ProcessInstance, instance_id)
     if instance is None or instance.status != "running":
         return False
@@ -142,7 +151,7 @@ def fire_timers(session: Session, *, instance_id: int, clock: Clock, actor: str 
         spiff.run_engine_steps(wf, clock)
     except spiff.WorkflowError as exc:
         raise ProcessFailed(f"Instance {instance_id}: a timer could not be handled. {exc}") from exc
-    save_workflow(session, instance, wf, compiled, clock=clock, actor=actor, since=since)
+    save_workflow(session, instance, wf, compiled, clock=clock, since=since)
     instance.timer_lease_until = None
     return True
 
@@ -218,12 +227,12 @@ def _store_state(session: Session, instance: ProcessInstance, wf) -> None:
 
 
 def save_workflow(session: Session, instance: ProcessInstance, wf, compiled: spiff.CompiledProcess, *,
-          clock: Clock, actor: str, since: float) -> list[Task]:
+                  clock: Clock, since: float) -> list[Task]:
     """Write the new state, the task rows and the audit events of what the engine did."""
     now = clock.now()
     found = spiff.survey(wf, since=since)
-    for step in found.steps:
-        record_event(session, instance=instance, at=now, actor="engine" if step.kind != "timer_fired" else actor,
+    for step in found.steps:  # a timer that fell due fired on its own, whoever's change noticed it
+        record_event(session, instance=instance, at=now, actor=TIMER if step.kind == "timer_fired" else "engine",
                      kind=step.kind, task_name=step.bpmn_id, data=step.data)
     ready = _sync_task_rows(session, instance, found.ready, compiled, now=now)
     data = found.data

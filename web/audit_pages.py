@@ -1,6 +1,7 @@
 """The auditors' area: the start page and the verification of every project's history."""
 from __future__ import annotations
 
+import re
 import time
 
 from flask import Blueprint, jsonify, render_template, request
@@ -49,11 +50,8 @@ def verify():
 @login_required
 def verify_batch():
     """One batch for the page's progress bar: JSON."""
-    try:
-        offset = int(request.args.get("offset", 0))
-    except ValueError:
-        raise BadRequest("offset must be a whole number.") from None
-    if offset < 0:
-        raise BadRequest("offset must not be negative.")
-    report = read(lambda s: verification.verify(s, user=_me(s), offset=offset, limit=BATCH))
+    offset = request.args.get("offset", "0")
+    if not re.fullmatch(r"[0-9]{1,9}", offset):
+        raise BadRequest("offset must be a whole number, 0 or more.")
+    report = read(lambda s: verification.verify(s, user=_me(s), offset=int(offset), limit=BATCH))
     return jsonify(report.as_dict())

@@ -40,6 +40,11 @@ def wants_json() -> bool:
     return request.path.startswith("/api/")
 
 
+# Errors Python or the database raise on input no request should carry, answered as such.
+BAD_INPUT = {RecursionError: BadRequest("The request is nested too deeply to read."),  # a deep JSON body
+             OverflowError: NotFound("There is nothing with that number.")}  # an id bigger than the database holds
+
+
 def init_app(app: Flask) -> None:
     @app.errorhandler(ServiceError)
     def service_error(error: ServiceError):
@@ -56,8 +61,8 @@ def init_app(app: Flask) -> None:
     def unexpected_error(error: Exception):
         if isinstance(error, HTTPException):
             return http_error(error)
-        if isinstance(error, RecursionError):  # a JSON body nested deeper than Python reads: bad input
-            return service_error(BadRequest("The request is nested too deeply to read."))
+        if type(error) in BAD_INPUT:
+            return service_error(BAD_INPUT[type(error)])
         app.logger.exception("unexpected error on %s", request.path)
         message = "Something went wrong on our side; nothing was changed. Please try again."
         if wants_json():

@@ -23,6 +23,8 @@ def instance_arg(args) -> int | None:
     if not value:
         return None
     try:
+        if len(value) > 9:
+            raise ValueError(value)
         return int(value)
     except ValueError:
         raise BadRequest("Choose a project by its number.", fields={"instance": "not a project number"}) from None
@@ -40,8 +42,10 @@ def index():
 def download(fmt: str):
     instance_id = instance_arg(request.args)
     lifecycle = request.args.get("lifecycle") or "complete"
-    export = write(lambda s: audit_export.download(s, user=_me(s), fmt=fmt, instance_id=instance_id,
-                                                   lifecycle=lifecycle, clock=clock()))
+    write(lambda s: audit_export.record_download(s, user=_me(s), fmt=fmt, instance_id=instance_id,
+                                                 lifecycle=lifecycle, clock=clock()))
+    export = read(lambda s: audit_export.download(s, user=_me(s), fmt=fmt, instance_id=instance_id,
+                                                  lifecycle=lifecycle))
     filename = audit_export.dated(export.filename, clock().now().date())
     return Response(export.body, content_type=export.media_type,
                     headers={"Content-Disposition": f'attachment; filename="{filename}"',

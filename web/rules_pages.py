@@ -3,12 +3,14 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from typing import Callable, Iterable
 
 from flask import Blueprint, Response, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from engine import rule_reports
+from engine.audit_export import spreadsheet_safe
 from engine.errors import BadRequest
 from engine.models import User
 from engine.policy import ROLES
@@ -17,32 +19,27 @@ from .services import clock, read, write
 
 bp = Blueprint("rules", __name__, url_prefix="/audit/rules")
 LINK_HEADER = ["Project page", "History page"]
-# Spreadsheet programs run cells starting with these as formulas.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def filters() -> rule_reports.Filters:
     """The report's filters from the query string: project (a number), person, role, kind."""
     project = request.args.get("project", "").strip()
-    if project and not project.isdigit():
+    if project and not re.fullmatch(r"[0-9]{1,9}", project):
         raise BadRequest("The project is its number, as in /projects/12.", fields={"project": "a number"})
     given = {name: request.args.get(name, "").strip() or None for name in ("person", "role", "kind")}
     return rule_reports.Filters(project=int(project) if project else None, **given)
 
 
-def _report(run: Callable, *, download: bool = False) -> rule_reports.Report:
+def _report(run: Callable, name: str, *, download: bool = False) -> rule_reports.Report:
     chosen = filters()
-    return write(lambda s: run(s, user=s.get(User, current_user.user.id), clock=clock(), filters=chosen,
-                               download=download))
+    write(lambda s: rule_reports.record_view(s, user=s.get(User, current_user.user.id), clock=clock(), report=name,
+                                             filters=chosen, download=download))
+    return read(lambda s: run(s, user=s.get(User, current_user.user.id), filters=chosen))
 
 
 def history_url(project_id: int, seq: int | None = None) -> str:
     """The project's history page (the history blueprint), at one event when seq is given."""
     return f"/projects/{project_id}/history" + (f"#event-{seq}" if seq is not None else "")
-
-
-def _cell(value) -> object:
-    return "'" + value if isinstance(value, str) and value.startswith(FORMULA_STARTS) else value
 
 
 def _csv(name: str, header: list[str], rows: Iterable, *, links: bool = True) -> Response:
@@ -52,7 +49,7 @@ def _csv(name: str, header: list[str], rows: Iterable, *, links: bool = True) ->
     for row in rows:
         extra = [url_for("projects.show", instance_id=row.project_id, _external=True),
                  request.host_url.rstrip("/") + history_url(row.project_id)] if links else []
-        writer.writerow([_cell(value) for value in row.cells()] + extra)
+        writer.writerow([spreadsheet_safe(value) for value in row.cells()] + extra)
     return Response(out.getvalue().encode("utf-8"), mimetype="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
 
@@ -67,35 +64,35 @@ def index():
 @bp.get("/four-eyes")
 @login_required
 def four_eyes():
-    report = _report(rule_reports.four_eyes_report)
+    report = _report(rule_reports.four_eyes_report, "four-eyes")
     return render_template("rules/four_eyes.html", report=report, filters=filters(), history_url=history_url)
 
 
 @bp.get("/four-eyes.csv")
 @login_required
 def four_eyes_csv():
-    report = _report(rule_reports.four_eyes_report, download=True)
+    report = _report(rule_reports.four_eyes_report, "four-eyes", download=True)
     return _csv("four-eyes", rule_reports.FOUR_EYES_HEADER, report.rows)
 
 
 @bp.get("/conflicts")
 @login_required
 def conflicts():
-    report = _report(rule_reports.conflicts_report)
+    report = _report(rule_reports.conflicts_report, "conflicts of interest")
     return render_template("rules/conflicts.html", report=report, filters=filters(), history_url=history_url)
 
 
 @bp.get("/conflicts.csv")
 @login_required
 def conflicts_csv():
-    report = _report(rule_reports.conflicts_report, download=True)
+    report = _report(rule_reports.conflicts_report, "conflicts of interest", download=True)
     return _csv("conflicts-of-interest", rule_reports.CONFLICT_HEADER, report.rows)
 
 
 @bp.get("/actions")
 @login_required
 def actions():
-    report = _report(rule_reports.actions_report)
+    report = _report(rule_reports.actions_report, "actions by person")
     chosen = filters()
     drilled = bool(chosen.person or chosen.role or chosen.kind)
     kinds = sorted({*rule_reports.ACTION_KINDS, *(count.kind for count in report.rows)})
@@ -106,12 +103,12 @@ def actions():
 @bp.get("/actions.csv")
 @login_required
 def actions_csv():
-    report = _report(rule_reports.actions_report, download=True)
+    report = _report(rule_reports.actions_report, "actions by person", download=True)
     return _csv("actions-by-person", rule_reports.COUNT_HEADER, report.rows, links=False)
 
 
 @bp.get("/actions-list.csv")
 @login_required
 def actions_list_csv():
-    report = _report(rule_reports.actions_report, download=True)
+    report = _report(rule_reports.actions_report, "actions by person", download=True)
     return _csv("actions", rule_reports.ACTION_HEADER, report.detail)

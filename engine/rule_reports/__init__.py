@@ -1,8 +1,8 @@
 """Rule reports for auditors over the whole history: four-eyes, conflicts of interest in board
 scoring, and each role's actions by person.
 
-Each report function raises Forbidden unless the user is an auditor or an administrator, and puts
-the auditor's view on the record (record_access) in the caller's unit of work."""
+Each report function raises Forbidden unless the user is an auditor or an administrator; the web
+layer puts the view on the record first (record_view), then computes the report."""
 from __future__ import annotations
 
 from sqlalchemy.orm import Session
@@ -28,37 +28,30 @@ from .trail import BREACH, KEPT, EventRef, Filters, Report, display_names, proje
 
 __all__ = ["ACTION_HEADER", "ACTION_KINDS", "BREACH", "CONFLICT_HEADER", "COUNT_HEADER", "FOUR_EYES_HEADER", "KEPT",
            "NO_ROLE", "Action", "ActionCount", "ConflictCheck", "EventRef", "Filters", "FourEyesCheck", "FourEyesRule",
-           "Report", "actions_report", "conflicts_report", "four_eyes_report", "rules_summary"]
+           "Report", "actions_report", "conflicts_report", "four_eyes_report", "record_view", "rules_summary"]
 
 
 EVERYTHING = Filters()
 
 
-def four_eyes_report(session: Session, *, user: User, clock: Clock, filters: Filters = EVERYTHING,
-                     download: bool = False) -> Report:
+def four_eyes_report(session: Session, *, user: User, filters: Filters = EVERYTHING) -> Report:
     """Every completion of an approval task against every earlier completion of what it approves."""
     require_reader(user)
     checks = check_four_eyes(session, filters)
-    _record_view(session, user=user, clock=clock, report="four-eyes", filters=filters, download=download)
     return Report(checks, len(checks), display_names(session), project_titles(session))
 
 
-def conflicts_report(session: Session, *, user: User, clock: Clock, filters: Filters = EVERYTHING,
-                     download: bool = False) -> Report:
+def conflicts_report(session: Session, *, user: User, filters: Filters = EVERYTHING) -> Report:
     """The board scores where a conflict of interest was declared or should have been."""
     require_reader(user)
     checks, checked = check_conflicts(session, filters)
-    _record_view(session, user=user, clock=clock, report="conflicts of interest", filters=filters,
-                 download=download)
     return Report(checks, checked, display_names(session), project_titles(session))
 
 
-def actions_report(session: Session, *, user: User, clock: Clock, filters: Filters = EVERYTHING,
-                   download: bool = False) -> Report:
+def actions_report(session: Session, *, user: User, filters: Filters = EVERYTHING) -> Report:
     """Counts per role, person and action (rows), and the actions themselves (detail)."""
     require_reader(user)
     actions = list_actions(session, filters)
-    _record_view(session, user=user, clock=clock, report="actions by person", filters=filters, download=download)
     return Report(count_actions(actions), len(actions), display_names(session), project_titles(session),
                   detail=actions)
 
@@ -72,7 +65,10 @@ def rules_summary(session: Session, *, user: User) -> dict[str, tuple[int, int]]
             "conflicts": (scores, sum(c.verdict == BREACH for c in conflicts))}
 
 
-def _record_view(session: Session, *, user: User, clock: Clock, report: str, filters: Filters,
-                 download: bool) -> None:
+def record_view(session: Session, *, user: User, clock: Clock, report: str, filters: Filters,
+                download: bool = False) -> None:
+    """Put a reader's view of a report on the record: in its own short unit of work, before the
+    report is computed in a reading one (so a long report never holds the database's write lock)."""
+    require_reader(user)
     what = f"rule report: {report}{' (CSV)' if download else ''} for {filters.describe()}"
     record_access(session, user=user, at=clock.now(), what=what, instance_id=filters.project)

@@ -11,10 +11,11 @@ from datetime import datetime
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from ..history import TIMER
 from ..models import AuditEvent
 from .trail import Filters, data_of, projects, task_titles
 
-NOT_PEOPLE = ("engine", "anonymous")
+NOT_PEOPLE = ("engine", "anonymous", TIMER)
 NO_ROLE = "outside any task"
 ACTION_KINDS = ("instance_started", "task_claimed", "task_released", "task_completed", "instance_migrated")
 COUNT_HEADER = ["Role", "Person", "Action", "Count", "Projects", "First", "Last"]

@@ -350,10 +350,12 @@ def test_one_projects_export_holds_only_its_events_and_an_unknown_project_is_ref
 # --- who may download ----------------------------------------------------------------------------------------------
 
 def download_as(db, clock, username, **options):
-    def work(s):
-        user = s.scalars(select(User).where(User.username == username)).one()
-        return audit_export.download(s, user=user, clock=clock, **options)
-    return db.writing(work)
+    """As the download page does it: the download goes on the record, then the export is built."""
+    def user(s):
+        return s.scalars(select(User).where(User.username == username)).one()
+    db.writing(lambda s: audit_export.record_download(s, user=user(s), clock=clock, **options))
+    with db.reading() as s:
+        return audit_export.download(s, user=user(s), **options)
 
 
 def test_an_auditors_download_is_recorded_and_others_are_refused(db, clock, projects):
@@ -363,9 +365,17 @@ def test_an_auditors_download_is_recorded_and_others_are_refused(db, clock, proj
     with db.reading() as s:
         last = history.list_events(s, history.SYSTEM_CHAIN)[-1]
     assert (last.kind, last.actor) == ("personal_data_viewed", "aud.auditor")
-    assert json.loads(last.data_json) == {"view": "export", "instance": projects["midway"]}
+    assert json.loads(last.data_json) == {"view": "export (xes)", "instance": projects["midway"]}
     for username in ("sam.sponsor", "hana.hub"):
         with pytest.raises(Forbidden):
             download_as(db, clock, username, fmt="csv", instance_id=None)
     with db.reading() as s:
         assert history.list_events(s, history.SYSTEM_CHAIN)[-1].id == last.id
+
+
+def test_csv_cells_that_spreadsheets_would_run_are_shown_as_text(db, clock, projects, tmp_path):
+    with db.engine.begin() as conn:  # an actor name, as anyone could choose it, that is a formula
+        conn.execute(AuditEvent.__table__.update().where(AuditEvent.kind == "instance_started")
+                     .values(actor="=HYPERLINK(\"http://evil\")"))
+    rows = list(csv.DictReader(export_to(db, tmp_path, "csv").open()))
+    assert {r["actor"] for r in rows if r["kind"] == "instance_started"} == {"'=HYPERLINK(\"http://evil\")"}

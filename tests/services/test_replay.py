@@ -1,9 +1,13 @@
 """Re-running instances from their start on their own version with the recorded inputs."""
+from datetime import timedelta
+
 from sqlalchemy import select
 
 from engine import demo, history, replay
-from engine.models import AuditEvent, ProcessInstance
+from engine.clock import FixedClock
+from engine.models import AuditEvent, ProcessInstance, Task
 from engine.timers import fire_due
+from engine.walker import Walker
 from tests.diagram_edits import deploy, insert_step_after, six_gates_files
 from tests.services.test_migration import as_user, owner
 from tests.services.test_six_gates import plan
@@ -70,13 +74,38 @@ def test_altered_form_data_is_found_even_when_the_chain_was_re_hashed(db, clock,
         gate1 = next(e for e in events if e.kind == "task_completed" and e.task_name == "gate1_prioritisation")
         gate1.data_json = gate1.data_json.replace('"approve"', '"reject"')
     rewrite_chain(db, project, change)
-    found = rerun(db, project)
-    assert found is not None
     with db.reading() as s:
-        gate1_seq = s.scalars(select(AuditEvent.seq).where(AuditEvent.instance_id == project,
-                                                           AuditEvent.task_name == "gate1_prioritisation",
-                                                           AuditEvent.kind == "task_completed")).one()
+        gate1_seq, gate1_task = s.execute(select(AuditEvent.seq, AuditEvent.task_id).where(
+            AuditEvent.instance_id == project, AuditEvent.task_name == "gate1_prioritisation",
+            AuditEvent.kind == "task_completed")).one()
+    found = rerun(db, project)
+    assert found.seq == gate1_seq and "differs from the task's own record" in found.reason
+    # Forging the task's row as well still fails: the engine, re-run, takes the other path.
+    db.writing(lambda s: setattr(s.get(Task, gate1_task), "data_json",
+                                 s.get(Task, gate1_task).data_json.replace('"approve"', '"reject"')))
+    found = rerun(db, project)
     assert found.seq > gate1_seq and "gateway taken gate1_outcome" in found.reason
+
+
+def test_a_forged_actor_time_or_unreadable_event_is_reported_at_that_event(db, clock, people):
+    project = people.start()
+    people.walk(project, plan(), stop_at="invite_partners")
+    with db.reading() as s:
+        events = history.list_events(s, history.chain_of(project))
+        gate1 = next(e.seq for e in events if e.task_name == "gate1_prioritisation" and e.kind == "task_completed")
+
+    def forge(**changes):
+        def change(s, events):
+            event = next(e for e in events if e.seq == gate1)
+            for name, value in changes.items():
+                setattr(event, name, value(event) if callable(value) else value)
+        return change
+    rewrite_chain(db, project, forge(actor="someone.else"))
+    assert rerun(db, project).seq == gate1
+    rewrite_chain(db, project, forge(actor=lambda e: "hana.hub", at=lambda e: e.at - timedelta(days=3)))
+    assert rerun(db, project).reason == "it is dated before the event recorded ahead of it"
+    rewrite_chain(db, project, forge(at=lambda e: e.at + timedelta(days=3), data_json='"x"'))
+    assert rerun(db, project).reason == "its data is not a set of named values"
 
 
 def test_a_deleted_completion_is_found(db, clock, people):
@@ -113,3 +142,25 @@ def test_a_changed_stored_state_is_found(db, clock, people):
     db.writing(work)
     found = rerun(db, project)
     assert found is not None and "gate1_decision" in found.reason
+
+
+class TickingClock(FixedClock):
+    """A real clock in miniature: every reading is a millisecond after the one before."""
+
+    def now(self):
+        self._now += timedelta(milliseconds=1)
+        return self._now
+
+
+def test_a_timer_fired_the_moment_it_fell_due_re_runs_the_same(db, clock, people):
+    """The engine and the trail read the clock once per change, so a timer started by a change is
+    due at the very time the re-run computes from the recorded one."""
+    ticking = TickingClock(clock.now())
+    walker = Walker(db, ticking)
+    project = walker.start()
+    walker.walk(project, plan(), stop_at="submit_kpi_return")
+    with db.reading() as s:
+        due = s.get(ProcessInstance, project).next_timer_at
+    ticking.set(due - timedelta(milliseconds=1))  # the worker's next reading is the due moment itself
+    assert fire_due(db, clock=ticking) == 1
+    assert rerun(db, project) is None

@@ -31,7 +31,8 @@ def test_an_auditors_download_is_a_dated_file_and_goes_on_the_record(app, db, at
     log = etree.fromstring(response.data)
     assert [t.find("string[@key='concept:name']").get("value") for t in log.findall("trace")] == [
         f"project-{at_gate4}"]
-    assert system_events(db)[before:] == [("personal_data_viewed", "aud.auditor", {"view": "export", "instance": None})]
+    assert system_events(db)[before:] == [
+        ("personal_data_viewed", "aud.auditor", {"view": "export (xes)", "instance": None})]
 
 
 def test_one_projects_csv_and_json(app, db, at_gate4):
@@ -42,7 +43,8 @@ def test_one_projects_csv_and_json(app, db, at_gate4):
     assert csv_file.get_data(as_text=True).startswith("instance_id,seq,at,actor,kind,task,task_id,data,")
     events = auditor.get(f"/audit/export/json?instance={at_gate4}&lifecycle=all").json
     assert events[0]["kind"] == "instance_started" and {e["instance_id"] for e in events} == {at_gate4}
-    assert system_events(db)[-1] == ("personal_data_viewed", "aud.auditor", {"view": "export", "instance": at_gate4})
+    assert system_events(db)[-1] == (
+        "personal_data_viewed", "aud.auditor", {"view": "export (json)", "instance": at_gate4})
 
 
 def test_the_full_lifecycle_xes_has_scheduled_tasks(app, at_gate4):
