@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from . import repository
 from .clock import Clock
-from .errors import BadRequest, DiagramRejected, Forbidden, NotFound, TooLarge
+from .errors import BadRequest, Conflict, DiagramRejected, Forbidden, NotFound, TooLarge
 from .models import ProcessDraft, ProcessVersion, User
 from .xmlsafe import UnsafeXml, parse_xml
 
@@ -147,11 +147,19 @@ def get_draft(session: Session, *, user: User, draft_id: int) -> ProcessDraft:
 
 def save_draft(session: Session, *, user: User, draft_id: int, clock: Clock, bpmn: str | None = None,
                dmn: dict[str, str] | None = None, forms: dict[str, str] | None = None,
-               removed_forms: list[str] | tuple[str, ...] = (), title: str | None = None) -> ProcessDraft:
-    """Replace the files given (the diagram, some decision tables, some forms); remove `removed_forms`."""
+               removed_forms: list[str] | tuple[str, ...] = (), title: str | None = None,
+               opened_at: str | None = None) -> ProcessDraft:
+    """Replace the files given (the diagram, some decision tables, some forms); remove `removed_forms`.
+
+    `opened_at` is the saved time of the draft the editor holds: if the draft was saved since (in
+    another tab or window), Conflict, so neither save silently replaces the other.
+    """
     bpmn = _checked_xml(bpmn, what="the diagram") if bpmn is not None else None
     dmn, forms = _checked_dmn(dmn or {}), _checked_forms(forms or {})
     draft = get_draft(session, user=user, draft_id=draft_id)
+    if opened_at is not None and opened_at != saved_at(draft):
+        raise Conflict(f"This draft was saved from another tab or window at {draft.updated_at:%H:%M:%S} (UTC), "
+                       "after this page opened it. Copy what you need from here, then reload the page.")
     all_dmn = {**json.loads(draft.dmn_json), **dmn}
     all_forms = {k: v for k, v in {**json.loads(draft.forms_json), **forms}.items() if k not in removed_forms}
     if len(all_dmn) + len(all_forms) > MAX_FILES:
@@ -174,9 +182,14 @@ def drafts_from_version(session: Session, *, user: User, version_id: int) -> tup
     return version, [d for d in list_drafts(session, user=user) if d.base_version_id == version_id]
 
 
+def saved_at(draft: ProcessDraft) -> str:
+    return draft.updated_at.isoformat()
+
+
 def draft_view(draft: ProcessDraft) -> dict:
     """The draft's files and last check as the modeller page reads them."""
-    return {"id": draft.id, "title": draft.title, "bpmn": draft.bpmn_xml, "dmn": json.loads(draft.dmn_json),
+    return {"id": draft.id, "title": draft.title, "saved_at": saved_at(draft), "bpmn": draft.bpmn_xml,
+            "dmn": json.loads(draft.dmn_json),
             "forms": json.loads(draft.forms_json), "base_version_id": draft.base_version_id,
             "last_check": json.loads(draft.last_check_json) if draft.last_check_json else None}
 

@@ -117,6 +117,7 @@ def save(draft_id: int):
     body = body if isinstance(body, dict) else {}
     texts = {key: body.get(key) for key in ("bpmn", "title")}
     files = {key: body.get(key) or {} for key in ("dmn", "forms")}
+    texts["opened_at"] = body.get("opened_at")  # the saved time of the draft the editor holds
     removed = body.get("removed_forms") or []
     if not all(v is None or isinstance(v, str) for v in texts.values()) or not all(
             isinstance(f, dict) and all(isinstance(t, str) for t in f.values()) for f in files.values()) \
@@ -124,7 +125,7 @@ def save(draft_id: int):
         raise BadRequest("Send the draft's files as JSON text: bpmn, dmn and forms by file name.")
     draft = write(lambda s: drafts.save_draft(s, user=_me(s), draft_id=draft_id, clock=clock(), **texts, **files,
                                               removed_forms=removed))
-    return jsonify({"saved_at": draft.updated_at.isoformat()})
+    return jsonify({"saved_at": drafts.saved_at(draft)})
 
 
 @bp.post("/drafts/<int:draft_id>/check")

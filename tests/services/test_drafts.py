@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import func, select
 
 from engine import drafts
-from engine.errors import BadRequest, Forbidden, NotFound, TooLarge
+from engine.errors import BadRequest, Conflict, Forbidden, NotFound, TooLarge
 from engine.models import ProcessDraft, ProcessVersion, User
 from tests.conftest import FIXTURES, add_user
 
@@ -158,3 +158,16 @@ def test_deploying_an_unchanged_copy_of_a_version_gives_that_version_back(db, cl
     assert outcome.version.id == six_gates.id and not outcome.created
     with db.reading() as s:
         assert s.scalar(select(func.count()).select_from(ProcessVersion)) == 1
+
+
+def test_a_save_from_a_page_opened_before_another_save_is_refused_and_changes_nothing(db, clock, owners):
+    draft_id = upload(db, clock)
+    opened = as_user(db, "otto", lambda s, u: drafts.saved_at(drafts.get_draft(s, user=u, draft_id=draft_id)))
+    clock.advance(minutes=5)
+    as_user(db, "otto", lambda s, u: drafts.save_draft(s, user=u, draft_id=draft_id, clock=clock, opened_at=opened,
+                                                       title="Saved in the first tab"))
+    with pytest.raises(Conflict, match="saved from another tab or window"):
+        as_user(db, "otto", lambda s, u: drafts.save_draft(s, user=u, draft_id=draft_id, clock=clock,
+                                                           opened_at=opened, title="Saved in the second tab"))
+    with db.reading() as s:
+        assert s.get(ProcessDraft, draft_id).title == "Saved in the first tab"

@@ -90,6 +90,13 @@ def test_saving_needs_the_csrf_token_and_the_download_is_the_saved_diagram(app, 
     assert download.data.decode() == changed and "attachment" in download.headers["Content-Disposition"]
     bad = post_json(client, f"/modeller/drafts/{draft_id}/save", token, {"forms": {"../evil.json": "{}"}})
     assert bad.status_code == 400 and "file name" in bad.json["error"]["message"]
+    clock.advance(minutes=1)
+    again = post_json(client, f"/modeller/drafts/{draft_id}/save", token,
+                      {"bpmn": changed, "opened_at": saved.json["saved_at"]})
+    assert again.status_code == 200  # this page's own last save: fine
+    stale = post_json(client, f"/modeller/drafts/{draft_id}/save", token,
+                      {"bpmn": MINIMAL.decode(), "opened_at": saved.json["saved_at"]})  # a tab holding the first
+    assert stale.status_code == 409 and "another tab or window" in stale.json["error"]["message"]
     hostile = post_json(client, f"/modeller/drafts/{draft_id}/save", token,
                         {"bpmn": '<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><x>&e;</x>'})
     assert hostile.status_code == 400 and "DOCTYPE" in hostile.json["error"]["message"]

@@ -139,7 +139,8 @@
     var forms = NS.formsEditor ? NS.formsEditor.collect() : { files: {}, removed: [] };
     var dmn = NS.dmnEditor ? NS.dmnEditor.collect() : Promise.resolve({});
     return Promise.all([NS.bpmn.saveXML({ format: true }), dmn]).then(function (results) {
-      return { bpmn: results[0].xml, dmn: results[1], forms: forms.files, removed_forms: forms.removed };
+      return { bpmn: results[0].xml, dmn: results[1], forms: forms.files, removed_forms: forms.removed,
+               opened_at: data.saved_at };  // the server refuses if another tab saved since
     });
   }
 
@@ -150,6 +151,7 @@
     say('Saving…');
     return collect().then(function (body) { return post(data.urls.save, body); }).then(function (result) {
       if (!result.ok) { throw new Error(problemOf(result)); }
+      data.saved_at = result.json.saved_at;
       if (NS.formsEditor) { NS.formsEditor.saved(); }
       if (!isDirty()) { root.removeAttribute('data-dirty'); }
       say('Draft saved at ' + new Date(result.json.saved_at).toLocaleTimeString() + '.', 'ok');
