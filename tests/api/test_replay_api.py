@@ -20,10 +20,12 @@ def test_the_frame_after_an_event_is_the_pages_frame_for_it(app, api_as, at_gate
         assert response.status_code == 200
         body = response.json
         assert body.pop("diverged") is None and isinstance(body.pop("data"), dict)
+        assert body.pop("completed") == body["finished"]
         assert body == frame
     gate1 = next(f for f in frames if f["event"]["headline"] == "Gate 1 – Prioritisation completed")
     body = auditor.get(f"/instances/{at_gate4}/replay?upto={gate1['seq']}").json
     assert body["data"]["gate1_decision"] == "approve" and "gate1_prioritisation" in body["finished"]
+    assert body["completed"] == body["finished"] and "active" in body  # the names interface.md uses
     assert [c["path"] for c in body["event"]["changes"] if c["path"] == "gate1_decision"] == ["gate1_decision"]
 
 
