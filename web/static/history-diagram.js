@@ -37,15 +37,6 @@
     this.ready = Promise.resolve();
   }
 
-  Diagram.prototype.fitHeight = function () {
-    // A wide diagram in a tall box is mostly blank: size the box to the diagram's proportions.
-    var inner = this.canvas.viewbox().inner;
-    if (!inner.width) { return; }
-    var wanted = this.container.clientWidth * inner.height / inner.width + 24;
-    this.container.style.height = Math.round(Math.min(MAX_HEIGHT, Math.max(MIN_HEIGHT, wanted))) + 'px';
-    this.canvas.resized();
-  };
-
   Diagram.prototype.load = function (version) {
     var self = this;
     self.version = version;
@@ -53,7 +44,7 @@
       self.canvas = self.viewer.get('canvas');
       self.registry = self.viewer.get('elementRegistry');
       self.overlays = self.viewer.get('overlays');
-      self.fitHeight();
+      window.SixGates.fitDiagramHeight(self.canvas, self.container, MIN_HEIGHT, MAX_HEIGHT);
       self.canvas.zoom('fit-viewport');
     });
   };

@@ -23,15 +23,6 @@
     });
   }
 
-  function fitHeight(canvas) {
-    // A wide diagram in a tall box is mostly blank: size the box to the diagram's proportions.
-    var inner = canvas.viewbox().inner;
-    if (!inner.width) { return; }
-    var wanted = container.clientWidth * inner.height / inner.width + 24;
-    container.style.height = Math.round(Math.min(MAX_HEIGHT, Math.max(MIN_HEIGHT, wanted))) + 'px';
-    canvas.resized();
-  }
-
   function showCurrent(canvas, registry) {
     var element = registry.get(data.active[0]);
     if (!element) { return; }
@@ -62,7 +53,7 @@
   viewer.importXML(data.xml).then(function () {
     var canvas = viewer.get('canvas');
     var registry = viewer.get('elementRegistry');
-    fitHeight(canvas);
+    window.SixGates.fitDiagramHeight(canvas, container, MIN_HEIGHT, MAX_HEIGHT);
     canvas.zoom('fit-viewport');
     mark(canvas, registry, data.completed, 'done');
     mark(canvas, registry, data.active, 'current');

@@ -18,15 +18,6 @@
     if (window.console && error) { console.error('diagram ' + name + ':', error); }
   }
 
-  function fitHeight(canvas, container) {
-    // A wide diagram in a tall box is mostly blank: size the box to the diagram's proportions.
-    var inner = canvas.viewbox().inner;
-    if (!inner.width) { return; }
-    var wanted = container.clientWidth * inner.height / inner.width + 24;
-    container.style.height = Math.round(Math.min(MAX_HEIGHT, Math.max(MIN_HEIGHT, wanted))) + 'px';
-    canvas.resized();
-  }
-
   function badge(text, marker) {
     var span = document.createElement('span');
     span.className = 'diff-badge diff-badge--' + marker;
@@ -116,7 +107,7 @@
     viewer.importXML(data.xml).then(function () {
       var entry = { viewer: viewer, canvas: viewer.get('canvas'), registry: viewer.get('elementRegistry'),
                     container: container };
-      fitHeight(entry.canvas, container);
+      window.SixGates.fitDiagramHeight(entry.canvas, container, MIN_HEIGHT, MAX_HEIGHT);
       var ids = Object.keys(data.markers || {});
       mark(entry, data.markers || {});
       if (ids.length) { showChanges(entry, ids); } else { entry.canvas.zoom('fit-viewport'); }
