@@ -37,15 +37,7 @@
     if (!tools) { return; }
     var current = tools.querySelector('[data-zoom="current"]');
     if (current && !data.active.some(function (id) { return registry.get(id); })) { current.hidden = true; }
-    tools.hidden = false;
-    tools.addEventListener('click', function (event) {
-      var button = event.target.closest('button[data-zoom]');
-      if (!button) { return; }
-      var how = button.getAttribute('data-zoom');
-      if (how === 'fit') { canvas.zoom('fit-viewport'); return; }
-      if (how === 'current') { showCurrent(canvas, registry); return; }
-      canvas.zoom(canvas.zoom() * (how === 'in' ? 1.25 : 0.8), 'auto');
-    });
+    window.SixGates.wireZoomTools(tools, canvas, { current: function () { showCurrent(canvas, registry); } });
   }
 
   if (typeof window.BpmnJS !== 'function') { showProblem(new Error('bpmn-js is not loaded')); return; }

@@ -86,15 +86,7 @@
     if (!tools) { return; }
     var changes = tools.querySelector('[data-zoom="changes"]');
     if (changes) { changes.hidden = !ids.length; }
-    tools.hidden = false;
-    tools.addEventListener('click', function (event) {
-      var button = event.target.closest('button[data-zoom]');
-      if (!button) { return; }
-      var how = button.getAttribute('data-zoom');
-      if (how === 'fit') { canvas.zoom('fit-viewport'); return; }
-      if (how === 'changes') { showChanges(entry, ids); return; }
-      canvas.zoom(canvas.zoom() * (how === 'in' ? 1.25 : 0.8), 'auto');
-    });
+    window.SixGates.wireZoomTools(tools, canvas, { changes: function () { showChanges(entry, ids); } });
   }
 
   function draw(container) {
