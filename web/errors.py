@@ -37,7 +37,8 @@ def error_body(code: str, message: str, fields: dict | None = None) -> dict:
 
 
 def wants_json() -> bool:
-    return request.path.startswith("/api/")
+    """The API, and pages' own fetch calls that send or ask for JSON, get errors as JSON; people get a page."""
+    return request.path.startswith("/api/") or request.is_json or request.accept_mimetypes.best == "application/json"
 
 
 # Errors Python or the database raise on input no request should carry, answered as such.

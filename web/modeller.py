@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import re
-from functools import wraps
 
 from flask import Blueprint, Response, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
@@ -20,7 +19,7 @@ from engine.models import User
 from engine.policy import ROLES
 from engine.stages import STAGES
 
-from .errors import error_body, status_of
+from .errors import status_of
 from .services import clock, read, write
 from .task_forms import build_fields, humanise
 
@@ -40,17 +39,6 @@ def _presentation():
 
 def _me(session: Session) -> User:
     return session.get(User, current_user.user.id)
-
-
-def _json_errors(view):
-    """The editor calls these with fetch: service errors come back as JSON, not as an error page."""
-    @wraps(view)
-    def wrapped(*args, **kwargs):
-        try:
-            return view(*args, **kwargs)
-        except ServiceError as error:
-            return jsonify(error_body(error.code, error.message)), status_of(error)
-    return wrapped
 
 
 @bp.get("/")
@@ -111,7 +99,6 @@ def edit(draft_id: int):
 
 
 @bp.post("/drafts/<int:draft_id>/save")
-@_json_errors
 def save(draft_id: int):
     body = request.get_json(silent=True)
     body = body if isinstance(body, dict) else {}
@@ -129,14 +116,12 @@ def save(draft_id: int):
 
 
 @bp.post("/drafts/<int:draft_id>/check")
-@_json_errors
 def check(draft_id: int):
     findings = write(lambda s: drafts.check_draft(s, user=_me(s), draft_id=draft_id, clock=clock()))
     return jsonify({"ok": not any(f["severity"] == "error" for f in findings), "findings": findings})
 
 
 @bp.post("/drafts/<int:draft_id>/deploy")
-@_json_errors
 def deploy(draft_id: int):
     def work(session: Session):
         outcome = drafts.deploy_draft(session, user=_me(session), draft_id=draft_id, clock=clock())

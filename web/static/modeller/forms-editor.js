@@ -79,7 +79,8 @@
         problem.textContent = '';
         preview.classList.remove('form-preview--stale');
       } else {
-        problem.innerHTML = result.text;
+        if (result.json && result.json.error) { problem.textContent = result.json.error.message; }  // refused
+        else { problem.innerHTML = result.text; }  // the server's own page saying why the form cannot be drawn
         preview.classList.add('form-preview--stale');
       }
       preview.setAttribute('data-updated', String(Date.now()));
