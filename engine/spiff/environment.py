@@ -11,12 +11,13 @@ from SpiffWorkflow.bpmn.util.task import BpmnTaskIterator
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskIterator, TaskState
 
+from .. import sandbox
 from ..clock import Clock
-from ..sandbox import ScriptTimeout, UnsafeCode, compile_checked, run_with_budget
+from ..sandbox import DiagramCodeError, SandboxFailure, ScriptTimeout, UnsafeCode
 
 READY = TaskState.READY
 MAX_TREE_DEPTH = 1_000_000
-WorkflowError = (SpiffWorkflowException, UnsafeCode, ScriptTimeout)
+WorkflowError = (SpiffWorkflowException, UnsafeCode, ScriptTimeout, SandboxFailure, DiagramCodeError)
 
 
 # --- clock: SpiffWorkflow's timers read datetime.now(); route it to our clock -------------
@@ -47,21 +48,20 @@ BpmnTaskIterator.__init__.__defaults__ = (None, MAX_TREE_DEPTH, True, False, Non
 # --- sandboxed script engine -------------------------------------------------------------
 
 class SandboxEnvironment(TaskDataEnvironment):
-    """Evaluates diagram code through engine.sandbox instead of bare eval/exec."""
+    """Sends diagram code to a sandbox process (engine.sandbox) instead of bare eval/exec here."""
 
     def evaluate(self, expression, context, external_context=None):
         scope = dict(external_context or {})
         scope.update(context)
-        return run_with_budget(compile_checked(expression, "eval"), scope, mode="eval")
+        return sandbox.evaluate(expression, scope)
 
     def execute(self, script, context, external_context=None):
-        external = external_context or {}
-        context.update(external)
-        try:
-            run_with_budget(compile_checked(script, "exec"), context, mode="exec")
-        finally:
-            for key in [k for k, v in context.items() if k in external or callable(v)]:
-                context.pop(key)
+        scope = dict(external_context or {})
+        scope.update(context)
+        changed, deleted = sandbox.execute(script, scope)
+        context.update((k, v) for k, v in changed.items() if k not in (external_context or {}))
+        for name in deleted:
+            context.pop(name, None)
         return True
 
 

@@ -151,7 +151,7 @@ def test_a_due_date_that_is_not_a_duration_is_refused_and_a_missing_one_is_a_war
 
 def test_a_script_that_imports_os_is_refused():
     assert errors(edit("doubled = number * 2", "import os\nos.system('id')")) == [
-        ("compute", "the script uses 'Import', which diagram code may not use")]
+        ("compute", "the script uses imports, which diagram code may not use (line 1)")]
 
 
 def test_a_script_in_groovy_is_refused():
