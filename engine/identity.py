@@ -16,15 +16,23 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from .clock import Clock
 from .errors import BadRequest, Conflict, Forbidden, LoginThrottled, NotFound
 from .history import SYSTEM_CHAIN, canonical_json, record_event
-from .models import ApiToken, AuditEvent, Organisation, User, UserRole
-from .policy import ROLES
+from .models import ApiToken, AuditEvent, Organisation, SignInSession, User, UserRole
+from .policy import ROLES, may_administer
 
 USERNAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]{0,79}")
 MIN_PASSWORD_LENGTH = 10
-# Sign-in throttling: this many failures within WINDOW lock the username (or address) for LOCKOUT.
+# Sign-in throttling: this many failures within WINDOW lock for LOCKOUT. Counted per username from one
+# address (one person mistyping), per username from anywhere (guessing from many addresses), and per
+# address for every username (spraying), the last much higher: an NHS trust signs in from one address.
 MAX_FAILURES = 5
+MAX_USERNAME_FAILURES = 20
+MAX_ADDRESS_FAILURES = 100
 WINDOW = timedelta(minutes=15)
 LOCKOUT = timedelta(minutes=15)
+# Signed-in browser sessions end after this long unused, and after SESSION_MAX_AGE whatever happens.
+SESSION_IDLE = timedelta(hours=8)
+SESSION_MAX_AGE = timedelta(hours=24)
+SESSION_TOUCH = timedelta(minutes=5)  # last_seen_at is written at most this often
 _LONG_AGO = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
@@ -129,21 +137,27 @@ def record_login(session: Session, *, username: str, address: str, succeeded: bo
 
 
 def check_login_allowed(session: Session, *, username: str, address: str, clock: Clock) -> None:
-    """Raises LoginThrottled after MAX_FAILURES failures within WINDOW for the username (since its last
-    successful sign-in) or from the address, until LOCKOUT after the last of them."""
+    """Raises LoginThrottled while failures within WINDOW reach a limit, until LOCKOUT after the last of
+    them: MAX_FAILURES for this username from this address, MAX_USERNAME_FAILURES for it from anywhere
+    (both counted since its last successful sign-in), MAX_ADDRESS_FAILURES from this address."""
     username, address = username[:80], address[:80]
     now = clock.now()
+    by_pair: list[datetime] = []
     by_user: list[datetime] = []
     by_address: list[datetime] = []
     for kind, at, data in _recent_logins(session, username=username, address=address, since=now - WINDOW - LOCKOUT):
         if kind == "login_succeeded" and data.get("username") == username:
             by_user.clear()
+            by_pair.clear()
         elif kind == "login_failed":
             if data.get("username") == username:
                 by_user.append(at)
+                if data.get("address") == address:
+                    by_pair.append(at)
             if data.get("address") == address:
                 by_address.append(at)
-    until = max(_locked_until(by_user), _locked_until(by_address))
+    until = max(_locked_until(by_pair, MAX_FAILURES), _locked_until(by_user, MAX_USERNAME_FAILURES),
+                _locked_until(by_address, MAX_ADDRESS_FAILURES))
     if until > now:
         raise LoginThrottled(max(1, math.ceil((until - now) / timedelta(minutes=1))))
 
@@ -165,10 +179,10 @@ def _recent_logins(session: Session, *, username: str, address: str, since: date
         yield kind, at, json.loads(data_json)
 
 
-def _locked_until(failures: list[datetime]) -> datetime:
+def _locked_until(failures: list[datetime], limit: int) -> datetime:
     """When the lock-out these failures (oldest first) cause ends; long ago if they cause none."""
     until = _LONG_AGO
-    for first, last in zip(failures, failures[MAX_FAILURES - 1:], strict=False):
+    for first, last in zip(failures, failures[limit - 1:], strict=False):
         if last - first <= WINDOW:
             until = max(until, last + LOCKOUT)
     return until
@@ -196,11 +210,56 @@ def user_id_for_token(session: Session, token: str) -> int | None:
     return session.scalar(stmt)
 
 
+# Signed-in browser sessions: the browser holds a random token, the database its hash, so signing out
+# (or disabling the user) ends the session wherever a copy of the cookie is.
+
+def open_session(session: Session, *, user: User, clock: Clock) -> str:
+    """A new session token for this user's browser; only its hash is stored."""
+    token = secrets.token_urlsafe(32)
+    now = clock.now()
+    session.add(SignInSession(token_hash=_token_digest(token), user_id=user.id, created_at=now, last_seen_at=now))
+    return token
+
+
+def session_user(session: Session, token: str, *, clock: Clock) -> tuple[User | None, bool]:
+    """The active user whose unrevoked, unexpired session this token opens (or None), and whether its
+    last_seen_at is old enough to be written again (see touch_session)."""
+    row = session.scalars(select(SignInSession).where(SignInSession.token_hash == _token_digest(token))).first()
+    now = clock.now()
+    if row is None or row.revoked_at is not None or now - row.created_at > SESSION_MAX_AGE \
+            or now - row.last_seen_at > SESSION_IDLE:
+        return None, False
+    user = session.get(User, row.user_id)
+    if user is None or not user.active:
+        return None, False
+    return user, now - row.last_seen_at > SESSION_TOUCH
+
+
+def touch_session(session: Session, token: str, *, clock: Clock) -> None:
+    """Record that the session was used now (what keeps it from ending for lack of use)."""
+    row = session.scalars(select(SignInSession).where(SignInSession.token_hash == _token_digest(token))).first()
+    if row is not None and row.revoked_at is None:
+        row.last_seen_at = clock.now()
+
+
+def close_session(session: Session, token: str, *, clock: Clock) -> None:
+    """Revoke the session: the token, and every copy of the cookie holding it, signs in no more."""
+    row = session.scalars(select(SignInSession).where(SignInSession.token_hash == _token_digest(token))).first()
+    if row is not None and row.revoked_at is None:
+        row.revoked_at = clock.now()
+
+
+def _close_user_sessions(session: Session, user: User, *, clock: Clock) -> None:
+    for row in session.scalars(select(SignInSession).where(SignInSession.user_id == user.id,
+                                                           SignInSession.revoked_at.is_(None))):
+        row.revoked_at = clock.now()
+
+
 # Administration: what the admin page does. Each change is one audit event on the system chain.
 
 def require_admin(user: User | None) -> User:
     """Raises Forbidden unless the user is an active admin."""
-    if user is None or not user.active or "admin" not in user.roles:
+    if not may_administer(user):
         raise Forbidden("Only administrators may manage users.")
     return user
 
@@ -280,6 +339,8 @@ def set_active(session: Session, username: str, *, active: bool, actor: User, cl
         raise Conflict("You cannot disable your own account; ask another administrator.")
     if user.active != active:
         user.active = active
+        if not active:
+            _close_user_sessions(session, user, clock=clock)
         record_event(session, instance=None, at=clock.now(), actor=actor.username,
                      kind="user_enabled" if active else "user_disabled", data={"username": username})
     return user

@@ -70,6 +70,18 @@ class ApiToken(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
+class SignInSession(Base):
+    """A browser's signed-in session: the cookie carries a random token, this row its hash and whether it
+    still holds (signing out or disabling the user revokes it)."""
+    __tablename__ = "sign_in_sessions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    last_seen_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
 class ProcessVersion(Base):
     """A deployed diagram with its decision tables and forms, identified by content hash."""
     __tablename__ = "process_versions"

@@ -61,15 +61,19 @@ def create_app(test_config: dict | None = None) -> Flask:
         inbox,
         migration_pages,
         modeller,
+        odd_input,
         projects,
         register,
         rules_pages,
+        security_headers,
         tasks_pages,
         versions,
     )
+    odd_input.init_app(app)  # first: its id converter must be in place before the routes are added
     csrf.init_app(app)
     auth.init_app(app)
     errors.init_app(app)
+    security_headers.init_app(app)
     app.register_blueprint(auth.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(inbox.bp)

@@ -6,9 +6,11 @@ from flask import Blueprint, g, jsonify, request
 from werkzeug.datastructures import FileStorage
 
 from engine import identity, instances, repository, runtime, tasks, verification
-from engine.errors import BadRequest, NotAuthenticated
+from engine.errors import BadRequest, NotAuthenticated, TooLarge
 from engine.models import User
+from engine.xmlsafe import MAX_XML_BYTES
 
+from .odd_input import bounded_int
 from .openapi import openapi_document
 from .services import clock, read, write
 
@@ -41,10 +43,7 @@ def _json_body() -> dict:
 
 
 def _int_arg(name: str, default: int) -> int:
-    try:
-        return int(request.args.get(name, default))
-    except ValueError:
-        raise BadRequest(f"{name} must be a whole number.") from None
+    return bounded_int(request.args.get(name), name, default=default)
 
 
 @bp.get("/openapi.json")
@@ -66,6 +65,8 @@ def deploy_process():
     files = request.files.getlist("forms") + request.files.getlist("dmn")
     # Read once, before the unit of work: a retried transaction must see the same files again.
     diagram, dmn, forms = bpmn.read(), _named(files, ".dmn"), _named(files, ".json")
+    if max(map(len, [diagram, *dmn.values(), *forms.values()])) > MAX_XML_BYTES:
+        raise TooLarge(f"Each file may be at most {MAX_XML_BYTES // 1024} KB.")
 
     def work(session):
         deployment = repository.deploy_for_user(

@@ -1,16 +1,18 @@
-"""Sign-in for the HTML pages (Flask-Login sessions), throttled by the engine."""
+"""Sign-in for the HTML pages, throttled by the engine: Flask-Login keeps a session token in the cookie,
+and the engine's sign_in_sessions table says whether it still holds (signed out, user disabled, expired)."""
 from __future__ import annotations
 
 import os
 
-from flask import Blueprint, redirect, render_template, request, url_for
-from flask_login import LoginManager, login_required, login_user, logout_user
+from flask import Blueprint, g, redirect, render_template, request, session, url_for
+from flask_login import LoginManager, current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from werkzeug.middleware.proxy_fix import ProxyFix
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired
 
 from engine import identity
+from engine.clock import Clock
 from engine.errors import LoginThrottled
 from engine.models import User
 
@@ -21,26 +23,33 @@ login_manager = LoginManager()
 login_manager.login_view = "auth.login"
 # Never says whether the username exists, is disabled or is locked out.
 NOT_RIGHT = "The username or password is not right."
+# Sessions age in real time, whatever clock the procedure runs on (tests move that one by days).
+SESSION_CLOCK = Clock()
 
 
 class SessionUser:
-    """What Flask-Login keeps: the user id, reloaded each request."""
+    """What Flask-Login keeps in the cookie: the session token (not the user id), checked each request."""
 
-    def __init__(self, user: User):
+    def __init__(self, user: User, token: str):
         self.user = user
         self.id = user.id
+        self.token = token
         self.is_authenticated = True
         self.is_active = user.active
         self.is_anonymous = False
 
     def get_id(self) -> str:
-        return str(self.id)
+        return self.token
 
 
 @login_manager.user_loader
-def load_user(user_id: str):
-    user = read(lambda s: s.get(User, int(user_id)))
-    return SessionUser(user) if user is not None and user.active else None
+def load_user(token: str):
+    user, stale = read(lambda s: identity.session_user(s, token, clock=SESSION_CLOCK))
+    if user is None:
+        return None
+    if stale:
+        write(lambda s: identity.touch_session(s, token, clock=SESSION_CLOCK))
+    return SessionUser(user, token)
 
 
 def init_app(app) -> None:
@@ -73,12 +82,19 @@ def login():
         return page, 429, {"Retry-After": str(exc.minutes * 60)}
     if user is None:
         return render_template("auth/login.html", form=form, error=NOT_RIGHT), 401
-    login_user(SessionUser(user))
+    token = write(lambda s: identity.open_session(s, user=user, clock=SESSION_CLOCK))
+    # A fresh cookie: nothing from before sign-in (such as a planted CSRF token) carries over.
+    session.clear()
+    g.pop("csrf_token", None)
+    login_user(SessionUser(user, token))
     return redirect(url_for("inbox.index"))
 
 
 @bp.post("/logout")
 @login_required
 def logout():
+    token = current_user.token
+    write(lambda s: identity.close_session(s, token, clock=SESSION_CLOCK))
     logout_user()
+    session.clear()
     return redirect(url_for("auth.login"))

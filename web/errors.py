@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Flask, jsonify, render_template, request
+from sqlalchemy.exc import DataError
 from werkzeug.exceptions import HTTPException
 
 from engine.errors import (
@@ -43,7 +44,13 @@ def wants_json() -> bool:
 
 # Errors Python or the database raise on input no request should carry, answered as such.
 BAD_INPUT = {RecursionError: BadRequest("The request is nested too deeply to read."),  # a deep JSON body
-             OverflowError: NotFound("There is nothing with that number.")}  # an id bigger than the database holds
+             OverflowError: NotFound("There is nothing with that number."),  # an id bigger than the database holds
+             # a value the database refuses to hold (a number out of range, a NUL): what odd_input misses
+             DataError: BadRequest("The request holds a value that cannot be stored or looked up.")}
+
+
+def _bad_input(error: Exception) -> ServiceError | None:
+    return next((answer for cls, answer in BAD_INPUT.items() if isinstance(error, cls)), None)
 
 
 def init_app(app: Flask) -> None:
@@ -62,8 +69,8 @@ def init_app(app: Flask) -> None:
     def unexpected_error(error: Exception):
         if isinstance(error, HTTPException):
             return http_error(error)
-        if type(error) in BAD_INPUT:
-            return service_error(BAD_INPUT[type(error)])
+        if _bad_input(error) is not None:
+            return service_error(_bad_input(error))
         app.logger.exception("unexpected error on %s", request.path)
         message = "Something went wrong on our side; nothing was changed. Please try again."
         if wants_json():
@@ -72,7 +79,9 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
+        # Keep what the error itself says in headers, such as Allow on a 405.
+        headers = [(name, value) for name, value in error.get_headers() if name.lower() != "content-type"]
         if wants_json():
             code = (error.name or "error").lower().replace(" ", "_")
-            return jsonify(error_body(code, error.description or error.name)), error.code
-        return render_template("error.html", status=error.code, message=error.description), error.code
+            return jsonify(error_body(code, error.description or error.name)), error.code, headers
+        return render_template("error.html", status=error.code, message=error.description), error.code, headers

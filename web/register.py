@@ -8,6 +8,7 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from flask_login import current_user, login_required
 
 from engine import register
+from engine.audit_export import spreadsheet_safe
 from engine.errors import ValidationFailed
 from engine.models import User
 
@@ -50,7 +51,7 @@ def download():
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow([name.replace("_", " ").capitalize() for name in register.COLUMNS])
-    writer.writerows(entry.row() for entry in _entries(filters, search))
+    writer.writerows([spreadsheet_safe(cell) for cell in entry.row()] for entry in _entries(filters, search))
     return Response(out.getvalue().encode("utf-8"), mimetype="text/csv; charset=utf-8",
                     headers={"Content-Disposition": 'attachment; filename="register-of-projects.csv"'})
 

