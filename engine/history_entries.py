@@ -106,15 +106,16 @@ def when(at: datetime) -> str:
 
 
 def make_entry(event: AuditEvent, *, data: dict, version: str | None, role: str | None,
-               labels: Labels, system: bool = False) -> Entry:
-    """`data` is the event's data as the viewer may read it; `version` the diagram in force."""
+               labels: Labels, system: bool = False, actor: str | None = None) -> Entry:
+    """`data` and `actor` are the event's as the viewer may read them; `version` the diagram in force."""
+    actor = event.actor if actor is None else actor
     element = labels.element(version, event.task_name)
     headline = _headline(event.kind, element, data, _targets(event.kind, data, version, labels))
     if event.kind == "task_ready" and role:
         headline, role = f"{headline} for the {labels.role(role)} role", None  # the engine acted, not the role
     return Entry(
         seq=None if system else event.seq, system_seq=event.seq if system else None, at=event.at,
-        actor=event.actor, actor_name=labels.person(event.actor), role=role, role_label=labels.role(role),
+        actor=actor, actor_name=labels.person(actor), role=role, role_label=labels.role(role),
         kind=event.kind, kind_label=KIND_LABELS.get(event.kind, event.kind.replace("_", " ").capitalize()),
         element_id=event.task_name, element_name=element,
         headline=headline, version=version,

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from . import policy
 from .data_diff import diff_data, plain
+from .history import event_view
 from .history_entries import KIND_ROLES, Entry, Labels, labels_for, make_entry
 from .models import AuditEvent, ProcessInstance, Task, User
 from .replay import Diverged, Rerun, instance_events
@@ -30,6 +31,7 @@ def replay_project(session: Session, *, user: User, instance: ProcessInstance) -
     """Re-run the project event by event; the viewer's entries and frames up to any divergence."""
     events = instance_events(session, instance.id)
     rows = {t.id: t for t in session.scalars(select(Task).where(Task.instance_id == instance.id))}
+    reader = policy.reader_for(user, instance)
     replay = Replay()
     for event in events:
         if _version_of(event):
@@ -42,10 +44,12 @@ def replay_project(session: Session, *, user: User, instance: ProcessInstance) -
         for frame in rerun.frames(events):
             event = frame.event
             version = _version_of(event) or version
-            data = plain(policy.visible_data(user, frame.data))
-            if _visible(user, event, rows):
+            data = plain(reader.data(frame.data))
+            shown = _as_read(user, reader, event, rows)
+            if shown is not None:
                 role = _role(event, rows, roles, first_role)
-                entry = make_entry(event, data=_event_data(user, event), version=version, role=role, labels=labels)
+                entry = make_entry(event, data=shown["data"], version=version, role=role, labels=labels,
+                                   actor=shown["actor"])
                 entry.changes = diff_data(before, data)
                 replay.entries.append(entry)
                 replay.frames.append({"seq": event.seq, "version": version, "finished": sorted(frame.finished),
@@ -53,21 +57,22 @@ def replay_project(session: Session, *, user: User, instance: ProcessInstance) -
             before = data
         rerun.finish()  # the stored state must be what the re-run reaches
     except Diverged as exc:
-        replay.diverged = exc
+        replay.diverged = Diverged(exc.seq, reader.verification_note(exc.reason))
         replay.not_shown = sum(1 for e in events if e.seq > exc.seq)
-        _mark_divergence(replay, events, exc, user=user, rows=rows, labels=labels, version=version)
+        _mark_divergence(replay, events, exc, user=user, reader=reader, rows=rows, labels=labels, version=version)
     return replay
 
 
-def _mark_divergence(replay: Replay, events: list[AuditEvent], exc: Diverged, *, user: User,
+def _mark_divergence(replay: Replay, events: list[AuditEvent], exc: Diverged, *, user: User, reader: policy.Reader,
                      rows: dict[str, Task], labels: Labels, version: str | None) -> None:
     done = {e.seq for e in replay.entries}
     event = next((e for e in events if e.seq == exc.seq), None)
-    if event is None or not _visible(user, event, rows):
+    shown = _as_read(user, reader, event, rows) if event is not None else None
+    if shown is None:
         return
     if event.seq not in done:
-        replay.entries.append(make_entry(event, data=_event_data(user, event), version=version,
-                                         role=_role(event, rows, {}, None), labels=labels))
+        replay.entries.append(make_entry(event, data=shown["data"], version=version,
+                                         role=_role(event, rows, {}, None), labels=labels, actor=shown["actor"]))
     next(e for e in replay.entries if e.seq == event.seq).diverged = True
 
 
@@ -79,20 +84,11 @@ def _version_of(event: AuditEvent) -> str | None:
     return None
 
 
-def _visible(user: User, event: AuditEvent, rows: dict[str, Task]) -> bool:
-    """An event about a task bound to another person or organisation is not the viewer's to see."""
+def _as_read(user: User, reader: policy.Reader, event: AuditEvent, rows: dict[str, Task]) -> dict | None:
+    """The event as the viewer may read it (its data and actor), or None: an event about a task bound
+    to another person or organisation, or of a kind kept inside the Hub, is not the viewer's to see."""
     row = rows.get(event.task_id or "")
-    return row is None or policy.may_see_task(user, row)
-
-
-def _event_data(user: User, event: AuditEvent) -> dict:
-    """What the event recorded, as the viewer may read it; people always see what they submitted."""
-    data = json.loads(event.data_json)
-    if event.actor == user.username:
-        return data
-    if event.kind == "decision_made":
-        return {"result": policy.visible_data(user, data.get("result") or {})}
-    return policy.visible_data(user, data)
+    return reader.event(event_view(event), task=row, task_visible=row is None or policy.may_see_task(user, row))
 
 
 def _role(event: AuditEvent, rows: dict[str, Task], roles: dict, first_role: str | None) -> str | None:

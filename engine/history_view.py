@@ -9,8 +9,9 @@ from dataclasses import dataclass
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from . import policy
 from .errors import BadRequest
-from .history import SYSTEM_CHAIN, verify_instance
+from .history import SYSTEM_CHAIN, event_view, verify_instance
 from .history_entries import KIND_LABELS, KIND_ROLES, Entry, labels_for, make_entry
 from .history_replay import Replay, replay_project
 from .models import AuditEvent, ProcessInstance, ProcessVersion, User
@@ -95,13 +96,15 @@ def _system_entries(session: Session, user: User, instance: ProcessInstance,
     found = list(session.scalars(select(AuditEvent).where(AuditEvent.chain == SYSTEM_CHAIN, or_(*wanted))
                                  .order_by(AuditEvent.seq)))
     labels = labels_for(session, [], {e.actor for e in found})
+    reader = policy.reader_for(user, instance)
     entries = []
     for event in found:
         data = json.loads(event.data_json)
-        if event.kind == "version_deployed" and data.get("hash") not in hashes:
+        shown = reader.event(event_view(event), task=None)
+        if shown is None or (event.kind == "version_deployed" and data.get("hash") not in hashes):
             continue
-        entries.append(make_entry(event, data=data, version=data.get("hash"), role=KIND_ROLES.get(event.kind),
-                                  labels=labels, system=True))
+        entries.append(make_entry(event, data=shown["data"], version=data.get("hash"),
+                                  role=KIND_ROLES.get(event.kind), labels=labels, system=True, actor=shown["actor"]))
     return entries
 
 

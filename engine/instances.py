@@ -48,9 +48,11 @@ def instance_detail(session: Session, *, user: User, instance_id: int) -> dict:
     instance = get_instance(session, user=user, instance_id=instance_id)
     open_tasks = session.scalars(select(Task).where(Task.instance_id == instance.id, Task.state == "ready")
                                  .order_by(Task.created_at))
-    shown = [task_summary(t) for t in open_tasks if policy.may_see_task(user, t)]
+    data = json.loads(instance.data_json or "{}")
+    reader = policy.reader_for(user, instance, data)
+    shown = [_task_as_read(task_summary(t), t, reader) for t in open_tasks if policy.may_see_task(user, t)]
     detail = instance_summary(instance)
-    detail.update(open_tasks=shown, data=policy.visible_data(user, json.loads(instance.data_json or "{}")))
+    detail.update(open_tasks=shown, data=reader.data(data))
     return detail
 
 
@@ -59,10 +61,21 @@ def instance_events(session: Session, *, user: User, instance_id: int) -> list[d
     instance = get_instance(session, user=user, instance_id=instance_id)
     if "auditor" not in user.roles and not _participant(session, user, instance):
         raise Forbidden("Only auditors and the people taking part can read this history.")
-    events = [event_view(e) for e in list_events(session, chain_of(instance.id))]
-    for event in events:
-        event["data"] = policy.visible_data(user, event["data"])
-    return events
+    reader = policy.reader_for(user, instance)
+    rows = {t.id: t for t in session.scalars(select(Task).where(Task.instance_id == instance.id))}
+    shown = []
+    for event in list_events(session, chain_of(instance.id)):
+        task = rows.get(event.task_id or "")
+        view = reader.event(event_view(event), task=task, task_visible=task is None or policy.may_see_task(user, task))
+        if view is not None:
+            shown.append(view)
+    return shown
+
+
+
+def _task_as_read(summary: dict, task: Task, reader: policy.Reader) -> dict:
+    """Who holds or completed a task, as the reader may know them."""
+    return {**summary, **{k: reader.person(summary[k], task) for k in ("assignee", "claimed_by", "completed_by")}}
 
 
 def _participant(session: Session, user: User, instance: ProcessInstance) -> bool:

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from . import policy
-from .history import chain_of, list_events
+from .history import chain_of, event_view, list_events
 from .models import AuditEvent, ProcessInstance, Task, User
 from .repository import compiled_for
 from .runtime import get_instance
@@ -32,13 +32,17 @@ def project_view(session: Session, *, user: User, instance_id: int, now: datetim
     titles = {k: spec.title for k, spec in compiled_for(version).user_tasks.items()}
     rows = list(session.scalars(select(Task).where(Task.instance_id == instance.id)
                                 .order_by(Task.created_at, Task.id)))
-    events = list_events(session, chain_of(instance.id))
-    completed = _in_order_done(events, [r.bpmn_id for r in rows if r.state == "completed"]
-                               + [e.task_name for e in events if e.kind in STEP_KINDS and e.task_name])
-    active = _unique([r.bpmn_id for r in rows if r.state == "ready"])
+    data = json.loads(instance.data_json or "{}")
+    reader = policy.reader_for(user, instance, data)
     visible = {r.id: r for r in rows if policy.may_see_task(user, r)}
-    open_tasks = [_open_task(r, now) for r in visible.values() if r.state == "ready"]
-    history = [_history_entry(e, titles) for e in events
+    # Only what the reader may see of the record: a competitor's EoI task, done or open, is not theirs.
+    events = [e for e in list_events(session, chain_of(instance.id))
+              if e.task_id in visible or (not e.task_id and reader.event(event_view(e), task=None))]
+    completed = _in_order_done(events, [r.bpmn_id for r in visible.values() if r.state == "completed"]
+                               + [e.task_name for e in events if e.kind in STEP_KINDS and e.task_name])
+    active = _unique([r.bpmn_id for r in visible.values() if r.state == "ready"])
+    open_tasks = [_open_task(r, now, reader) for r in visible.values() if r.state == "ready"]
+    history = [_history_entry(e, titles, reader, visible[e.task_id]) for e in events
                if e.kind == "task_completed" and e.task_id in visible]
     names = _display_names(session, [t["holder"] for t in open_tasks] + [h["actor"] for h in history]
                            + [instance.started_by])
@@ -55,7 +59,7 @@ def project_view(session: Session, *, user: User, instance_id: int, now: datetim
         "current_titles": _unique([titles.get(i, i) for i in active]),
         "open_tasks": open_tasks,
         "history": history,
-        "data": policy.visible_data(user, json.loads(instance.data_json or "{}")),
+        "data": reader.data(data),
     }
 
 
@@ -72,10 +76,10 @@ def _summary(instance: ProcessInstance, names: dict[str, str]) -> dict:
     }
 
 
-def _open_task(row: Task, now: datetime) -> dict:
+def _open_task(row: Task, now: datetime, reader: policy.Reader) -> dict:
     """An open task and who holds it: the person who claimed it, the person it is assigned to,
     or anyone with the role (at the task's organisation, for a partner's task)."""
-    holder = row.claimed_by or row.assignee
+    holder = reader.person(row.claimed_by or row.assignee, row)
     organisations = [o for o in (row.organisations or "").split("|") if o]
     return {"id": row.id, "bpmn_id": row.bpmn_id, "title": row.title, "role": row.role,
             "stage_name": stage_name(row.stage), "holder": holder, "claimed": bool(row.claimed_by),
@@ -83,10 +87,11 @@ def _open_task(row: Task, now: datetime) -> dict:
             "overdue": row.due_at is not None and row.due_at < now}
 
 
-def _history_entry(event: AuditEvent, titles: dict[str, str]) -> dict:
-    data = json.loads(event.data_json or "{}")
-    decisions = {k: v for k, v in data.items() if k.endswith(DECISION_SUFFIX) and v not in (None, "")}
-    return {"seq": event.seq, "at": event.at, "actor": event.actor, "bpmn_id": event.task_name,
+def _history_entry(event: AuditEvent, titles: dict[str, str], reader: policy.Reader, row: Task) -> dict:
+    shown = reader.event(event_view(event), task=row) or {}
+    decisions = {k: v for k, v in (shown.get("data") or {}).items()
+                 if k.endswith(DECISION_SUFFIX) and v not in (None, "")}
+    return {"seq": event.seq, "at": event.at, "actor": shown.get("actor"), "bpmn_id": event.task_name,
             "title": titles.get(event.task_name or "", event.task_name or ""), "decisions": decisions}
 
 

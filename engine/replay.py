@@ -24,6 +24,7 @@ from .forms import SCHEMA_PROPERTY, unanswered_fields
 from .history import canonical_json, chain_of, list_events
 from .models import AuditEvent, ProcessInstance, ProcessVersion, Task
 from .repository import compiled_for, forms_of
+from .runtime import project_data
 
 INPUTS = {"instance_started", "task_completed", "instance_migrated"}
 OUTPUTS = {"task_ready", "task_cancelled", "gateway_taken", "decision_made", "timer_fired", "instance_completed"}
@@ -218,7 +219,7 @@ class Rerun:
         return version
 
     def _data(self) -> dict:
-        return spiff.survey(self.wf, since=float("inf")).data if self.wf is not None else {}
+        return project_data(self.wf, spiff.survey(self.wf, since=float("inf"))) if self.wf is not None else {}
 
 
 def _label(kind: str, bpmn_id: str | None) -> str:

@@ -82,7 +82,7 @@ def get_task(session: Session, *, user: User, task_id: str) -> TaskDetail:
     ui = forms_of(version).get(ui_name) if ui_name else None
     draft = json.loads(task.draft_json) if task.draft_json and task.claimed_by == user.username else None
     return TaskDetail(task, instance, form, ui, spec.documentation if spec else "",
-                      policy.visible_data(user, data), draft)
+                      policy.reader_for(user, instance, data).data(data), draft)
 
 
 def claim_task(session: Session, *, user: User, task_id: str, clock: Clock) -> Task:

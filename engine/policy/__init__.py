@@ -11,6 +11,7 @@ from __future__ import annotations
 from sqlalchemy import ColumnElement, and_, or_
 
 from .models import ProcessInstance, Task, User
+from .visibility import Reader, reader_for  # noqa: F401 - what each reader may see of a project
 
 ROLES = (
     "sponsor", "hub_team", "industry_partner", "board_member", "board_chair", "clinical_lead",
@@ -19,10 +20,6 @@ ROLES = (
 )
 # Roles of people outside the Hub's own governance, who only see what involves them.
 EXTERNAL_ROLES = {"sponsor", "industry_partner"}
-# Data only the Hub's own governance may read (scores of competing partners' EoIs).
-CONFIDENTIAL_KEYS = {"eois", "board_scores", "aggregated_scores", "board_score", "eoi", "partner_ranking"}
-
-
 def is_internal(user: User) -> bool:
     return bool(user.roles - EXTERNAL_ROLES)
 
@@ -84,25 +81,6 @@ def actionable_tasks_clause(user: User) -> ColumnElement[bool]:
         or_(Task.organisations.is_(None), Task.organisations.contains(organisation_token(org), autoescape=True)),
         or_(Task.excluded_users.is_(None), ~Task.excluded_users.contains(f"|{user.username}|", autoescape=True)),
     )
-
-
-# Roles that may read every board member's scores; a board member alone scores independently.
-SCORE_READERS = set(ROLES) - {"board_member", "sponsor", "industry_partner"}
-SCORE_KEYS = {"board_scores", "aggregated_scores", "board_score", "partner_ranking", "scores"}
-
-
-def visible_data(user: User, data: dict) -> dict:
-    """Instance data as this user may read it: partners never see competitors' EoIs or scores,
-    and board members do not see each other's scores."""
-    if is_internal(user) and "industry_partner" not in user.roles:
-        if user.roles & SCORE_READERS:
-            return data
-        return {k: v for k, v in data.items() if k not in SCORE_KEYS}
-    org = user.organisation_name
-    shown = {k: v for k, v in data.items() if k not in CONFIDENTIAL_KEYS}
-    if "eois" in data and org:
-        shown["eois"] = [e for e in data["eois"] or [] if isinstance(e, dict) and e.get("partner") == org]
-    return shown
 
 
 def conflict_errors(user: User, data: dict) -> dict[str, str]:

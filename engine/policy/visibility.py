@@ -1,0 +1,205 @@
+"""What of a project each reader may see: one allow-list for its data, its events, replay frames,
+task contexts and history, whichever face (page, API, export) shows them.
+
+Three standings. The Hub's governance (every internal role but a board member alone) reads
+everything. A board member alone reads everything but other members' scores and the aggregated
+scores (each scores independently). People outside the Hub (sponsors and industry partners) read
+only the keys OUTSIDE_READERS names, each for the audience it names: a key nobody named, such as a
+field a process owner adds to a form, stays inside the Hub until someone adds it here.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from ..models import ProcessInstance, Task, User
+
+OUTSIDE_ROLES = frozenset({"sponsor", "industry_partner"})
+BOARD_ALONE = frozenset({"board_member"})
+
+# Audiences outside the Hub, per project.
+SPONSOR = "sponsor"  # the sponsor who proposed this challenge
+PARTNERS = "partners"  # every partner invited to its call
+SELECTED = "selected"  # the partners selected at Gate 2, who co-design and run the project
+OWN = "own"  # each partner, its own organisation's records only
+
+CHALLENGE = frozenset({SPONSOR, PARTNERS})
+THE_CALL = frozenset({SPONSOR, PARTNERS})
+EVERYONE = frozenset({SPONSOR, PARTNERS})
+SPONSOR_AND_SELECTED = frozenset({SPONSOR, SELECTED})
+
+# key -> (who outside the Hub may read it, why). Everything else stays inside the Hub.
+OUTSIDE_READERS: dict[str, tuple[frozenset[str], str]] = {
+    **{key: (CHALLENGE, "the challenge as the sponsor proposed it, which the call is about") for key in (
+        "title", "description", "challenge_area", "pathway_category", "tumour_groups", "alliance", "trusts",
+        "unmet_need", "evidence", "measures_of_success")},
+    **{key: (CHALLENGE, "the innovation-ready problem statement the Hub publishes with the call") for key in (
+        "problem_statement", "scope", "context", "desired_outcomes")},
+    "gate1_decision": (frozenset({SPONSOR}), "whether the sponsor's challenge goes ahead"),
+    "gate1_reason": (frozenset({SPONSOR}), "why it was rejected, which the sponsor is told"),
+    "review_date": (frozenset({SPONSOR}), "when a deferred challenge comes back"),
+    "call_brief": (THE_CALL, "the call the Hub published"),
+    "call_closes_at": (THE_CALL, "when the call closes"),
+    "scoring_criteria": (THE_CALL, "the published criteria EoIs are scored on"),
+    "eois": (frozenset({OWN}), "a partner's own EoI, never a competitor's"),
+    "eoi": (frozenset({OWN}), "a partner's own EoI, never a competitor's"),
+    "gate2_decision": (EVERYONE, "whether a partner was selected"),
+    "selected_partners": (EVERYONE, "which partner was selected, and so whether one's own was"),
+    **{key: (frozenset({SELECTED}), "the specification the selected partner co-designs") for key in (
+        "objectives", "sites", "solution_description", "evaluation_plan", "data_sharing_agreement", "dpia_status",
+        "outcome_measures")},
+    "gate3_hub_decision": (SPONSOR_AND_SELECTED, "whether the specification was agreed"),
+    "gate3_clinical_decision": (SPONSOR_AND_SELECTED, "whether the specification was agreed"),
+    **{key: (frozenset({SELECTED}), "the joint working the selected partner signs up to") for key in (
+        "industry_contribution", "joint_working_agreement", "joint_working_agreement_reference", "milestones",
+        "roles_and_responsibilities", "project_plan")},
+    "gate4_decision": (SPONSOR_AND_SELECTED, "whether the project was mobilised"),
+    **{key: (frozenset({SELECTED}), "the pilot the selected partner runs with the clinical team") for key in (
+        "progress_reports", "measured_outcomes", "final_report_summary", "outcome_results", "outcomes_met",
+        "outcomes_total")},
+    "gate5_decision": (SPONSOR_AND_SELECTED, "whether the pilot's evidence was accepted"),
+    "gate6_decision": (SPONSOR_AND_SELECTED, "whether the project is funded to scale"),
+    "project_outcome": (EVERYONE, "how the project ended"),
+}
+# Who owns a record in an OWN list: the organisation named by its "partner".
+OWNER_KEY = "partner"
+
+# Scores: a board member alone reads only their own (by "board_member"), never the others' or the totals.
+OWN_SCORE_KEYS = {"board_scores", "board_score"}
+SCORER_KEY = "board_member"
+HIDDEN_FROM_BOARD = {"scores", "aggregated_scores", "partner_ranking"}
+
+# Event kinds people outside the Hub may see (of tasks they may see), and what of each one's data.
+OUTSIDE_EVENT_DATA = {
+    "instance_started": ("process", "version", "hash"),
+    "task_ready": ("role", "assignee", "due_at"),
+    "task_claimed": (), "task_released": (), "task_cancelled": (),
+    "task_completed": None,  # the data allow-list above
+    "gateway_taken": ("to",),
+    "instance_completed": ("outcome",),  # project_outcome, which everyone on the project may read
+    "instance_migrated": ("from", "to"),
+    "version_deployed": ("key", "version", "hash"),
+}
+ENGINE_ACTORS = {"engine", "timer"}
+SOMEONE = "someone"  # an actor or holder a reader outside the Hub may not know by name
+PEOPLE_KEYS = {"assignee"}  # event data naming a person
+
+
+@dataclass(frozen=True)
+class Reader:
+    """One user reading one project: what they may see of it."""
+    username: str
+    organisation: str | None
+    standing: str  # "hub" (the Hub's governance), "board" (a board member alone) or "outside"
+    audiences: frozenset[str]  # outside readers: which of the project's audiences they belong to
+
+    @property
+    def outside(self) -> bool:
+        return self.standing == "outside"
+
+    def data(self, data: dict) -> dict:
+        """Project data (or a frame's, a task's context, an event's) as this reader may see it."""
+        if self.standing == "hub" or not isinstance(data, dict):
+            return data if isinstance(data, dict) else {}
+        if self.standing == "board":
+            return self._board(data)
+        shown = {}
+        for key, value in data.items():
+            audiences, _why = OUTSIDE_READERS.get(key, (frozenset(), ""))
+            if OWN in audiences:
+                value = self._own_records(value)
+                if value is not None:
+                    shown[key] = value
+            elif audiences & self.audiences:
+                shown[key] = value
+        return shown
+
+    def event(self, event: dict, *, task: Task | None, task_visible: bool = True) -> dict | None:
+        """An event (seq, actor, kind, data...) as this reader may see it; None when not theirs to see."""
+        if not task_visible:
+            return None
+        kind, data = event.get("kind"), event.get("data") or {}
+        own = self.submitted(event.get("actor"), task)
+        if self.outside:
+            if kind not in OUTSIDE_EVENT_DATA:
+                return None
+            keys = OUTSIDE_EVENT_DATA[kind]
+            if keys is not None:
+                data = {k: self.person(v, task) if k in PEOPLE_KEYS else v for k, v in data.items() if k in keys}
+            elif not own:
+                data = self.data(data)
+        elif not own:
+            data = {"result": self.data(data.get("result") or {})} if kind == "decision_made" else self.data(data)
+        return {**event, "actor": self.person(event.get("actor"), task), "data": data}
+
+    def submitted(self, actor: str | None, task: Task | None) -> bool:
+        """What the reader (or, outside the Hub, their organisation on its own task) submitted: shown whole."""
+        return actor == self.username or (self.outside and self._organisation_task(task))
+
+    def person(self, username: str | None, task: Task | None = None) -> str | None:
+        """A person as this reader may know them: outside the Hub, themselves, the engine and their own
+        organisation's people on its own tasks; anyone else is "someone"."""
+        if not username or not self.outside or username in ENGINE_ACTORS or username == self.username:
+            return username
+        return username if self._organisation_task(task) else SOMEONE
+
+    def verification_note(self, reason: str) -> str:
+        """Why a re-run diverged can quote recorded data: outside the Hub, only that it did."""
+        return "the record could not be re-run here; the Hub's auditors have the details" if self.outside else reason
+
+    def _organisation_task(self, task: Task | None) -> bool:
+        return bool(task is not None and task.organisations and self.organisation
+                    and f"|{self.organisation}|" in task.organisations)
+
+    def _own_records(self, value):
+        if not self.organisation or PARTNERS not in self.audiences:
+            return None
+        if isinstance(value, dict):
+            return value if value.get(OWNER_KEY) == self.organisation else None
+        if isinstance(value, list):
+            return [r for r in value if isinstance(r, dict) and r.get(OWNER_KEY) == self.organisation]
+        return None
+
+    def _board(self, data: dict) -> dict:
+        shown = {}
+        for key, value in data.items():
+            if key in HIDDEN_FROM_BOARD:
+                continue
+            if key in OWN_SCORE_KEYS:
+                value = _own_scores(value, self.username)
+                if value is None:
+                    continue
+            shown[key] = value
+        return shown
+
+
+def _own_scores(value, username: str):
+    if isinstance(value, dict):
+        return value if value.get(SCORER_KEY) == username else None
+    if isinstance(value, list):
+        return [r for r in value if isinstance(r, dict) and r.get(SCORER_KEY) == username]
+    return None
+
+
+def standing_of(user: User) -> str:
+    """A partner is outside the Hub whatever else they hold (competitors' EoIs must never reach them)."""
+    if "industry_partner" in user.roles or not user.roles - OUTSIDE_ROLES:
+        return "outside"
+    return "board" if user.roles - OUTSIDE_ROLES <= BOARD_ALONE else "hub"
+
+
+def reader_for(user: User, instance: ProcessInstance, data: dict | None = None) -> Reader:
+    """`data` is the project's data as stored, when the caller has read it already."""
+    standing = standing_of(user)
+    audiences: set[str] = set()
+    org = user.organisation_name
+    if standing == "outside":
+        if "sponsor" in user.roles and instance.started_by == user.username:
+            audiences.add(SPONSOR)
+        if "industry_partner" in user.roles and org and f"|{org}|" in (instance.organisations or ""):
+            audiences.add(PARTNERS)
+            stored = data if data is not None else json.loads(instance.data_json or "{}")
+            if org in (stored.get("selected_partners") or []):
+                audiences.add(SELECTED)
+    return Reader(user.username, org, standing, frozenset(audiences))
+

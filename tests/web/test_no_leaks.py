@@ -1,0 +1,145 @@
+"""Confidentiality as users meet it: markers planted in one partner's EoI, two board members' scores
+and the chair's Gate 2 comments, then every page and API answer of that project fetched as each
+demo user who must not read them, while the call is open, at Gate 2, and after the project moved on."""
+import json
+import secrets
+
+import pytest
+from sqlalchemy import select
+
+from engine import demo, identity
+from engine.models import Task
+from engine.walker import Walker
+from tests.conftest import add_user
+from tests.web.conftest import PASSWORD, signed_in
+
+BOARD_PEOPLE = ["bea.board", "ben.board", "bill.board", "cara.chair",
+                "Bea Williams", "Ben Ahmed", "Bill Novak", "Cara Lewis"]
+SEPARATOR = "\n--- pages ---\n"
+OUTSIDE = ("ivy.medtech", "ian.datahealth", "sam.sponsor")
+BOARD = ("bea.board", "ben.board", "bill.board")
+
+
+def marker(name: str) -> str:
+    return f"{name}-{secrets.token_hex(6)}"
+
+
+EOI = {key: marker(f"eoi-{key}") for key in (
+    "solution_name", "solution_summary", "challenge_fit", "evidence_of_impact", "delivery_approach",
+    "proposed_contribution", "contact_name")}
+BEA_SCORE, BILL_SCORE, CHAIR_COMMENT = marker("bea-conflict"), marker("bill-conflict"), marker("chair-comment")
+
+
+def allowed(username: str) -> set[str]:
+    """The markers this demo user may read: partners only their own EoI, board members the EoIs they
+    score and their own scores, the Hub's governance everything."""
+    eoi = set(EOI.values())
+    if username == "ivy.medtech":
+        return eoi
+    if username in ("ian.datahealth", "sam.sponsor"):
+        return set()
+    if username in BOARD:
+        own = {"bea.board": {BEA_SCORE}, "bill.board": {BILL_SCORE}}.get(username, set())
+        return eoi | own | {CHAIR_COMMENT}
+    return eoi | {BEA_SCORE, BILL_SCORE, CHAIR_COMMENT}
+
+
+def medtech_eoi(data, user):
+    return dict(EOI) if user.organisation_name == demo.MEDTECH else {}
+
+
+def scores_with_comments(data, user):
+    scores = demo.happy_path("", "")["score_eois"](data, user)
+    for score in scores["scores"]:
+        reason = {("bea.board", demo.DATAHEALTH): BEA_SCORE, ("bill.board", demo.MEDTECH): BILL_SCORE}.get(
+            (user.username, score["partner"]))
+        if reason:
+            score.update(conflict_of_interest=True, conflict_reason=reason)
+            for criterion in ("strategic_fit", "patient_impact", "strength_of_evidence", "deliverability",
+                              "value_for_money", "equity_of_access"):
+                score.pop(criterion, None)
+    return scores
+
+
+@pytest.fixture
+def world(app, db, clock, six_gates):
+    for username, _name, roles, org in demo.DEMO_USERS:
+        add_user(db, clock, username, *roles, org=org, password=PASSWORD)
+    walker = Walker(db, clock)
+    plan = demo.happy_path("Leak-proof challenge", "Pathway Delays")
+    plan.update(submit_eoi=medtech_eoi, score_eois=scores_with_comments,
+                gate2_partner_selection=lambda data, user: {
+                    "gate2_decision": "select", "selected_partners": [demo.MEDTECH], "gate2_comments": CHAIR_COMMENT})
+    return walker, plan
+
+
+def everything_seen_by(app, db, clock, username: str, project: int) -> str:
+    """Every page and API answer about the project this user can fetch, as one text."""
+    with db.reading() as session:
+        task_ids = list(session.scalars(select(Task.id).where(Task.instance_id == project)))
+    token = db.writing(lambda s: identity.create_token(s, username=username, actor="test", clock=clock))
+    api, headers = app.test_client(), {"Authorization": f"Bearer {token}"}
+    paths = ["/instances", f"/instances/{project}", f"/instances/{project}/events",
+             f"/instances/{project}/replay", "/tasks"] + [f"/tasks/{t}" for t in task_ids]
+    answers = [api.get(f"/api/v1{path}", headers=headers).get_data(as_text=True) for path in paths]
+    web = signed_in(app, username)
+    pages = ["/", f"/projects/{project}", f"/projects/{project}/history", "/register", "/register.csv",
+             "/dashboard", "/audit/export/json"] + [f"/tasks/{t}" for t in task_ids]
+    # The API's answers first: they carry no diagram, whose scripts name the score keys.
+    return "\n".join(answers) + SEPARATOR + "\n".join(web.get(page).get_data(as_text=True) for page in pages)
+
+
+def assert_no_leaks(app, db, clock, project: int, planted: set[str]) -> None:
+    for username, _name, _roles, _org in demo.DEMO_USERS:
+        forbidden = planted - allowed(username)
+        outside = username in OUTSIDE
+        if not forbidden and not outside:
+            continue
+        seen = everything_seen_by(app, db, clock, username, project)
+        leaked = sorted(m for m in forbidden if m in seen)
+        assert not leaked, f"{username} can read {leaked}"
+        if outside:
+            people = sorted(name for name in BOARD_PEOPLE if name in seen)
+            assert not people, f"{username} can read the board's names {people}"
+            data = seen.split(SEPARATOR)[0]
+            assert '"total_mean"' not in data and '"board_scores"' not in data, f"{username} can read the scores"
+
+
+def test_no_user_reads_what_is_not_theirs_during_the_call_at_gate2_and_after(app, db, clock, world):
+    walker, plan = world
+    project = walker.start()
+    walker.walk(project, plan, stop_at="submit_eoi")
+    medtech = next(t for t in walker.open_tasks(project) if demo.MEDTECH in (t.organisations or ""))
+    walker.complete(medtech, plan["submit_eoi"])
+    planted = set(EOI.values())
+    assert_no_leaks(app, db, clock, project, planted)  # the call is open: DataHealth has not answered
+    # The markers are really there: the Hub's governance and Medtech read them.
+    audited = everything_seen_by(app, db, clock, "aud.auditor", project)
+    assert all(m in audited for m in planted)
+    assert EOI["solution_name"] in everything_seen_by(app, db, clock, "ivy.medtech", project)
+
+    walker.walk(project, plan, stop_at="gate2_partner_selection")
+    planted |= {BEA_SCORE, BILL_SCORE}
+    assert_no_leaks(app, db, clock, project, planted)
+    assert BEA_SCORE in everything_seen_by(app, db, clock, "bea.board", project)
+
+    walker.walk(project, plan, stop_at="gate4_mobilisation_approval")
+    planted.add(CHAIR_COMMENT)
+    assert_no_leaks(app, db, clock, project, planted)
+    audited = everything_seen_by(app, db, clock, "aud.auditor", project)
+    assert all(m in audited for m in planted)
+
+
+def test_a_submitted_eoi_is_never_at_the_top_level_of_the_project_data(db, world):
+    walker, plan = world
+    project = walker.start()
+    walker.walk(project, plan, stop_at="submit_eoi")
+    medtech = next(t for t in walker.open_tasks(project) if demo.MEDTECH in (t.organisations or ""))
+    walker.complete(medtech, plan["submit_eoi"])
+    from engine.models import ProcessInstance
+    for stop in (None, "gate2_partner_selection", "draft_specification"):
+        if stop:
+            walker.walk(project, plan, stop_at=stop)
+        with db.reading() as session:
+            data = json.loads(session.get(ProcessInstance, project).data_json)
+        assert not set(EOI) & set(data) and "eoi" not in data and "scores" not in data
