@@ -51,6 +51,9 @@ def happy_path(title: str, area: str, *, pathway: str = "proof_of_value", deadli
                                                        "selected_partners": data.get("submitted_partners", [])[:1]},
         "gate3_hub_signoff": {"gate3_hub_decision": "approve"},
         "gate3_clinical_signoff": {"gate3_clinical_decision": "approve"},
+        # Joint working: both sides contribute; the governance a live pilot needs is in place.
+        "prepare_mobilisation": {"nhs_contribution": 100000, "industry_contribution": 150000,
+                                 "dpia_in_place": True, "dsa_signed": True, "joint_working_agreement": True},
         "gate4_mobilisation_approval": {"gate4_decision": "approve", "budget_committed": 250000},
         "agree_outcome_measures": {"outcome_measures": [
             {"measure": "28-day Faster Diagnosis Standard", "baseline": 76, "threshold": 80,

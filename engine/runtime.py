@@ -18,7 +18,7 @@ from .clock import Clock, FixedClock
 from .db import after_commit
 from .directory import option_source
 from .errors import Conflict, Forbidden, NotFound, ProcessFailed, ValidationFailed
-from .forms import SCHEMA_PROPERTY, accepted_answers, field_errors, fill_options, unanswered_fields
+from .forms import SCHEMA_PROPERTY, accepted_answers, answers_that_apply, field_errors, fill_options, unanswered_fields
 from .history import TIMER, record_event
 from .models import FinishedTask, ProcessInstance, ProcessVersion, Task, User
 from .repository import compiled_for, forms_of, latest_version
@@ -74,9 +74,12 @@ def complete_task(session: Session, *, user: User, task_id: str, data: dict, clo
     compiled = compiled_for(version)
     wf = workflow_of(instance, compiled)
     lock_instance(instance, clock)
-    schema = form_schema(session, version, compiled, row.bpmn_id, spiff.task_data(wf, row.id))
+    known = spiff.task_data(wf, row.id)
+    schema = form_schema(session, version, compiled, row.bpmn_id, known)
     data, errors = accepted_answers(schema or {}, data)
-    errors.update(field_errors(schema, data) if schema else {})
+    if schema:  # what is recorded is what applies to the branch chosen, checked against today's date
+        data = answers_that_apply(schema, data, known)
+        errors.update(field_errors(schema, data, today=clock.now().date(), context=known))
     errors.update(policy.conflict_errors(user, data))
     if errors:
         raise ValidationFailed("Some answers need attention.", fields=errors)

@@ -50,7 +50,7 @@ class Walker:
             me = session.get(User, user.id)
             detail = tasks.get_task(session, user=me, task_id=task.id)
             given = answers(detail.context, me) if callable(answers) else answers
-            data = sample_answers(detail.form or {}, given)
+            data = sample_answers(detail.form or {}, given, today=self.clock.now().date(), context=detail.context)
             runtime.complete_task(session, user=me, task_id=task.id, data=data, clock=self.clock)
         self.db.writing(work)
 

@@ -12,6 +12,8 @@ from typing import Any
 
 from werkzeug.datastructures import MultiDict
 
+from engine.forms import form_fields
+
 MAX_RADIOS = 5  # more choices than this become a drop-down list
 LONG_TEXT = 200  # strings allowed to be longer than this get a text area
 MAX_ROWS = 100  # repeating-group rows read from one post
@@ -99,7 +101,7 @@ def build_fields(schema: dict, ui: dict | None = None, values: dict | None = Non
 
 def _object_fields(schema: dict, ui: dict, values: dict, build: _Build, *, name: str, path: str,
                    row_label: str) -> list[Field]:
-    props = schema.get("properties", {})
+    props = form_fields(schema)  # conditional fields too: their hints say when they apply
     required = set(schema.get("required", []))
     values = values if isinstance(values, dict) else {}
     order = [k for k in ui.get("ui:order", []) if k in props] + [k for k in props if k not in ui.get("ui:order", [])]
@@ -150,6 +152,8 @@ def _fill(made: Field, schema: dict, ui: dict, value: Any, build: _Build) -> Non
         made.hint = (made.hint + " " if made.hint else "") + "Enter each one on a new line."
     elif made.widget in ("checkbox", "yesno"):
         made.value = {True: "true", False: "false"}.get(value, "") if isinstance(value, bool) else ""
+    elif made.widget == "readonly" and isinstance(value, bool):
+        made.value = humanise(value)
     else:
         made.value = _text_of(value)
     made.attrs = _attributes(schema, made.widget)
@@ -279,7 +283,7 @@ def read_form(schema: dict, form: MultiDict) -> tuple[dict, dict[str, str]]:
 def _read_object(schema: dict, form: MultiDict, *, name: str, path: str) -> tuple[dict, dict[str, str]]:
     data: dict[str, Any] = {}
     errors: dict[str, str] = {}
-    for key, sub in schema.get("properties", {}).items():
+    for key, sub in form_fields(schema).items():
         if sub.get("readOnly"):
             continue
         value, problems = _read_value(sub, form, name + key, path + key)

@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from ..forms import form_fields
 from ..models import AuditEvent, ProcessInstance, ProcessVersion
 from ..repository import compiled_for, forms_of
 from .trail import BREACH, KEPT, EventRef, Filters, data_of, events_by_project, projects, versions_run
@@ -77,7 +78,7 @@ def rules_of(version: ProcessVersion) -> dict[str, FourEyesRule]:
         if not prepared:
             continue
         form = forms.get(spec.properties.get("formJsonSchemaFilename", ""), {})
-        fields = {key: (prop.get("title") or key) for key, prop in form.get("properties", {}).items()}
+        fields = {key: (prop.get("title") or key) for key, prop in form_fields(form).items()}
         prepared_title = tasks[prepared].title if prepared in tasks else prepared
         rules[bpmn_id] = FourEyesRule(bpmn_id, spec.title, prepared, prepared_title, fields)
     return rules

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..forms import form_fields
 from .changes import Change, from_to, shown
 
 ATTRIBUTES = {"title": "title", "type": "type", "enum": "choices", "x-options": "choices from",
@@ -41,7 +42,7 @@ def fields_of(schema: dict, prefix: str = "", labels: tuple[str, ...] = ()) -> d
     """Every field of a form schema by path (`scores[].partner`), nested objects and lists included."""
     found: dict[str, dict] = {}
     required = set(schema.get("required") or [])
-    for key, spec in (schema.get("properties") or {}).items():
+    for key, spec in form_fields(schema).items():  # conditional fields (in `then`/`else`) too
         if not isinstance(spec, dict):
             continue
         path, label = f"{prefix}{key}", labels + (str(spec.get("title") or key),)

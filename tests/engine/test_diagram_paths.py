@@ -31,7 +31,7 @@ from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.util.task import TaskState
 
-from engine.forms import fill_options
+from engine.forms import fill_options, form_fields
 from engine.sandbox import check_code
 from engine.sandbox.rules import SAFE_BUILTIN_NAMES
 from engine.spiff import SCRIPT_ENGINE
@@ -68,7 +68,7 @@ USER_TASKS = {
     "report_pilot_outcomes": ("Clinical lead", {}),
     "gate5_evidence_gate": ("Evidence panel", {}),
     "prepare_business_case": ("Hub team", {}),
-    "gate6_dmbc": ("DMBC board", {}),
+    "gate6_dmbc": ("DMBC board", {"notCompletedBy": "prepare_business_case"}),
     "execute_procurement": ("Procurement", {}),
     "submit_kpi_return": ("Hub team", {}),
     "close_project": ("Hub team", {}),
@@ -194,6 +194,7 @@ SAMPLES = {
         "resourcing": "1 WTE", "project_plan": "Plan", "governance": "Board", "roles_and_responsibilities": "RACI",
         "nhs_contribution": 50000, "industry_contribution": 120000, "total_budget": 170000,
         "milestones": [{"title": "Go live", "due_date": "2030-06-01"}],
+        "dpia_in_place": True, "dsa_signed": True,
         "joint_working_agreement": True, "joint_working_agreement_reference": "JWA-2030-01"}),
     "gate4_mobilisation_approval": _fixed({"gate4_decision": "approve", "budget_committed": 170000}),
     "report_pilot_outcomes": _fixed({
@@ -401,7 +402,7 @@ def test_user_tasks_have_lanes_forms_and_properties(specs, xml):
         if "formUiSchemaFilename" in props:
             assert props["formUiSchemaFilename"] == f"{task_id}.uischema.json"
             ui = json.loads((FORMS / props["formUiSchemaFilename"]).read_text())
-            assert set(ui["ui:order"]) == set(schema_for(task_id)["properties"])
+            assert set(ui["ui:order"]) == set(form_fields(schema_for(task_id)))   # conditional fields too
         assert props["stage"] in STAGES
         assert TimerEventDefinition.parse_iso_duration(props["dueIn"])
         for key in ("assignee", "organisation", "notCompletedBy"):
@@ -411,6 +412,7 @@ def test_user_tasks_have_lanes_forms_and_properties(specs, xml):
             assert element.get("name") == GATE_NAMES[task_id]
     # notCompletedBy names an earlier user task
     assert USER_TASKS["gate4_mobilisation_approval"][1]["notCompletedBy"] in USER_TASKS
+    assert USER_TASKS["gate6_dmbc"][1]["notCompletedBy"] in USER_TASKS
 
 
 def test_every_form_is_a_valid_json_schema_and_every_form_has_a_task():

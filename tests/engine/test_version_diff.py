@@ -220,7 +220,7 @@ def test_form_files_and_nested_fields_removed_or_retyped():
     forms = copy.deepcopy(FORMS)
     del forms["close_project.schema.json"]
     forms["extra.schema.json"] = {"title": "Extra", "type": "object", "properties": {"a": {"type": "string"}}}
-    partner = forms["score_eois.schema.json"]["properties"]["scores"]["items"]["properties"]
+    partner = forms["score_eois.schema.json"]["properties"]["scores"]["items"]["allOf"][0]["else"]["properties"]
     partner["strategic_fit"]["type"] = "number"
     partner["strategic_fit"]["title"] = "Fit with strategy"
     del partner["equity_of_access"]
