@@ -98,11 +98,11 @@ def claim_task(session: Session, *, user: User, task_id: str, clock: Clock) -> T
 
 def release_task(session: Session, *, user: User, task_id: str, clock: Clock) -> Task:
     task, instance = load_task(session, user=user, task_id=task_id)
+    if task.state != "ready":  # a settled task's row is part of the verified record: nothing to release
+        raise Conflict(f"This task is already {task.state}: there is nothing to release.")
     if task.claimed_by != user.username and "hub_team" not in user.roles:
         raise Forbidden("Only the person who claimed this task (or the Hub team) can release it.")
     lock_instance(instance, clock)
-    if task.state != "ready":  # a settled task's row is part of the verified record: nothing to release
-        raise Conflict(f"This task is already {task.state}: there is nothing to release.")
     task.claimed_by, task.draft_json = None, None  # a released task starts afresh for whoever takes it
     record_event(session, instance=instance, at=clock.now(), actor=user.username, kind="task_released",
                  task_id=task.id, task_name=task.bpmn_id)
