@@ -1,11 +1,11 @@
 """Headers every answer carries (pages, API, static files, errors): what the browser may load and show."""
 from __future__ import annotations
 
-from flask import Flask, Response
+from flask import Flask, Response, request
 
 # Scripts and style sheets only from this site (no inline code); style attributes stay allowed because
 # bpmn-js and dmn-js write them into the SVG and HTML they build. Nothing may frame a page.
-CONTENT_SECURITY_POLICY = "; ".join((
+DIRECTIVES = (
     "default-src 'self'",
     "script-src 'self'",
     "style-src 'self'",
@@ -17,9 +17,12 @@ CONTENT_SECURITY_POLICY = "; ".join((
     "base-uri 'none'",
     "form-action 'self'",
     "frame-ancestors 'none'",
-))
+)
+CONTENT_SECURITY_POLICY = "; ".join(DIRECTIVES)
+# The modeller alone also allows <style> elements: dmn-js's code editor (CodeMirror) writes its theme into
+# one, with no way to hand it a nonce. Scripts stay as strict there as everywhere.
+MODELLER_POLICY = "; ".join((*DIRECTIVES, "style-src-elem 'self' 'unsafe-inline'"))
 HEADERS = {
-    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "same-origin",
@@ -31,6 +34,8 @@ HEADERS = {
 def init_app(app: Flask) -> None:
     @app.after_request
     def add_security_headers(response: Response) -> Response:
+        policy = MODELLER_POLICY if request.blueprint == "modeller" else CONTENT_SECURITY_POLICY
+        response.headers.setdefault("Content-Security-Policy", policy)
         for name, value in HEADERS.items():
             response.headers.setdefault(name, value)
         return response
