@@ -24,6 +24,7 @@ from lxml import etree
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from . import policy
 from .clock import Clock
 from .errors import BadRequest, Forbidden, NotFound
 from .history import event_view, record_access
@@ -35,7 +36,6 @@ LIFECYCLES = ("complete", "all")
 MEDIA_TYPES = {"xes": "application/xml", "csv": "text/csv; charset=utf-8", "json": "application/json"}
 CSV_COLUMNS = ("instance_id", "seq", "at", "actor", "kind", "task", "task_id", "data", "prev_hash", "hash",
                "activity", "process_version")
-EXPORTERS = {"auditor"}
 TRANSITIONS = {"complete": {"task_completed": "complete"},
                "all": {"task_ready": "schedule", "task_claimed": "assign", "task_cancelled": "withdraw",
                        "task_completed": "complete"}}
@@ -101,7 +101,7 @@ def download(session: Session, *, user: User, fmt: str, instance_id: int | None,
 
 def require_exporter(user: User) -> None:
     """The export holds every project's personal data: auditors only (their reading is recorded)."""
-    if not user.roles & EXPORTERS:
+    if not policy.may_export(user):
         raise Forbidden("Only auditors may export the audit trail.")
 
 

@@ -14,7 +14,7 @@ from lxml import etree
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import repository
+from . import policy, repository
 from .clock import Clock
 from .errors import BadRequest, Conflict, DiagramRejected, Forbidden, NotFound, TooLarge
 from .models import ProcessDraft, ProcessVersion, User
@@ -35,7 +35,7 @@ class DeployOutcome:
 
 
 def require_process_owner(user: User) -> None:
-    if "process_owner" not in user.roles:
+    if not policy.may_edit_drafts(user):
         raise Forbidden("Only a process owner may edit processes in the modeller.")
 
 

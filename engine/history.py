@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from . import policy
 from .errors import Forbidden, NotFound
 from .models import AuditEvent, ProcessInstance, SystemChain, User
 
@@ -54,7 +55,7 @@ def record_access(session: Session, *, user: User, at: datetime, what: str,
                   instance_id: int | None = None) -> None:
     """An auditor's (or administrator's) view of personal data is itself on the record (on the system
     chain, so reading never touches an instance's own chain or version)."""
-    if user.roles & {"auditor", "admin"}:
+    if policy.access_is_recorded(user):
         record_event(session, instance=None, at=at, actor=user.username, kind="personal_data_viewed",
                      data={"view": what, "instance": instance_id})
 
@@ -113,7 +114,7 @@ def verify_chain(events: list[AuditEvent], *, chain: str, head_seq: int, head_ha
 
 
 def verify_for(session: Session, *, user: User) -> tuple[int, list[ChainProblem]]:
-    if "auditor" not in user.roles:
+    if not policy.may_verify(user):
         raise Forbidden("Only auditors may run the verification.")
     return verify_all(session)
 

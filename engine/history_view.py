@@ -10,14 +10,12 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from . import policy
-from .errors import BadRequest
+from .errors import BadRequest, Forbidden
 from .history import SYSTEM_CHAIN, event_view, verify_instance
 from .history_entries import KIND_LABELS, KIND_ROLES, Entry, labels_for, make_entry
 from .history_replay import Replay, replay_project
 from .models import AuditEvent, ProcessInstance, ProcessVersion, User
 from .runtime import get_instance
-
-AUDIT_READERS = {"auditor", "admin"}
 
 
 @dataclass
@@ -39,10 +37,13 @@ class ProjectHistory:
 
 def project_history(session: Session, *, user: User, instance_id: int, kind: str | None = None,
                     actor: str | None = None) -> ProjectHistory:
-    """Raises BadRequest (unknown kind) or NotFound (no such project, or not the user's to see)."""
+    """Raises BadRequest (unknown kind), NotFound (no such project, or not the user's to see) or
+    Forbidden (neither an auditor nor taking part in it)."""
     if kind and kind not in KIND_LABELS:
         raise BadRequest(f"kind must be one of {', '.join(KIND_LABELS)}.")
     instance = get_instance(session, user=user, instance_id=instance_id)
+    if not policy.may_read_events(session, user, instance):
+        raise Forbidden("Only auditors and the people taking part can read this history.")
     replay = replay_project(session, user=user, instance=instance)
     versions = list(session.scalars(select(ProcessVersion).where(ProcessVersion.content_hash.in_(replay.versions))))
     versions.sort(key=lambda v: replay.versions[v.content_hash])
@@ -65,10 +66,13 @@ def project_history(session: Session, *, user: User, instance_id: int, kind: str
 
 def replay_frame(session: Session, *, user: User, instance_id: int, upto: int | None = None) -> dict:
     """The replay as it stood after event `upto` (the last event the user may see at or before it;
-    the last event when `upto` is beyond the end or not given). Raises BadRequest or NotFound."""
+    the last event when `upto` is beyond the end or not given). Raises BadRequest, NotFound or
+    Forbidden (auditors only, as interface.md says)."""
     if upto is not None and upto < 1:
         raise BadRequest("upto must be an event number, 1 or more.")
     instance = get_instance(session, user=user, instance_id=instance_id)
+    if not policy.may_see_replay(user):
+        raise Forbidden("Only auditors may replay a project's history.")
     replay = replay_project(session, user=user, instance=instance)
     diverged = {"seq": replay.diverged.seq, "reason": replay.diverged.reason} if replay.diverged else None
     reached = [f for f in replay.frames if upto is None or f["seq"] <= upto] or replay.frames[:1]
@@ -89,7 +93,7 @@ def _system_entries(session: Session, user: User, instance: ProcessInstance,
     each time someone viewed the project's record."""
     hashes = {v.content_hash for v in versions}
     wanted = [AuditEvent.kind == "version_deployed"]
-    if user.roles & AUDIT_READERS:
+    if policy.may_read_access_records(user):
         wanted.append((AuditEvent.kind == "personal_data_viewed") & or_(
             AuditEvent.data_json.contains(f'"instance":{instance.id},'),
             AuditEvent.data_json.contains(f'"instance":{instance.id}}}')))

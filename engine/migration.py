@@ -38,7 +38,7 @@ class MigrationPlan:
 
 
 def require_owner(user: User) -> None:
-    if "process_owner" not in user.roles:
+    if not policy.may_migrate(user):
         raise Forbidden("Only a process owner may move projects to another process version.")
 
 

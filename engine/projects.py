@@ -41,7 +41,8 @@ def project_view(session: Session, *, user: User, instance_id: int, now: datetim
     completed = _in_order_done(events, [r.bpmn_id for r in visible.values() if r.state == "completed"]
                                + [e.task_name for e in events if e.kind in STEP_KINDS and e.task_name])
     active = _unique([r.bpmn_id for r in visible.values() if r.state == "ready"])
-    open_tasks = [_open_task(r, now, reader) for r in visible.values() if r.state == "ready"]
+    open_tasks = [{**_open_task(r, now, reader), "may_open": policy.may_open_task(user, r)}
+                  for r in visible.values() if r.state == "ready"]
     history = [_history_entry(e, titles, reader, visible[e.task_id]) for e in events
                if e.kind == "task_completed" and e.task_id in visible]
     names = _display_names(session, [t["holder"] for t in open_tasks] + [h["actor"] for h in history]
@@ -52,6 +53,7 @@ def project_view(session: Session, *, user: User, instance_id: int, now: datetim
         item["actor_name"] = names.get(item["actor"], item["actor"])
     return {
         **_summary(instance, names),
+        "may_read_history": policy.may_read_events(session, user, instance),
         "diagram_xml": version.bpmn_xml,
         "completed": completed,
         "active": active,

@@ -15,7 +15,7 @@ from .clock import Clock
 from .errors import Forbidden, ValidationFailed
 from .history import record_event
 from .models import PastProject, ProcessInstance, User
-from .policy import is_internal
+from .policy import may_record_register, may_see_register
 from .stages import stage_name
 
 CHALLENGE_AREAS = ("Early Diagnosis & Screening", "Pathway Delays", "Multidisciplinary Team Efficiency",
@@ -24,7 +24,6 @@ PATHWAY_CATEGORIES = ("Referral & Pathway Management", "Diagnostic & Treatment",
 ALLIANCES = ("West Midlands", "East Midlands")
 STATUSES = ("active", "completed", "stopped")
 SOURCES = {"system": "Run in Six Gates", "hand": "Recorded by hand"}
-RECORDERS = {"hub_team", "admin"}
 FILTERS = ("challenge_area", "pathway_category", "alliance", "status", "source")
 COLUMNS = ("source", "title", "status", "stage", "challenge_area", "pathway_category", "alliance", "partners",
            "trusts", "tumour_groups", "start", "end", "outcome", "contact")
@@ -103,7 +102,7 @@ def _matches(entry: Entry, filters: dict[str, str], text: str) -> bool:
 def list_register(session: Session, *, user: User, filters: dict[str, str] | None = None,
                   search: str = "") -> list[Entry]:
     """Every project, filtered; raises Forbidden for people outside the Hub's governance."""
-    if not is_internal(user):
+    if not may_see_register(user):
         raise Forbidden("The register of projects is for the Hub and the NHS organisations it works with.")
     instances = session.scalars(select(ProcessInstance).order_by(ProcessInstance.started_at)).all()
     past = session.scalars(select(PastProject).order_by(PastProject.id)).all()
@@ -149,7 +148,7 @@ def _validated(fields: dict) -> tuple[dict, dict[str, str]]:
 
 
 def may_record(user: User) -> bool:
-    return not RECORDERS.isdisjoint(user.roles)
+    return may_record_register(user)
 
 
 def require_recorder(user: User) -> None:

@@ -13,12 +13,11 @@ from sqlalchemy import ColumnElement, String, cast, func, or_, select
 from sqlalchemy.dialects.postgresql import JSON as PG_JSON
 from sqlalchemy.orm import Session
 
+from . import policy
 from .errors import Forbidden
 from .models import ProcessInstance, Task, User
 from .stages import STAGES, stage_name
 
-# Who may see the pipeline: the Hub and those who govern or audit the procedure.
-DASHBOARD_ROLES = {"hub_team", "admin", "auditor", "board_chair", "process_owner"}
 GATE_TASKS = {
     "gate1_prioritisation": "Gate 1 – Prioritisation",
     "gate2_partner_selection": "Gate 2 – Partner selection",
@@ -32,14 +31,14 @@ SECONDS_PER_DAY = 86400
 
 
 def may_see_dashboard(user: User) -> bool:
-    return bool(user.roles & DASHBOARD_ROLES)
+    return policy.may_see_dashboard(user)
 
 
 def pipeline(session: Session, *, user: User, now: datetime, alliance: str | None = None,
              challenge_area: str | None = None) -> dict:
     """The pipeline report, narrowed to one Cancer Alliance and/or challenge area when given.
 
-    Raises Forbidden when the user holds none of DASHBOARD_ROLES.
+    Raises Forbidden unless policy.may_see_dashboard.
     """
     if not may_see_dashboard(user):
         raise Forbidden("The pipeline dashboard is for the Hub team and those who govern the procedure.")

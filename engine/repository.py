@@ -10,7 +10,7 @@ from typing import Iterator
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from . import checks, spiff
+from . import checks, policy, spiff
 from .checks import CheckReport, Finding
 from .clock import Clock
 from .errors import DiagramRejected, Forbidden, NotFound
@@ -109,7 +109,7 @@ def _same_content(session: Session, digest: str, bpmn: bytes, dmn: dict[str, byt
 def deploy_for_user(session: Session, *, user: User, bpmn: bytes, dmn: dict[str, bytes],
                     forms: dict[str, bytes], clock: Clock) -> Deployment:
     """deploy_process on behalf of a person: only process owners may deploy."""
-    if "process_owner" not in user.roles:
+    if not policy.may_deploy(user):
         raise Forbidden("Only a process owner may deploy a process.")
     return deploy_process(session, bpmn=bpmn, dmn=dmn, forms=forms, actor=user.username, clock=clock)
 

@@ -70,9 +70,12 @@ class TaskDetail:
 def get_task(session: Session, *, user: User, task_id: str) -> TaskDetail:
     """The task with its form (choices filled in) and the earlier data it needs.
 
-    Raises NotFound for unknown tasks and for tasks of another person or organisation.
+    Raises NotFound for unknown tasks and for tasks of another person or organisation, and
+    Forbidden for those who may see the task but not open it (policy.may_open_task).
     """
     task, instance = load_task(session, user=user, task_id=task_id)
+    if not policy.may_open_task(user, task):
+        raise Forbidden(policy.may_act_on(user, task) or "Only the people whose task this is may open it.")
     version = instance.process_version
     compiled = compiled_for(version)
     data = json.loads(instance.data_json or "{}")
@@ -100,7 +103,7 @@ def release_task(session: Session, *, user: User, task_id: str, clock: Clock) ->
     task, instance = load_task(session, user=user, task_id=task_id)
     if task.state != "ready":  # a settled task's row is part of the verified record: nothing to release
         raise Conflict(f"This task is already {task.state}: there is nothing to release.")
-    if task.claimed_by != user.username and "hub_team" not in user.roles:
+    if not policy.may_release(user, task):
         raise Forbidden("Only the person who claimed this task (or the Hub team) can release it.")
     lock_instance(instance, clock)
     task.claimed_by, task.draft_json = None, None  # a released task starts afresh for whoever takes it

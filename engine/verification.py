@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from . import policy
 from .errors import Forbidden, NotFound
 from .history import SYSTEM_CHAIN, chain_of, list_events, verify_chain
 from .models import ProcessInstance, SystemChain, User
@@ -41,7 +42,7 @@ class Report:
 
 
 def require_auditor(user: User) -> None:
-    if not user.roles & {"auditor", "admin"}:
+    if not policy.may_verify(user):
         raise Forbidden("Only auditors may run the verification.")
 
 

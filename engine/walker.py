@@ -39,7 +39,7 @@ class Walker:
                                         .order_by(Task.created_at, Task.id)))
 
     def start(self, process_key: str = "six_gates") -> int:
-        starter = next(u for u in self.users if "sponsor" in u.roles)
+        starter = next(u for u in self.users if policy.may_propose_challenge(u))
         return self.db.writing(lambda s: runtime.start_instance(
             s, user=s.get(User, starter.id), process_key=process_key, clock=self.clock).id)
 

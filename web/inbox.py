@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from engine import runtime, tasks
+from engine import policy, runtime, tasks
 from engine.models import User
 from engine.policy import ROLES
 from engine.stages import STAGES, stage_name
@@ -12,6 +12,8 @@ from engine.stages import STAGES, stage_name
 from .services import clock, read, write
 
 bp = Blueprint("inbox", __name__)
+# Templates ask policy (the menu on every page, buttons) instead of reading roles.
+bp.add_app_template_global(policy, "policy")
 PAGE_SIZE = 25
 PROCESS = "six_gates"
 

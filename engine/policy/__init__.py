@@ -1,16 +1,19 @@
-"""Who may do what: the one module both faces (HTML and API) ask.
+"""Who may do what: the one module both faces (HTML and API) ask, and the only one that reads a
+user's roles (tests/engine/test_policy_is_the_only_role_reader.py keeps it so).
 
 Rules: a user acts on tasks whose lane role they hold; a task bound to a person
 (a board member's scoring) or to organisations (a partner's EoI) is only theirs;
 four-eyes (Gate 4 never by the mobilisation pack's preparer); competing partners never
 see each other's data; a board member scoring their own organisation's EoI must declare
-the conflict.
+the conflict. Admins manage users, roles, organisations and settings; reading, verifying and
+exporting the record is the auditors' (an admin who must audit holds the auditor role too).
 """
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, and_, or_
+from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy.orm import Session
 
-from .models import ProcessInstance, Task, User
+from ..models import ProcessInstance, Task, User
 from .visibility import Reader, reader_for  # noqa: F401 - what each reader may see of a project
 
 ROLES = (
@@ -20,8 +23,116 @@ ROLES = (
 )
 # Roles of people outside the Hub's own governance, who only see what involves them.
 EXTERNAL_ROLES = {"sponsor", "industry_partner"}
+# Who may do what beyond acting on tasks (a task's lane in the diagram decides that).
+AUDITORS = frozenset({"auditor"})  # read, verify and export the record; an admin alone does not
+AUDIT_READERS = VERIFIERS = EXPORTERS = REPLAY_READERS = AUDITORS
+ADMINISTRATORS = frozenset({"admin"})  # users, roles, organisations, settings
+PROCESS_OWNERS = frozenset({"process_owner"})  # deploy, edit drafts, migrate running projects
+VERSION_READERS = PROCESS_OWNERS | ADMINISTRATORS | AUDITORS  # deployed versions, their files and diffs
+DASHBOARD_READERS = frozenset({"hub_team", "admin", "auditor", "board_chair", "process_owner"})
+REGISTER_RECORDERS = frozenset({"hub_team", "admin"})  # record past projects in the register by hand
+TASK_RELEASERS = frozenset({"hub_team"})  # release a task someone else claimed
+PROCEDURE_RUNNERS = frozenset({"hub_team"})  # take part in every project: its history and any task page
+CHALLENGE_PROPOSERS = frozenset({"sponsor"})  # the six_gates diagram's first lane (start_instance asks the diagram)
+ACCESS_RECORDED = AUDITORS | ADMINISTRATORS  # their reading of personal data is itself on the record
+
 def is_internal(user: User) -> bool:
     return bool(user.roles - EXTERNAL_ROLES)
+
+
+def _holds(user: User, roles: frozenset[str]) -> bool:
+    return bool(user.roles & roles)
+
+
+def may_administer(user: User | None) -> bool:
+    """Users, roles and organisations: active admins only."""
+    return user is not None and user.active and _holds(user, ADMINISTRATORS)
+
+
+def may_verify(user: User) -> bool:
+    return _holds(user, VERIFIERS)
+
+
+def may_export(user: User) -> bool:
+    """The export holds every project's personal data: auditors only (their reading is recorded)."""
+    return _holds(user, EXPORTERS)
+
+
+def may_read_rule_reports(user: User) -> bool:
+    """Four-eyes, conflicts and actions by person are read from the whole record: auditors."""
+    return _holds(user, AUDIT_READERS)
+
+
+def may_see_replay(user: User) -> bool:
+    """GET /instances/{id}/replay: the instance as it stood after any event, auditors only (interface.md)."""
+    return _holds(user, REPLAY_READERS)
+
+
+def may_read_access_records(user: User) -> bool:
+    """Who viewed a project's personal data (shown in its history): auditors."""
+    return _holds(user, AUDIT_READERS)
+
+
+def access_is_recorded(user: User) -> bool:
+    """Whether this user's view of personal data goes on the record (auditors', and admins' too)."""
+    return _holds(user, ACCESS_RECORDED)
+
+
+def may_read_events(session: Session, user: User, instance: ProcessInstance) -> bool:
+    """A project's audit trail (events API, history page): auditors, and those taking part in it
+    (who started it, who completed one of its tasks, the Hub team who run it), each seeing only
+    their own part. The caller has checked may_see_instance."""
+    if _holds(user, AUDIT_READERS | PROCEDURE_RUNNERS) or instance.started_by == user.username:
+        return True
+    acted = select(Task.id).where(Task.instance_id == instance.id, Task.completed_by == user.username)
+    return session.scalars(acted.limit(1)).first() is not None
+
+
+def may_deploy(user: User) -> bool:
+    return _holds(user, PROCESS_OWNERS)
+
+
+def may_edit_drafts(user: User) -> bool:
+    """The modeller (drafts are their owner's alone, which engine/drafts.py checks)."""
+    return _holds(user, PROCESS_OWNERS)
+
+
+def may_migrate(user: User) -> bool:
+    return _holds(user, PROCESS_OWNERS)
+
+
+def may_read_versions(user: User) -> bool:
+    """Deployed versions beyond the list: one version's files, its diagram and the diff between two."""
+    return _holds(user, VERSION_READERS)
+
+
+def may_see_dashboard(user: User) -> bool:
+    """The pipeline: the Hub and those who govern or audit the procedure."""
+    return _holds(user, DASHBOARD_READERS)
+
+
+def may_see_register(user: User) -> bool:
+    """The register of projects is for the Hub and the NHS organisations it works with."""
+    return is_internal(user)
+
+
+def may_record_register(user: User) -> bool:
+    return _holds(user, REGISTER_RECORDERS)
+
+
+def may_start(user: User, first_roles: set[str] | frozenset[str]) -> bool:
+    """Starting a process: whoever holds a role of its first user tasks (anyone when it has none)."""
+    return not first_roles or _holds(user, frozenset(first_roles))
+
+
+def may_propose_challenge(user: User) -> bool:
+    """The inbox's "Propose a new challenge" button (starting six_gates)."""
+    return may_start(user, CHALLENGE_PROPOSERS)
+
+
+def may_release(user: User, task: Task) -> bool:
+    """Whoever claimed a task releases it; the Hub team may release anyone's claim."""
+    return task.claimed_by == user.username or _holds(user, TASK_RELEASERS)
 
 
 def organisation_token(name: str) -> str:
@@ -70,6 +181,20 @@ def may_see_task(user: User, task: Task) -> bool:
     if task.assignee and task.assignee != user.username:
         return is_internal(user)
     return True
+
+
+def may_open_task(user: User, task: Task) -> bool:
+    """Who may open a task (its form and context; HTML page and GET /tasks/{id}): those whose lane it
+    is and to whom it is bound (even while a colleague holds the claim or four-eyes bars them), whoever
+    claimed or completed it, the Hub team who run the procedure, and auditors who read the record.
+    Tasks the user may not see at all (may_see_task) are answered 404 before this is asked."""
+    if not may_see_task(user, task):
+        return False
+    if user.username in (task.claimed_by, task.completed_by) or _holds(user, PROCEDURE_RUNNERS | AUDITORS):
+        return True
+    bound_elsewhere = (task.assignee and task.assignee != user.username) or (
+        task.organisations and organisation_token(user.organisation_name or "") not in task.organisations)
+    return task.role in user.roles and not bound_elsewhere
 
 
 def actionable_tasks_clause(user: User) -> ColumnElement[bool]:

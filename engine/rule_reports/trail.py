@@ -10,18 +10,18 @@ from typing import Any, Iterable
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from .. import policy
 from ..errors import Forbidden
 from ..history import SYSTEM_CHAIN
 from ..models import AuditEvent, ProcessInstance, ProcessVersion, User
 from ..repository import compiled_for
 
-READERS = {"auditor", "admin"}
 KEPT, BREACH = "kept", "BREACH"
 
 
 def require_reader(user: User) -> None:
-    if not user.roles & READERS:
-        raise Forbidden("Only auditors and administrators may read the rule reports.")
+    if not policy.may_read_rule_reports(user):
+        raise Forbidden("Only auditors may read the rule reports.")
 
 
 @dataclass(frozen=True)

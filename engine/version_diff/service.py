@@ -11,6 +11,7 @@ from datetime import datetime
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
+from .. import policy
 from ..errors import Forbidden
 from ..models import ProcessInstance, ProcessVersion, User
 from ..repository import get_version
@@ -18,12 +19,11 @@ from .bpmn_elements import read_elements
 from .changes import Change, ProcessFiles
 from .compare import diagram_markers, diff_files, forms_used, summarise
 
-READER_ROLES = {"process_owner", "admin", "auditor"}
 FINISHED = ("completed",)  # an instance in error has not finished: it still runs on its version
 
 
 def may_read_versions(user: User) -> bool:
-    return bool(user.roles & READER_ROLES)
+    return policy.may_read_versions(user)
 
 
 def _check_reader(user: User) -> None:

@@ -1,0 +1,372 @@
+"""The authorisation matrix: every route of the app and the API (read from the url map, so a new
+route without an expectation here fails) × every demo user (one per role, two partner
+organisations) and nobody signed in. What each gets is what engine.policy answers: pages and
+JSON for those it lets in, 403 for those it keeps out, 404 where the thing is not theirs to see.
+
+GETs are tried for every route; state-changing routes only by those who may not use them, who
+must be refused with nothing changed, so the matrix does not depend on the order it runs in.
+The demo (`sixgates init --demo`) is built once for the module."""
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Callable
+
+import pytest
+from sqlalchemy import select, text
+
+from engine import demo, drafts, identity, policy, schema
+from engine.clock import FixedClock
+from engine.db import Database
+from engine.models import Base, ProcessInstance, ProcessVersion, Task, User
+from tests.conftest import deploy_directory
+from tests.web.test_login_inbox import csrf_token, login
+
+NOBODY = "(not signed in)"
+OK, FORBIDDEN, NOT_FOUND, TO_SIGN_IN, NO_TOKEN = 200, 403, 404, 302, 401
+
+
+# --- expectations: each route's policy question -----------------------------------------
+
+@dataclass
+class Ask:
+    """What a route answers a user, from policy. `target` is what the route's ids point at."""
+    expected: Callable[..., int]  # (user, target, session) -> status
+    targets: str = ""  # "" (no ids), "instance" or "task": which demo objects fill the URL
+    ok: int = OK  # what "allowed" looks like (a redirect for some routes)
+    public: bool = False  # answers without signing in
+
+
+def anyone(ok: int = OK) -> Ask:
+    return Ask(lambda user, target, session: ok, ok=ok)
+
+
+def asks(question: Callable[[User], bool], ok: int = OK) -> Ask:
+    return Ask(lambda user, target, session: ok if question(user) else FORBIDDEN, ok=ok)
+
+
+def instance_route(question=None) -> Ask:
+    """404 for a project the user may not see; then the question (user, instance, session)."""
+    def expected(user, instance, session):
+        if not policy.may_see_instance(user, instance):
+            return NOT_FOUND
+        return OK if question is None or question(user, instance, session) else FORBIDDEN
+    return Ask(expected, "instance")
+
+
+def _sees_task(user, task, session) -> bool:
+    return policy.may_see_instance(user, session.get(ProcessInstance, task.instance_id)) \
+        and policy.may_see_task(user, task)
+
+
+def task_route(may: Callable[[User, Task], bool]) -> Ask:
+    """404 for a task the user may not see (another organisation's or person's); then `may`."""
+    def expected(user, task, session):
+        if not _sees_task(user, task, session):
+            return NOT_FOUND
+        return OK if may(user, task) else FORBIDDEN
+    return Ask(expected, "task")
+
+
+def may_act(user, task) -> bool:
+    return policy.may_act_on(user, task) is None
+
+
+def may_open_and_act(user, task) -> bool:
+    """The task page's POST opens the task first (403 if not), then refuses who may not act."""
+    return policy.may_open_task(user, task) and may_act(user, task)
+
+
+SESSION = None  # signing in and out is everyone's own business, not an authorisation question
+
+EXPECTATIONS: dict[tuple[str, str], Ask | None] = {
+    ("auth.login", "GET"): Ask(lambda u, t, s: OK, public=True),
+    ("auth.login", "POST"): SESSION,
+    ("auth.logout", "POST"): SESSION,
+    ("static", "GET"): Ask(lambda u, t, s: OK, public=True),
+    ("api.openapi", "GET"): Ask(lambda u, t, s: OK, public=True),
+    ("inbox.home", "GET"): anyone(ok=302),
+    ("inbox.index", "GET"): anyone(),
+    ("inbox.start_project", "POST"): asks(policy.may_propose_challenge, ok=302),
+    ("register.index", "GET"): asks(policy.may_see_register),
+    ("register.download", "GET"): asks(policy.may_see_register),
+    ("register.new_past", "GET"): asks(policy.may_record_register),
+    ("register.new_past", "POST"): asks(policy.may_record_register, ok=302),
+    ("dashboard.index", "GET"): asks(policy.may_see_dashboard),
+    ("projects.show", "GET"): instance_route(),
+    ("history.show", "GET"): instance_route(lambda user, instance, session: policy.may_read_events(
+        session, user, instance)),
+    ("task_pages.show", "GET"): task_route(policy.may_open_task),
+    ("task_pages.act", "POST"): task_route(may_open_and_act),
+    ("task_pages.claim", "POST"): task_route(may_act),
+    ("task_pages.release", "POST"): task_route(policy.may_release),
+    ("versions.index", "GET"): asks(policy.may_read_versions),
+    ("versions.show", "GET"): asks(policy.may_read_versions),
+    ("versions.download", "GET"): asks(policy.may_read_versions),
+    ("versions.diff", "GET"): asks(policy.may_read_versions),
+    ("modeller.index", "GET"): asks(policy.may_edit_drafts),
+    ("modeller.edit", "GET"): asks(policy.may_edit_drafts),
+    ("modeller.download_bpmn", "GET"): asks(policy.may_edit_drafts),
+    ("modeller.delete", "GET"): asks(policy.may_edit_drafts),
+    ("modeller.delete", "POST"): asks(policy.may_edit_drafts, ok=302),
+    ("modeller.new_from_version", "POST"): asks(policy.may_edit_drafts, ok=302),
+    ("modeller.check", "POST"): asks(policy.may_edit_drafts),
+    ("modeller.deploy", "POST"): asks(policy.may_edit_drafts),
+    ("modeller.save", "POST"): asks(policy.may_edit_drafts),
+    ("modeller.preview_form", "POST"): asks(policy.may_edit_drafts),
+    ("modeller.upload", "POST"): asks(policy.may_edit_drafts, ok=302),
+    ("migration.index", "GET"): asks(policy.may_migrate),
+    ("migration.plan", "GET"): asks(policy.may_migrate),
+    ("migration.migrate", "POST"): asks(policy.may_migrate),
+    ("audit.index", "GET"): asks(policy.may_verify),
+    ("audit.verify", "GET"): asks(policy.may_verify),
+    ("audit.verify_batch", "GET"): asks(policy.may_verify),
+    ("exports.index", "GET"): asks(policy.may_export),
+    ("exports.download", "GET"): asks(policy.may_export),
+    **{(f"rules.{name}", "GET"): asks(policy.may_read_rule_reports)
+       for name in ("index", "four_eyes", "four_eyes_csv", "conflicts", "conflicts_csv", "actions", "actions_csv",
+                    "actions_list_csv")},
+    ("admin.index", "GET"): asks(policy.may_administer),
+    ("admin.add_user", "GET"): asks(policy.may_administer),
+    ("admin.add_user", "POST"): asks(policy.may_administer, ok=302),
+    ("admin.edit_user", "GET"): asks(policy.may_administer),
+    ("admin.edit_user", "POST"): asks(policy.may_administer, ok=302),
+    ("admin.disable_user", "GET"): asks(policy.may_administer),
+    ("admin.disable_user", "POST"): asks(policy.may_administer, ok=302),
+    ("admin.enable_user", "POST"): asks(policy.may_administer, ok=302),
+    ("api.list_processes", "GET"): anyone(),
+    ("api.deploy_process", "POST"): asks(policy.may_deploy, ok=201),
+    ("api.process_version", "GET"): asks(policy.may_read_versions),
+    ("api.process_version_bpmn", "GET"): asks(policy.may_read_versions),
+    ("api.process_versions_diff", "GET"): asks(policy.may_read_versions),
+    ("api.start_instance", "POST"): asks(policy.may_propose_challenge, ok=201),
+    ("api.list_instances", "GET"): anyone(),
+    ("api.get_instance", "GET"): instance_route(),
+    ("api.instance_events", "GET"): instance_route(lambda user, instance, session: policy.may_read_events(
+        session, user, instance)),
+    ("api.replay_instance", "GET"): instance_route(lambda user, instance, session: policy.may_see_replay(user)),
+    ("api.migrate_instances", "POST"): asks(policy.may_migrate),
+    ("api.list_tasks", "GET"): anyone(),
+    ("api.get_task", "GET"): task_route(policy.may_open_task),
+    ("api.complete_task", "POST"): task_route(may_act),
+    ("api.claim_task", "POST"): task_route(may_act),
+    ("api.release_task", "POST"): task_route(policy.may_release),
+    ("api.save_draft", "PUT"): task_route(may_act),
+    ("api.audit_verify", "GET"): asks(policy.may_verify),
+}
+
+# Query strings some routes need to answer at all (kept small: the matrix stays fast).
+QUERY = {"versions.diff": "old={version}&new={version}", "api.process_versions_diff": "old={version}&new={version}",
+         "migration.plan": "to={version}&instance={project}", "audit.verify_batch": "offset=100000",
+         "api.audit_verify": "rerun=false", "exports.download": "instance={project}",
+         "api.replay_instance": "upto=3"}
+
+
+# --- the demo, built once --------------------------------------------------------------
+
+@dataclass
+class Demo:
+    app: object
+    db: Database
+    values: dict  # URL values every route can take
+    projects: dict[str, int]  # label -> instance id
+    tasks: dict[str, str]  # label -> task id
+    pages: dict[str, object]  # username -> signed-in test client
+    tokens: dict[str, str]  # username -> API token
+
+
+def _database(tmp_path_factory, postgres_url) -> Database:
+    if postgres_url is None:
+        database = Database(f"sqlite:///{tmp_path_factory.mktemp('matrix') / 'demo.db'}")
+        schema.upgrade(database)
+        return database
+    database = Database(postgres_url)
+    names = ", ".join(t.name for t in Base.metadata.sorted_tables)
+    with database.engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    return database
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory, _postgres_schema):
+    from web import create_app
+    clock = FixedClock(datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc))
+    db = _database(tmp_path_factory, _postgres_schema)
+    deploy_directory(db, clock)
+    demo.load(db, clock=clock)
+    with db.reading() as s:
+        version = s.scalars(select(ProcessVersion.id)).first()
+        by_title = dict(s.execute(select(ProcessInstance.title, ProcessInstance.id)).all())
+        ready = list(s.scalars(select(Task).where(Task.state == "ready").order_by(Task.instance_id, Task.id)))
+        done = {(t.bpmn_id, t.completed_by): t.id for t in s.scalars(select(Task).where(Task.state == "completed"))}
+        owner = s.scalars(select(User.id).where(User.username == "otto.owner")).one()
+    projects = {"before the call (Hub only)": by_title["Faster lung cancer referrals from primary care"],
+                "partners taking part": by_title["Automated MDT preparation"]}
+    tasks = {f"open {t.bpmn_id}" + (f" of {t.organisations.strip('|')}" if t.organisations else ""): t.id
+             for t in ready}
+    tasks["Medtech's submitted EoI"] = done[("submit_eoi", "ivy.medtech")]
+    tasks["Bea's completed scoring"] = done[("score_eois", "bea.board")]
+    draft = db.writing(lambda s: drafts.draft_from_version(s, user=s.get(User, owner), version_id=version,
+                                                           clock=clock).id)
+    app = create_app({"DATABASE_URL": db.url, "SECRET_KEY": "test", "CLOCK": clock, "TESTING": True})
+    pages, tokens = {}, {}
+    for username, *_ in demo.DEMO_USERS:
+        pages[username] = app.test_client()
+        assert login(pages[username], username, demo.DEMO_PASSWORD).status_code == 302
+        tokens[username] = db.writing(lambda s, u=username: identity.create_token(s, username=u, actor="test",
+                                                                                  clock=clock))
+    pages[NOBODY] = app.test_client()
+    values = {"version_id": version, "draft_id": draft, "username": "hana.hub", "filename": "app.css", "fmt": "csv"}
+    yield Demo(app, db, values, projects, tasks, pages, tokens)
+    db.dispose()
+
+
+def routes(app):
+    for rule in sorted(app.url_map.iter_rules(), key=lambda r: (r.rule, r.endpoint)):
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            yield rule, method
+
+
+def requests(world: Demo, rule, method: str):
+    """(label of what the ids point at, URL, target id) for each object the route is tried on."""
+    ask = EXPECTATIONS[(rule.endpoint, method)]
+    if ask.targets == "instance":
+        targets = [(label, {"instance_id": i}, i) for label, i in world.projects.items()]
+    elif ask.targets == "task":  # changes are tried on open tasks (a closed one answers 409 first)
+        targets = [(label, {"task_id": t}, t) for label, t in world.tasks.items()
+                   if method == "GET" or label.startswith("open ")]
+    else:
+        targets = [("", {}, None)]
+    for label, ids, target in targets:
+        _, path = rule.build({**world.values, **ids}, append_unknown=False)
+        query = QUERY.get(rule.endpoint, "").format(version=world.values["version_id"],
+                                                   project=world.projects["partners taking part"])
+        yield label, path + (f"?{query}" if query else ""), target
+
+
+def expected_statuses(world: Demo, rule, method: str) -> dict[tuple[str, str], int]:
+    """(username, target label) -> the status policy says that user gets."""
+    ask = EXPECTATIONS[(rule.endpoint, method)]
+    found = {}
+    with world.db.reading() as session:
+        for username, *_ in demo.DEMO_USERS:
+            user = session.scalars(select(User).where(User.username == username)).one()
+            for label, _url, target in requests(world, rule, method):
+                loaded = session.get(ProcessInstance if ask.targets == "instance" else Task, target) if target else None
+                found[(username, label)] = ask.expected(user, loaded, session)
+    return found
+
+
+def answer(world: Demo, username: str, method: str, url: str, body: dict | None = None):
+    if url.startswith("/api/"):
+        headers = {"Authorization": f"Bearer {world.tokens[username]}"} if username != NOBODY else {}
+        if body is not None and "bpmn" in body:
+            return world.pages[NOBODY].open(url, method=method, data=body, headers=headers)
+        return world.pages[NOBODY].open(url, method=method, json=body, headers=headers)
+    return world.pages[username].open(url, method=method, data=body)
+
+
+# --- the tests -------------------------------------------------------------------------
+
+def test_every_route_has_an_expectation(world):
+    missing = sorted({f"{method} {rule.rule} ({rule.endpoint})" for rule, method in routes(world.app)
+                      if (rule.endpoint, method) not in EXPECTATIONS})
+    assert missing == [], "say in EXPECTATIONS which policy question guards each new route:\n" + "\n".join(missing)
+    stale = set(EXPECTATIONS) - {(rule.endpoint, method) for rule, method in routes(world.app)}
+    assert stale == set(), f"routes that no longer exist: {stale}"
+
+
+def test_every_demo_user_gets_what_policy_says_from_every_get(world):
+    wrong, tried = [], 0
+    for rule, method in routes(world.app):
+        ask = EXPECTATIONS.get((rule.endpoint, method))
+        if method != "GET" or ask is None:
+            continue
+        expected = expected_statuses(world, rule, method)
+        for label, url, _ in requests(world, rule, method):
+            for username, *_ in demo.DEMO_USERS:
+                status = answer(world, username, "GET", url).status_code
+                tried += 1
+                if status != expected[(username, label)]:
+                    wrong.append(f"GET {url} ({label or rule.endpoint}) as {username}: "
+                                 f"{status}, policy says {expected[(username, label)]}")
+    assert wrong == [], "\n".join(wrong)
+    assert tried > 1000
+
+
+def test_nobody_signed_in_is_sent_to_sign_in_or_asked_for_a_token(world):
+    wrong = []
+    token = csrf_token(world.pages[NOBODY].get("/login").data)
+    for rule, method in routes(world.app):
+        ask = EXPECTATIONS.get((rule.endpoint, method))
+        if ask is None:
+            continue
+        for _, url, _ in requests(world, rule, method):
+            body = None if method == "GET" else {} if url.startswith("/api/") else {"csrf_token": token}
+            response = answer(world, NOBODY, method, url, body)
+            if ask.public:
+                wanted = OK
+            elif url.startswith("/api/"):
+                wanted = NO_TOKEN
+            else:
+                wanted = TO_SIGN_IN
+            signs_in = wanted != TO_SIGN_IN or "/login" in response.headers.get("Location", "") \
+                or rule.endpoint == "inbox.home"
+            if response.status_code != wanted or not signs_in:
+                wrong.append(f"{method} {url} signed out: {response.status_code}, wanted {wanted}")
+    assert wrong == [], "\n".join(wrong)
+
+
+def snapshot(db: Database) -> dict:
+    """Every row that says what happened, apart from sign-ins and the record of who viewed what."""
+    rows = {}
+    with db.engine.connect() as conn:
+        for table in Base.metadata.sorted_tables:
+            if table.name in ("system_chain", "sign_in_sessions", "api_tokens"):
+                continue
+            query = select(table)
+            if table.name == "audit_events":
+                query = query.where(table.c.kind.not_in(["personal_data_viewed", "login_succeeded"]))
+            rows[table.name] = sorted(tuple(map(str, row)) for row in conn.execute(query))
+    return rows
+
+
+def refusal_body(world: Demo, rule, url: str, token: str) -> dict:
+    """A request the route would act on if it let the user in."""
+    project, version = world.projects["partners taking part"], world.values["version_id"]
+    if rule.endpoint == "api.deploy_process":
+        return {"bpmn": (io.BytesIO(b"<definitions/>"), "x.bpmn")}
+    if url.startswith("/api/"):
+        return {"process": "six_gates", "data": {"gate1_decision": "approve"}, "target_version": version,
+                "instances": [project], "dry_run": False}
+    return {"csrf_token": token, "action": "submit", "to": version, "instance": project, "version_id": version,
+            "title": "A past project", "challenge_area": demo.PROJECTS[0][1], "username": "mallory",
+            "display_name": "Mallory", "password": "a long password", "roles": "admin",
+            "bpmn": (io.BytesIO(b"<definitions/>"), "x.bpmn"), "schema": "{}", "gate1_decision": "approve"}
+
+
+def test_whoever_policy_keeps_out_of_a_change_is_refused_and_nothing_changes(world):
+    tokens = {username: csrf_token(world.pages[username].get("/inbox").data) for username, *_ in demo.DEMO_USERS}
+    wrong, tried = [], 0
+    for rule, method in routes(world.app):
+        ask = EXPECTATIONS.get((rule.endpoint, method))
+        if method == "GET" or ask is None:
+            continue
+        expected = expected_statuses(world, rule, method)
+        for label, url, _ in requests(world, rule, method):
+            before = snapshot(world.db)
+            for username, *_ in demo.DEMO_USERS:
+                wanted = expected[(username, label)]
+                if wanted == ask.ok:
+                    continue  # allowed: the matrix only checks refusals, so it never changes the demo
+                body = refusal_body(world, rule, url, tokens[username])
+                status = answer(world, username, method, url, body).status_code
+                tried += 1
+                if status != wanted:
+                    wrong.append(f"{method} {url} ({label or rule.endpoint}) as {username}: {status}, "
+                                 f"policy says {wanted}")
+            if snapshot(world.db) != before:
+                wrong.append(f"{method} {url} ({label or rule.endpoint}) changed the database for someone refused")
+    assert wrong == [], "\n".join(wrong)
+    assert tried > 300
