@@ -214,6 +214,8 @@ def field_errors(schema: dict, data: Any, *, today: date | None = None,
             message = _custom_message(error) or "This field is required."
         elif error.validator == "enum":
             message = "Choose one of the options offered."
+        elif error.validator in (SUM_OF, AT_MOST):
+            message = _sibling_message(error, _fields_at(schema, path[:-1]))
         else:
             message = error.message[:200]
         errors.setdefault(".".join(path) or "_form", message)
@@ -251,10 +253,6 @@ def _validator_class(today: date | None):
 
 def _sibling_rules(props: dict, instance: dict) -> Iterator[ValidationError]:
     """Rules between fields of one object: a total that must add up, an amount under a limit."""
-    def title(key: str) -> str:
-        sub = props.get(key)
-        return (sub.get("title") if isinstance(sub, dict) else None) or key.replace("_", " ").capitalize()
-
     for key, sub in props.items():
         if not isinstance(sub, dict) or not _is_number(instance.get(key)):
             continue
@@ -263,12 +261,34 @@ def _sibling_rules(props: dict, instance: dict) -> Iterator[ValidationError]:
         if isinstance(parts, list) and parts and all(_is_number(instance.get(p)) for p in parts):
             total = sum(instance[p] for p in parts)
             if abs(value - total) > 0.005:
-                yield ValidationError(f"{title(key)} must equal {' + '.join(title(p) for p in parts)}: "
-                                      f"{_amount(total)}.", path=[key], validator=SUM_OF)
+                yield ValidationError(f"{key} must equal {' + '.join(parts)}", path=[key], validator=SUM_OF,
+                                      validator_value=parts, instance=total)
         limit_key = sub.get(AT_MOST)
         if isinstance(limit_key, str) and _is_number(instance.get(limit_key)) and value > instance[limit_key]:
-            yield ValidationError(f"{title(key)} cannot be more than {_lowered(title(limit_key))} "
-                                  f"({_amount(instance[limit_key])}).", path=[key], validator=AT_MOST)
+            yield ValidationError(f"{key} cannot be more than {limit_key}", path=[key], validator=AT_MOST,
+                                  validator_value=limit_key, instance=instance[limit_key])
+
+
+def _sibling_message(error: ValidationError, fields: dict[str, dict]) -> str:
+    """The rule's message in the words of the form: its fields' titles, the amount to match."""
+    def title(key: str) -> str:
+        return fields.get(key, {}).get("title") or key.replace("_", " ").capitalize()
+
+    key = str(error.absolute_path[-1])
+    if error.validator == SUM_OF:
+        return f"{title(key)} must equal {' + '.join(title(p) for p in error.validator_value)}: " \
+               f"{_amount(error.instance)}."
+    return f"{title(key)} cannot be more than the {_lowered(title(error.validator_value))} ({_amount(error.instance)})."
+
+
+def _fields_at(schema: dict, path: list[str]) -> dict[str, dict]:
+    """The fields of the object at `path` ('milestones', '0') in the form."""
+    node: Any = schema
+    for part in path:
+        if not isinstance(node, dict):
+            return {}
+        node = node.get("items") if part.isdigit() else form_fields(node).get(part)
+    return form_fields(node) if isinstance(node, dict) else {}
 
 
 def _is_number(value: Any) -> bool:
