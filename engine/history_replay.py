@@ -39,7 +39,7 @@ def replay_project(session: Session, *, user: User, instance: ProcessInstance) -
     labels = labels_for(session, list(replay.versions), {e.actor for e in events})
     roles = {e.task_id: json.loads(e.data_json).get("role") for e in events if e.kind == "task_ready"}
     first_role = next(iter(roles.values()), None)
-    version, before, rerun = None, {}, Rerun(session, instance)
+    version, before, rerun, seen = None, {}, Rerun(session, instance), _Seen()
     try:
         for frame in rerun.frames(events):
             event = frame.event
@@ -47,6 +47,8 @@ def replay_project(session: Session, *, user: User, instance: ProcessInstance) -
             data = plain(reader.data(frame.data))
             shown = _as_read(user, reader, event, rows)
             if shown is not None:
+                if reader.outside:  # the diagram as their own events show it: a competitor's EoI shows nothing
+                    frame.finished, frame.active = seen.after(event)
                 role = _role(event, rows, roles, first_role)
                 entry = make_entry(event, data=shown["data"], version=version, role=role, labels=labels,
                                    actor=shown["actor"])
@@ -82,6 +84,22 @@ def _version_of(event: AuditEvent) -> str | None:
     if event.kind == "instance_migrated":
         return json.loads(event.data_json).get("to", {}).get("hash")
     return None
+
+
+@dataclass
+class _Seen:
+    """Which elements a reader's own events show finished and open, event by event."""
+    finished: set[str] = field(default_factory=set)
+    open: dict[str, str] = field(default_factory=dict)  # task id -> element
+
+    def after(self, event: AuditEvent) -> tuple[set[str], set[str]]:
+        if event.kind == "task_ready":
+            self.open[event.task_id] = event.task_name
+        elif event.kind in ("task_completed", "task_cancelled"):
+            self.open.pop(event.task_id, None)
+        if event.task_name and event.kind in ("task_completed", "gateway_taken", "decision_made", "timer_fired"):
+            self.finished.add(event.task_name)
+        return set(self.finished), set(self.open.values())
 
 
 def _as_read(user: User, reader: policy.Reader, event: AuditEvent, rows: dict[str, Task]) -> dict | None:

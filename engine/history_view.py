@@ -58,7 +58,7 @@ def project_history(session: Session, *, user: User, instance_id: int, kind: str
         project={"id": instance.id, "title": instance.title, "status": instance.status, "stage": instance.stage,
                  "last_seq": instance.audit_seq},
         entries=shown, total=len(entries), warnings=warnings, replay=replay,
-        versions=[_version_view(v, replay) for v in versions],
+        versions=[_version_view(v, replay, policy.reader_for(user, instance)) for v in versions],
         kinds=list({e.kind: e.kind_label for e in entries}.items()),
         actors=list({e.actor: e.actor_name for e in entries}.items()),
         frames=[{k: v for k, v in f.items() if k != "data"} for f in replay.frames])
@@ -81,9 +81,9 @@ def replay_frame(session: Session, *, user: User, instance_id: int, upto: int | 
     return {**frame, "diverged": diverged}
 
 
-def _version_view(version: ProcessVersion, replay: Replay) -> dict:
+def _version_view(version: ProcessVersion, replay: Replay, reader: policy.Reader) -> dict:
     return {"key": version.key, "name": version.name, "version": version.version, "hash": version.content_hash,
-            "deployed_at": version.deployed_at, "deployed_by": version.deployed_by,
+            "deployed_at": version.deployed_at, "deployed_by": reader.person(version.deployed_by),
             "since_seq": replay.versions[version.content_hash], "xml": version.bpmn_xml}
 
 

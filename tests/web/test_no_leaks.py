@@ -143,3 +143,36 @@ def test_a_submitted_eoi_is_never_at_the_top_level_of_the_project_data(db, world
         with db.reading() as session:
             data = json.loads(session.get(ProcessInstance, project).data_json)
         assert not set(EOI) & set(data) and "eoi" not in data and "scores" not in data
+
+
+
+def test_a_partner_cannot_tell_from_the_diagram_whether_a_competitor_has_answered(db, clock, world):
+    from engine.history_view import project_history
+    from engine.models import User
+    from engine.projects import project_view
+    walker, plan = world
+
+    def open_call_with_one_answer(org):
+        project = walker.start()
+        walker.walk(project, plan, stop_at="submit_eoi")
+        answered = next(t for t in walker.open_tasks(project) if org in (t.organisations or ""))
+        walker.complete(answered, plan["submit_eoi"])
+        return project
+
+    def page_of(username, project):
+        with db.reading() as session:
+            user = session.scalars(select(User).where(User.username == username)).one()
+            return project_view(session, user=user, instance_id=project, now=clock.now())
+
+    first = open_call_with_one_answer(demo.MEDTECH)  # DataHealth has not answered
+    assert "submit_eoi" in page_of("ivy.medtech", first)["completed"]  # their own EoI, done
+    ian = page_of("ian.datahealth", first)
+    assert "submit_eoi" not in ian["completed"] and ian["active"] == ["submit_eoi"]  # theirs, still open
+
+    second = open_call_with_one_answer(demo.DATAHEALTH)  # Medtech has not answered
+    assert "submit_eoi" not in page_of("ian.datahealth", second)["active"]
+    with db.reading() as session:
+        user = session.scalars(select(User).where(User.username == "ian.datahealth")).one()
+        frames = project_history(session, user=user, instance_id=second).frames
+    assert frames[-1]["event"]["element_id"] == "submit_eoi" and frames[-1]["event"]["actor"] == "ian.datahealth"
+    assert "submit_eoi" not in frames[-1]["active"] and "record_eoi" not in frames[-1]["finished"]
