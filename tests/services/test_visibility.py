@@ -1,0 +1,60 @@
+"""The confidentiality allow-list itself: what each reader of a project may see of its data and events."""
+from engine.demo import DATAHEALTH, MEDTECH
+from engine.models import Task
+from engine.policy.visibility import OUTSIDE_READERS, PARTNERS, SELECTED, SOMEONE, SPONSOR, Reader
+
+DATA = {
+    "title": "Faster referrals", "call_brief": "What we look for", "invited_partners": [MEDTECH, DATAHEALTH],
+    "board_members": ["bea.board", "ben.board"], "urgency_score": 4, "gate1_comments": "internal",
+    "eois": [{"partner": MEDTECH, "solution_name": "M"}, {"partner": DATAHEALTH, "solution_name": "D"}],
+    "board_scores": [{"board_member": "bea.board", "scores": []}, {"board_member": "ben.board", "scores": []}],
+    "aggregated_scores": {MEDTECH: {"total_mean": 20}}, "partner_ranking": [MEDTECH, DATAHEALTH],
+    "gate2_decision": "select", "selected_partners": [MEDTECH], "gate2_comments": "the chair's view",
+    "objectives": "co-designed", "a_field_added_by_the_process_owner": "new",
+}
+
+
+def partner(org, *audiences):
+    return Reader(f"someone@{org}", org, "outside", frozenset({PARTNERS, *audiences}))
+
+
+def test_a_partner_reads_the_call_their_own_eoi_and_the_selection_and_nothing_else():
+    shown = partner(DATAHEALTH).data(DATA)
+    assert shown == {"title": "Faster referrals", "call_brief": "What we look for",
+                     "eois": [{"partner": DATAHEALTH, "solution_name": "D"}],
+                     "gate2_decision": "select", "selected_partners": [MEDTECH]}
+
+
+def test_only_the_selected_partner_reads_what_it_co_designs():
+    assert partner(MEDTECH, SELECTED).data(DATA)["objectives"] == "co-designed"
+    assert "objectives" not in partner(DATAHEALTH).data(DATA)
+
+
+def test_a_key_nobody_named_stays_inside_the_hub():
+    sponsor = Reader("sam.sponsor", None, "outside", frozenset({SPONSOR}))
+    assert "a_field_added_by_the_process_owner" not in sponsor.data(DATA)
+    assert "eois" not in sponsor.data(DATA)  # a sponsor reads no EoI at all
+    assert "a_field_added_by_the_process_owner" not in OUTSIDE_READERS
+    hub = Reader("hana.hub", None, "hub", frozenset())
+    assert hub.data(DATA) == DATA
+
+
+def test_a_board_member_reads_their_own_scores_only_and_not_the_totals():
+    shown = Reader("bea.board", None, "board", frozenset()).data(DATA)
+    assert shown["board_scores"] == [{"board_member": "bea.board", "scores": []}]
+    assert "aggregated_scores" not in shown and "partner_ranking" not in shown
+    assert shown["eois"] == DATA["eois"] and shown["gate2_comments"] == "the chair's view"
+
+
+def test_outside_the_hub_an_event_names_only_its_reader_and_their_organisation():
+    reader = partner(MEDTECH)
+    own_task = Task(id="t1", organisations=f"|{MEDTECH}|")
+    chair = {"kind": "task_completed", "actor": "cara.chair", "data": {"gate2_decision": "select",
+                                                                       "gate2_comments": "the chair's view"}}
+    assert reader.event(chair, task=None) == {**chair, "actor": SOMEONE, "data": {"gate2_decision": "select"}}
+    colleague = {"kind": "task_completed", "actor": "ivy.medtech", "data": {"solution_name": "M"}}
+    assert reader.event(colleague, task=own_task) == colleague  # their organisation's own EoI, whole
+    assert reader.event({"kind": "decision_made", "actor": "engine", "data": {}}, task=None) is None
+    assert reader.event(colleague, task=own_task, task_visible=False) is None
+    ready = {"kind": "task_ready", "actor": "engine", "data": {"role": "board_member", "assignee": "bea.board"}}
+    assert reader.event(ready, task=None)["data"]["assignee"] == SOMEONE
