@@ -370,3 +370,33 @@ def test_whoever_policy_keeps_out_of_a_change_is_refused_and_nothing_changes(wor
                 wrong.append(f"{method} {url} ({label or rule.endpoint}) changed the database for someone refused")
     assert wrong == [], "\n".join(wrong)
     assert tried > 300
+
+
+def test_admins_manage_people_and_auditors_read_the_record(world):
+    """interface.md: reading, verifying and exporting the record is the auditors'; an admin alone may not."""
+    admin, auditor = world.pages["ada.admin"], world.pages["aud.auditor"]
+    for path in ("/audit", "/audit/verify", "/audit/export", "/audit/rules", "/audit/rules/four-eyes"):
+        assert (admin.get(path).status_code, auditor.get(path).status_code) == (403, 200), path
+    assert (admin.get("/admin/").status_code, auditor.get("/admin/").status_code) == (200, 403)
+    assert 'href="/audit"' not in admin.get("/inbox").get_data(as_text=True)
+    assert 'href="/audit"' in auditor.get("/inbox").get_data(as_text=True)
+    project = world.projects["partners taking part"]
+    for path, allowed in ((f"/instances/{project}/replay", {"aud.auditor"}),
+                          (f"/instances/{project}/events", {"aud.auditor", "hana.hub", "sam.sponsor", "ivy.medtech"}),
+                          ("/audit/verify?rerun=false", {"aud.auditor"})):
+        for username in ("aud.auditor", "ada.admin", "hana.hub", "sam.sponsor", "ivy.medtech", "dan.dmbc"):
+            status = answer(world, username, "GET", f"/api/v1{path}").status_code
+            assert status == (200 if username in allowed else 403), (path, username, status)
+
+
+def test_a_task_opens_for_those_whose_task_it_is(world):
+    gate1, eoi = world.tasks["open gate1_prioritisation"], world.tasks["Medtech's submitted EoI"]
+    scoring = world.tasks["Bea's completed scoring"]
+    for username, task, status in (("hana.hub", gate1, 200), ("sam.sponsor", gate1, 403), ("ada.admin", gate1, 403),
+                                   ("aud.auditor", gate1, 200), ("ivy.medtech", eoi, 200), ("ian.datahealth", eoi, 404),
+                                   ("bea.board", scoring, 200), ("ben.board", scoring, 403)):
+        assert answer(world, username, "GET", f"/api/v1/tasks/{task}").status_code == status, (username, task)
+        assert answer(world, username, "GET", f"/tasks/{task}").status_code == status, (username, task)
+    project = world.projects["before the call (Hub only)"]
+    page = world.pages["sam.sponsor"].get(f"/projects/{project}").get_data(as_text=True)
+    assert "Define and score challenge" in page and "/tasks/" not in page  # listed, but not a link the sponsor may follow
