@@ -50,6 +50,8 @@ OUTSIDE_READERS: dict[str, tuple[frozenset[str], str]] = {
         "outcome_measures")},
     "gate3_hub_decision": (SPONSOR_AND_SELECTED, "whether the specification was agreed"),
     "gate3_clinical_decision": (SPONSOR_AND_SELECTED, "whether the specification was agreed"),
+    "gate3_hub_comments": (frozenset({SELECTED}), "what to rework in the specification they co-design"),
+    "gate3_clinical_comments": (frozenset({SELECTED}), "what to rework in the specification they co-design"),
     **{key: (frozenset({SELECTED}), "the joint working the selected partner signs up to") for key in (
         "industry_contribution", "joint_working_agreement", "joint_working_agreement_reference", "milestones",
         "roles_and_responsibilities", "project_plan")},

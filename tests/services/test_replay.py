@@ -1,11 +1,13 @@
 """Re-running instances from their start on their own version with the recorded inputs."""
+import json
 from datetime import timedelta
 
 from sqlalchemy import select
 
-from engine import demo, history, replay
+from engine import demo, history, replay, runtime, spiff
 from engine.clock import FixedClock
 from engine.models import AuditEvent, ProcessInstance, Task
+from engine.repository import compiled_for
 from engine.timers import fire_due
 from engine.walker import Walker
 from tests.diagram_edits import deploy, insert_step_after, six_gates_files
@@ -142,6 +144,26 @@ def test_a_changed_stored_state_is_found(db, clock, people):
     db.writing(work)
     found = rerun(db, project)
     assert found is not None and "gate1_decision" in found.reason
+
+
+
+def test_data_stored_mid_call_before_eois_left_the_top_level_still_re_runs(db, clock, people):
+    """Saved before the fix, an open call's data was the last EoI's: that is still the engine's own."""
+    project = people.start()
+    people.walk(project, plan(), stop_at="submit_eoi")
+    people.complete(people.open_tasks(project)[0], {"solution_name": "Ours"})
+    with db.reading() as s:
+        instance = s.get(ProcessInstance, project)
+        legacy = spiff.survey(runtime.workflow_of(instance, compiled_for(instance.process_version)),
+                                      since=float("inf")).data
+        assert "solution_name" not in json.loads(instance.data_json) and legacy["solution_name"] == "Ours"
+
+    def store(s, data):
+        s.get(ProcessInstance, project).data_json = json.dumps(data, default=str)
+    db.writing(lambda s: store(s, legacy))
+    assert rerun(db, project) is None
+    db.writing(lambda s: store(s, {**legacy, "solution_name": "Theirs"}))
+    assert "solution_name" in rerun(db, project).reason
 
 
 class TickingClock(FixedClock):
