@@ -1,0 +1,105 @@
+"""The form rules the server understands beside JSON Schema, on small forms: which answers apply,
+dates ahead of the clock, totals and limits between fields, and sample answers that obey them."""
+from datetime import date
+
+from engine.forms import answers_that_apply, field_errors, form_fields, schema_problem, unanswered_fields
+from engine.sample_data import sample_answers
+
+CHOICE = {
+    "type": "object",
+    "properties": {"kind": {"enum": ["a", "b"]}, "note": {"type": "string"}},
+    "allOf": [
+        {"if": {"properties": {"kind": {"const": "a"}}, "required": ["kind"]},
+         "then": {"properties": {"only_a": {"type": "string", "title": "Only A"}}, "required": ["only_a"]},
+         "else": {"properties": {"only_b": {"type": "integer"}}}},
+    ],
+    "dependentSchemas": {"note": {"properties": {"note_source": {"type": "string"}}}},
+    "oneOf": [
+        {"properties": {"kind": {"const": "a"}, "a_extra": {"type": "string"}}},
+        {"properties": {"kind": {"const": "b"}, "b_extra": {"type": "string"}}},
+    ],
+}
+
+
+def test_a_form_lists_its_conditional_fields_with_the_others():
+    assert list(form_fields(CHOICE)) == ["kind", "note", "only_a", "only_b", "a_extra", "b_extra", "note_source"]
+    assert form_fields(CHOICE)["only_a"]["title"] == "Only A"
+
+
+def test_answers_to_fields_of_branches_not_chosen_are_dropped():
+    typed = {"kind": "a", "only_a": "x", "only_b": 3, "note_source": "y", "a_extra": "1", "b_extra": "2"}
+    assert answers_that_apply(CHOICE, typed) == {"kind": "a", "only_a": "x", "a_extra": "1"}
+    assert answers_that_apply(CHOICE, {**typed, "kind": "b", "note": "n"}) == {
+        "kind": "b", "only_b": 3, "note": "n", "note_source": "y", "b_extra": "2"}
+
+
+def test_dropped_branch_fields_are_cleared_so_no_earlier_answer_lingers():
+    kept = answers_that_apply(CHOICE, {"kind": "b", "only_a": "from an earlier round"})
+    assert unanswered_fields(CHOICE, kept)["only_a"] is None
+
+
+def test_read_only_facts_of_the_project_decide_conditions_but_are_never_answers():
+    form = {"type": "object", "properties": {"fact": {"type": "boolean", "readOnly": True}, "go": {"type": "boolean"}},
+            "if": {"properties": {"fact": {"const": False}}, "required": ["fact"]},
+            "then": {"properties": {"why": {"type": "string"}}, "required": ["why"], "x-message": "Say why."}}
+    assert answers_that_apply(form, {"go": True, "why": "w"}, {"fact": True}) == {"go": True}
+    assert answers_that_apply(form, {"go": True, "why": "w"}, {"fact": False}) == {"go": True, "why": "w"}
+    assert field_errors(form, {"go": True}, context={"fact": False}) == {"why": "Say why."}
+    assert field_errors(form, {"go": True}, context={"fact": True}) == {}
+    assert field_errors(form, {"go": True}, context={"fact": "not a boolean"}) == {}  # not the person's to fix
+
+
+def test_nested_rows_keep_only_their_own_branch():
+    form = {"type": "object", "properties": {"rows": {"type": "array", "items": CHOICE}}}
+    assert answers_that_apply(form, {"rows": [{"kind": "b", "only_a": "x", "only_b": 1}]}) == {
+        "rows": [{"kind": "b", "only_b": 1}]}
+
+
+DATED = {"type": "object", "properties": {
+    "review_date": {"type": "string", "format": "date", "title": "Review date", "x-not-before": "today"},
+    "steps": {"type": "array", "items": {"type": "object", "properties": {
+        "due_date": {"type": "string", "format": "date", "title": "Due date", "x-not-before": "today"}}}}}}
+
+
+def test_dates_that_must_lie_ahead_are_checked_against_the_day_given():
+    today = date(2026, 3, 2)
+    answers = {"review_date": "2026-03-01", "steps": [{"due_date": "2026-03-02"}, {"due_date": "2020-01-01"}]}
+    assert field_errors(DATED, answers, today=today) == {
+        "review_date": "The review date must be today or later (2026-03-02 or after).",
+        "steps.1.due_date": "The due date must be today or later (2026-03-02 or after)."}
+    assert field_errors(DATED, answers, today=date(2019, 1, 1)) == {}
+    assert field_errors(DATED, {"review_date": "someday"}, today=today) == {
+        "review_date": "'someday' is not a 'date'"}
+
+
+BUDGET = {"type": "object", "properties": {
+    "nhs": {"type": "number", "title": "NHS share"},
+    "industry": {"type": "number", "title": "Industry share"},
+    "total": {"type": "number", "title": "Total", "x-sum-of": ["nhs", "industry"]},
+    "limit": {"type": "number", "title": "Ceiling", "readOnly": True},
+    "spend": {"type": "number", "title": "Spend", "x-at-most": "limit"}}}
+
+
+def test_a_total_must_add_up_and_an_amount_stay_under_its_limit():
+    assert field_errors(BUDGET, {"nhs": 1, "industry": 2.5, "total": 3.5, "spend": 10}, context={"limit": 10}) == {}
+    assert field_errors(BUDGET, {"nhs": 1000, "industry": 2000, "total": 4000, "spend": 11},
+                        context={"limit": 10}) == {
+        "total": "Total must equal NHS share + Industry share: 3,000.",
+        "spend": "Spend cannot be more than the ceiling (10)."}
+    assert field_errors(BUDGET, {"nhs": 1, "total": 4}) == {}  # a missing part is for `required` to report
+
+
+def test_rules_a_process_owner_mistypes_are_refused_with_the_reason():
+    assert schema_problem({"type": "object", "properties": {"d": {"type": "string", "x-not-before": "yesterday"}}}) \
+        == 'says x-not-before \'yesterday\': the only value understood is "today"'
+    assert "list of the names" in schema_problem({"properties": {"t": {"x-sum-of": "a+b"}}})
+    assert "name of a field" in schema_problem({"properties": {"t": {"x-at-most": 5}}})
+    assert schema_problem(DATED) is None and schema_problem(BUDGET) is None
+
+
+def test_sample_answers_obey_the_rules_and_choose_their_branches():
+    answers = sample_answers({**BUDGET, **{"properties": {**BUDGET["properties"], **DATED["properties"]}}},
+                             {"nhs": 10, "industry": 5}, today=date(2026, 12, 7))
+    assert answers["total"] == 15 and answers["review_date"] == "2027-01-06"
+    assert field_errors(CHOICE, sample_answers(CHOICE, {"kind": "a"})) == {}
+    assert "only_a" in sample_answers(CHOICE, {"kind": "a"}) and "only_a" not in sample_answers(CHOICE, {"kind": "b"})
