@@ -146,7 +146,7 @@ def propose_and_prioritise(person) -> None:
     submit(hub, "Gate 1 – Prioritisation", moves_on_to="Invite partners and open call")
     do(hub, "Invite partners and open call", {
         "Partners to invite": Tick(MEDTECH, DATAHEALTH), "Board members who will score": Tick(*BOARD),
-        "Call closes on": "2026-03-30", "Call brief": "Tell us how your product shortens the pathway.",
+        "Call closing date": "2026-03-30", "Call brief": "Tell us how your product shortens the pathway.",
     }, moves_on_to="Submit expression of interest")
 
 
@@ -225,6 +225,8 @@ def codesign_and_mobilise(person) -> None:
         "Governance": "Monthly project board.", "Roles and responsibilities": "See the RACI.",
         "NHS contribution (GBP)": 150000, "Industry contribution (GBP)": 100000, "Total budget (GBP)": 250000,
         "Milestone 1": {"Milestone": "Live at the first site", "Due date": "2026-05-01"},
+        "The DPIA is approved (or not needed)": Pick("Yes"),
+        "The data-sharing agreement is signed (or not needed)": Pick("Yes"),
         "A written joint working agreement is in place": Pick("Yes"),
         "Joint working agreement reference": "JWA-2026-014",
     }, moves_on_to="Gate 4 – Mobilisation approval")
