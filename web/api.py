@@ -11,11 +11,12 @@ from engine.models import User
 from engine.xmlsafe import MAX_XML_BYTES
 
 from .odd_input import bounded_int
-from .openapi import openapi_document
+from .openapi import openapi_document, refuse_unknown_query
 from .services import clock, read, write
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 PUBLIC = {"api.openapi"}
+bp.before_request(refuse_unknown_query)
 
 
 @bp.before_request
@@ -172,6 +173,9 @@ def save_draft(task_id: str):
 @bp.get("/audit/verify")
 def audit_verify():
     """Every hash chain, and (unless ?rerun=false) every instance re-run from its start."""
-    rerun = request.args.get("rerun", "true").lower() not in ("false", "0", "no")
+    rerun = request.args.get("rerun", "true").lower()
+    if rerun not in ("true", "false"):
+        raise BadRequest("rerun is true or false.", fields={"rerun": "true or false"})
+    rerun = rerun == "true"
     report = read(lambda s: verification.verify(s, user=_user(s), rerun=rerun))
     return jsonify(report.as_dict())

@@ -10,7 +10,12 @@ from engine.errors import BadRequest
 
 from .api import _json_body, _user, bp
 from .migration_pages import migrate_each
+from .odd_input import MAX_ID
 from .services import read
+
+
+def _is_id(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_ID
 
 
 @bp.post("/migrations")
@@ -18,8 +23,8 @@ def migrate_instances():
     """Body {"target_version": id, "instances": [ids], "dry_run": true|false}."""
     body = _json_body()
     target, ids, dry_run = body.get("target_version"), body.get("instances"), body.get("dry_run", True)
-    if not isinstance(target, int) or not isinstance(ids, list) or not ids \
-            or not all(isinstance(i, int) for i in ids) or not isinstance(dry_run, bool):
+    if not _is_id(target) or not isinstance(ids, list) or not ids \
+            or not all(_is_id(i) for i in ids) or not isinstance(dry_run, bool):
         raise BadRequest('Send {"target_version": ID, "instances": [ID, ...], "dry_run": true or false}.',
                          fields={"target_version": "a version id", "instances": "a list of instance ids"})
     if dry_run:

@@ -27,9 +27,9 @@ class IdConverter(IntegerConverter):
 def bounded_int(value: str | None, name: str, *, default: int | None = None, low: int = 0,
                 high: int = MAX_ID) -> int | None:
     """A query-string number between low and high; raises BadRequest for anything else."""
-    value = (value or "").strip()
-    if not value:
+    if value is None:
         return default
+    value = value.strip()
     if not (value.isascii() and value.lstrip("-").isdigit() and len(value) <= 12 and low <= int(value) <= high):
         raise BadRequest(f"{name} must be a whole number from {low} to {high}.",
                          fields={name: f"a whole number from {low} to {high}"})
@@ -81,6 +81,8 @@ def refuse_odd_input() -> None:
         texts += [f.filename or "" for _, f in request.files.items(multi=True)]
     if any(isinstance(text, str) and _bad_text(text) for text in texts):
         raise BadRequest("The request holds a NUL character or text that is not Unicode.")
+    if request.path.startswith("/api/") and any(len(values) > 1 for values in request.args.listvalues()):
+        raise BadRequest("Give each query parameter once.")
     if request.is_json and request.content_length != 0:
         reason = _odd_json(request.get_json(silent=True))
         if reason:

@@ -101,7 +101,7 @@ def test_a_wrong_due_date_is_refused_in_the_panel_and_undo_takes_a_change_back(d
     assert drawn.text_content().replace(" ", "") == "Definethechallenge"
     page.get_by_role("application", name="Diagram editor").focus()
     page.keyboard.press("Control+z")
-    page.wait_for_function("document.getElementById('prop-name').value !== 'Define the challenge'")
+    page.wait_for_function("() => document.getElementById('prop-name').value !== 'Define the challenge'")
     assert page.get_by_label("Name").input_value() == before
 
 
