@@ -281,3 +281,11 @@ def test_a_cancelled_task_cannot_be_released(db, clock, people):
     with pytest.raises(Conflict, match="already cancelled"):
         db.writing(lambda s: tasks.release_task(s, user=_user(s, "hana.hub"), task_id=eoi.id, clock=clock))
     assert verified(db)
+
+
+def test_the_auditors_four_eyes_report_covers_gate6_as_the_diagram_says(six_gates):
+    from engine.rule_reports.four_eyes import rules_of
+    rules = rules_of(six_gates)
+    assert sorted(rules) == ["gate4_mobilisation_approval", "gate6_dmbc"]
+    assert rules["gate6_dmbc"].prepared_id == "prepare_business_case"
+    assert rules["gate6_dmbc"].fields["funding_authorised"] == "Funding authorised (GBP)"  # a conditional field
