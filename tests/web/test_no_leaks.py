@@ -1,6 +1,7 @@
-"""Confidentiality as users meet it: markers planted in one partner's EoI, two board members' scores
-and the chair's Gate 2 comments, then every page and API answer of that project fetched as each
-demo user who must not read them, while the call is open, at Gate 2, and after the project moved on."""
+"""Confidentiality as users meet it: markers planted in one partner's EoI, two board members' scores,
+the Hub's Gate 1 comments and the chair's Gate 2 comments, then every page and API answer of that
+project fetched as each demo user who must not read them, while the call is open, at Gate 2, and
+after the project moved on."""
 import json
 import secrets
 
@@ -28,6 +29,7 @@ EOI = {key: marker(f"eoi-{key}") for key in (
     "solution_name", "solution_summary", "challenge_fit", "evidence_of_impact", "delivery_approach",
     "proposed_contribution", "contact_name")}
 BEA_SCORE, BILL_SCORE, CHAIR_COMMENT = marker("bea-conflict"), marker("bill-conflict"), marker("chair-comment")
+HUB_COMMENT = marker("gate1-comment")
 
 
 def allowed(username: str) -> set[str]:
@@ -40,8 +42,8 @@ def allowed(username: str) -> set[str]:
         return set()
     if username in BOARD:
         own = {"bea.board": {BEA_SCORE}, "bill.board": {BILL_SCORE}}.get(username, set())
-        return eoi | own | {CHAIR_COMMENT}
-    return eoi | {BEA_SCORE, BILL_SCORE, CHAIR_COMMENT}
+        return eoi | own | {CHAIR_COMMENT, HUB_COMMENT}
+    return eoi | {BEA_SCORE, BILL_SCORE, CHAIR_COMMENT, HUB_COMMENT}
 
 
 def medtech_eoi(data, user):
@@ -68,6 +70,7 @@ def world(app, db, clock, six_gates):
     walker = Walker(db, clock)
     plan = demo.happy_path("Leak-proof challenge", "Pathway Delays")
     plan.update(submit_eoi=medtech_eoi, score_eois=scores_with_comments,
+                gate1_prioritisation={"gate1_decision": "approve", "gate1_comments": HUB_COMMENT},
                 gate2_partner_selection=lambda data, user: {
                     "gate2_decision": "select", "selected_partners": [demo.MEDTECH], "gate2_comments": CHAIR_COMMENT})
     return walker, plan
@@ -111,7 +114,7 @@ def test_no_user_reads_what_is_not_theirs_during_the_call_at_gate2_and_after(app
     walker.walk(project, plan, stop_at="submit_eoi")
     medtech = next(t for t in walker.open_tasks(project) if demo.MEDTECH in (t.organisations or ""))
     walker.complete(medtech, plan["submit_eoi"])
-    planted = set(EOI.values())
+    planted = set(EOI.values()) | {HUB_COMMENT}
     assert_no_leaks(app, db, clock, project, planted)  # the call is open: DataHealth has not answered
     # The markers are really there: the Hub's governance and Medtech read them.
     audited = everything_seen_by(app, db, clock, "aud.auditor", project)
