@@ -9,7 +9,7 @@ import re
 import secrets
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import or_, select
+from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -217,6 +217,8 @@ def open_session(session: Session, *, user: User, clock: Clock) -> str:
     """A new session token for this user's browser; only its hash is stored."""
     token = secrets.token_urlsafe(32)
     now = clock.now()
+    # Sessions past their age sign in no more: forget them (sign-ins stay on the audit trail).
+    session.execute(delete(SignInSession).where(SignInSession.created_at < now - SESSION_MAX_AGE))
     session.add(SignInSession(token_hash=_token_digest(token), user_id=user.id, created_at=now, last_seen_at=now))
     return token
 

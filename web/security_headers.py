@@ -38,4 +38,6 @@ def init_app(app: Flask) -> None:
         response.headers.setdefault("Content-Security-Policy", policy)
         for name, value in HEADERS.items():
             response.headers.setdefault(name, value)
+        if app.config.get("SESSION_COOKIE_SECURE"):  # served over HTTPS: browsers never try plain HTTP again
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         return response

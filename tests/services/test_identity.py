@@ -202,3 +202,28 @@ def test_an_admin_adds_a_user_with_a_checked_name_and_password(db, clock, ada):
         create()
     assert sign_in(db, clock, "pat", PASSWORD).display_name == "Pat Jones"
     assert system_events(db, "user_added")[-1] == {"username": "pat", "roles": ["sponsor"], "organisation": None}
+
+
+def test_a_session_ends_at_sign_out_after_hours_unused_and_after_a_day_whatever_happens(db, clock):
+    add_user(db, clock, "sam", "sponsor", password=PASSWORD)
+    sam = user(db, "sam")
+
+    def holds(token):
+        with db.reading() as s:
+            found, _ = identity.session_user(s, token, clock=clock)
+        return found is not None
+
+    token = db.writing(lambda s: identity.open_session(s, user=sam, clock=clock))
+    assert holds(token) and not holds("made-up")
+    for _ in range(3):  # used every 7 hours: kept alive by use, not past a day
+        clock.advance(hours=7)
+        assert holds(token)
+        db.writing(lambda s: identity.touch_session(s, token, clock=clock))
+    clock.advance(hours=4)
+    assert not holds(token)  # 25 hours old
+    idle = db.writing(lambda s: identity.open_session(s, user=sam, clock=clock))
+    clock.advance(hours=8, minutes=1)
+    assert not holds(idle)
+    closed = db.writing(lambda s: identity.open_session(s, user=sam, clock=clock))
+    db.writing(lambda s: identity.close_session(s, closed, clock=clock))
+    assert not holds(closed)

@@ -111,3 +111,11 @@ def test_sessions_are_stored_server_side_and_revoked_at_sign_out(app, db, clock)
     _sign_out(client)
     with db.reading() as s:
         assert s.scalars(select(SignInSession)).one().revoked_at is not None
+
+
+def test_over_https_browsers_are_told_to_keep_to_it(db, clock, monkeypatch):
+    from web import create_app
+    config = {"DATABASE_URL": db.url, "SECRET_KEY": "test", "CLOCK": clock, "TESTING": True}
+    assert "Strict-Transport-Security" not in create_app(config).test_client().get("/login").headers
+    monkeypatch.setenv("SIXGATES_SECURE_COOKIES", "1")
+    assert create_app(config).test_client().get("/login").headers["Strict-Transport-Security"] == "max-age=31536000"
