@@ -23,6 +23,7 @@ from typing import Any, Callable, Iterator
 
 from jsonschema import Draft202012Validator, validators
 from jsonschema.exceptions import SchemaError, ValidationError
+from referencing.exceptions import Unresolvable
 
 SCHEMA_PROPERTY = "formJsonSchemaFilename"
 UI_SCHEMA_PROPERTY = "formUiSchemaFilename"
@@ -98,27 +99,40 @@ def form_fields(schema: dict) -> dict[str, dict]:
     return fields
 
 
-def _declarations(schema: Any, instance: dict | None, applies: bool = True) -> Iterator[tuple[str, Any, bool]]:
+def _declarations(schema: Any, instance: dict | None, applies: bool = True,
+                  holds: Callable[[Any], bool] | None = None) -> Iterator[tuple[str, Any, bool]]:
     """(field, its schema, whether it applies to `instance`) for every declaration of a field."""
     if not isinstance(schema, dict):
         return
+    if holds is None:
+        holds = _condition_check(schema, instance)
     for key, sub in (schema.get("properties") or {}).items():
         yield key, sub, applies
     for sub in schema.get("allOf") or []:
-        yield from _declarations(sub, instance, applies)
+        yield from _declarations(sub, instance, applies, holds)
     if "if" in schema:
-        holds = instance is not None and _holds(schema["if"], instance)
-        yield from _declarations(schema.get("then"), instance, applies and holds)
-        yield from _declarations(schema.get("else"), instance, applies and not holds)
+        met = holds(schema["if"])
+        yield from _declarations(schema.get("then"), instance, applies and met, holds)
+        yield from _declarations(schema.get("else"), instance, applies and not met, holds)
     for key in ("anyOf", "oneOf"):
         for sub in schema.get(key) or []:
-            yield from _declarations(sub, instance, applies and instance is not None and _holds(sub, instance))
+            yield from _declarations(sub, instance, applies and holds(sub), holds)
     for trigger, sub in (schema.get("dependentSchemas") or {}).items():
-        yield from _declarations(sub, instance, applies and instance is not None and trigger in instance)
+        yield from _declarations(sub, instance, applies and instance is not None and trigger in instance, holds)
 
 
-def _holds(condition: Any, instance: dict) -> bool:
-    return Draft202012Validator(condition).is_valid(instance)
+def _condition_check(root: dict, instance: dict | None) -> Callable[[Any], bool]:
+    """Whether a condition of the form holds for `instance` ($refs resolved against the form)."""
+    validator = Draft202012Validator(root)
+
+    def holds(condition: Any) -> bool:
+        if instance is None:
+            return False
+        try:
+            return validator.evolve(schema=condition).is_valid(instance)
+        except Unresolvable:  # a reference the form does not define: the condition cannot hold
+            return False
+    return holds
 
 
 def facts_for(schema: dict, context: dict | None) -> dict:

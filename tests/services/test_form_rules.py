@@ -103,3 +103,13 @@ def test_sample_answers_obey_the_rules_and_choose_their_branches():
     assert answers["total"] == 15 and answers["review_date"] == "2027-01-06"
     assert field_errors(CHOICE, sample_answers(CHOICE, {"kind": "a"})) == {}
     assert "only_a" in sample_answers(CHOICE, {"kind": "a"}) and "only_a" not in sample_answers(CHOICE, {"kind": "b"})
+
+
+def test_conditions_may_refer_to_the_forms_own_definitions():
+    form = {"$defs": {"yes": {"const": True}}, "properties": {"c": {"type": "boolean"}},
+            "if": {"properties": {"c": {"$ref": "#/$defs/yes"}}, "required": ["c"]},
+            "then": {"properties": {"why": {"type": "string"}}}}
+    assert answers_that_apply(form, {"c": True, "why": "x"}) == {"c": True, "why": "x"}
+    assert answers_that_apply(form, {"c": False, "why": "x"}) == {"c": False}
+    broken = {"properties": {"c": {}}, "if": {"$ref": "#/nowhere"}, "then": {"properties": {"w": {}}}}
+    assert answers_that_apply(broken, {"c": 1, "w": 2}) == {"c": 1}
