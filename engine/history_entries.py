@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from .data_diff import Change, as_text, flatten
 from .models import AuditEvent, ProcessVersion, User
+from .policy.visibility import SOMEONE
 from .spiff import role_key
 from .version_diff.bpmn_elements import read_elements
 
@@ -47,6 +48,8 @@ class Labels:
         return self.roles.get(role or "", (role or "").replace("_", " ").capitalize())
 
     def person(self, username: str) -> str:
+        if username == SOMEONE:
+            return SOMEONE.capitalize()
         return "The engine" if username in ENGINE_ACTORS else self.people.get(username, username)
 
 

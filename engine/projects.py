@@ -101,7 +101,8 @@ def _display_names(session: Session, usernames: list[str | None]) -> dict[str, s
     wanted = {u for u in usernames if u}
     if not wanted:
         return {}
-    return dict(session.execute(select(User.username, User.display_name).where(User.username.in_(wanted))).all())
+    found = session.execute(select(User.username, User.display_name).where(User.username.in_(wanted))).all()
+    return {**dict(found), policy.SOMEONE: policy.SOMEONE.capitalize()}
 
 
 def _in_order_done(events: list[AuditEvent], ids: list[str]) -> list[str]:

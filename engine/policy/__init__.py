@@ -14,7 +14,7 @@ from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import Session
 
 from ..models import ProcessInstance, Task, User
-from .visibility import Reader, reader_for  # noqa: F401 - what each reader may see of a project
+from .visibility import SOMEONE, Reader, reader_for  # noqa: F401 - what each reader may see of a project
 
 ROLES = (
     "sponsor", "hub_team", "industry_partner", "board_member", "board_chair", "clinical_lead",

@@ -83,7 +83,7 @@ OUTSIDE_EVENT_DATA = {
     "version_deployed": ("key", "version", "hash"),
 }
 ENGINE_ACTORS = {"engine", "timer"}
-SOMEONE = "someone"  # an actor or holder a reader outside the Hub may not know by name
+SOMEONE = "someone else"  # an actor or holder a reader outside the Hub may not know by name (never a username)
 PEOPLE_KEYS = {"assignee"}  # event data naming a person
 
 
@@ -140,7 +140,7 @@ class Reader:
 
     def person(self, username: str | None, task: Task | None = None) -> str | None:
         """A person as this reader may know them: outside the Hub, themselves, the engine and their own
-        organisation's people on its own tasks; anyone else is "someone"."""
+        organisation's people on its own tasks; anyone else is SOMEONE."""
         if not username or not self.outside or username in ENGINE_ACTORS or username == self.username:
             return username
         return username if self._organisation_task(task) else SOMEONE
