@@ -1,5 +1,6 @@
 """Input no page or client sends on purpose, refused at the door with a 400 or 404 before any view or
-database sees it: NUL characters, text that is not Unicode, numbers no column can hold, ids out of range."""
+database sees it: NUL characters, text that is not Unicode, numbers JSON cannot write back (NaN, Infinity),
+ids out of range. Large whole numbers in answers are data; where a number becomes an id, the view bounds it."""
 from __future__ import annotations
 
 import math
@@ -12,8 +13,6 @@ from engine.errors import BadRequest
 
 # Ids are 32-bit integers in PostgreSQL; a larger one can name nothing.
 MAX_ID = 2**31 - 1
-# The largest whole number any column or JSON reader downstream keeps exactly.
-MAX_JSON_INT = 2**63 - 1
 
 
 class IdConverter(IntegerConverter):
@@ -64,8 +63,6 @@ def _odd_json(value: Any) -> str | None:
     for leaf in _leaves(value):
         if isinstance(leaf, str) and _bad_text(leaf):
             return "Text may not hold NUL characters or broken Unicode."
-        if isinstance(leaf, int) and not isinstance(leaf, bool) and abs(leaf) > MAX_JSON_INT:
-            return "A number in the request is too large."
         if isinstance(leaf, float) and not math.isfinite(leaf):
             return "Numbers must be finite."
     return None

@@ -8,11 +8,14 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
+from sqlalchemy import select
 
 from engine import demo, identity
+from engine.models import Task
 
 # A bounded run: each operation gets this many generated requests per mode and user.
 EXAMPLES = {schemathesis.GenerationMode.POSITIVE: 12, schemathesis.GenerationMode.NEGATIVE: 8}
+REAL_EXAMPLES = 6
 USERS = ["hana.hub", "aud.auditor", "ivy.medtech", "otto.owner"]
 # NUL characters are refused in any text (400, tests/api/test_odd_input_api.py): not valid requests.
 CONFIG = schemathesis.Config.from_dict({"generation": {"allow-x00": False}})
@@ -30,18 +33,20 @@ def project(people):
     return project
 
 
-def _failures(schema, token: str, operation, mode) -> list[str]:
+def _failures(token: str, operation, mode, *, ids: dict | None = None) -> list[str]:
     found: list[str] = []
+    names = {p.name for p in operation.path_parameters}
+    fixed = {name: value for name, value in (ids or {}).items() if name in names} or None
 
-    @given(case=operation.as_strategy(generation_mode=mode))
-    @settings(max_examples=EXAMPLES[mode], deadline=None, derandomize=True, database=None,
-              suppress_health_check=list(HealthCheck), phases=[Phase.explicit, Phase.generate])
+    @given(case=operation.as_strategy(generation_mode=mode, path_parameters=fixed))
+    @settings(max_examples=EXAMPLES[mode] if ids is None else REAL_EXAMPLES, deadline=None, derandomize=True,
+              database=None, suppress_health_check=list(HealthCheck), phases=[Phase.explicit, Phase.generate])
     def run(case):
         try:
             excluded = [positive_data_acceptance] if operation.label in CHECKED_BEYOND_THE_SCHEMA else []
             case.call_and_validate(headers={"Authorization": f"Bearer {token}"}, excluded_checks=excluded)
         except (Exception, BaseExceptionGroup) as failure:  # every kind is a finding to report
-            found.append(f"{operation.label} [{mode.value}]: {failure}")
+            found.append(f"{operation.label} [{mode.value}{' with real ids' if fixed else ''}]: {failure}")
             raise
 
     try:
@@ -52,12 +57,17 @@ def _failures(schema, token: str, operation, mode) -> list[str]:
 
 
 @pytest.mark.parametrize("username", USERS)
-def test_the_api_answers_generated_requests_as_its_document_says(app, db, clock, project, username):
+def test_the_api_answers_generated_requests_as_its_document_says(app, db, clock, six_gates, project, username):
     token = db.writing(lambda s: identity.create_token(s, username=username, actor="test", clock=clock))
+    with db.reading() as s:
+        task = s.scalars(select(Task).where(Task.instance_id == project, Task.state == "ready")).first()
+    real = {"instance_id": project, "version_id": six_gates.id, "task_id": task.id}
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app, config=CONFIG)
     failures = []
     for result in schema.get_all_operations():
         operation = result.ok()
         for mode in EXAMPLES:
-            failures += _failures(schema, token, operation, mode)
+            failures += _failures(token, operation, mode)
+        if operation.path_parameters:  # also on what exists, not only on ids that name nothing
+            failures += _failures(token, operation, schemathesis.GenerationMode.POSITIVE, ids=real)
     assert failures == [], "\n\n".join(failures)

@@ -38,13 +38,11 @@ def test_odd_query_strings_and_paths_are_refused_plainly(owner, path):
 
 
 @pytest.mark.parametrize("body", [
-    {"process": "six\x00gates"}, {"process": "six_gates", "note\x00": 1}, {"process": 2**64},
-    {"process": "six_gates", "n": 10**400}, {"process": "\ud800"},
+    '{"process": "six\\u0000gates"}', '{"process": "six_gates", "note\\u0000": 1}', '{"process": 18446744073709551616}',
+    '{"process": "six_gates", "n": 1e400}', '{"process": "six_gates", "n": NaN}', '{"process": "\\ud800"}',
 ])
-def test_nul_characters_broken_text_and_huge_numbers_in_json_are_refused(owner, body):
-    import json
-    raw = json.dumps(body)
-    response = owner.client.post("/api/v1/instances", data=raw, content_type="application/json",
+def test_nul_characters_broken_text_and_numbers_json_cannot_hold_are_refused(owner, body):
+    response = owner.client.post("/api/v1/instances", data=body, content_type="application/json",
                                  headers=owner.headers)
     assert response.status_code == 400, response.json
     assert response.json["error"]["code"] == "bad_request"
