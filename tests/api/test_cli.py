@@ -25,7 +25,7 @@ def test_users_tokens_and_a_hostile_deployment(db, minimal, tmp_path):
     hostile.write_bytes((FIXTURES / "minimal.bpmn").read_bytes().replace(b"doubled = number * 2", b"import os"))
     result = run(db, "deploy", str(hostile), "--forms", str(FIXTURES))
     assert result.exit_code == 1
-    assert "error    compute  the script uses 'Import'" in result.output
+    assert "error    compute  the script uses imports" in result.output
     assert "deployment refused: 1 problem(s)" in result.output
 
 

@@ -88,7 +88,7 @@ def test_a_refused_deployment_keeps_the_draft_byte_for_byte_and_stores_the_findi
         before = (before.bpmn_xml, before.dmn_json, before.forms_json, before.updated_at)
     outcome = as_user(db, "otto", lambda s, u: drafts.deploy_draft(s, user=u, draft_id=draft_id, clock=clock))
     assert outcome.version is None
-    assert any(f["element_id"] == "compute" and "Import" in f["message"] for f in outcome.findings)
+    assert any(f["element_id"] == "compute" and "uses imports" in f["message"] for f in outcome.findings)
     with db.reading() as s:
         after = s.get(ProcessDraft, draft_id)
         assert (after.bpmn_xml, after.dmn_json, after.forms_json, after.updated_at) == before
