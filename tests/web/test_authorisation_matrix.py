@@ -399,4 +399,4 @@ def test_a_task_opens_for_those_whose_task_it_is(world):
         assert answer(world, username, "GET", f"/tasks/{task}").status_code == status, (username, task)
     project = world.projects["before the call (Hub only)"]
     page = world.pages["sam.sponsor"].get(f"/projects/{project}").get_data(as_text=True)
-    assert "Define and score challenge" in page and "/tasks/" not in page  # listed, but not a link the sponsor may follow
+    assert "Define and score challenge" in page and "/tasks/" not in page  # listed, not a link the sponsor may follow
