@@ -1,11 +1,13 @@
 """What of a project each reader may see: one allow-list for its data, its events, replay frames,
 task contexts and history, whichever face (page, API, export) shows them.
 
-Three standings. The Hub's governance (every internal role but a board member alone) reads
-everything. A board member alone reads everything but other members' scores and the aggregated
-scores (each scores independently). People outside the Hub (sponsors and industry partners) read
-only the keys OUTSIDE_READERS names, each for the audience it names: a key nobody named, such as a
-field a process owner adds to a form, stays inside the Hub until someone adds it here.
+Four standings. Those who run, decide or audit the call (COMPETITION_READERS) read everything. A
+board member reads every EoI they score but only their own scores, never the others' or the totals.
+The rest of the Hub's staff (clinical leads, finance, panels, procurement, process owners, admins)
+read everything but the competition: the selected partners' EoIs only, no scores. People outside the
+Hub (sponsors and industry partners) read only the keys OUTSIDE_READERS names, each for the audience
+it names: a key nobody named, such as a field a process owner adds to a form, stays inside the Hub
+until someone adds it here.
 """
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ from dataclasses import dataclass
 from ..models import ProcessInstance, Task, User
 
 OUTSIDE_ROLES = frozenset({"sponsor", "industry_partner"})
-BOARD_ALONE = frozenset({"board_member"})
+COMPETITION_READERS = frozenset({"hub_team", "board_chair", "auditor"})  # run, decide or audit the call
 
 # Audiences outside the Hub, per project.
 SPONSOR = "sponsor"  # the sponsor who proposed this challenge
@@ -66,10 +68,13 @@ OUTSIDE_READERS: dict[str, tuple[frozenset[str], str]] = {
 # Who owns a record in an OWN list: the organisation named by its "partner".
 OWNER_KEY = "partner"
 
-# Scores: a board member alone reads only their own (by "board_member"), never the others' or the totals.
+# Scores: a board member reads only their own (by "board_member"), never the others' or the totals.
 OWN_SCORE_KEYS = {"board_scores", "board_score"}
 SCORER_KEY = "board_member"
 HIDDEN_FROM_BOARD = {"scores", "aggregated_scores", "partner_ranking"}
+# The rest of the Hub's staff: no scores, and of the EoIs only the selected partners' (co-design onwards).
+HIDDEN_FROM_STAFF = OWN_SCORE_KEYS | HIDDEN_FROM_BOARD
+EOI_KEYS = {"eois", "eoi"}
 
 # Event kinds people outside the Hub may see (of tasks they may see), and what of each one's data.
 OUTSIDE_EVENT_DATA = {
@@ -92,8 +97,9 @@ class Reader:
     """One user reading one project: what they may see of it."""
     username: str
     organisation: str | None
-    standing: str  # "hub" (the Hub's governance), "board" (a board member alone) or "outside"
+    standing: str  # "hub" (runs, decides or audits the call), "board", "staff" (the rest of the Hub) or "outside"
     audiences: frozenset[str]  # outside readers: which of the project's audiences they belong to
+    selected: frozenset[str] = frozenset()  # staff: the partners selected at Gate 2, whose EoIs they read
 
     @property
     def outside(self) -> bool:
@@ -105,6 +111,8 @@ class Reader:
             return data if isinstance(data, dict) else {}
         if self.standing == "board":
             return self._board(data)
+        if self.standing == "staff":
+            return self._staff(data)
         shown = {}
         for key, value in data.items():
             audiences, _why = OUTSIDE_READERS.get(key, (frozenset(), ""))
@@ -130,6 +138,8 @@ class Reader:
                 data = {k: self.person(v, task) if k in PEOPLE_KEYS else v for k, v in data.items() if k in keys}
             elif not own:
                 data = self.data(data)
+        elif not own and self.standing == "staff" and self._competitor_task(task):
+            data = {}  # an EoI the Gate 2 decision did not select
         elif not own:
             data = {"result": self.data(data.get("result") or {})} if kind == "decision_made" else self.data(data)
         return {**event, "actor": self.person(event.get("actor"), task), "data": data}
@@ -153,14 +163,24 @@ class Reader:
         return bool(task is not None and task.organisations and self.organisation
                     and f"|{self.organisation}|" in task.organisations)
 
+    def _competitor_task(self, task: Task | None) -> bool:
+        orgs = task.organisations if task is not None else None
+        return bool(orgs) and not any(f"|{org}|" in orgs for org in self.selected)
+
+    def _staff(self, data: dict) -> dict:
+        shown = {k: v for k, v in data.items() if k not in HIDDEN_FROM_STAFF}
+        for key in EOI_KEYS & set(shown):
+            value = _records_of(shown[key], self.selected)
+            if value is None:
+                del shown[key]
+            else:
+                shown[key] = value
+        return shown
+
     def _own_records(self, value):
         if not self.organisation or PARTNERS not in self.audiences:
             return None
-        if isinstance(value, dict):
-            return value if value.get(OWNER_KEY) == self.organisation else None
-        if isinstance(value, list):
-            return [r for r in value if isinstance(r, dict) and r.get(OWNER_KEY) == self.organisation]
-        return None
+        return _records_of(value, {self.organisation})
 
     def _board(self, data: dict) -> dict:
         shown = {}
@@ -175,6 +195,15 @@ class Reader:
         return shown
 
 
+def _records_of(value, owners):
+    """The records (one, or a list) whose OWNER_KEY names one of `owners`; None when none is left of one."""
+    if isinstance(value, dict):
+        return value if value.get(OWNER_KEY) in owners else None
+    if isinstance(value, list):
+        return [r for r in value if isinstance(r, dict) and r.get(OWNER_KEY) in owners]
+    return None
+
+
 def _own_scores(value, username: str):
     if isinstance(value, dict):
         return value if value.get(SCORER_KEY) == username else None
@@ -185,9 +214,12 @@ def _own_scores(value, username: str):
 
 def standing_of(user: User) -> str:
     """A partner is outside the Hub whatever else they hold (competitors' EoIs must never reach them)."""
-    if "industry_partner" in user.roles or not user.roles - OUTSIDE_ROLES:
+    internal = user.roles - OUTSIDE_ROLES
+    if "industry_partner" in user.roles or not internal:
         return "outside"
-    return "board" if user.roles - OUTSIDE_ROLES <= BOARD_ALONE else "hub"
+    if internal & COMPETITION_READERS:
+        return "hub"
+    return "board" if "board_member" in internal else "staff"
 
 
 def reader_for(user: User, instance: ProcessInstance, data: dict | None = None) -> Reader:
@@ -195,13 +227,15 @@ def reader_for(user: User, instance: ProcessInstance, data: dict | None = None) 
     standing = standing_of(user)
     audiences: set[str] = set()
     org = user.organisation_name
+    stored = data if data is not None or standing == "hub" else json.loads(instance.data_json or "{}")
+    chosen = (stored or {}).get("selected_partners")
+    selected = frozenset(str(p) for p in chosen) if isinstance(chosen, list) else frozenset()
     if standing == "outside":
         if "sponsor" in user.roles and instance.started_by == user.username:
             audiences.add(SPONSOR)
         if "industry_partner" in user.roles and org and f"|{org}|" in (instance.organisations or ""):
             audiences.add(PARTNERS)
-            stored = data if data is not None else json.loads(instance.data_json or "{}")
-            if org in (stored.get("selected_partners") or []):
+            if org in selected:
                 audiences.add(SELECTED)
-    return Reader(user.username, org, standing, frozenset(audiences))
+    return Reader(user.username, org, standing, frozenset(audiences), selected)
 

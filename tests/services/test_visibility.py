@@ -58,3 +58,15 @@ def test_outside_the_hub_an_event_names_only_its_reader_and_their_organisation()
     assert reader.event(colleague, task=own_task, task_visible=False) is None
     ready = {"kind": "task_ready", "actor": "engine", "data": {"role": "board_member", "assignee": "bea.board"}}
     assert reader.event(ready, task=None)["data"]["assignee"] == SOMEONE
+
+
+def test_the_rest_of_the_hub_reads_the_selected_partners_eoi_and_no_scores():
+    staff = Reader("cleo.clinical", None, "staff", frozenset(), frozenset({MEDTECH}))
+    shown = staff.data(DATA)
+    assert shown["eois"] == [{"partner": MEDTECH, "solution_name": "M"}]
+    assert not {"board_scores", "aggregated_scores", "partner_ranking"} & set(shown)
+    assert shown["gate2_comments"] == "the chair's view" and shown["objectives"] == "co-designed"
+    theirs = {"kind": "task_completed", "actor": "ian.datahealth", "data": {"solution_name": "D"}}
+    assert staff.event(theirs, task=Task(id="t2", organisations=f"|{DATAHEALTH}|"))["data"] == {}
+    ours = {**theirs, "actor": "ivy.medtech", "data": {"solution_name": "M"}}
+    assert staff.event(ours, task=Task(id="t3", organisations=f"|{MEDTECH}|"))["data"] == {"solution_name": "M"}

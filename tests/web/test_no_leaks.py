@@ -19,6 +19,7 @@ BOARD_PEOPLE = ["bea.board", "ben.board", "bill.board", "cara.chair",
 SEPARATOR = "\n--- pages ---\n"
 OUTSIDE = ("ivy.medtech", "ian.datahealth", "sam.sponsor")
 BOARD = ("bea.board", "ben.board", "bill.board")
+STAFF = ("cleo.clinical", "fran.finance", "eve.evidence", "dan.dmbc", "pat.procurement", "otto.owner", "ada.admin")
 
 
 def marker(name: str) -> str:
@@ -32,9 +33,10 @@ BEA_SCORE, BILL_SCORE, CHAIR_COMMENT = marker("bea-conflict"), marker("bill-conf
 HUB_COMMENT = marker("gate1-comment")
 
 
-def allowed(username: str) -> set[str]:
+def allowed(username: str, medtech_selected: bool) -> set[str]:
     """The markers this demo user may read: partners only their own EoI, board members the EoIs they
-    score and their own scores, the Hub's governance everything."""
+    score and their own scores, the rest of the Hub's staff the selected partner's EoI once it is
+    selected and no scores, those who run, decide or audit the call everything."""
     eoi = set(EOI.values())
     if username == "ivy.medtech":
         return eoi
@@ -43,6 +45,8 @@ def allowed(username: str) -> set[str]:
     if username in BOARD:
         own = {"bea.board": {BEA_SCORE}, "bill.board": {BILL_SCORE}}.get(username, set())
         return eoi | own | {CHAIR_COMMENT, HUB_COMMENT}
+    if username in STAFF:
+        return (eoi if medtech_selected else set()) | {CHAIR_COMMENT, HUB_COMMENT}
     return eoi | {BEA_SCORE, BILL_SCORE, CHAIR_COMMENT, HUB_COMMENT}
 
 
@@ -92,9 +96,9 @@ def everything_seen_by(app, db, clock, username: str, project: int) -> str:
     return "\n".join(answers) + SEPARATOR + "\n".join(web.get(page).get_data(as_text=True) for page in pages)
 
 
-def assert_no_leaks(app, db, clock, project: int, planted: set[str]) -> None:
+def assert_no_leaks(app, db, clock, project: int, planted: set[str], *, medtech_selected: bool = False) -> None:
     for username, _name, _roles, _org in demo.DEMO_USERS:
-        forbidden = planted - allowed(username)
+        forbidden = planted - allowed(username, medtech_selected)
         outside = username in OUTSIDE
         if not forbidden and not outside:
             continue
@@ -128,7 +132,8 @@ def test_no_user_reads_what_is_not_theirs_during_the_call_at_gate2_and_after(app
 
     walker.walk(project, plan, stop_at="gate4_mobilisation_approval")
     planted.add(CHAIR_COMMENT)
-    assert_no_leaks(app, db, clock, project, planted)
+    assert_no_leaks(app, db, clock, project, planted, medtech_selected=True)
+    assert EOI["solution_name"] in everything_seen_by(app, db, clock, "cleo.clinical", project)
     audited = everything_seen_by(app, db, clock, "aud.auditor", project)
     assert all(m in audited for m in planted)
 
