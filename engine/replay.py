@@ -24,7 +24,6 @@ from .forms import SCHEMA_PROPERTY, unanswered_fields
 from .history import canonical_json, chain_of, list_events
 from .models import AuditEvent, ProcessInstance, ProcessVersion, Task
 from .repository import compiled_for, forms_of
-from .runtime import project_data
 
 INPUTS = {"instance_started", "task_completed", "instance_migrated"}
 OUTPUTS = {"task_ready", "task_cancelled", "gateway_taken", "decision_made", "timer_fired", "instance_completed"}
@@ -108,7 +107,7 @@ class Rerun:
             raise Diverged(last, "the trail has no start event")
         stored = json.loads(self.instance.data_json or "{}")
         # Saved mid-call before the fix, the last answer's data stood for the project's: the engine's too.
-        legacy = spiff.survey(self.wf, since=float("inf")).data
+        legacy = spiff.survey(self.wf, since=float("inf")).last_task_data
         if _normal(self._data()) != _normal(stored) and _normal(legacy) != _normal(stored):
             changed = sorted(k for k in set(stored) | set(self._data())
                              if _normal(stored.get(k)) != _normal(self._data().get(k)))
@@ -221,7 +220,7 @@ class Rerun:
         return version
 
     def _data(self) -> dict:
-        return project_data(self.wf, spiff.survey(self.wf, since=float("inf"))) if self.wf is not None else {}
+        return spiff.survey(self.wf, since=float("inf")).data if self.wf is not None else {}
 
 
 def _label(kind: str, bpmn_id: str | None) -> str:

@@ -238,7 +238,7 @@ def save_workflow(session: Session, instance: ProcessInstance, wf, compiled: spi
         record_event(session, instance=instance, at=now, actor=TIMER if step.kind == "timer_fired" else "engine",
                      kind=step.kind, task_name=step.bpmn_id, data=step.data)
     ready = _sync_task_rows(session, instance, found.ready, compiled, now=now)
-    data = project_data(wf, found)
+    data = found.data
     _store_state(session, instance, wf)
     instance.data_json = json.dumps(data, default=str)
     instance.title = str(data.get("title") or instance.title or f"Project {instance.id}")[:300]
@@ -255,18 +255,6 @@ def save_workflow(session: Session, instance: ProcessInstance, wf, compiled: spi
     after_commit(session, lambda i=instance.id, v=instance.lock_version, h=instance.process_version.content_hash:
                  _cache.put(i, v, h, wf))
     return ready
-
-
-def project_data(wf, found: spiff.Survey) -> dict:
-    """The project's own data. While a multi-instance activity runs (the call collecting EoIs, the
-    board scoring), the data it started with: the last instance to finish holds one partner's EoI or
-    one member's scores at its top level, which belong in the collected list once it completes."""
-    last = wf.last_task
-    if found.completed or last is None:
-        return found.data
-    while last.parent is not None and last.parent.state & spiff.OPEN:
-        last = last.parent
-    return last.data
 
 
 def _sync_task_rows(session: Session, instance: ProcessInstance, ready: list[spiff.ReadyTask],

@@ -72,7 +72,8 @@ class Survey:
     ready: list[ReadyTask]
     steps: list[Step]
     completed: bool
-    data: dict
+    data: dict              # the project's own data
+    last_task_data: dict    # the last finished task's data, which stood for the project's before
 
 
 def survey(wf: BpmnWorkflow, *, since: float) -> Survey:
@@ -97,8 +98,19 @@ def survey(wf: BpmnWorkflow, *, since: float) -> Survey:
                 unfinished = True
     completed = wf.completed or not unfinished
     last = wf.last_task
-    data = wf.data if completed else (last.data if last is not None else {})
-    return Survey(ready, steps, completed, data)
+    last_data = wf.data if completed else (last.data if last is not None else {})
+    return Survey(ready, steps, completed, _project_data(last) if not completed else last_data, last_data)
+
+
+def _project_data(last) -> dict:
+    """While a multi-instance activity runs (the call collecting EoIs, the board scoring), the data
+    it started with: the last instance to finish holds one partner's EoI or one member's scores at
+    its top level, which belong in the collected list once the activity completes."""
+    if last is None:
+        return {}
+    while last.parent is not None and last.parent.state & OPEN:
+        last = last.parent
+    return last.data
 
 
 def _lane_of(task) -> str | None:

@@ -155,7 +155,7 @@ def test_data_stored_mid_call_before_eois_left_the_top_level_still_re_runs(db, c
     with db.reading() as s:
         instance = s.get(ProcessInstance, project)
         legacy = spiff.survey(runtime.workflow_of(instance, compiled_for(instance.process_version)),
-                                      since=float("inf")).data
+                                      since=float("inf")).last_task_data
         assert "solution_name" not in json.loads(instance.data_json) and legacy["solution_name"] == "Ours"
 
     def store(s, data):
