@@ -1,5 +1,5 @@
 """The pages work under the Content-Security-Policy: the modeller (bpmn-js, dmn-js, the forms editor),
-the project page (bpmn-js viewer) and the dashboard (Chart.js) draw with no violation reported."""
+the version, project and history pages (bpmn-js viewer) and the dashboard (Chart.js) draw with no violation reported."""
 from engine import demo
 from engine.walker import Walker
 from tests.browser.test_modeller_browser import open_copy_of_six_gates
@@ -34,7 +34,10 @@ def test_the_modeller_works_under_the_content_security_policy(db, demo_people, p
     page.get_by_role("tab", name="Forms").click()
     page.get_by_role("button", name="close_project.schema.json").click()
     page.locator("#form-preview .form-group").first.wait_for()
-    found = violations(page, seen)
+    modeller = violations(page, seen)
+    page.goto("/processes/1")  # the version page draws its diagram with the viewer
+    page.locator(".djs-container svg").first.wait_for()
+    found = modeller + violations(page, seen)
     assert found == [], "\n".join(found)
 
 
