@@ -61,9 +61,11 @@ def init_app(app: Flask) -> None:
         if isinstance(error, DiagramRejected):
             body["error"]["problems"] = error.problems
             body["error"]["findings"] = [f.as_dict() for f in error.findings]
+        # HTTP: a 401 names the scheme that would be accepted.
+        headers = {"WWW-Authenticate": 'Bearer realm="Six Gates API"'} if status == 401 else {}
         if wants_json():
-            return jsonify(body), status
-        return render_template("error.html", status=status, message=error.message), status
+            return jsonify(body), status, headers
+        return render_template("error.html", status=status, message=error.message), status, headers
 
     @app.errorhandler(Exception)
     def unexpected_error(error: Exception):

@@ -71,6 +71,11 @@ def test_an_oversized_diagram_gets_413_as_json(owner):
     assert huge.status_code == 413 and huge.json["error"]["code"] == "request_entity_too_large"
 
 
+def test_401_names_the_scheme_to_use(app):
+    response = app.test_client().get("/api/v1/instances")
+    assert response.status_code == 401 and response.headers["WWW-Authenticate"].startswith("Bearer")
+
+
 def test_405_on_the_api_carries_allow(owner):
     response = owner.client.put("/api/v1/instances", headers=owner.headers)
     assert response.status_code == 405 and {"GET", "POST"} <= set(response.headers["Allow"].split(", "))
