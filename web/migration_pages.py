@@ -8,6 +8,7 @@ from engine import migration, repository
 from engine.errors import BadRequest, ServiceError
 from engine.models import User
 
+from .odd_input import bounded_int
 from .services import clock, read, write
 
 bp = Blueprint("migration", __name__, url_prefix="/migrations")
@@ -21,9 +22,7 @@ def _version_arg(name: str) -> int | None:
     raw = request.values.get(name, "")
     if not raw:
         return None
-    if not raw.isdigit():
-        raise BadRequest(f"{name} must be a version id.")
-    return int(raw)
+    return bounded_int(raw, name, low=1)  # "²" is a digit to Python, not a number
 
 
 def _choice(values) -> tuple[int, list[int]]:

@@ -21,6 +21,8 @@ from tests.web.conftest import signed_in
     ("/register?q=%00", 400),
     ("/audit/rules/four-eyes?person=a%00b", 400),
     ("/processes/diff?old=99999999999999999999&new=1", 404),
+    ("/migrations?to=%C2%B2", 400),
+    ("/migrations?from=99999999999999999999", 400),
 ])
 def test_odd_parameters_are_refused_plainly(app, at_gate4, path, status):
     assert signed_in(app, "aud.auditor").get(path).status_code == status
