@@ -103,3 +103,25 @@ def test_pages_with_huge_ids_answer_404(app, db, clock, six_gates, path):
     assert client.get("/tasks/%00").status_code == 400
     assert client.get("/processes/diff?old=99999999999999999999&new=1").status_code in (400, 404)
     assert client.get("/migrations/plan?target=99999999999999999999").status_code in (400, 404)
+
+
+PARAMETERS = ["instance", "project", "offset", "limit", "from", "to", "old", "new", "upto", "q", "status", "stage",
+              "role", "person", "kind", "page", "lifecycle", "source", "challenge_area", "version", "at"]
+
+
+@pytest.mark.parametrize("odd", ["²", "99999999999999999999", "2147483648", "-1", "x" * 3000])
+def test_no_page_answers_odd_query_values_with_a_server_error(app, db, clock, people, odd):
+    """Every page a signed-in person can open, with every parameter any page reads set to an odd value."""
+    project = people.start()
+    add_user(db, clock, "ola", "process_owner", "hub_team", "auditor", "admin", "sponsor", password=PASSWORD)
+    client = app.test_client()
+    assert login(client, "ola", PASSWORD).status_code == 302
+    query = "&".join(f"{name}={odd}" for name in PARAMETERS)
+    for rule in app.url_map.iter_rules():
+        if "GET" not in rule.methods or rule.rule.startswith(("/api/", "/static/")) or rule.endpoint == "auth.login":
+            continue
+        path = rule.rule.replace("<int:instance_id>", str(project)).replace("<int:version_id>", "1")
+        path = path.replace("<int:draft_id>", "1").replace("<task_id>", "x").replace("<username>", "ola")
+        path = path.replace("<any(xes, csv, json):fmt>", "csv")
+        response = client.get(f"{path}?{query}")
+        assert response.status_code < 500, (path, odd, response.status_code)
