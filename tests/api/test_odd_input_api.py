@@ -125,3 +125,29 @@ def test_no_page_answers_odd_query_values_with_a_server_error(app, db, clock, pe
         path = path.replace("<any(xes, csv, json):fmt>", "csv")
         response = client.get(f"{path}?{query}")
         assert response.status_code < 500, (path, odd, response.status_code)
+
+
+FIELDS = ["title", "partners", "challenge_area", "status", "start_date", "end_date", "username", "display_name",
+          "password", "roles", "organisation", "process", "to", "from", "instance", "version", "action", "data",
+          "review_date", "schema", "text", "bpmn", "name"]
+
+
+@pytest.mark.parametrize("odd", ["²", "99999999999999999999", "2147483648", "-1"])
+def test_no_form_answers_odd_values_with_a_server_error(app, db, clock, people, odd):
+    """Every form a signed-in person can send, with every field any form reads set to an odd value."""
+    from sqlalchemy import select
+
+    from engine.models import Task
+    project = people.start()
+    with db.reading() as s:
+        task = s.scalars(select(Task).where(Task.instance_id == project, Task.state == "ready")).first()
+    add_user(db, clock, "ola", "process_owner", "hub_team", "auditor", "admin", "sponsor", password=PASSWORD)
+    client = app.test_client()
+    assert login(client, "ola", PASSWORD).status_code == 302
+    token = csrf_token(client.get("/inbox").data)
+    for rule in app.url_map.iter_rules():
+        if "POST" not in rule.methods or rule.rule.startswith("/api/") or rule.endpoint.startswith("auth."):
+            continue
+        path = rule.rule.replace("<int:draft_id>", "1").replace("<task_id>", task.id).replace("<username>", "hana.hub")
+        response = client.post(path, data={**{name: odd for name in FIELDS}, "csrf_token": token})
+        assert response.status_code < 500, (path, odd, response.status_code)
