@@ -119,3 +119,13 @@ def test_over_https_browsers_are_told_to_keep_to_it(db, clock, monkeypatch):
     assert "Strict-Transport-Security" not in create_app(config).test_client().get("/login").headers
     monkeypatch.setenv("SIXGATES_SECURE_COOKIES", "1")
     assert create_app(config).test_client().get("/login").headers["Strict-Transport-Security"] == "max-age=31536000"
+
+
+def test_one_persons_bad_passwords_lock_out_no_one_else_behind_the_same_address(app, db, clock):
+    add_user(db, clock, "kim", "sponsor", password=PASSWORD)
+    add_user(db, clock, "sam", "sponsor", password=PASSWORD)
+    trust = app.test_client()  # every test client signs in from 127.0.0.1, as a trust's staff behind its NAT
+    for _ in range(5):
+        assert login(trust, "kim", "wrong").status_code == 401
+    assert login(trust, "kim", PASSWORD).status_code == 429
+    assert login(app.test_client(), "sam", PASSWORD).status_code == 302
