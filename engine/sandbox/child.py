@@ -22,7 +22,9 @@ from engine.sandbox.rules import compile_code, restricted_globals
 
 CLONE_NEWNS, CLONE_NEWUSER, CLONE_NEWNET = 0x00020000, 0x10000000, 0x40000000
 PR_SET_NO_NEW_PRIVS = 38
-NOBODY = 65534
+# A user of its own per process (no file, no other process has it), so that code which got out could
+# not even signal its neighbours.
+SANDBOX_UID_BASE = 2**30
 HEADER = struct.Struct(">I")
 
 
@@ -47,9 +49,10 @@ def lock_down(*, memory_bytes: int, cpu_seconds: int, jail: str) -> list[str]:
         except OSError:
             pass
     if root:
+        uid = SANDBOX_UID_BASE + os.getpid()
         os.setgroups([])
-        os.setgid(NOBODY)
-        os.setuid(NOBODY)
+        os.setgid(uid)
+        os.setuid(uid)
         applied.append("unprivileged-user")
     resource.setrlimit(resource.RLIMIT_NPROC, (0, 0))
     return applied
@@ -76,10 +79,23 @@ def run(request: dict) -> dict:
     return {"s": kept, "x": [k for k in data if k not in kept]}
 
 
+def plain(value) -> None:
+    """Refuse what JSON would silently change: a dict key that is not text comes back as text."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise TypeError(f"a dictionary key {key!r} is not text")
+            plain(item)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            plain(item)
+
+
 def encode(answer: dict) -> bytes:
     try:
+        plain(answer)
         return json.dumps(answer, allow_nan=False).encode()
-    except (TypeError, ValueError) as exc:
+    except (TypeError, ValueError, RecursionError) as exc:
         return json.dumps({"e": ["TypeError", f"diagram code produced a value that is not data ({exc})"]}).encode()
     except MemoryError:
         return json.dumps({"e": ["MemoryError", "diagram code produced more data than the sandbox allows"]}).encode()

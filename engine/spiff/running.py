@@ -1,8 +1,10 @@
 """Running a workflow: engine steps, user tasks, and one pass over its tasks to see where it stands."""
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from typing import Iterator
 from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
@@ -11,7 +13,7 @@ from SpiffWorkflow.bpmn.specs.mixins.exclusive_gateway import ExclusiveGateway
 from SpiffWorkflow.util.task import TaskState
 
 from ..clock import Clock
-from .environment import READY, SCRIPT_ENGINE, current_clock
+from .environment import READY, SCRIPT_ENGINE, ChangeBudget, current_budget, current_clock, spend_budget
 from .specs import CompiledProcess, role_key
 
 OPEN = TaskState.READY | TaskState.WAITING | TaskState.STARTED  # a task reached and not finished
@@ -21,14 +23,25 @@ def new_workflow(compiled: CompiledProcess) -> BpmnWorkflow:
     return BpmnWorkflow(compiled.spec, compiled.subprocess_specs, script_engine=SCRIPT_ENGINE)
 
 
-def run_engine_steps(wf: BpmnWorkflow, clock: Clock) -> None:
-    """Advance every automatic task (gateways, scripts, due timers) until people must act."""
-    token = current_clock.set(clock)
+@contextmanager
+def _one_change(clock: Clock) -> Iterator[None]:
+    """Our clock in SpiffWorkflow's timers and one budget for the whole change."""
+    clock_token = current_clock.set(clock)
+    budget_token = current_budget.set(current_budget.get() or ChangeBudget())
     try:
-        wf.refresh_timers()
-        wf.do_engine_steps()
+        yield
     finally:
-        current_clock.reset(token)
+        current_budget.reset(budget_token)
+        current_clock.reset(clock_token)
+
+
+def run_engine_steps(wf: BpmnWorkflow, clock: Clock) -> None:
+    """Advance every automatic task (gateways, scripts, due timers) until people must act.
+
+    Raises ChangeTooLong when they run past one change's budget (the caller rolls back)."""
+    with _one_change(clock):
+        wf.refresh_timers()
+        wf.do_engine_steps(will_complete_task=lambda _task: spend_budget(1))
 
 
 def complete_user_task(wf: BpmnWorkflow, task_id: str, data: dict, clock: Clock) -> None:
@@ -36,12 +49,9 @@ def complete_user_task(wf: BpmnWorkflow, task_id: str, data: dict, clock: Clock)
     if task is None or task.state != READY:
         raise LookupError(task_id)
     task.set_data(**data)
-    token = current_clock.set(clock)
-    try:
+    with _one_change(clock):
         task.run()
-    finally:
-        current_clock.reset(token)
-    run_engine_steps(wf, clock)
+        run_engine_steps(wf, clock)
 
 
 @dataclass
