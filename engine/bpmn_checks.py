@@ -13,10 +13,11 @@ from typing import Iterator
 from lxml import etree
 
 from . import spiff
+from .data_flow import code_flow
 from .expression_checks import code_problem, language_named, timer_problem
 from .findings import Finding, error, warning
 from .forms import SCHEMA_PROPERTY, UI_SCHEMA_PROPERTY, schema_problem
-from .policy import ROLES
+from .policy import ROLES, visibility
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
@@ -337,6 +338,84 @@ def _code_problem(element: etree._Element, check, *, what: str) -> str | None:
     return check(text) if text else None
 
 
+# --- confidential data --------------------------------------------------------------------------
+
+def confidential_flow_rule(diagram: Diagram) -> Iterator[Finding]:
+    """Code that reads EoIs or scores writes only keys as confidential (visibility.CONFIDENTIAL_LEVELS), and a
+    multi-instance activity collects only into such keys: otherwise one script could show a competitor's EoI
+    or the board's scores to everyone who reads the key it writes."""
+    levels = _confidential_levels(diagram)
+    for loop in (e for e in diagram.elements() if local(e) == "multiInstanceLoopCharacteristics"):
+        yield from _collection_problems(loop, levels)
+    for element in (e for process in diagram.running for e in process.iter()):
+        kind, spiff_kind = local(element), local(element, SPIFF_NS)
+        what, mode = CODE.get(kind or "") or SPIFF_CODE.get(spiff_kind or "") or (None, None)
+        text = "".join(element.itertext()).strip() if what else ""
+        try:
+            flow = code_flow(text, mode) if text else None
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            continue  # code_rule reports code that does not parse
+        if flow is not None:
+            problem = _flow_problem(flow, levels, what)
+            if problem:
+                yield error(owner_id(element), f"{describe(owner(element))}: {problem}")
+
+
+def _confidential_levels(diagram: Diagram) -> list[tuple[str, set[str], frozenset[str]]]:
+    """Each level's keys, with the fields of the partners' forms (EoI data) and the item names of a
+    multi-instance activity over a level's keys."""
+    levels = [(what, set(keys), sinks) for what, keys, sinks in visibility.CONFIDENTIAL_LEVELS]
+    eoi_keys = next(keys for what, keys, _ in levels if visibility.EOI_KEYS <= keys)
+    for task in (e for e in diagram.elements() if local(e) == "userTask"):
+        form = diagram.forms.get(properties(task).get(SCHEMA_PROPERTY) or "")
+        if properties(task).get(visibility.PARTNER_TASK_PROPERTY) and isinstance(form, dict):
+            eoi_keys |= set(form.get("properties") or {})
+    for loop in (e for e in diagram.elements() if local(e) == "multiInstanceLoopCharacteristics"):
+        refs = _loop_refs(loop)
+        for _what, keys, _sinks in levels:
+            if refs.get("loopDataInputRef") in keys and refs.get("inputDataItem"):
+                keys.add(refs["inputDataItem"])
+    return levels
+
+
+def _loop_refs(loop: etree._Element) -> dict[str, str]:
+    """loopDataInputRef/loopDataOutputRef (their text) and inputDataItem/outputDataItem (their name)."""
+    return {local(c): (c.get("name") or c.text or "").strip() for c in loop if local(c)}
+
+
+def _flow_problem(flow, levels, what: str) -> str | None:
+    for level, keys, sinks in levels:
+        read = sorted(flow.reads & keys)
+        if not read:
+            continue
+        wider = sorted(flow.writes - sinks)
+        if wider:
+            return (f"{what} reads {level} ({', '.join(read)}) and writes {', '.join(wider)}, which people who "
+                    f"may not read {level} can read; keep them in {', '.join(sorted(sinks))}, or ask the Hub to "
+                    "declare the new key confidential")
+        if flow.in_place:
+            return (f"{what} reads {level} ({', '.join(read)}) and changes a value in place ({flow.in_place}), "
+                    "which could reach another key holding the same value; build a new value instead")
+    return None
+
+
+def _collection_problems(loop: etree._Element, levels) -> Iterator[Finding]:
+    refs = _loop_refs(loop)
+    into, item = refs.get("loopDataOutputRef"), refs.get("outputDataItem")
+    if not into:
+        return
+    activity = loop.getparent()
+    audiences, _why = visibility.OUTSIDE_READERS.get(into, (frozenset(), ""))
+    if audiences and visibility.OWN not in audiences:
+        yield error(activity.get("id"), f"{describe(activity)} collects the result of each of its instances into "
+                    f"{into}, which people outside the Hub read; collect into a key of its own")
+        return
+    for level, keys, sinks in levels:
+        if item in keys and into not in sinks:
+            yield error(activity.get("id"), f"{describe(activity)} collects {level} ({item}) into {into}, which "
+                        f"people who may not read {level} can read; collect into {', '.join(sorted(sinks))}")
+
+
 # --- reachability -----------------------------------------------------------------------------
 
 def reachability_rule(diagram: Diagram) -> Iterator[Finding]:
@@ -381,4 +460,4 @@ def _edges(container: etree._Element, nodes: dict[str, etree._Element]) -> dict[
 
 
 RULES = (process_rule, element_rule, implementation_rule, lane_rule, form_rule, gateway_rule, code_rule,
-         reachability_rule)
+         confidential_flow_rule, reachability_rule)

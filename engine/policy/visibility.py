@@ -72,9 +72,24 @@ OWNER_KEY = "partner"
 OWN_SCORE_KEYS = {"board_scores", "board_score"}
 SCORER_KEY = "board_member"
 HIDDEN_FROM_BOARD = {"scores", "aggregated_scores", "partner_ranking"}
+# Keys diagram code derives from the EoIs, kept as confidential as the EoIs themselves.
+DERIVED_FROM_EOIS = {"submitted_partners": "which invited partners answered the call"}
 # The rest of the Hub's staff: no scores, and of the EoIs only the selected partners' (co-design onwards).
-HIDDEN_FROM_STAFF = OWN_SCORE_KEYS | HIDDEN_FROM_BOARD
+HIDDEN_FROM_STAFF = OWN_SCORE_KEYS | HIDDEN_FROM_BOARD | set(DERIVED_FROM_EOIS)
 EOI_KEYS = {"eois", "eoi"}
+
+# What diagram code may do with the competition's data (bpmn_checks.confidential_flow_rule refuses the
+# rest at deployment): code that reads one of a level's keys writes only keys that level may flow into,
+# so no script can launder an EoI or a score into a key a wider audience reads.
+SCORE_KEYS = frozenset(OWN_SCORE_KEYS | HIDDEN_FROM_BOARD)
+EOI_DATA_KEYS = frozenset(EOI_KEYS | set(DERIVED_FROM_EOIS))
+CONFIDENTIAL_LEVELS = (  # (what, keys that hold it, keys it may flow into)
+    ("the board's scores", SCORE_KEYS, SCORE_KEYS),
+    ("the partners' EoIs", EOI_DATA_KEYS, EOI_DATA_KEYS | SCORE_KEYS),
+)
+# A user task bound to an organisation (this task property) collects that partner's EoI: its form's fields
+# are EoI data wherever diagram code reads them.
+PARTNER_TASK_PROPERTY = "organisation"
 
 # Event kinds people outside the Hub may see (of tasks they may see), and what of each one's data.
 OUTSIDE_EVENT_DATA = {
