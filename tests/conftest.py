@@ -2,6 +2,7 @@
 SIXGATES_TEST_DB=postgresql), an injectable clock, and the deployed six-gates procedure."""
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import subprocess
@@ -30,6 +31,17 @@ def _pg_bin(name: str) -> str:
     if not found:
         pytest.exit("PostgreSQL is not installed: run scripts/install-system-packages", returncode=3)
     return str(found[-1])
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _hash_each_password_once():
+    """Seeding the demo people hashes their shared password with scrypt on purpose slowly; a real
+    hash of each distinct password, made once per test session, signs in exactly the same."""
+    from engine import identity
+    hashed = functools.lru_cache(maxsize=None)(identity.generate_password_hash)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(identity, "generate_password_hash", hashed)
+        yield
 
 
 @pytest.fixture(scope="session")
