@@ -80,8 +80,20 @@ def _postgres_schema(postgres_url):
     return postgres_url
 
 
+@pytest.fixture(scope="session")
+def _sqlite_template(tmp_path_factory) -> Path:
+    """An SQLite database migrated once per session; each test gets a copy of the file."""
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    database = Database(f"sqlite:///{path}")
+    schema.upgrade(database)
+    with database.engine.begin() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")  # everything in the file that is copied
+    database.dispose()
+    return path
+
+
 @pytest.fixture
-def db(tmp_path, _postgres_schema):
+def db(tmp_path, _postgres_schema, _sqlite_template):
     """A migrated, empty database for one test."""
     if _postgres_schema is not None:
         database = Database(_postgres_schema)
@@ -89,8 +101,8 @@ def db(tmp_path, _postgres_schema):
         with database.engine.begin() as conn:
             conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
     else:
+        shutil.copyfile(_sqlite_template, tmp_path / "test.db")
         database = Database(f"sqlite:///{tmp_path / 'test.db'}")
-        schema.upgrade(database)
     yield database
     database.dispose()
 
