@@ -116,6 +116,10 @@ class SandboxPool:
             process = self._take()
             try:
                 answer = process.ask(request, self.limits.seconds)
+            except ScriptTimeout:
+                process.kill()
+                threading.Thread(target=self.warm, daemon=True).start()  # its replacement, ready for the next
+                raise
             except Exception:
                 process.kill()
                 raise
@@ -139,7 +143,10 @@ class SandboxPool:
         """Start processes ahead of need; the protections the OS granted them."""
         started = [SandboxProcess(self.limits, self.jail) for _ in range(count)]
         with self._lock:
-            self._idle.extend(started)
+            keep = max(0, self.limits.processes - len(self._idle))
+            self._idle.extend(started[:keep])
+        for extra in started[keep:]:
+            extra.kill()
         return started[0].protections if started else []
 
     def close(self) -> None:
