@@ -7,9 +7,10 @@ import json
 import math
 import re
 import secrets
+import unicodedata
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import delete, or_, select, text
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -24,11 +25,14 @@ MIN_PASSWORD_LENGTH = 10
 # Sign-in throttling: this many failures within WINDOW lock for LOCKOUT. Counted per username from one
 # address (one person mistyping), per username from anywhere (guessing from many addresses), and per
 # address for every username (spraying), the last much higher: an NHS trust signs in from one address.
+# The last two never lock a username out of an address it signed in from within KNOWN_ADDRESS_DAYS, so
+# neither a guesser elsewhere nor a sprayer behind the same NAT locks out the people who work there.
 MAX_FAILURES = 5
 MAX_USERNAME_FAILURES = 20
 MAX_ADDRESS_FAILURES = 100
 WINDOW = timedelta(minutes=15)
 LOCKOUT = timedelta(minutes=15)
+KNOWN_ADDRESS_DAYS = 30
 # Signed-in browser sessions end after this long unused, and after SESSION_MAX_AGE whatever happens.
 SESSION_IDLE = timedelta(hours=8)
 SESSION_MAX_AGE = timedelta(hours=24)
@@ -88,11 +92,19 @@ def _known_roles(roles: list[str]) -> list[str]:
     return sorted(set(roles))
 
 
+# Not in an organisation name: policy's organisation tokens are separated by "|", and control or invisible
+# format characters would make two names look alike (or not fit a PostgreSQL text field at all).
+_REFUSED_IN_NAMES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn"})
+
+
 def _organisation_name(name: str | None) -> str | None:
     name = " ".join((name or "").split())
     if len(name) > 200:
         raise BadRequest("An organisation name is at most 200 characters.",
                          fields={"organisation": "Use at most 200 characters."})
+    if "|" in name or any(unicodedata.category(c) in _REFUSED_IN_NAMES for c in name):
+        raise BadRequest("An organisation name cannot contain “|” or control or invisible characters.",
+                         fields={"organisation": "Remove “|” and any control or invisible characters."})
     return name or None
 
 
@@ -123,6 +135,7 @@ def sign_in(session: Session, *, username: str, password: str, address: str, clo
 
     Raises LoginThrottled, without checking the password, while the username or address is locked out.
     """
+    _one_attempt_at_a_time(session, username=username, address=address)
     check_login_allowed(session, username=username, address=address, clock=clock)
     user = authenticate(session, username, password)
     record_login(session, username=username, address=address, succeeded=user is not None, clock=clock)
@@ -136,10 +149,29 @@ def record_login(session: Session, *, username: str, address: str, succeeded: bo
                  data={"username": username, "address": address})
 
 
+def _one_attempt_at_a_time(session: Session, *, username: str, address: str) -> None:
+    """Attempts on one username, or from one address, wait for each other until the first is recorded,
+    so parallel wrong passwords cannot all pass check_login_allowed before any failure is counted.
+
+    SQLite needs nothing more: its writing transactions already hold the database lock (BEGIN IMMEDIATE).
+    On PostgreSQL, transaction-scoped advisory locks, taken in one order so two attempts never deadlock.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    for key in sorted({_lock_key("username", username[:80]), _lock_key("address", address[:80])}):
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+
+
+def _lock_key(kind: str, value: str) -> int:
+    digest = hashlib.sha256(f"sixgates sign-in {kind} {value}".encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
+
+
 def check_login_allowed(session: Session, *, username: str, address: str, clock: Clock) -> None:
     """Raises LoginThrottled while failures within WINDOW reach a limit, until LOCKOUT after the last of
     them: MAX_FAILURES for this username from this address, MAX_USERNAME_FAILURES for it from anywhere
-    (both counted since its last successful sign-in), MAX_ADDRESS_FAILURES from this address."""
+    (both counted since its last successful sign-in), MAX_ADDRESS_FAILURES from this address. The last
+    two do not apply where the username signed in within KNOWN_ADDRESS_DAYS."""
     username, address = username[:80], address[:80]
     now = clock.now()
     by_pair: list[datetime] = []
@@ -156,8 +188,11 @@ def check_login_allowed(session: Session, *, username: str, address: str, clock:
                     by_pair.append(at)
             if data.get("address") == address:
                 by_address.append(at)
-    until = max(_locked_until(by_pair, MAX_FAILURES), _locked_until(by_user, MAX_USERNAME_FAILURES),
-                _locked_until(by_address, MAX_ADDRESS_FAILURES))
+    until = _locked_until(by_pair, MAX_FAILURES)
+    if until <= now and not _signed_in_from(session, username=username, address=address,
+                                            since=now - timedelta(days=KNOWN_ADDRESS_DAYS)):
+        until = max(until, _locked_until(by_user, MAX_USERNAME_FAILURES),
+                    _locked_until(by_address, MAX_ADDRESS_FAILURES))
     if until > now:
         raise LoginThrottled(max(1, math.ceil((until - now) / timedelta(minutes=1))))
 
@@ -177,6 +212,16 @@ def _recent_logins(session: Session, *, username: str, address: str, since: date
             .order_by(AuditEvent.seq))
     for kind, at, data_json in session.execute(stmt):
         yield kind, at, json.loads(data_json)
+
+
+def _signed_in_from(session: Session, *, username: str, address: str, since: datetime) -> bool:
+    """Whether this username signed in successfully from this address since then."""
+    both = canonical_json({"username": username, "address": address})  # as record_login writes it
+    stmt = select(AuditEvent.data_json).where(
+        AuditEvent.chain == SYSTEM_CHAIN, AuditEvent.kind == "login_succeeded", AuditEvent.at >= since,
+        AuditEvent.data_json.contains(both[1:-1], autoescape=True))
+    # LIKE ignores case on SQLite: compare exactly here.
+    return any(data_json == both for data_json in session.scalars(stmt))
 
 
 def _locked_until(failures: list[datetime], limit: int) -> datetime:

@@ -1,5 +1,6 @@
 """Users on a real database: sign-in throttling, and the administrator's changes (each audited)."""
 import json
+import threading
 
 import pytest
 from sqlalchemy import select
@@ -7,7 +8,7 @@ from sqlalchemy import select
 from engine import identity
 from engine.errors import BadRequest, Conflict, Forbidden, NotFound
 from engine.history import SYSTEM_CHAIN, list_events, verify_all
-from engine.models import AuditEvent, User
+from engine.models import AuditEvent, Organisation, User
 from tests.conftest import add_user
 
 PASSWORD = "correct horse battery"
@@ -100,11 +101,78 @@ def test_guessing_one_username_from_many_addresses_locks_it(db, clock):
 def test_spraying_many_usernames_from_one_address_locks_that_address(db, clock):
     add_user(db, clock, "sam", "sponsor", password=PASSWORD)
     record_failures(db, clock, [(f"user{n}", "192.0.2.9") for n in range(identity.MAX_ADDRESS_FAILURES - 1)])
-    assert sign_in(db, clock, "sam", PASSWORD, address="192.0.2.9") is not None  # not yet at the limit
-    assert sign_in(db, clock, "pat", "wrong", address="192.0.2.9") is None
+    assert sign_in(db, clock, "pat", "wrong", address="192.0.2.9") is None  # the limit is reached
     with pytest.raises(identity.LoginThrottled):
         sign_in(db, clock, "sam", PASSWORD, address="192.0.2.9")
     assert sign_in(db, clock, "sam", PASSWORD, address="10.0.0.1") is not None
+
+
+def test_spraying_from_a_shared_address_does_not_lock_out_those_who_sign_in_there(db, clock):
+    add_user(db, clock, "sam", "sponsor", password=PASSWORD)
+    add_user(db, clock, "kim", "sponsor", password=PASSWORD)
+    assert sign_in(db, clock, "sam", PASSWORD, address="192.0.2.9") is not None  # the trust's NAT
+    clock.advance(days=20)
+    record_failures(db, clock, [(f"user{n}", "192.0.2.9") for n in range(identity.MAX_ADDRESS_FAILURES)])
+    assert sign_in(db, clock, "sam", PASSWORD, address="192.0.2.9") is not None
+    with pytest.raises(identity.LoginThrottled):  # kim never signed in from there: the address lock holds
+        sign_in(db, clock, "kim", PASSWORD, address="192.0.2.9")
+    fail(db, clock, identity.MAX_FAILURES, username="sam", address="192.0.2.9")
+    with pytest.raises(identity.LoginThrottled):  # sam's own mistakes there still lock sam there
+        sign_in(db, clock, "sam", PASSWORD, address="192.0.2.9")
+
+
+def test_an_address_signed_in_from_over_a_month_ago_is_not_known_any_more(db, clock):
+    add_user(db, clock, "sam", "sponsor", password=PASSWORD)
+    assert sign_in(db, clock, "sam", PASSWORD, address="192.0.2.9") is not None
+    clock.advance(days=identity.KNOWN_ADDRESS_DAYS + 1)
+    record_failures(db, clock, [(f"user{n}", "192.0.2.9") for n in range(identity.MAX_ADDRESS_FAILURES)])
+    with pytest.raises(identity.LoginThrottled):
+        sign_in(db, clock, "sam", PASSWORD, address="192.0.2.9")
+
+
+def test_guessing_from_many_addresses_does_not_lock_the_owner_out_where_they_sign_in(db, clock):
+    add_user(db, clock, "sam", "sponsor", password=PASSWORD)
+    assert sign_in(db, clock, "sam", PASSWORD, address="10.0.0.1") is not None
+    record_failures(db, clock, [("sam", f"198.51.100.{n}") for n in range(identity.MAX_USERNAME_FAILURES)])
+    with pytest.raises(identity.LoginThrottled):
+        sign_in(db, clock, "sam", PASSWORD, address="10.0.0.9")
+    assert sign_in(db, clock, "sam", PASSWORD, address="10.0.0.1") is not None
+
+
+def _in_parallel(attempts, work):
+    """Run work(*attempt) for every attempt in its own thread, all released at once."""
+    start, errors = threading.Barrier(len(attempts)), []
+
+    def run(*attempt):
+        start.wait()
+        try:
+            work(*attempt)
+        except identity.LoginThrottled:
+            pass
+        except Exception as exc:  # noqa: BLE001 - reported below, with the thread's attempt
+            errors.append((attempt, exc))
+
+    threads = [threading.Thread(target=run, args=attempt) for attempt in attempts]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+
+
+def test_parallel_wrong_passwords_cannot_pass_the_limit_together(db, clock):
+    add_user(db, clock, "sam", "sponsor", password=PASSWORD)
+    _in_parallel([("sam",)] * 12, lambda username: sign_in(db, clock, username, "wrong"))
+    assert len(system_events(db, "login_failed")) == identity.MAX_FAILURES
+    with pytest.raises(identity.LoginThrottled):
+        sign_in(db, clock, "sam", PASSWORD)
+
+
+def test_parallel_spraying_from_one_address_cannot_pass_its_limit_together(db, clock):
+    record_failures(db, clock, [(f"user{n}", "192.0.2.9") for n in range(identity.MAX_ADDRESS_FAILURES - 1)])
+    _in_parallel([(f"other{n}",) for n in range(8)],
+                 lambda username: sign_in(db, clock, username, "wrong", address="192.0.2.9"))
+    assert len(system_events(db, "login_failed")) == identity.MAX_ADDRESS_FAILURES
 
 
 def test_a_successful_sign_in_clears_the_username_failures(db, clock):
@@ -227,3 +295,26 @@ def test_a_session_ends_at_sign_out_after_hours_unused_and_after_a_day_whatever_
     closed = db.writing(lambda s: identity.open_session(s, user=sam, clock=clock))
     db.writing(lambda s: identity.close_session(s, closed, clock=clock))
     assert not holds(closed)
+
+
+@pytest.mark.parametrize("name", ["Medtech|DataHealth", "Medtech|", "Med\x00tech", "Med\x7ftech", "Med\x1btech",
+                                  "\u202eMedtech", "Med\u200btech"])
+def test_organisation_names_with_the_policy_separator_or_control_characters_are_refused(db, clock, ada, name):
+    add_user(db, clock, "ivy", "industry_partner", org="Medtech")
+    attempts = [
+        lambda s: identity.add_user(s, username="pat", roles=["industry_partner"], organisation=name,
+                                    actor="test", clock=clock),
+        lambda s: identity.create_user(s, username="pat", display_name="Pat", password=PASSWORD,
+                                       roles=["industry_partner"], organisation=name, actor=ada, clock=clock),
+        lambda s: identity.update_user(s, "ivy", roles=["industry_partner"], organisation=name, actor=ada,
+                                       clock=clock),
+        lambda s: identity.set_organisation(s, "ivy", organisation=name, actor=ada, clock=clock)]
+    for attempt in attempts:
+        with pytest.raises(BadRequest, match="cannot contain") as refused:
+            db.writing(attempt)
+        assert "organisation" in refused.value.fields
+    with db.reading() as s:
+        assert list(s.scalars(select(Organisation.name))) == ["Medtech"]
+    assert user(db, "ivy").organisation_name == "Medtech"
+    assert system_events(db, "user_organisation_changed") == []
+
