@@ -72,7 +72,7 @@ class LoginForm(FlaskForm):
 def login():
     form = LoginForm()
     if not form.validate_on_submit():
-        return render_template("auth/login.html", form=form), 200 if request.method == "GET" else 401
+        return render_template("auth/login.html", form=form), 401 if form.is_submitted() else 200
     try:
         user = write(lambda s: identity.sign_in(
             s, username=form.username.data.strip(), password=form.password.data,

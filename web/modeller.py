@@ -146,7 +146,7 @@ def download_bpmn(draft_id: int):
 
 @bp.route("/drafts/<int:draft_id>/delete", methods=["GET", "POST"])
 def delete(draft_id: int):
-    if request.method == "GET":
+    if request.method != "POST":  # GET and HEAD only ask
         draft = read(lambda s: drafts.get_draft(s, user=_me(s), draft_id=draft_id))
         return render_template("modeller/delete.html", draft=draft)
     write(lambda s: drafts.delete_draft(s, user=_me(s), draft_id=draft_id))

@@ -1,4 +1,5 @@
-"""Headers every answer carries (pages, API, static files, errors): what the browser may load and show."""
+"""Headers every answer carries (pages, API, static files, errors): what the browser may load and show,
+and that nothing but static files may be kept in a browser's or proxy's cache."""
 from __future__ import annotations
 
 from flask import Flask, Response, request
@@ -38,6 +39,10 @@ def init_app(app: Flask) -> None:
         response.headers.setdefault("Content-Security-Policy", policy)
         for name, value in HEADERS.items():
             response.headers.setdefault(name, value)
+        # Pages and API answers hold EoIs, scores and names: no copy for the back button or the disk cache
+        # of a shared NHS PC after sign-out. Static files keep their caching (revalidated by ETag).
+        if request.endpoint != "static":
+            response.headers["Cache-Control"] = "no-store"
         if app.config.get("SESSION_COOKIE_SECURE"):  # served over HTTPS: browsers never try plain HTTP again
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         return response

@@ -4,6 +4,7 @@ import io
 
 import pytest
 
+from engine import identity
 from tests.conftest import add_user
 from tests.web.test_login_inbox import csrf_token, login
 
@@ -151,3 +152,15 @@ def test_no_form_answers_odd_values_with_a_server_error(app, db, clock, people, 
         path = rule.rule.replace("<int:draft_id>", "1").replace("<task_id>", task.id).replace("<username>", "hana.hub")
         response = client.post(path, data={**{name: odd for name in FIELDS}, "csrf_token": token})
         assert response.status_code < 500, (path, odd, response.status_code)
+
+
+@pytest.mark.parametrize("org", ["Medtech|DataHealth", "Med\x00tech"])
+def test_the_command_line_refuses_an_organisation_policy_could_confuse_with_two(db, org):
+    from click.testing import CliRunner
+
+    from web.cli import main
+    added = CliRunner().invoke(main, ["users", "add", "ivy", "--role", "industry_partner", "--org", org],
+                               env={"DATABASE_URL": db.url})
+    assert added.exit_code == 1 and "cannot contain “|”" in added.output
+    with db.reading() as s:
+        assert identity.get_user(s, "ivy") is None

@@ -1,5 +1,6 @@
-"""The web edge: security headers on every answer, spreadsheet-safe CSV cells, sessions that end at
-sign-out, a CSRF token renewed at sign-in, and 405 answers that say what is allowed."""
+"""The web edge: security headers on every answer, no browser copies of pages and API answers,
+spreadsheet-safe CSV cells, sessions that end at sign-out, a CSRF token renewed at sign-in, HEAD that
+answers like GET, and 405 answers that say what is allowed."""
 import csv
 import io
 
@@ -129,3 +130,70 @@ def test_one_persons_bad_passwords_lock_out_no_one_else_behind_the_same_address(
         assert login(trust, "kim", "wrong").status_code == 401
     assert login(trust, "kim", PASSWORD).status_code == 429
     assert login(app.test_client(), "sam", PASSWORD).status_code == 302
+
+
+def _api(db, clock, app, username):
+    token = db.writing(lambda s: identity.create_token(s, username=username, actor="test", clock=clock))
+    client = app.test_client()
+    return lambda path, method="GET": client.open(f"/api/v1{path}", method=method,
+                                                  headers={"Authorization": f"Bearer {token}"})
+
+
+def test_pages_and_api_answers_are_not_kept_by_the_browser_but_static_files_are(app, db, clock, at_gate4):
+    hub = signed_in(app, "hana.hub")
+    for path in ("/inbox", f"/projects/{at_gate4}", f"/projects/{at_gate4}/history", "/dashboard", "/register",
+                 "/register.csv", "/projects/999999", "/login"):
+        answer = hub.get(path)
+        assert answer.headers.get("Cache-Control") == "no-store", (path, answer.status_code)
+    api = _api(db, clock, app, "hana.hub")
+    for path in ("/instances", f"/instances/{at_gate4}", f"/instances/{at_gate4}/events", "/tasks",
+                 "/instances/999999"):
+        answer = api(path)
+        assert answer.headers.get("Cache-Control") == "no-store", (path, answer.status_code)
+    assert app.test_client().get("/login").headers.get("Cache-Control") == "no-store"
+    static = hub.get("/static/app.css")
+    assert static.status_code == 200 and "no-store" not in static.headers.get("Cache-Control", "")
+    assert static.headers.get("ETag")  # still revalidated and reused
+
+
+def test_head_answers_like_get_without_a_body(app):
+    client = app.test_client()
+    for path in ("/login", "/inbox", "/static/app.css", "/api/v1/openapi.json", "/api/v1/instances"):
+        get, head = client.get(path), client.head(path)
+        assert (path, head.status_code, head.data) == (path, get.status_code, b"")
+        assert head.headers["Content-Type"] == get.headers["Content-Type"]
+
+
+def test_head_answers_like_get_for_a_signed_in_user(app, db, clock, at_gate4):
+    hub = signed_in(app, "hana.hub")
+    for path in ("/login", "/inbox", f"/projects/{at_gate4}", "/dashboard", "/register", "/register/past/new",
+                 "/projects/999999"):
+        get, head = hub.get(path), hub.head(path)
+        assert (path, head.status_code, head.data) == (path, get.status_code, b"")
+    api = _api(db, clock, app, "hana.hub")
+    for path in ("/instances", f"/instances/{at_gate4}", "/instances/999999"):
+        get, head = api(path), api(path, method="HEAD")
+        assert (path, head.status_code, head.data) == (path, get.status_code, b"")
+
+
+def test_head_on_a_delete_confirmation_deletes_nothing(app, db, clock):
+    from tests.web.test_modeller import client_for, drafts_count, upload
+    owner = client_for(app, db, clock)
+    draft_id = int(upload(owner).location.split("/")[-1])
+    assert owner.head(f"/modeller/drafts/{draft_id}/delete").status_code == 200
+    assert drafts_count(db) == 1
+
+
+def test_the_admin_pages_refuse_an_organisation_name_holding_the_policy_separator(app, db, clock):
+    from tests.web.test_admin import admin_client, post_form
+    add_user(db, clock, "ivy", "industry_partner", org="Medtech")
+    admin = admin_client(app, db, clock)
+    for path, data in (("/admin/users/new", {"username": "pat", "display_name": "Pat", "password": PASSWORD}),
+                       ("/admin/users/ivy", {})):
+        refused = post_form(admin, path, {**data, "roles": ["industry_partner"], "organisation": "Medtech|DataHealth"})
+        page = refused.data.decode()
+        assert refused.status_code == 400 and "There is a problem" in page, path
+        assert "cannot contain “|”" in page or "Remove “|”" in page
+    with db.reading() as s:
+        assert identity.get_user(s, "pat") is None
+        assert identity.require_user(s, "ivy").organisation_name == "Medtech"
