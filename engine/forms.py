@@ -7,7 +7,10 @@ only while its condition holds, so an answer to it given under another branch is
 submission (the record must say what was decided, not what was typed in a hidden field).
 
 Rules a form can state beside JSON Schema's own, checked by the server here and nowhere else:
-- `"x-not-before": "today"` on a date field: the date may not lie in the past.
+- `"x-not-before": "today"` on a date field: the date may not lie in the past; `"tomorrow"`: it must
+  lie after today (a date whose timer fires during the day, such as a review at 09:00, is past by then).
+- `"x-duration-at-most": "P1Y"` on an ISO 8601 duration field: the duration may not be longer (a timer
+  reads it, and one past the calendar's end cannot be set).
 - `"x-sum-of": ["a", "b"]` on a number field: it must equal the sum of those sibling fields.
 - `"x-at-most": "a"` on a number field: it may not exceed the sibling field `a`.
 - `"x-message": "..."` on a (sub)schema: the message shown when its `required` list is not met.
@@ -17,19 +20,28 @@ total budget); rules and conditions see its current value, answers never change 
 from __future__ import annotations
 
 import copy
-from datetime import date
+import re
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import Any, Callable, Iterator
 
 from jsonschema import Draft202012Validator, validators
 from jsonschema.exceptions import SchemaError, ValidationError
+from referencing import Registry
 from referencing.exceptions import Unresolvable
+from referencing.jsonschema import DRAFT202012
 
 SCHEMA_PROPERTY = "formJsonSchemaFilename"
 UI_SCHEMA_PROPERTY = "formUiSchemaFilename"
 OPTIONS_KEY = "x-options"
 NOT_BEFORE, SUM_OF, AT_MOST, MESSAGE = "x-not-before", "x-sum-of", "x-at-most", "x-message"
-TODAY = "today"
+DURATION_AT_MOST = "x-duration-at-most"
+TODAY, TOMORROW = "today", "tomorrow"
+DAYS_AHEAD = {TODAY: 0, TOMORROW: 1}  # how many days after today the earliest date allowed lies
+NO_SUCH_FIELD = "This form has no such field."
+# An ISO 8601 duration as timers read it: weeks alone, or years, months, days and a time part.
+DURATION = re.compile(r"P(?:(\d+)W|(?=\d|T\d)(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)D)?"
+                      r"(?:T(?=\d)(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?)")
 
 # Resolves a directory source such as 'organisations' or 'users:board_member' to choices.
 OptionSource = Callable[[str], list[str]]
@@ -43,19 +55,55 @@ def schema_problem(schema: Any) -> str | None:
         Draft202012Validator.check_schema(schema)
     except SchemaError as exc:
         return f"is not a valid JSON Schema: {exc.message}"
-    return _rule_problem(schema)
+    return _rule_problem(schema) or _reference_problem(schema)
 
 
 def _rule_problem(schema: dict) -> str | None:
     for node in _walk(schema):
-        if NOT_BEFORE in node and node[NOT_BEFORE] != TODAY:
-            return f'says {NOT_BEFORE} {node[NOT_BEFORE]!r}: the only value understood is "{TODAY}"'
+        if NOT_BEFORE in node and node[NOT_BEFORE] not in DAYS_AHEAD:
+            return f'says {NOT_BEFORE} {node[NOT_BEFORE]!r}: the values understood are "{TODAY}" and "{TOMORROW}"'
+        if DURATION_AT_MOST in node and _duration_end(node[DURATION_AT_MOST], REFERENCE_DAY) is None:
+            return f"says {DURATION_AT_MOST} {node[DURATION_AT_MOST]!r}: give an ISO 8601 duration such as P1Y"
         parts = node.get(SUM_OF, [])
         if not isinstance(parts, list) or not all(isinstance(p, str) for p in parts):
             return f"says {SUM_OF} {parts!r}: give a list of the names of the fields to add up"
         if AT_MOST in node and not isinstance(node[AT_MOST], str):
             return f"says {AT_MOST} {node[AT_MOST]!r}: give the name of a field"
     return None
+
+
+def _reference_problem(schema: dict) -> str | None:
+    """A `$ref` that names nothing in the form: it would deploy, then fail every submission."""
+    resource = DRAFT202012.create_resource(schema)
+    base = resource.id() or ""
+    resolver = Registry().with_resource(base, resource).resolver(base_uri=base)
+    for node in _subschemas(schema, top=True):
+        ref = node.get("$ref")
+        if not isinstance(ref, str):
+            continue
+        try:
+            resolver.lookup(ref)
+        except Unresolvable:
+            return f"has a $ref to {ref!r} that names nothing in the form"
+    return None
+
+
+# Keywords whose values are data, not schemas: a "$ref" key inside them is an answer, not a reference.
+DATA_KEYWORDS = frozenset({"const", "enum", "default", "examples"})
+
+
+def _subschemas(node: Any, top: bool = False) -> Iterator[dict]:
+    """Every schema inside the form, except those under their own `$id` (they resolve elsewhere)."""
+    if isinstance(node, dict):
+        if "$id" in node and not top:
+            return
+        yield node
+        for key, value in node.items():
+            if key not in DATA_KEYWORDS:
+                yield from _subschemas(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _subschemas(value)
 
 
 def fill_options(schema: dict, *, data: dict, directory: OptionSource) -> dict:
@@ -155,7 +203,7 @@ def answers_that_apply(schema: dict, answers: dict, context: dict | None = None)
         return answers
     applying = fields_that_apply(schema, answers, context)
     fields = form_fields(schema)
-    return {key: _nested_that_apply(applying[key], value) for key, value in answers.items()
+    return {key: _nested_that_apply(applying.get(key), value) for key, value in answers.items()
             if key in applying or key not in fields}
 
 
@@ -190,9 +238,34 @@ def accepted_answers(schema: dict, data: dict) -> tuple[dict, dict[str, str]]:
     stages or the engine decided. Unknown keys are refused; read-only ones are ignored.
     """
     fields = form_fields(schema)
-    errors = {key: "This form has no such field." for key in data if key not in fields}
+    errors = {key: NO_SUCH_FIELD for key in data if key not in fields}
     kept = {k: v for k, v in data.items() if k in fields and not fields[k].get("readOnly")}
     return kept, errors
+
+
+def unknown_fields(schema: Any, answers: Any, path: tuple[str, ...] = ()) -> dict[str, str]:
+    """Keys the form does not declare, at every level of nesting ('scores.0.extra'), as errors.
+
+    An object that declares its fields is closed, as the form itself is: a key it does not declare
+    would be recorded as a decision nobody was asked for. One that declares none, or allows others
+    (`additionalProperties`, `patternProperties`), takes any key.
+    """
+    errors: dict[str, str] = {}
+    if not isinstance(schema, dict):
+        return errors
+    if isinstance(answers, dict) and _is_object(schema):
+        fields = form_fields(schema)
+        if not fields or schema.get("additionalProperties") or schema.get("patternProperties"):
+            return errors
+        for key, value in answers.items():
+            if key in fields:
+                errors.update(unknown_fields(fields[key], value, (*path, key)))
+            else:
+                errors[".".join((*path, key))] = NO_SUCH_FIELD
+    elif isinstance(answers, list) and isinstance(schema.get("items"), dict):
+        for index, value in enumerate(answers):
+            errors.update(unknown_fields(schema["items"], value, (*path, str(index))))
+    return errors
 
 
 def unanswered_fields(schema: dict, data: dict) -> dict[str, None]:
@@ -214,11 +287,16 @@ def field_errors(schema: dict, data: Any, *, today: date | None = None,
     `today` enables the dates-ahead rule (the caller's clock decides what today is); `context`
     is the project's data, for the read-only fields that conditions and rules refer to.
     """
-    errors: dict[str, str] = {}
+    errors: dict[str, str] = dict(unknown_fields(schema, data))
     facts = facts_for(schema, context) if isinstance(data, dict) else {}
     instance = {**facts, **data} if isinstance(data, dict) else data
     validator = _validator_class(today)(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
-    for error in validator.iter_errors(instance):
+    try:
+        found = list(validator.iter_errors(instance))
+    except Unresolvable:  # deployed before deployment checked references: the form, not the answers, is wrong
+        return {"_form": "This form refers to a part of itself that does not exist, so no answer can be checked. "
+                         "Ask the process owner to correct the form."}
+    for error in found:
         path = [str(p) for p in error.absolute_path]
         if path and path[0] in facts:
             continue  # a fact of the project, not an answer: nothing the person could change
@@ -230,6 +308,10 @@ def field_errors(schema: dict, data: Any, *, today: date | None = None,
             message = "Choose one of the options offered."
         elif error.validator in (SUM_OF, AT_MOST):
             message = _sibling_message(error, _fields_at(schema, path[:-1]))
+        elif error.validator == "maximum" and _is_number(error.validator_value):
+            # jsonschema's message repeats the number given, which may be hundreds of digits long
+            limit = _amount(error.validator_value)
+            message = f"The {_lowered(_title(error.schema, path))} cannot be more than {limit}."
         else:
             message = error.message[:200]
         errors.setdefault(".".join(path) or "_form", message)
@@ -247,32 +329,82 @@ def _validator_class(today: date | None):
     draft_properties = Draft202012Validator.VALIDATORS["properties"]
 
     def not_before(validator, value, instance, schema):
-        if today is None or value != TODAY or not isinstance(instance, str):
+        if today is None or value not in DAYS_AHEAD or not isinstance(instance, str):
             return
         try:
             when = date.fromisoformat(instance)
         except ValueError:
             return  # the `format` check reports it
-        if when < today:
-            yield ValidationError(f"The {_lowered(schema.get('title') or 'date')} must be today or later "
-                                  f"({today.isoformat()} or after).")
+        earliest = today + timedelta(days=DAYS_AHEAD[value])
+        if when < earliest:
+            rule = "be today or later" if value == TODAY else "be after today"
+            yield ValidationError(f"The {_lowered(schema.get('title') or 'date')} must {rule} "
+                                  f"({earliest.isoformat()} or after).")
+
+    def duration_at_most(validator, value, instance, schema):
+        if not isinstance(instance, str) or DURATION.fullmatch(instance) is None:
+            return  # not a duration at all: the form's `pattern` says so
+        start = today or REFERENCE_DAY
+        longest, given = _duration_end(value, start), _duration_end(instance, start)
+        if longest is not None and (given is None or given > longest):
+            yield ValidationError(f"The {_lowered(schema.get('title') or 'duration')} cannot be longer than "
+                                  f"{_duration_words(value)} ({value}).")
 
     def properties(validator, props, instance, schema):
         yield from draft_properties(validator, props, instance, schema)
         if validator.is_type(instance, "object"):
             yield from _sibling_rules(props, instance)
 
-    return validators.extend(Draft202012Validator, {NOT_BEFORE: not_before, "properties": properties})
+    return validators.extend(Draft202012Validator, {NOT_BEFORE: not_before, DURATION_AT_MOST: duration_at_most,
+                                                    "properties": properties})
+
+
+REFERENCE_DAY = date(2001, 1, 1)  # durations are compared from here when no today is given
+UNITS = ("week", "year", "month", "day", "hour", "minute", "second")
+
+
+def _duration_parts(text: Any) -> dict[str, int] | None:
+    """{'year': 1, 'month': 6} for 'P1Y6M'; None for what is not a duration or has a part past nine digits."""
+    match = DURATION.fullmatch(text) if isinstance(text, str) else None
+    if match is None or any(len(number) > 9 for number in match.groups() if number is not None):
+        return None
+    return {unit: int(number) for unit, number in zip(UNITS, match.groups(), strict=True) if number is not None}
+
+
+def _duration_end(text: Any, start: date) -> datetime | None:
+    """When a timer of this duration armed at the start of `start` fires, counting months as the timers do
+    (the lengths of the months that follow); None if never (past the calendar's last day)."""
+    parts = _duration_parts(text)
+    if parts is None:
+        return None
+    months = start.month - 1 + parts.get("month", 0) + 12 * parts.get("year", 0)
+    try:
+        month_days = (date(start.year + months // 12, months % 12 + 1, 1) - start.replace(day=1)).days
+        return datetime(start.year, start.month, start.day) + timedelta(
+            days=month_days + parts.get("day", 0) + 7 * parts.get("week", 0), hours=parts.get("hour", 0),
+            minutes=parts.get("minute", 0), seconds=parts.get("second", 0))
+    except (OverflowError, ValueError):
+        return None
+
+
+def _duration_words(text: str) -> str:
+    """'P1Y6M' reads '1 year 6 months'."""
+    parts = _duration_parts(text) or {}
+    return " ".join(f"{n} {unit}{'' if n == 1 else 's'}" for unit, n in parts.items()) or text
 
 
 def _sibling_rules(props: dict, instance: dict) -> Iterator[ValidationError]:
     """Rules between fields of one object: a total that must add up, an amount under a limit."""
+    def usable(key: str) -> bool:  # a number over its own maximum is reported there, not added up
+        limit = props.get(key, {}).get("maximum") if isinstance(props.get(key), dict) else None
+        return _is_number(instance.get(key)) and not (_is_number(limit) and instance[key] > limit)
+
     for key, sub in props.items():
-        if not isinstance(sub, dict) or not _is_number(instance.get(key)):
+        if not isinstance(sub, dict) or not usable(key):
             continue
         value = instance[key]
         parts = sub.get(SUM_OF)
-        if isinstance(parts, list) and parts and all(_is_number(instance.get(p)) for p in parts):
+        if isinstance(parts, list) and parts and all(usable(p) for p in parts):
             total = sum(instance[p] for p in parts)
             if abs(value - total) > 0.005:
                 yield ValidationError(f"{key} must equal {' + '.join(parts)}", path=[key], validator=SUM_OF,
@@ -310,7 +442,16 @@ def _is_number(value: Any) -> bool:
 
 
 def _amount(value: float) -> str:
-    return f"{int(value):,}" if float(value).is_integer() else f"{value:,.2f}"
+    if isinstance(value, int):  # float() of a whole number past 10^308 overflows
+        return f"{value:,}"
+    return f"{int(value):,}" if value.is_integer() else f"{value:,.2f}"
+
+
+def _title(schema: Any, path: list[str]) -> str:
+    """The field's title, or its name in words."""
+    title = schema.get("title") if isinstance(schema, dict) else None
+    name = next((p for p in reversed(path) if not p.isdigit()), "value")
+    return title if isinstance(title, str) and title else name.replace("_", " ")
 
 
 def _lowered(title: str) -> str:

@@ -44,7 +44,8 @@ def wants_json() -> bool:
 
 # Errors Python or the database raise on input no request should carry, answered as such.
 BAD_INPUT = {RecursionError: BadRequest("The request is nested too deeply to read."),  # a deep JSON body
-             OverflowError: NotFound("There is nothing with that number."),  # an id bigger than the database holds
+             # ids past any column are 404 at the route (odd_input); an overflow here is a value, e.g. a timer's date
+             OverflowError: BadRequest("A number or date in the request is too large to work with."),
              # a value the database refuses to hold (a number out of range, a NUL): what odd_input misses
              DataError: BadRequest("The request holds a value that cannot be stored or looked up.")}
 

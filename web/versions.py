@@ -5,9 +5,10 @@ from flask import Blueprint, Response, render_template, request
 from flask_login import current_user, login_required
 
 from engine import version_diff as versions
-from engine.errors import BadRequest
+from engine.errors import BadRequest, NotFound
 from engine.models import User
 
+from .odd_input import MAX_ID
 from .services import read
 
 bp = Blueprint("versions", __name__, url_prefix="/processes")
@@ -17,10 +18,13 @@ AREA_TITLES = {"diagram": "Diagram elements", "forms": "Forms", "decisions": "De
 def version_ids(args) -> tuple[int, int]:
     """The `old` and `new` version ids of a compare request (page or API)."""
     try:
-        return int(args["old"]), int(args["new"])
+        old, new = int(args["old"]), int(args["new"])
     except (KeyError, ValueError):
         raise BadRequest("Choose the two versions to compare: old and new, each a version number id.",
                          fields={"old": "required", "new": "required"}) from None
+    if max(abs(old), abs(new)) > MAX_ID:  # past any id: names nothing, on every database
+        raise NotFound("There is nothing with that number.")
+    return old, new
 
 
 def _me(session) -> User:

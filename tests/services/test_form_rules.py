@@ -91,7 +91,8 @@ def test_a_total_must_add_up_and_an_amount_stay_under_its_limit():
 
 def test_rules_a_process_owner_mistypes_are_refused_with_the_reason():
     assert schema_problem({"type": "object", "properties": {"d": {"type": "string", "x-not-before": "yesterday"}}}) \
-        == 'says x-not-before \'yesterday\': the only value understood is "today"'
+        == 'says x-not-before \'yesterday\': the values understood are "today" and "tomorrow"'
+    assert "ISO 8601 duration" in schema_problem({"properties": {"d": {"x-duration-at-most": "a year"}}})
     assert "list of the names" in schema_problem({"properties": {"t": {"x-sum-of": "a+b"}}})
     assert "name of a field" in schema_problem({"properties": {"t": {"x-at-most": 5}}})
     assert schema_problem(DATED) is None and schema_problem(BUDGET) is None
@@ -113,3 +114,59 @@ def test_conditions_may_refer_to_the_forms_own_definitions():
     assert answers_that_apply(form, {"c": False, "why": "x"}) == {"c": False}
     broken = {"properties": {"c": {}}, "if": {"$ref": "#/nowhere"}, "then": {"properties": {"w": {}}}}
     assert answers_that_apply(broken, {"c": 1, "w": 2}) == {"c": 1}
+
+
+def test_a_date_that_must_lie_after_today_refuses_today():
+    form = {"type": "object", "properties": {
+        "review_date": {"type": "string", "format": "date", "title": "Review date", "x-not-before": "tomorrow"}}}
+    today = date(2026, 3, 2)
+    assert field_errors(form, {"review_date": "2026-03-02"}, today=today) == {
+        "review_date": "The review date must be after today (2026-03-03 or after)."}
+    assert field_errors(form, {"review_date": "2026-03-03"}, today=today) == {}
+    assert schema_problem(form) is None
+    assert sample_answers(form, today=today)["review_date"] > "2026-03-02"
+
+
+def test_an_unknown_key_inside_a_row_is_refused_at_its_path_like_one_at_the_top():
+    form = {"type": "object", "properties": {"rows": {"type": "array", "items": CHOICE},
+                                             "contact": {"type": "object", "properties": {"name": {}}},
+                                             "free": {"type": "object"}}}
+    answers = {"rows": [{"kind": "a", "only_a": "x"}, {"kind": "b", "extra": 1}],
+               "contact": {"name": "n", "phone": "1"}, "free": {"anything": 1}}
+    kept = answers_that_apply(form, answers)
+    assert kept["rows"][1] == {"kind": "b", "extra": 1}  # kept to be refused, never a crash
+    assert field_errors(form, kept) == {"rows.1.extra": "This form has no such field.",
+                                        "contact.phone": "This form has no such field."}
+
+
+def test_a_duration_a_timer_reads_is_refused_past_its_longest():
+    form = {"type": "object", "properties": {"every": {"type": "string", "title": "Interval",
+                                                       "x-duration-at-most": "P1Y"}}}
+    today = date(2026, 3, 2)
+    for fine in ("P1Y", "P12M", "P365D", "P52W", "PT8760H", "P30D"):
+        assert field_errors(form, {"every": fine}, today=today) == {}, fine
+    for too_long in ("P13M", "P366D", "P53W", "P10000Y", "P" + "9" * 400 + "D"):
+        assert field_errors(form, {"every": too_long}, today=today) == {
+            "every": "The interval cannot be longer than 1 year (P1Y)."}, too_long
+
+
+def test_an_amount_past_its_maximum_is_refused_in_words_however_many_digits_it_has():
+    form = {"type": "object", "properties": {**BUDGET["properties"],
+                                             "nhs": {"type": "number", "title": "NHS share", "maximum": 10**9}}}
+    assert field_errors(form, {"nhs": 10**400, "industry": 1, "total": 3}) == {
+        "nhs": "The NHS share cannot be more than 1,000,000,000."}
+    unbounded = field_errors(BUDGET, {"nhs": 10**309, "industry": 0, "total": 1})  # past what a float holds
+    assert unbounded["total"].startswith("Total must equal NHS share + Industry share: 1,000,000,")
+
+
+def test_a_reference_the_form_does_not_define_is_refused_at_deployment_and_never_crashes_a_submission():
+    broken = {"type": "object", "properties": {"note": {"$ref": "#/$defs/missing"}}}
+    assert schema_problem(broken) == "has a $ref to '#/$defs/missing' that names nothing in the form"
+    assert "https://example.org/x" in schema_problem({"properties": {"n": {"$ref": "https://example.org/x"}}})
+    assert field_errors(broken, {"note": 1}) == {"_form": "This form refers to a part of itself that does not "
+                                                          "exist, so no answer can be checked. Ask the process "
+                                                          "owner to correct the form."}
+    fine = {"$id": "f.schema.json", "$defs": {"n": {"type": "integer"}},
+            "properties": {"a": {"$ref": "#/$defs/n"}, "b": {"$ref": "f.schema.json#/$defs/n"},
+                           "c": {"const": {"$ref": "#/not/a/reference"}}}}
+    assert schema_problem(fine) is None

@@ -94,15 +94,31 @@ def test_a_declared_conflict_keeps_no_scores_and_a_score_keeps_no_conflict_reaso
 
 # --- dates that must lie ahead -------------------------------------------------------------
 
-def test_a_review_date_in_the_past_is_refused_and_today_is_accepted(db, clock, people):
+def test_a_review_date_in_the_past_or_today_is_refused_and_tomorrow_is_accepted(db, clock, people):
     project = people.start()
     people.walk(project, plan(), stop_at="gate1_prioritisation")
     gate1 = open_task(people, project, "gate1_prioritisation")
-    errors = refused(db, clock, "hana.hub", gate1, {"gate1_decision": "defer", "review_date": "2026-03-01"})
-    assert errors == {"review_date": "The review date must be today or later (2026-03-02 or after)."}
+    for day in ("2026-03-01", "2026-03-02"):
+        errors = refused(db, clock, "hana.hub", gate1, {"gate1_decision": "defer", "review_date": day})
+        assert errors == {"review_date": "The review date must be after today (2026-03-03 or after)."}
     assert recorded(db, project, "gate1_prioritisation") == []
-    complete(db, clock, "hana.hub", gate1, {"gate1_decision": "defer", "review_date": "2026-03-02"})
-    assert instance(db, project).data["review_date"] == "2026-03-02"
+    complete(db, clock, "hana.hub", gate1, {"gate1_decision": "defer", "review_date": "2026-03-03"})
+    assert instance(db, project).data["review_date"] == "2026-03-03"
+
+
+def test_a_deferral_made_in_the_afternoon_is_not_undone_the_moment_it_is_made(db, clock, people):
+    """The review happens at 09:00 UTC on its date: by 15:00 today's has passed, and the timer would fire at once."""
+    clock.set(clock.now().replace(hour=15))
+    project = people.start()
+    people.walk(project, plan(), stop_at="gate1_prioritisation")
+    gate1 = open_task(people, project, "gate1_prioritisation")
+    refused(db, clock, "hana.hub", gate1, {"gate1_decision": "defer", "review_date": "2026-03-02"})
+    assert [t.bpmn_id for t in people.open_tasks(project)] == ["gate1_prioritisation"]
+    complete(db, clock, "hana.hub", gate1, {"gate1_decision": "defer", "review_date": "2026-03-03"})
+    assert people.open_tasks(project) == [] and fire_due(db, clock=clock) == 0  # waiting for its review
+    clock.set(clock.now().replace(day=3, hour=9, minute=1))
+    assert fire_due(db, clock=clock) == 1
+    assert [t.bpmn_id for t in people.open_tasks(project)] == ["define_challenge"]
 
 
 def test_a_call_closing_date_in_the_past_is_refused_so_the_call_does_not_close_as_it_opens(db, clock, people):
@@ -124,7 +140,7 @@ def test_the_clock_decides_what_today_is(db, clock, people):
     gate1 = open_task(people, project, "gate1_prioritisation")
     clock.set(clock.now().replace(year=2031))  # the service's clock, not the machine's
     errors = refused(db, clock, "hana.hub", gate1, {"gate1_decision": "defer", "review_date": "2030-06-01"})
-    assert "today or later (2031-03-02 or after)" in errors["review_date"]
+    assert "after today (2031-03-03 or after)" in errors["review_date"]
 
 
 def test_a_milestone_due_in_the_past_is_refused_in_its_row(db, clock, people):
@@ -168,6 +184,29 @@ def test_the_budget_committed_at_gate4_cannot_exceed_the_packs_total(db, clock, 
                                           "(GBP) (170,000)."}
     complete(db, clock, "fran.finance", gate4, {"gate4_decision": "approve", "budget_committed": 170000})
     assert instance(db, project).data["budget_committed"] == 170000
+
+
+def test_an_absurd_budget_is_refused_on_its_field(db, clock, people):
+    project = people.start()
+    people.walk(project, plan(), stop_at="prepare_mobilisation")
+    pack = open_task(people, project, "prepare_mobilisation")
+    errors = refused(db, clock, "hana.hub", pack, mobilisation_pack(nhs_contribution=10**400, total_budget=10**400))
+    assert errors == {"nhs_contribution": "The NHS contribution (GBP) cannot be more than 1,000,000,000.",
+                      "total_budget": "The total budget (GBP) cannot be more than 1,000,000,000."}
+    assert recorded(db, project, "prepare_mobilisation") == []
+
+
+def test_a_kpi_interval_no_timer_can_wait_is_refused_on_its_field(db, clock, people):
+    project = people.start()
+    people.walk(project, plan(), stop_at="execute_procurement")
+    award = open_task(people, project, "execute_procurement")
+    answers = {"supplier_name": "S", "award_reference": "R", "award_date": "2026-03-01", "contract_value": 1,
+               "rollout_sites": ["Leicester"], "tracking_periods": 2}
+    for interval in ("P10000Y", "P13M"):
+        errors = refused(db, clock, "pat.procurement", award, {**answers, "kpi_interval": interval})
+        assert errors == {"kpi_interval": "The interval between KPI returns cannot be longer than 1 year (P1Y)."}
+    complete(db, clock, "pat.procurement", award, {**answers, "kpi_interval": "P1Y"})
+    assert instance(db, project).data["kpi_interval"] == "P1Y"
 
 
 # --- governance before a live pilot ------------------------------------------------------------
