@@ -255,7 +255,7 @@ def unknown_fields(schema: Any, answers: Any, path: tuple[str, ...] = ()) -> dic
         return errors
     if isinstance(answers, dict) and _is_object(schema):
         fields = form_fields(schema)
-        if not fields or schema.get("additionalProperties") or schema.get("patternProperties"):
+        if not fields or schema.get("additionalProperties", False) is not False or schema.get("patternProperties"):
             return errors
         for key, value in answers.items():
             if key in fields:

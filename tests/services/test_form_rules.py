@@ -130,9 +130,10 @@ def test_a_date_that_must_lie_after_today_refuses_today():
 def test_an_unknown_key_inside_a_row_is_refused_at_its_path_like_one_at_the_top():
     form = {"type": "object", "properties": {"rows": {"type": "array", "items": CHOICE},
                                              "contact": {"type": "object", "properties": {"name": {}}},
-                                             "free": {"type": "object"}}}
+                                             "free": {"type": "object"},
+                                             "open": {"properties": {"a": {}}, "additionalProperties": {}}}}
     answers = {"rows": [{"kind": "a", "only_a": "x"}, {"kind": "b", "extra": 1}],
-               "contact": {"name": "n", "phone": "1"}, "free": {"anything": 1}}
+               "contact": {"name": "n", "phone": "1"}, "free": {"anything": 1}, "open": {"b": 2}}
     kept = answers_that_apply(form, answers)
     assert kept["rows"][1] == {"kind": "b", "extra": 1}  # kept to be refused, never a crash
     assert field_errors(form, kept) == {"rows.1.extra": "This form has no such field.",
