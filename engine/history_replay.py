@@ -32,10 +32,11 @@ def replay_project(session: Session, *, user: User, instance: ProcessInstance) -
     events = instance_events(session, instance.id)
     rows = {t.id: t for t in session.scalars(select(Task).where(Task.instance_id == instance.id))}
     reader = policy.reader_for(user, instance)
+    views = _views(user, reader, events, rows)
     replay = Replay()
     for event in events:
         if _version_of(event):
-            replay.versions.setdefault(_version_of(event), event.seq)
+            replay.versions.setdefault(_version_of(event), (views.get(event.seq) or {}).get("seq", event.seq))
     labels = labels_for(session, list(replay.versions), {e.actor for e in events})
     roles = {e.task_id: json.loads(e.data_json).get("role") for e in events if e.kind == "task_ready"}
     first_role = next(iter(roles.values()), None)
@@ -45,37 +46,52 @@ def replay_project(session: Session, *, user: User, instance: ProcessInstance) -
             event = frame.event
             version = _version_of(event) or version
             data = plain(reader.data(frame.data))
-            shown = _as_read(user, reader, event, rows)
+            shown = views.get(event.seq)
             if shown is not None:
                 if reader.outside:  # the diagram as their own events show it: a competitor's EoI shows nothing
                     frame.finished, frame.active = seen.after(event)
                 role = _role(event, rows, roles, first_role)
                 entry = make_entry(event, data=shown["data"], version=version, role=role, labels=labels,
                                    actor=shown["actor"])
-                entry.changes = diff_data(before, data)
+                entry.seq, entry.changes = shown["seq"], diff_data(before, data)
                 replay.entries.append(entry)
-                replay.frames.append({"seq": event.seq, "version": version, "finished": sorted(frame.finished),
+                replay.frames.append({"seq": entry.seq, "version": version, "finished": sorted(frame.finished),
                                       "active": sorted(frame.active), "event": entry.as_dict(), "data": data})
             before = data
         rerun.finish()  # the stored state must be what the re-run reaches
     except Diverged as exc:
-        replay.diverged = Diverged(exc.seq, reader.verification_note(exc.reason))
-        replay.not_shown = sum(1 for e in events if e.seq > exc.seq)
-        _mark_divergence(replay, events, exc, user=user, reader=reader, rows=rows, labels=labels, version=version)
+        # Numbered as the reader sees the record (outside the Hub, the events they may see, 1..n).
+        shown_before = [v["seq"] for e in events if e.seq <= exc.seq and (v := views.get(e.seq)) is not None]
+        replay.diverged = Diverged(shown_before[-1] if shown_before else 0, reader.verification_note(exc.reason))
+        replay.not_shown = sum(1 for e in events if e.seq > exc.seq and views.get(e.seq) is not None)
+        _mark_divergence(replay, events, exc, views=views, rows=rows, labels=labels, version=version)
     return replay
 
 
-def _mark_divergence(replay: Replay, events: list[AuditEvent], exc: Diverged, *, user: User, reader: policy.Reader,
+def _views(user: User, reader: policy.Reader, events: list[AuditEvent], rows: dict[str, Task]) -> dict[int, dict]:
+    """Each event the viewer may see (by its seq in the record), as they may read it: its data, actor and the
+    number they know it by. An event about a task bound to another person or organisation, of a kind kept
+    inside the Hub or, outside it, of a stage they do not follow, is not theirs to see."""
+    record = []
+    for event in events:
+        row = rows.get(event.task_id or "")
+        record.append((event_view(event), row, row is None or policy.may_see_task(user, row)))
+    return {e.seq: v for e, v in zip(events, reader.events(record), strict=True) if v is not None}
+
+
+def _mark_divergence(replay: Replay, events: list[AuditEvent], exc: Diverged, *, views: dict[int, dict],
                      rows: dict[str, Task], labels: Labels, version: str | None) -> None:
     done = {e.seq for e in replay.entries}
     event = next((e for e in events if e.seq == exc.seq), None)
-    shown = _as_read(user, reader, event, rows) if event is not None else None
+    shown = views.get(exc.seq) if event is not None else None
     if shown is None:
         return
-    if event.seq not in done:
-        replay.entries.append(make_entry(event, data=shown["data"], version=version,
-                                         role=_role(event, rows, {}, None), labels=labels, actor=shown["actor"]))
-    next(e for e in replay.entries if e.seq == event.seq).diverged = True
+    if shown["seq"] not in done:
+        entry = make_entry(event, data=shown["data"], version=version, role=_role(event, rows, {}, None),
+                           labels=labels, actor=shown["actor"])
+        entry.seq = shown["seq"]
+        replay.entries.append(entry)
+    next(e for e in replay.entries if e.seq == shown["seq"]).diverged = True
 
 
 def _version_of(event: AuditEvent) -> str | None:
@@ -100,13 +116,6 @@ class _Seen:
         if event.task_name and event.kind in ("task_completed", "gateway_taken", "decision_made", "timer_fired"):
             self.finished.add(event.task_name)
         return set(self.finished), set(self.open.values())
-
-
-def _as_read(user: User, reader: policy.Reader, event: AuditEvent, rows: dict[str, Task]) -> dict | None:
-    """The event as the viewer may read it (its data and actor), or None: an event about a task bound
-    to another person or organisation, or of a kind kept inside the Hub, is not the viewer's to see."""
-    row = rows.get(event.task_id or "")
-    return reader.event(event_view(event), task=row, task_visible=row is None or policy.may_see_task(user, row))
 
 
 def _role(event: AuditEvent, rows: dict[str, Task], roles: dict, first_role: str | None) -> str | None:

@@ -49,16 +49,22 @@ def project_history(session: Session, *, user: User, instance_id: int, kind: str
     versions.sort(key=lambda v: replay.versions[v.content_hash])
     entries = _merge(replay.entries, _system_entries(session, user, instance, versions), replay.versions)
     shown = [e for e in entries if (not kind or e.kind == kind) and (not actor or e.actor == actor)]
-    warnings = [f"Event {p.seq}: {p.reason}." for p in verify_instance(session, instance.id)]
+    reader = policy.reader_for(user, instance)
+    # Outside the Hub the events are numbered as they see them: the record's numbers would count the others.
+    last_seq = max((e.seq for e in replay.entries), default=0) + replay.not_shown if reader.outside \
+        else instance.audit_seq
+    problems = verify_instance(session, instance.id)
+    warnings = list(dict.fromkeys(f"{reader.verification_note(p.reason)}." if reader.outside
+                                  else f"Event {p.seq}: {p.reason}." for p in problems))
     if replay.diverged is not None:
         warnings.append(f"Event {replay.diverged.seq}: re-running the project from its start does not reproduce "
                         f"the record ({replay.diverged.reason}). The history is shown up to that event"
                         + (f"; {replay.not_shown} later events are not shown." if replay.not_shown else "."))
     return ProjectHistory(
-        project={"id": instance.id, "title": instance.title, "status": instance.status, "stage": instance.stage,
-                 "last_seq": instance.audit_seq},
+        project={"id": instance.id, "title": instance.title, "status": instance.status,
+                 "stage": reader.stage(instance.stage), "last_seq": last_seq},
         entries=shown, total=len(entries), warnings=warnings, replay=replay,
-        versions=[_version_view(v, replay, policy.reader_for(user, instance)) for v in versions],
+        versions=[_version_view(v, replay, reader) for v in versions],
         kinds=list({e.kind: e.kind_label for e in entries}.items()),
         actors=list({e.actor: e.actor_name for e in entries}.items()),
         frames=[{k: v for k, v in f.items() if k != "data"} for f in replay.frames])

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from . import policy
 from .errors import BadRequest, Forbidden
 from .history import chain_of, event_view, list_events
-from .models import ProcessInstance, Task, User
+from .models import AuditEvent, ProcessInstance, Task, User
 from .runtime import get_instance
 from .tasks import MAX_PAGE, task_summary
 
@@ -18,28 +18,53 @@ STATUSES = ("running", "completed", "error")
 
 def list_instances(session: Session, *, user: User, status: str | None = None, stage: str | None = None,
                    limit: int = 50, offset: int = 0) -> list[ProcessInstance]:
-    if status and status not in STATUSES:
-        raise BadRequest(f"status must be one of {', '.join(STATUSES)}.")
     if not 0 < limit <= MAX_PAGE or offset < 0:
         raise BadRequest(f"limit must be 1..{MAX_PAGE} and offset 0 or more.")
+    stmt = _visible(user, status).order_by(ProcessInstance.id.desc())
+    if stage:
+        stmt = stmt.where(ProcessInstance.stage == stage)
+    return list(session.scalars(stmt.limit(limit).offset(offset)))
+
+
+def instance_summaries(session: Session, *, user: User, status: str | None = None, stage: str | None = None,
+                       limit: int = 50, offset: int = 0) -> list[dict]:
+    """GET /instances: each project as the user may read it. Outside the Hub the stage filter matches the
+    stage as they see it (a stage they do not follow is not theirs to search by); they see few projects."""
+    if policy.is_internal(user):
+        found = list_instances(session, user=user, status=status, stage=stage, limit=limit, offset=offset)
+        return [instance_summary(session, user, i) for i in found]
+    list_instances(session, user=user, status=status, limit=limit, offset=offset)  # the same refusals
+    rows = [instance_summary(session, user, i)
+            for i in session.scalars(_visible(user, status).order_by(ProcessInstance.id.desc()))]
+    return [r for r in rows if not stage or r["stage"] == stage][offset:offset + limit]
+
+
+def _visible(user: User, status: str | None):
+    if status and status not in STATUSES:
+        raise BadRequest(f"status must be one of {', '.join(STATUSES)}.")
     stmt = select(ProcessInstance)
     clause = policy.visible_instances_clause(user)
     if clause is not None:
         stmt = stmt.where(clause)
-    if status:
-        stmt = stmt.where(ProcessInstance.status == status)
-    if stage:
-        stmt = stmt.where(ProcessInstance.stage == stage)
-    stmt = stmt.order_by(ProcessInstance.id.desc()).limit(limit).offset(offset)
-    return list(session.scalars(stmt))
+    return stmt.where(ProcessInstance.status == status) if status else stmt
 
 
-def instance_summary(instance: ProcessInstance) -> dict:
+def instance_summary(session: Session, user: User, instance: ProcessInstance,
+                     reader: policy.Reader | None = None) -> dict:
+    """Who started it and the stage as the user may know them; outside the Hub, updated_at is the time of
+    the last event they may see (the record's own would tell them when a competitor answered)."""
+    reader = reader or policy.reader_for(user, instance)
     version = instance.process_version
+    updated = instance.updated_at
+    if reader.outside:
+        seen = events_as_read(session, user, instance, reader)
+        updated = max((e["at"] for e in seen), default=instance.started_at.isoformat())
+    else:
+        updated = updated.isoformat()
     return {"id": instance.id, "title": instance.title, "status": instance.status,
-            "stage": instance.stage, "process": version.key, "version": version.version,
-            "version_hash": version.content_hash, "started_by": instance.started_by,
-            "started_at": instance.started_at.isoformat(), "updated_at": instance.updated_at.isoformat(),
+            "stage": reader.stage(instance.stage), "process": version.key, "version": version.version,
+            "version_hash": version.content_hash, "started_by": reader.person(instance.started_by),
+            "started_at": instance.started_at.isoformat(), "updated_at": updated,
             "completed_at": instance.completed_at.isoformat() if instance.completed_at else None}
 
 
@@ -50,8 +75,8 @@ def instance_detail(session: Session, *, user: User, instance_id: int) -> dict:
                                  .order_by(Task.created_at))
     data = json.loads(instance.data_json or "{}")
     reader = policy.reader_for(user, instance, data)
-    shown = [_task_as_read(task_summary(t), t, reader) for t in open_tasks if policy.may_see_task(user, t)]
-    detail = instance_summary(instance)
+    shown = [task_summary(t, reader) for t in open_tasks if policy.may_see_task(user, t) and reader.sees_task(t)]
+    detail = instance_summary(session, user, instance, reader)
     detail.update(open_tasks=shown, data=reader.data(data))
     return detail
 
@@ -61,18 +86,23 @@ def instance_events(session: Session, *, user: User, instance_id: int) -> list[d
     instance = get_instance(session, user=user, instance_id=instance_id)
     if not policy.may_read_events(session, user, instance):
         raise Forbidden("Only auditors and the people taking part can read this history.")
-    reader = policy.reader_for(user, instance)
+    return events_as_read(session, user, instance, policy.reader_for(user, instance))
+
+
+def events_as_read(session: Session, user: User, instance: ProcessInstance, reader: policy.Reader) -> list[dict]:
+    """The project's events the reader may see, as they may see them (numbered 1..n outside the Hub)."""
+    return [view for _event, view in record_as_read(session, user, instance, reader) if view is not None]
+
+
+def record_as_read(session: Session, user: User, instance: ProcessInstance,
+                   reader: policy.Reader) -> list[tuple[AuditEvent, dict | None]]:
+    """Every event of the project with its view for the reader (None: not theirs to see), in record order."""
     rows = {t.id: t for t in session.scalars(select(Task).where(Task.instance_id == instance.id))}
-    shown = []
-    for event in list_events(session, chain_of(instance.id)):
+    events = list_events(session, chain_of(instance.id))
+    record = []
+    for event in events:
         task = rows.get(event.task_id or "")
-        view = reader.event(event_view(event), task=task, task_visible=task is None or policy.may_see_task(user, task))
-        if view is not None:
-            shown.append(view)
-    return shown
+        record.append((event_view(event), task, task is None or policy.may_see_task(user, task)))
+    return list(zip(events, reader.events(record), strict=True))
 
-
-def _task_as_read(summary: dict, task: Task, reader: policy.Reader) -> dict:
-    """Who holds or completed a task, as the reader may know them."""
-    return {**summary, **{k: reader.person(summary[k], task) for k in ("assignee", "claimed_by", "completed_by")}}
 

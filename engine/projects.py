@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from . import policy
-from .history import chain_of, event_view, list_events
+from .instances import record_as_read
 from .models import AuditEvent, ProcessInstance, Task, User
 from .repository import compiled_for
 from .runtime import get_instance
@@ -19,6 +19,7 @@ from .stages import stage_name
 # Audit events that mark a diagram element (not a user task) as passed.
 STEP_KINDS = ("gateway_taken", "decision_made", "timer_fired")
 DECISION_SUFFIX = "_decision"
+NOT_FOLLOWED_NAME = "Not followed by you: the Hub and the selected partners take it on"
 
 
 def project_view(session: Session, *, user: User, instance_id: int, now: datetime) -> dict:
@@ -34,25 +35,27 @@ def project_view(session: Session, *, user: User, instance_id: int, now: datetim
                                 .order_by(Task.created_at, Task.id)))
     data = json.loads(instance.data_json or "{}")
     reader = policy.reader_for(user, instance, data)
-    visible = {r.id: r for r in rows if policy.may_see_task(user, r)}
-    # Only what the reader may see of the record: a competitor's EoI task, done or open, is not theirs.
-    events = [e for e in list_events(session, chain_of(instance.id))
-              if e.task_id in visible or (not e.task_id and reader.event(event_view(e), task=None))]
+    visible = {r.id: r for r in rows if policy.may_see_task(user, r) and reader.sees_task(r)}
+    # Only what the reader may see of the record: a competitor's EoI task, done or open, is not theirs,
+    # nor, outside the Hub, a stage they do not follow. Numbered as they see it.
+    seen = [(e, view) for e, view in record_as_read(session, user, instance, reader) if view is not None]
+    views = {e.seq: view for e, view in seen}
+    events = [e for e, _view in seen]
     completed = _in_order_done(events, [r.bpmn_id for r in visible.values() if r.state == "completed"]
                                + [e.task_name for e in events if e.kind in STEP_KINDS and e.task_name])
     active = _unique([r.bpmn_id for r in visible.values() if r.state == "ready"])
     open_tasks = [{**_open_task(r, now, reader), "may_open": policy.may_open_task(user, r)}
                   for r in visible.values() if r.state == "ready"]
-    history = [_history_entry(e, titles, reader, visible[e.task_id]) for e in events
+    history = [_history_entry(e, titles, views[e.seq]) for e in events
                if e.kind == "task_completed" and e.task_id in visible]
     names = _display_names(session, [t["holder"] for t in open_tasks] + [h["actor"] for h in history]
-                           + [instance.started_by])
+                           + [reader.person(instance.started_by)])
     for item in open_tasks:
         item["holder_name"] = names.get(item["holder"], item["holder"])
     for item in history:
         item["actor_name"] = names.get(item["actor"], item["actor"])
     return {
-        **_summary(instance, names),
+        **_summary(instance, names, reader),
         "may_read_history": policy.may_read_events(session, user, instance),
         "diagram_xml": version.bpmn_xml,
         "completed": completed,
@@ -65,15 +68,16 @@ def project_view(session: Session, *, user: User, instance_id: int, now: datetim
     }
 
 
-def _summary(instance: ProcessInstance, names: dict[str, str]) -> dict:
+def _summary(instance: ProcessInstance, names: dict[str, str], reader: policy.Reader) -> dict:
     version = instance.process_version
+    stage, started_by = reader.stage(instance.stage), reader.person(instance.started_by)
     return {
         "id": instance.id, "title": instance.title, "status": instance.status,
-        "stage": instance.stage, "stage_name": stage_name(instance.stage),
+        "stage": stage, "stage_name": stage_name(stage) if stage != policy.NOT_FOLLOWED else NOT_FOLLOWED_NAME,
         "version": {"key": version.key, "name": version.name, "version": version.version,
                     "hash": version.content_hash},
-        "started_by": instance.started_by,
-        "started_by_name": names.get(instance.started_by, instance.started_by),
+        "started_by": started_by,
+        "started_by_name": names.get(started_by, started_by),
         "started_at": instance.started_at, "completed_at": instance.completed_at,
     }
 
@@ -89,11 +93,11 @@ def _open_task(row: Task, now: datetime, reader: policy.Reader) -> dict:
             "overdue": row.due_at is not None and row.due_at < now}
 
 
-def _history_entry(event: AuditEvent, titles: dict[str, str], reader: policy.Reader, row: Task) -> dict:
-    shown = reader.event(event_view(event), task=row) or {}
+def _history_entry(event: AuditEvent, titles: dict[str, str], shown: dict) -> dict:
+    """A completed task as the reader sees it (shown: its event as they may read it, numbered for them)."""
     decisions = {k: v for k, v in (shown.get("data") or {}).items()
                  if k.endswith(DECISION_SUFFIX) and v not in (None, "")}
-    return {"seq": event.seq, "at": event.at, "actor": shown.get("actor"), "bpmn_id": event.task_name,
+    return {"seq": shown["seq"], "at": event.at, "actor": shown.get("actor"), "bpmn_id": event.task_name,
             "title": titles.get(event.task_name or "", event.task_name or ""), "decisions": decisions}
 
 

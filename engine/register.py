@@ -15,7 +15,7 @@ from .clock import Clock
 from .errors import Forbidden, ValidationFailed
 from .history import record_event
 from .models import PastProject, ProcessInstance, User
-from .policy import may_record_register, may_see_register
+from .policy import may_record_register, may_see_register, reader_for
 from .stages import stage_name
 
 CHALLENGE_AREAS = ("Early Diagnosis & Screening", "Pathway Delays", "Multidisciplinary Team Efficiency",
@@ -70,8 +70,9 @@ def _status_of(instance: ProcessInstance, outcome: str) -> str:
     return "completed" if outcome in ("", "completed") else "stopped"
 
 
-def _system_entry(instance: ProcessInstance) -> Entry:
-    data = json.loads(instance.data_json or "{}")
+def _system_entry(instance: ProcessInstance, user: User) -> Entry:
+    stored = json.loads(instance.data_json or "{}")
+    data = reader_for(user, instance, stored).data(stored)  # who was invited: the call's and its board's only
     outcome = str(data.get("project_outcome") or "")
     return Entry(
         source="system", title=instance.title or data.get("title", ""), status=_status_of(instance, outcome),
@@ -106,7 +107,7 @@ def list_register(session: Session, *, user: User, filters: dict[str, str] | Non
         raise Forbidden("The register of projects is for the Hub and the NHS organisations it works with.")
     instances = session.scalars(select(ProcessInstance).order_by(ProcessInstance.started_at)).all()
     past = session.scalars(select(PastProject).order_by(PastProject.id)).all()
-    entries = [_system_entry(i) for i in instances] + [_hand_entry(p) for p in past]
+    entries = [_system_entry(i, user) for i in instances] + [_hand_entry(p) for p in past]
     text = search.strip().lower()
     return [e for e in entries if _matches(e, filters or {}, text)]
 

@@ -47,12 +47,15 @@ def instance_titles(session: Session, tasks: list[Task]) -> dict[int, str]:
                                 .where(ProcessInstance.id.in_(ids))).all())
 
 
-def task_summary(task: Task) -> dict:
+PEOPLE = ("assignee", "claimed_by", "completed_by")
+
+
+def task_summary(task: Task, reader: policy.Reader | None = None) -> dict:
+    """The task; with a reader, the people who hold or completed it as that reader may know them."""
+    people = {k: getattr(task, k) if reader is None else reader.person(getattr(task, k), task) for k in PEOPLE}
     return {"id": task.id, "instance_id": task.instance_id, "name": task.bpmn_id, "title": task.title,
             "role": task.role, "stage": task.stage, "state": task.state,
-            "due_at": task.due_at.isoformat() if task.due_at else None,
-            "assignee": task.assignee, "claimed_by": task.claimed_by,
-            "completed_by": task.completed_by,
+            "due_at": task.due_at.isoformat() if task.due_at else None, **people,
             "completed_at": task.completed_at.isoformat() if task.completed_at else None}
 
 
@@ -65,6 +68,11 @@ class TaskDetail:
     documentation: str
     context: dict
     draft: dict | None
+    summary: dict  # task_summary as the user may read it (who holds or completed it)
+
+    @property
+    def people(self) -> dict:
+        return {k: self.summary[k] for k in PEOPLE}
 
 
 def get_task(session: Session, *, user: User, task_id: str) -> TaskDetail:
@@ -84,8 +92,9 @@ def get_task(session: Session, *, user: User, task_id: str) -> TaskDetail:
     ui_name = spec.properties.get("formUiSchemaFilename") if spec else None
     ui = forms_of(version).get(ui_name) if ui_name else None
     draft = json.loads(task.draft_json) if task.draft_json and task.claimed_by == user.username else None
-    return TaskDetail(task, instance, form, ui, spec.documentation if spec else "",
-                      policy.reader_for(user, instance, data).data(data), draft)
+    reader = policy.reader_for(user, instance, data)
+    return TaskDetail(task, instance, form, ui, spec.documentation if spec else "", reader.data(data), draft,
+                      task_summary(task, reader))
 
 
 def claim_task(session: Session, *, user: User, task_id: str, clock: Clock) -> Task:

@@ -104,8 +104,8 @@ def start_instance():
 def list_instances():
     status, stage = request.args.get("status"), request.args.get("stage")
     limit, offset = _int_arg("limit", 50), _int_arg("offset", 0)
-    rows = read(lambda s: [instances.instance_summary(i) for i in instances.list_instances(
-        s, user=_user(s), status=status, stage=stage, limit=limit, offset=offset)])
+    rows = read(lambda s: instances.instance_summaries(
+        s, user=_user(s), status=status, stage=stage, limit=limit, offset=offset))
     return jsonify({"instances": rows})
 
 
@@ -132,7 +132,7 @@ def list_tasks():
 def get_task(task_id: str):
     def work(session):
         detail = tasks.get_task(session, user=_user(session), task_id=task_id)
-        view = tasks.task_summary(detail.task)
+        view = dict(detail.summary)
         view.update(form=detail.form, ui_schema=detail.ui_schema, documentation=detail.documentation,
                     context=detail.context, draft=detail.draft)
         return view

@@ -14,7 +14,7 @@ from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import Session
 
 from ..models import ProcessInstance, Task, User
-from .visibility import SOMEONE, Reader, reader_for  # noqa: F401 - what each reader may see of a project
+from .visibility import NOT_FOLLOWED, SOMEONE, Reader, reader_for, standing_of  # noqa: F401 - per reader
 
 ROLES = (
     "sponsor", "hub_team", "industry_partner", "board_member", "board_chair", "clinical_lead",
@@ -37,11 +37,18 @@ CHALLENGE_PROPOSERS = frozenset({"sponsor"})  # the six_gates diagram's first la
 ACCESS_RECORDED = AUDITORS | ADMINISTRATORS  # their reading of personal data is itself on the record
 
 def is_internal(user: User) -> bool:
-    return bool(user.roles - EXTERNAL_ROLES)
+    """Inside the Hub: an internal role and not an industry partner, whatever else a partner holds
+    (the same standing the confidentiality allow-list gives them: competitors' projects stay hidden)."""
+    return standing_of(user) != "outside"
 
 
 def _holds(user: User, roles: frozenset[str]) -> bool:
     return bool(user.roles & roles)
+
+
+def _holds_inside(user: User, roles: frozenset[str]) -> bool:
+    """A role that reads across projects counts only inside the Hub: a partner holding it too stays outside."""
+    return is_internal(user) and _holds(user, roles)
 
 
 def may_administer(user: User | None) -> bool:
@@ -50,27 +57,27 @@ def may_administer(user: User | None) -> bool:
 
 
 def may_verify(user: User) -> bool:
-    return _holds(user, VERIFIERS)
+    return _holds_inside(user, VERIFIERS)
 
 
 def may_export(user: User) -> bool:
     """The export holds every project's personal data: auditors only (their reading is recorded)."""
-    return _holds(user, EXPORTERS)
+    return _holds_inside(user, EXPORTERS)
 
 
 def may_read_rule_reports(user: User) -> bool:
     """Four-eyes, conflicts and actions by person are read from the whole record: auditors."""
-    return _holds(user, AUDIT_READERS)
+    return _holds_inside(user, AUDIT_READERS)
 
 
 def may_see_replay(user: User) -> bool:
     """GET /instances/{id}/replay: the instance as it stood after any event, auditors only (interface.md)."""
-    return _holds(user, REPLAY_READERS)
+    return _holds_inside(user, REPLAY_READERS)
 
 
 def may_read_access_records(user: User) -> bool:
     """Who viewed a project's personal data (shown in its history): auditors."""
-    return _holds(user, AUDIT_READERS)
+    return _holds_inside(user, AUDIT_READERS)
 
 
 def access_is_recorded(user: User) -> bool:
@@ -82,7 +89,7 @@ def may_read_events(session: Session, user: User, instance: ProcessInstance) -> 
     """A project's audit trail (events API, history page): auditors, and those taking part in it
     (who started it, who completed one of its tasks, the Hub team who run it), each seeing only
     their own part. The caller has checked may_see_instance."""
-    if _holds(user, AUDIT_READERS | PROCEDURE_RUNNERS) or instance.started_by == user.username:
+    if _holds_inside(user, AUDIT_READERS | PROCEDURE_RUNNERS) or instance.started_by == user.username:
         return True
     acted = select(Task.id).where(Task.instance_id == instance.id, Task.completed_by == user.username)
     return session.scalars(acted.limit(1)).first() is not None
@@ -108,7 +115,7 @@ def may_read_versions(user: User) -> bool:
 
 def may_see_dashboard(user: User) -> bool:
     """The pipeline: the Hub and those who govern or audit the procedure."""
-    return _holds(user, DASHBOARD_READERS)
+    return _holds_inside(user, DASHBOARD_READERS)
 
 
 def may_see_register(user: User) -> bool:
@@ -132,7 +139,7 @@ def may_propose_challenge(user: User) -> bool:
 
 def may_release(user: User, task: Task) -> bool:
     """Whoever claimed a task releases it; the Hub team may release anyone's claim."""
-    return task.claimed_by == user.username or _holds(user, TASK_RELEASERS)
+    return task.claimed_by == user.username or _holds_inside(user, TASK_RELEASERS)
 
 
 def organisation_token(name: str) -> str:
@@ -177,7 +184,7 @@ def may_act_on(user: User, task: Task) -> str | None:
 def may_see_task(user: User, task: Task) -> bool:
     """Tasks bound to another person or organisation are invisible (404), not forbidden."""
     if task.organisations and organisation_token(user.organisation_name or "") not in task.organisations:
-        return is_internal(user) and "industry_partner" not in user.roles
+        return is_internal(user)
     if task.assignee and task.assignee != user.username:
         return is_internal(user)
     return True
@@ -190,7 +197,9 @@ def may_open_task(user: User, task: Task) -> bool:
     Tasks the user may not see at all (may_see_task) are answered 404 before this is asked."""
     if not may_see_task(user, task):
         return False
-    if user.username in (task.claimed_by, task.completed_by) or _holds(user, PROCEDURE_RUNNERS | AUDITORS):
+    if user.username in (task.claimed_by, task.completed_by):
+        return True
+    if _holds_inside(user, PROCEDURE_RUNNERS | AUDITORS):
         return True
     bound_elsewhere = (task.assignee and task.assignee != user.username) or (
         task.organisations and organisation_token(user.organisation_name or "") not in task.organisations)

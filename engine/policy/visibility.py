@@ -12,9 +12,12 @@ until someone adds it here.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from ..models import ProcessInstance, Task, User
+from lxml import etree
+
+from ..data_flow import code_flow
+from ..models import ProcessInstance, ProcessVersion, Task, User
 
 OUTSIDE_ROLES = frozenset({"sponsor", "industry_partner"})
 COMPETITION_READERS = frozenset({"hub_team", "board_chair", "auditor"})  # run, decide or audit the call
@@ -68,6 +71,7 @@ OUTSIDE_READERS: dict[str, tuple[frozenset[str], str]] = {
 # Who owns a record in an OWN list: the organisation named by its "partner".
 OWNER_KEY = "partner"
 
+BOARD_KEY = "board_members"  # who sits on this project's board (chosen by the Hub when it invites partners)
 # Scores: a board member reads only their own (by "board_member"), never the others' or the totals.
 OWN_SCORE_KEYS = {"board_scores", "board_score"}
 SCORER_KEY = "board_member"
@@ -75,7 +79,8 @@ HIDDEN_FROM_BOARD = {"scores", "aggregated_scores", "partner_ranking"}
 # Keys diagram code derives from the EoIs, kept as confidential as the EoIs themselves.
 DERIVED_FROM_EOIS = {"submitted_partners": "which invited partners answered the call"}
 # The rest of the Hub's staff: no scores, and of the EoIs only the selected partners' (co-design onwards).
-HIDDEN_FROM_STAFF = OWN_SCORE_KEYS | HIDDEN_FROM_BOARD | set(DERIVED_FROM_EOIS)
+# Nor who was invited to compete (the register shows them the selected partners instead).
+HIDDEN_FROM_STAFF = OWN_SCORE_KEYS | HIDDEN_FROM_BOARD | set(DERIVED_FROM_EOIS) | {"invited_partners"}
 EOI_KEYS = {"eois", "eoi"}
 
 # What diagram code may do with the competition's data (bpmn_checks.confidential_flow_rule refuses the
@@ -102,6 +107,16 @@ OUTSIDE_EVENT_DATA = {
     "instance_migrated": ("from", "to"),
     "version_deployed": ("key", "version", "hash"),
 }
+# The stages of the procedure each audience outside the Hub may follow: its tasks, their events, the paths
+# its gateways took and the project standing in it. A stage nobody named stays inside the Hub; after Gate 2
+# a partner not selected follows only the project's outcome.
+STAGE_AUDIENCES = {
+    "proposal": CHALLENGE, "definition": CHALLENGE, "match": THE_CALL, "closed": EVERYONE,
+    **{stage: SPONSOR_AND_SELECTED for stage in (
+        "codesign", "mobilisation", "pilot", "evidence_gate", "business_case", "scale", "closure")},
+}
+NOT_FOLLOWED = ""  # the stage as shown to a reader outside the Hub who does not follow the stage it is in
+STEP_KINDS = {"gateway_taken", "decision_made", "timer_fired"}  # engine steps: in the stage the project is in
 ENGINE_ACTORS = {"engine", "timer"}
 SOMEONE = "someone else"  # an actor or holder a reader outside the Hub may not know by name (never a username)
 PEOPLE_KEYS = {"assignee"}  # event data naming a person
@@ -115,6 +130,7 @@ class Reader:
     standing: str  # "hub" (runs, decides or audits the call), "board", "staff" (the rest of the Hub) or "outside"
     audiences: frozenset[str]  # outside readers: which of the project's audiences they belong to
     selected: frozenset[str] = frozenset()  # staff: the partners selected at Gate 2, whose EoIs they read
+    gateways: dict[str, frozenset[str]] = field(default_factory=dict)  # outside: gateway id -> keys it decides on
 
     @property
     def outside(self) -> bool:
@@ -139,9 +155,41 @@ class Reader:
                 shown[key] = value
         return shown
 
+    def follows(self, stage: str | None) -> bool:
+        """Whether the reader may follow the project while it is in this stage."""
+        return not self.outside or bool(STAGE_AUDIENCES.get(stage or "", frozenset()) & self.audiences)
+
+    def sees_task(self, task: Task) -> bool:
+        """Outside the Hub, a task of their own organisation, or of a stage they follow."""
+        return not self.outside or self._organisation_task(task) or self.follows(task.stage)
+
+    def stage(self, stage: str | None) -> str | None:
+        return stage if self.follows(stage) else NOT_FOLLOWED
+
+    def events(self, record: list[tuple[dict, Task | None, bool]]) -> list[dict | None]:
+        """The project's events in record order, each (event, its task, whether the task is visible at all), as
+        this reader may see them: None where not. Outside the Hub they are numbered 1..n as the reader sees them
+        (the record's own numbers and hash links would count the events kept from them), and an engine step
+        shows only in a stage they follow (the stage of the last task made ready before it)."""
+        shown: list[dict | None] = []
+        stage, number = None, 0
+        for event, task, task_visible in record:
+            if event.get("kind") == "task_ready" and task is not None:
+                stage = task.stage
+            visible = task_visible and (task is None or self.sees_task(task))
+            if task is None and event.get("kind") in STEP_KINDS and not self.follows(stage):
+                visible = False
+            view = self.event(event, task=task) if visible else None
+            if view is not None and self.outside:
+                number += 1
+                view = {**view, "seq": number}
+                view.pop("prev_hash", None)
+            shown.append(view)
+        return shown
+
     def event(self, event: dict, *, task: Task | None, task_visible: bool = True) -> dict | None:
         """An event (seq, actor, kind, data...) as this reader may see it; None when not theirs to see."""
-        if not task_visible:
+        if not task_visible or (task is not None and not self.sees_task(task)):
             return None
         kind, data = event.get("kind"), event.get("data") or {}
         own = self.submitted(event.get("actor"), task)
@@ -149,6 +197,8 @@ class Reader:
             if kind not in OUTSIDE_EVENT_DATA:
                 return None
             keys = OUTSIDE_EVENT_DATA[kind]
+            if kind == "gateway_taken" and not self._may_read_all(self.gateways.get(event.get("task") or "")):
+                return None  # the path taken would tell them what its condition read
             if keys is not None:
                 data = {k: self.person(v, task) if k in PEOPLE_KEYS else v for k, v in data.items() if k in keys}
             elif not own:
@@ -173,6 +223,13 @@ class Reader:
     def verification_note(self, reason: str) -> str:
         """Why a re-run diverged can quote recorded data: outside the Hub, only that it did."""
         return "the record could not be re-run here; the Hub's auditors have the details" if self.outside else reason
+
+    def _may_read_all(self, keys: frozenset[str] | None) -> bool:
+        """Whether they may read every one of these keys whole (None: not known, so not)."""
+        if keys is None:
+            return False
+        audiences = [OUTSIDE_READERS.get(key, (frozenset(), ""))[0] for key in keys]
+        return all(OWN not in a and a & self.audiences for a in audiences)
 
     def _organisation_task(self, task: Task | None) -> bool:
         return bool(task is not None and task.organisations and self.organisation
@@ -238,11 +295,18 @@ def standing_of(user: User) -> str:
 
 
 def reader_for(user: User, instance: ProcessInstance, data: dict | None = None) -> Reader:
-    """`data` is the project's data as stored, when the caller has read it already."""
+    """`data` is the project's data as stored, when the caller has read it already.
+
+    A board member reads as one only in a project whose board they sit on (BOARD_KEY); elsewhere as the
+    rest of the Hub's staff, or, working for an organisation (a partner that may compete), as an outsider
+    who is no audience of the project's."""
     standing = standing_of(user)
     audiences: set[str] = set()
     org = user.organisation_name
     stored = data if data is not None or standing == "hub" else json.loads(instance.data_json or "{}")
+    board = (stored or {}).get(BOARD_KEY)
+    if standing == "board" and not (isinstance(board, list) and user.username in board):
+        standing = "outside" if org else "staff"
     chosen = (stored or {}).get("selected_partners")
     selected = frozenset(str(p) for p in chosen) if isinstance(chosen, list) else frozenset()
     if standing == "outside":
@@ -252,5 +316,27 @@ def reader_for(user: User, instance: ProcessInstance, data: dict | None = None) 
             audiences.add(PARTNERS)
             if org in selected:
                 audiences.add(SELECTED)
-    return Reader(user.username, org, standing, frozenset(audiences), selected)
+    gateways = gateway_keys(instance.process_version) if standing == "outside" else {}
+    return Reader(user.username, org, standing, frozenset(audiences), selected, gateways)
+
+
+_GATEWAYS: dict[str, dict[str, frozenset[str]]] = {}  # content hash -> gateway id -> keys: versions never change
+BPMN = "{http://www.omg.org/spec/BPMN/20100524/MODEL}"
+
+
+def gateway_keys(version: ProcessVersion) -> dict[str, frozenset[str]]:
+    """Each exclusive gateway of the version and the data keys its outgoing conditions read: the path it takes
+    tells as much as those keys (a condition that does not parse reads an unknown key, so it tells everything)."""
+    if version.content_hash not in _GATEWAYS:
+        root = etree.fromstring(version.bpmn_xml.encode())
+        found = {g.get("id"): set() for g in root.iter(f"{BPMN}exclusiveGateway", f"{BPMN}inclusiveGateway")}
+        for flow in root.iter(f"{BPMN}sequenceFlow"):
+            for condition in flow.iter(f"{BPMN}conditionExpression"):
+                try:
+                    reads = code_flow("".join(condition.itertext()).strip() or "True", "eval").reads
+                except (SyntaxError, ValueError, RecursionError, MemoryError):
+                    reads = frozenset({"?"})
+                found.setdefault(flow.get("sourceRef"), set()).update(reads)
+        _GATEWAYS[version.content_hash] = {k: frozenset(v) for k, v in found.items()}
+    return _GATEWAYS[version.content_hash]
 
