@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .clock import Clock
+from .db import Database
 from .errors import BadRequest, Conflict, Forbidden, LoginThrottled, NotFound
 from .history import SYSTEM_CHAIN, canonical_json, record_event
 from .models import ApiToken, AuditEvent, Organisation, SignInSession, User, UserRole
@@ -130,15 +131,25 @@ def _dummy_hash() -> str:
 
 # Sign-in: throttled from the audit trail itself, so no table (and no migration) holds the counters.
 
-def sign_in(session: Session, *, username: str, password: str, address: str, clock: Clock) -> User | None:
+def sign_in(db: Database, *, username: str, password: str, address: str, clock: Clock) -> User | None:
     """The user these credentials belong to, or None; either way the attempt is recorded.
 
     Raises LoginThrottled, without checking the password, while the username or address is locked out.
+    The (deliberately slow) password check runs outside any write transaction; the limits are checked
+    again where the attempt is recorded, one attempt per username and address at a time, so parallel
+    attempts cannot pass a limit together and none holds a lock while hashing. An attempt that a
+    parallel one pushed over a limit is refused (LoginThrottled) and not recorded.
     """
-    _one_attempt_at_a_time(session, username=username, address=address)
-    check_login_allowed(session, username=username, address=address, clock=clock)
-    user = authenticate(session, username, password)
-    record_login(session, username=username, address=address, succeeded=user is not None, clock=clock)
+    with db.reading() as session:
+        check_login_allowed(session, username=username, address=address, clock=clock)
+        user = authenticate(session, username, password)
+
+    def record(session: Session) -> None:
+        _one_attempt_at_a_time(session, username=username, address=address)
+        check_login_allowed(session, username=username, address=address, clock=clock)
+        record_login(session, username=username, address=address, succeeded=user is not None, clock=clock)
+
+    db.writing(record)
     return user
 
 

@@ -16,7 +16,7 @@ from engine.clock import Clock
 from engine.errors import LoginThrottled
 from engine.models import User
 
-from .services import clock, read, write
+from .services import clock, database, read, write
 
 bp = Blueprint("auth", __name__)
 login_manager = LoginManager()
@@ -74,9 +74,8 @@ def login():
     if not form.validate_on_submit():
         return render_template("auth/login.html", form=form), 401 if form.is_submitted() else 200
     try:
-        user = write(lambda s: identity.sign_in(
-            s, username=form.username.data.strip(), password=form.password.data,
-            address=request.remote_addr or "unknown", clock=clock()))
+        user = identity.sign_in(database(), username=form.username.data.strip(), password=form.password.data,
+                                address=request.remote_addr or "unknown", clock=clock())
     except LoginThrottled as exc:
         page = render_template("auth/login.html", form=form, error=f"{NOT_RIGHT} {exc.message}")
         return page, 429, {"Retry-After": str(exc.minutes * 60)}

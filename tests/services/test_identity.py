@@ -1,6 +1,7 @@
 """Users on a real database: sign-in throttling, and the administrator's changes (each audited)."""
 import json
 import threading
+import time
 
 import pytest
 from sqlalchemy import select
@@ -15,8 +16,7 @@ PASSWORD = "correct horse battery"
 
 
 def sign_in(db, clock, username, password, address="10.0.0.1"):
-    return db.writing(lambda s: identity.sign_in(s, username=username, password=password, address=address,
-                                                 clock=clock))
+    return identity.sign_in(db, username=username, password=password, address=address, clock=clock)
 
 
 def fail(db, clock, times, username="sam", address="10.0.0.1"):
@@ -166,6 +166,31 @@ def test_parallel_wrong_passwords_cannot_pass_the_limit_together(db, clock):
     assert len(system_events(db, "login_failed")) == identity.MAX_FAILURES
     with pytest.raises(identity.LoginThrottled):
         sign_in(db, clock, "sam", PASSWORD)
+
+
+def test_checking_a_password_holds_up_no_one_else(db, clock, monkeypatch):
+    """The password hash is slow on purpose: while it runs, other sign-ins and changes go ahead."""
+    add_user(db, clock, "sam", "sponsor", password=PASSWORD)
+    hashing, release = threading.Event(), threading.Event()
+    slow_check = identity.check_password_hash
+
+    def check(stored, password):
+        hashing.set()
+        release.wait(5)
+        return slow_check(stored, password)
+
+    monkeypatch.setattr(identity, "check_password_hash", check)
+    signing_in = threading.Thread(target=sign_in, args=(db, clock, "sam", PASSWORD))
+    signing_in.start()
+    try:
+        assert hashing.wait(5)
+        started = time.monotonic()
+        record_failures(db, clock, [("kim", "10.0.0.2")])  # someone else's attempt, recorded meanwhile
+        assert time.monotonic() - started < 2
+    finally:
+        release.set()
+        signing_in.join()
+    assert system_events(db, "login_succeeded") == [{"username": "sam", "address": "10.0.0.1"}]
 
 
 def test_parallel_spraying_from_one_address_cannot_pass_its_limit_together(db, clock):
