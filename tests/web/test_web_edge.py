@@ -156,12 +156,17 @@ def test_pages_and_api_answers_are_not_kept_by_the_browser_but_static_files_are(
     assert static.headers.get("ETag")  # still revalidated and reused
 
 
-def test_head_answers_like_get_without_a_body(app):
-    client = app.test_client()
-    for path in ("/login", "/inbox", "/static/app.css", "/api/v1/openapi.json", "/api/v1/instances"):
-        get, head = client.get(path), client.head(path)
-        assert (path, head.status_code, head.data) == (path, get.status_code, b"")
-        assert head.headers["Content-Type"] == get.headers["Content-Type"]
+def test_head_answers_like_get_without_a_body_on_every_route(app, db, clock):
+    add_user(db, clock, "ada", "admin", "hub_team", "process_owner", "auditor", password=PASSWORD)
+    admin = app.test_client()
+    assert login(admin, "ada", PASSWORD).status_code == 302
+    paths = [rule.rule for rule in app.url_map.iter_rules() if "GET" in rule.methods and not rule.arguments]
+    assert "/login" in paths
+    for client in (app.test_client(), admin):
+        for path in [*paths, "/static/app.css"]:
+            get, head = client.get(path), client.head(path)
+            assert (path, head.status_code, head.data) == (path, get.status_code, b"")
+            assert head.headers.get("Content-Type") == get.headers.get("Content-Type"), path
 
 
 def test_head_answers_like_get_for_a_signed_in_user(app, db, clock, at_gate4):
