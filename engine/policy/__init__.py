@@ -177,7 +177,7 @@ def may_act_on(user: User, task: Task) -> str | None:
     if task.excluded_users and f"|{user.username}|" in task.excluded_users:
         return "Four-eyes rule: you prepared what this task approves, so someone else must decide."
     if task.claimed_by and task.claimed_by != user.username:
-        return f"This task is claimed by {task.claimed_by}."
+        return f"This task is claimed by {task.claimed_by if is_internal(user) else SOMEONE}."
     return None
 
 

@@ -2,12 +2,15 @@
 task contexts and history, whichever face (page, API, export) shows them.
 
 Four standings. Those who run, decide or audit the call (COMPETITION_READERS) read everything. A
-board member reads every EoI they score but only their own scores, never the others' or the totals.
+member of the project's own board reads every EoI they score but only their own scores, never the others'
+or the totals (off that board, they read as staff, or as an outsider if they work for an organisation).
 The rest of the Hub's staff (clinical leads, finance, panels, procurement, process owners, admins)
-read everything but the competition: the selected partners' EoIs only, no scores. People outside the
-Hub (sponsors and industry partners) read only the keys OUTSIDE_READERS names, each for the audience
-it names: a key nobody named, such as a field a process owner adds to a form, stays inside the Hub
-until someone adds it here.
+read everything but the competition: the selected partners' EoIs only, no scores, not who was invited.
+People outside the Hub (sponsors and industry partners, whatever else a partner holds) read only the keys
+OUTSIDE_READERS names, each for the audience it names: a key nobody named, such as a field a process owner
+adds to a form, stays inside the Hub until someone adds it here. Of the record they see the stages
+STAGE_AUDIENCES opens to them, numbered as they see it, and a gateway's path only when they may read what
+its conditions read.
 """
 from __future__ import annotations
 

@@ -70,3 +70,28 @@ def test_the_rest_of_the_hub_reads_the_selected_partners_eoi_and_no_scores():
     assert staff.event(theirs, task=Task(id="t2", organisations=f"|{DATAHEALTH}|"))["data"] == {}
     ours = {**theirs, "actor": "ivy.medtech", "data": {"solution_name": "M"}}
     assert staff.event(ours, task=Task(id="t3", organisations=f"|{MEDTECH}|"))["data"] == {"solution_name": "M"}
+
+
+def test_outside_the_hub_events_are_numbered_as_seen_and_a_path_shows_only_what_they_may_read():
+    reader = Reader("ian", DATAHEALTH, "outside", frozenset({PARTNERS}),
+                    gateways={"gate2_outcome": frozenset({"gate2_decision"}),
+                              "any_eois_submitted": frozenset({"submitted_partners"})})
+    theirs = Task(id="t1", organisations=f"|{DATAHEALTH}|", stage="match")
+    scoring = Task(id="t2", assignee="bea.board", stage="match")
+    specification = Task(id="t3", stage="codesign")
+
+    def event(seq, kind, task=None, name=None, **data):
+        return ({"seq": seq, "kind": kind, "actor": "engine", "task": name, "data": data, "prev_hash": "h"},
+                task, task is not scoring)
+
+    shown = reader.events([
+        event(11, "task_completed", theirs), event(12, "gateway_taken", name="any_eois_submitted", to=["score"]),
+        event(13, "task_ready", scoring), event(14, "gateway_taken", name="gate2_outcome", to=["draft"]),
+        event(15, "task_ready", specification), event(16, "gateway_taken", name="gate3_outcome", to=["gate4"]),
+        event(17, "instance_completed", outcome="done")])
+    assert [(v["seq"], v["kind"]) for v in shown if v] == [
+        (1, "task_completed"), (2, "gateway_taken"), (3, "instance_completed")]
+    assert shown[3]["data"] == {"to": ["draft"]} and not any("prev_hash" in v for v in shown if v)
+    hub = Reader("hana.hub", None, "hub", frozenset())
+    seen = hub.events([event(11, "task_completed", theirs), event(16, "gateway_taken", name="gate3_outcome")])
+    assert [v["seq"] for v in seen] == [11, 16]  # the Hub keeps the record's own numbers
