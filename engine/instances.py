@@ -30,7 +30,7 @@ def instance_summaries(session: Session, *, user: User, status: str | None = Non
                        limit: int = 50, offset: int = 0) -> list[dict]:
     """GET /instances: each project as the user may read it. Outside the Hub the stage filter matches the
     stage as they see it (a stage they do not follow is not theirs to search by); they see few projects."""
-    if policy.is_internal(user):
+    if not policy.may_read_as_outsider(user):
         found = list_instances(session, user=user, status=status, stage=stage, limit=limit, offset=offset)
         return [instance_summary(session, user, i) for i in found]
     list_instances(session, user=user, status=status, limit=limit, offset=offset)  # the same refusals

@@ -42,6 +42,13 @@ def is_internal(user: User) -> bool:
     return standing_of(user) != "outside"
 
 
+def may_read_as_outsider(user: User) -> bool:
+    """Whether some project shows this user only what it shows people outside the Hub: a partner or sponsor
+    everywhere, a board member who works for an organisation wherever they are not on its board."""
+    standing = standing_of(user)
+    return standing == "outside" or (standing == "board" and bool(user.organisation_name))
+
+
 def _holds(user: User, roles: frozenset[str]) -> bool:
     return bool(user.roles & roles)
 

@@ -44,7 +44,10 @@ def test_a_board_member_off_this_projects_board_reads_no_eoi_and_no_invited_part
     walker.walk(project, plan, stop_at="submit_eoi")
     medtech_answers(walker, plan, project)
     walker.walk(project, plan, stop_at="gate2_partner_selection")
-    bill = api(app, db, clock, "bill.board")(f"/instances/{project}")
+    bill_get = api(app, db, clock, "bill.board")
+    bill = bill_get(f"/instances/{project}")
+    assert bill_get("/instances").json["instances"][0]["stage"] == "" == bill.json["stage"]
+    assert bill_get("/instances?stage=match").json["instances"] == []  # nor can he search by it
     assert bill.status_code == 200 and EOI["solution_name"] not in bill.get_data(as_text=True)
     assert "eois" not in bill.json["data"] and "invited_partners" not in bill.json["data"]
     register = signed_in(app, "bill.board").get("/register.csv").get_data(as_text=True)
