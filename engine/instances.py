@@ -106,3 +106,16 @@ def record_as_read(session: Session, user: User, instance: ProcessInstance,
     return list(zip(events, reader.events(record), strict=True))
 
 
+def tasks_as_read(session: Session, *, user: User, rows: list[Task], acted_on: bool = False) -> list[dict]:
+    """Task answers (the tasks a completion made ready, the inbox; with acted_on, the task the user just claimed
+    or released): only tasks the user may see, with who holds or completed them as the user may know them
+    (a partner completing the last EoI is not told the board's usernames)."""
+    readers: dict[int, policy.Reader] = {}
+    shown = []
+    for task in rows:
+        if task.instance_id not in readers:
+            readers[task.instance_id] = policy.reader_for(user, session.get(ProcessInstance, task.instance_id))
+        reader = readers[task.instance_id]
+        if acted_on or (policy.may_see_task(user, task) and reader.sees_task(task)):
+            shown.append(task_summary(task, reader))
+    return shown

@@ -123,8 +123,8 @@ def instance_events(instance_id: int):
 def list_tasks():
     stage, role = request.args.get("stage"), request.args.get("role")
     limit, offset = _int_arg("limit", 50), _int_arg("offset", 0)
-    rows = read(lambda s: [tasks.task_summary(t) for t in tasks.list_tasks(
-        s, user=_user(s), stage=stage, role=role, limit=limit, offset=offset)])
+    rows = read(lambda s: instances.tasks_as_read(s, user=_user(s), rows=tasks.list_tasks(
+        s, user=_user(s), stage=stage, role=role, limit=limit, offset=offset)))
     return jsonify({"tasks": rows})
 
 
@@ -147,20 +147,24 @@ def complete_task(task_id: str):
 
     def work(session):
         ready = runtime.complete_task(session, user=_user(session), task_id=task_id, data=data, clock=clock())
-        return [tasks.task_summary(t) for t in ready]
+        return instances.tasks_as_read(session, user=_user(session), rows=ready)
     return jsonify({"tasks": write(work)})
 
 
 @bp.post("/tasks/<task_id>/claim")
 def claim_task(task_id: str):
-    return jsonify(write(lambda s: tasks.task_summary(
-        tasks.claim_task(s, user=_user(s), task_id=task_id, clock=clock()))))
+    def work(session):
+        task = tasks.claim_task(session, user=_user(session), task_id=task_id, clock=clock())
+        return instances.tasks_as_read(session, user=_user(session), rows=[task], acted_on=True)[0]
+    return jsonify(write(work))
 
 
 @bp.post("/tasks/<task_id>/release")
 def release_task(task_id: str):
-    return jsonify(write(lambda s: tasks.task_summary(
-        tasks.release_task(s, user=_user(s), task_id=task_id, clock=clock()))))
+    def work(session):
+        task = tasks.release_task(session, user=_user(session), task_id=task_id, clock=clock())
+        return instances.tasks_as_read(session, user=_user(session), rows=[task], acted_on=True)[0]
+    return jsonify(write(work))
 
 
 @bp.put("/tasks/<task_id>/draft")

@@ -42,6 +42,12 @@ def is_internal(user: User) -> bool:
     return standing_of(user) != "outside"
 
 
+def acting_roles(user: User) -> set[str]:
+    """The lanes a user works in: a partner only in the external ones, whatever else they hold (a Hub task
+    would show them what the Hub keeps from partners)."""
+    return set(user.roles) if is_internal(user) else user.roles & EXTERNAL_ROLES
+
+
 def may_read_as_outsider(user: User) -> bool:
     """Whether some project shows this user only what it shows people outside the Hub: a partner or sponsor
     everywhere, a board member who works for an organisation wherever they are not on its board."""
@@ -175,7 +181,7 @@ def visible_instances_clause(user: User) -> ColumnElement[bool] | None:
 
 def may_act_on(user: User, task: Task) -> str | None:
     """Why the user may not act on this open task, or None if they may."""
-    if task.role not in user.roles:
+    if task.role not in acting_roles(user):
         return f"This task is for the {task.role} role."
     if task.assignee and task.assignee != user.username:
         return "This task is assigned to someone else."
@@ -210,14 +216,14 @@ def may_open_task(user: User, task: Task) -> bool:
         return True
     bound_elsewhere = (task.assignee and task.assignee != user.username) or (
         task.organisations and organisation_token(user.organisation_name or "") not in task.organisations)
-    return task.role in user.roles and not bound_elsewhere
+    return task.role in acting_roles(user) and not bound_elsewhere
 
 
 def actionable_tasks_clause(user: User) -> ColumnElement[bool]:
     """The SQL form of may_act_on for inbox queries (claimed tasks stay visible to others)."""
     org = user.organisation_name or ""
     return and_(
-        Task.role.in_(sorted(user.roles)),
+        Task.role.in_(sorted(acting_roles(user))),
         or_(Task.assignee.is_(None), Task.assignee == user.username),
         or_(Task.organisations.is_(None), Task.organisations.contains(organisation_token(org), autoescape=True)),
         or_(Task.excluded_users.is_(None), ~Task.excluded_users.contains(f"|{user.username}|", autoescape=True)),

@@ -95,3 +95,12 @@ def test_outside_the_hub_events_are_numbered_as_seen_and_a_path_shows_only_what_
     hub = Reader("hana.hub", None, "hub", frozenset())
     seen = hub.events([event(11, "task_completed", theirs), event(16, "gateway_taken", name="gate3_outcome")])
     assert [v["seq"] for v in seen] == [11, 16]  # the Hub keeps the record's own numbers
+
+
+def test_outside_the_hub_a_task_answer_names_only_their_own_people():
+    from engine.tasks import task_summary
+    task = Task(id="t4", instance_id=1, bpmn_id="gate3_clinical_signoff", title="Sign off", role="clinical_lead",
+                stage="codesign", state="completed", claimed_by="cleo.clinical", completed_by="cleo.clinical")
+    summary = task_summary(task, partner(MEDTECH, SELECTED))
+    assert summary["claimed_by"] == summary["completed_by"] == SOMEONE and summary["assignee"] is None
+    assert task_summary(task, Reader("hana.hub", None, "hub", frozenset()))["completed_by"] == "cleo.clinical"

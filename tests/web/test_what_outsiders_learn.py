@@ -128,17 +128,35 @@ def test_a_partner_holding_an_internal_role_stays_outside_the_hub(app, db, clock
     assert "bea.board" not in ida(f"/instances/{project}").get_data(as_text=True)
 
 
-def test_who_holds_or_completed_a_task_is_someone_else_to_a_partner_who_may_open_it(app, db, clock, world):
+def test_a_partner_holding_a_hub_role_neither_opens_nor_does_the_hubs_tasks(app, db, clock, world):
     walker, plan = world
     add_user(db, clock, "max.medtech", "industry_partner", "clinical_lead", org=demo.MEDTECH, password=PASSWORD)
     project = walker.start()
-    walker.walk(project, plan, stop_at="gate4_mobilisation_approval")  # Medtech selected, Gate 3 signed off
+    walker.walk(project, plan, stop_at="gate3_clinical_signoff")  # Medtech selected
     signoff = task_of(db, project, "gate3_clinical_signoff")
-    assert signoff.completed_by == "cleo.clinical"
-    answer = api(app, db, clock, "max.medtech")(f"/tasks/{signoff.id}")
-    assert answer.status_code == 200 and answer.json["completed_by"] == "someone else"
-    page = signed_in(app, "max.medtech").get(f"/tasks/{signoff.id}").get_data(as_text=True)
-    assert "cleo.clinical" not in page and "by someone else" in page
+    token = db.writing(lambda s: identity.create_token(s, username="max.medtech", actor="test", clock=clock))
+    client, headers = app.test_client(), {"Authorization": f"Bearer {token}"}
+    assert client.get("/api/v1/tasks", headers=headers).json["tasks"] == []
+    assert client.get(f"/api/v1/tasks/{signoff.id}", headers=headers).status_code == 403
+    done = client.post(f"/api/v1/tasks/{signoff.id}/complete", headers=headers,
+                       json={"data": {"gate3_clinical_decision": "approve"}})
+    assert done.status_code == 403 and task_of(db, project, "gate3_clinical_signoff").state == "ready"
+
+
+def test_a_partner_completing_the_last_eoi_is_not_told_the_boards_tasks(app, db, clock, world):
+    walker, plan = world
+    project = walker.start()
+    walker.walk(project, plan, stop_at="submit_eoi")
+    medtech_answers(walker, plan, project)
+    theirs = next(t for t in walker.open_tasks(project) if demo.DATAHEALTH in (t.organisations or ""))
+    token = db.writing(lambda s: identity.create_token(s, username="ian.datahealth", actor="test", clock=clock))
+    answers = {**{k: "x" for k in EOI}, "contribution_value_gbp": 1, "contact_email": "ian@example.org",
+               "declaration": True}
+    done = app.test_client().post(f"/api/v1/tasks/{theirs.id}/complete", json={"data": answers},
+                                  headers={"Authorization": f"Bearer {token}"})
+    assert done.status_code == 200, done.get_data(as_text=True)
+    assert done.json["tasks"] == [] and "board" not in done.get_data(as_text=True)
+    assert {t.bpmn_id for t in walker.open_tasks(project)} == {"score_eois"}  # the board's, not Ian's to know
 
 
 def test_a_partner_does_not_learn_who_proposed_the_challenge(app, db, clock, world):
