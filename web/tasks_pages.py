@@ -7,7 +7,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy.orm import Session
 
-from engine import policy, runtime, tasks
+from engine import instances, policy, runtime, tasks
 from engine.errors import Conflict, Forbidden, ValidationFailed
 from engine.forms import field_errors
 from engine.models import ProcessInstance, User
@@ -94,7 +94,8 @@ def _submit(detail: tasks.TaskDetail, blocked: str | None, data: dict, problems:
 def _complete(session: Session, detail: tasks.TaskDetail, data: dict) -> tuple[list[str], bool]:
     ready = runtime.complete_task(session, user=_me(session), task_id=detail.task.id, data=data, clock=clock())
     instance = session.get(ProcessInstance, detail.instance.id)
-    return [t.title for t in ready], instance.status == "completed"
+    shown = instances.tasks_as_read(session, user=_me(session), rows=ready)  # not the tasks kept from them
+    return [t["title"] for t in shown], instance.status == "completed"
 
 
 def _submitted(title: str, next_titles: list[str], closed: bool) -> str:

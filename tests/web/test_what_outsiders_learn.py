@@ -169,3 +169,19 @@ def test_a_partner_does_not_learn_who_proposed_the_challenge(app, db, clock, wor
     page = signed_in(app, "ian.datahealth").get(f"/projects/{project}").get_data(as_text=True)
     assert "Sam Patel" not in page and "sam.sponsor" not in page
     assert api(app, db, clock, "hana.hub")(f"/instances/{project}").json["started_by"] == "sam.sponsor"
+
+
+def test_the_page_a_partner_submits_the_last_eoi_on_does_not_say_the_board_scores_next(app, db, clock, world):
+    from tests.web.test_task_pages import post_task, text
+    walker, plan = world
+    project = walker.start()
+    walker.walk(project, plan, stop_at="submit_eoi")
+    medtech_answers(walker, plan, project)
+    theirs = next(t for t in walker.open_tasks(project) if demo.DATAHEALTH in (t.organisations or ""))
+    client = signed_in(app, "ian.datahealth")
+    fields = {**{k: "x" for k in EOI}, "contribution_value_gbp": "1", "contact_email": "ian@example.org",
+              "declaration": "true"}
+    assert post_task(client, theirs.id, fields).status_code == 302, text(client.get(f"/tasks/{theirs.id}"))
+    inbox = text(client.get("/inbox"))
+    assert "Submit expression of interest submitted." in inbox and "Score EoIs" not in inbox
+    assert {t.bpmn_id for t in walker.open_tasks(project)} == {"score_eois"}
