@@ -20,6 +20,7 @@ total budget); rules and conditions see its current value, answers never change 
 from __future__ import annotations
 
 import copy
+import threading
 import re
 from datetime import date, datetime, timedelta
 from functools import lru_cache
@@ -141,10 +142,22 @@ def form_fields(schema: dict) -> dict[str, dict]:
     only tightens it, as a comment required on rework); a field declared only in branches is
     known by its first declaration.
     """
+    cached = _fields_seen.get(id(schema))
+    if cached is not None and cached[0] is schema:
+        return cached[1]
     fields: dict[str, dict] = {}
     for key, sub, _applies in _declarations(schema, None):
         fields.setdefault(key, sub if isinstance(sub, dict) else {})
+    with _fields_lock:
+        if len(_fields_seen) >= 512:
+            _fields_seen.pop(next(iter(_fields_seen)))
+        _fields_seen[id(schema)] = (schema, fields)  # the schema is kept, so its id is not reused meanwhile
     return fields
+
+
+# Validating one submission asks for the same (sub)schemas' fields many times over.
+_fields_seen: dict[int, tuple[dict, dict[str, dict]]] = {}
+_fields_lock = threading.Lock()
 
 
 def _declarations(schema: Any, instance: dict | None, applies: bool = True,
@@ -171,13 +184,15 @@ def _declarations(schema: Any, instance: dict | None, applies: bool = True,
 
 def _condition_check(root: dict, instance: dict | None) -> Callable[[Any], bool]:
     """Whether a condition of the form holds for `instance` ($refs resolved against the form)."""
-    validator = Draft202012Validator(root)
+    if instance is None:
+        return lambda _condition: False
+    validators: list = []  # built on first use: most forms have no condition at all
 
     def holds(condition: Any) -> bool:
-        if instance is None:
-            return False
+        if not validators:
+            validators.append(Draft202012Validator(root))
         try:
-            return validator.evolve(schema=condition).is_valid(instance)
+            return validators[0].evolve(schema=condition).is_valid(instance)
         except Unresolvable:  # a reference the form does not define: the condition cannot hold
             return False
     return holds
