@@ -20,8 +20,8 @@ total budget); rules and conditions see its current value, answers never change 
 from __future__ import annotations
 
 import copy
-import threading
 import re
+import threading
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import Any, Callable, Iterator
