@@ -87,13 +87,14 @@ def get_task(session: Session, *, user: User, task_id: str) -> TaskDetail:
     version = instance.process_version
     compiled = compiled_for(version)
     data = json.loads(instance.data_json or "{}")
-    form = form_schema(session, version, compiled, task.bpmn_id, data) if task.state == "ready" else None
+    reader = policy.reader_for(user, instance, data)
+    shown = reader.data(data)  # a form's choices drawn from the data are data too: only what the reader may see
+    form = form_schema(session, version, compiled, task.bpmn_id, shown) if task.state == "ready" else None
     spec = compiled.user_tasks.get(task.bpmn_id)
     ui_name = spec.properties.get("formUiSchemaFilename") if spec else None
     ui = forms_of(version).get(ui_name) if ui_name else None
     draft = json.loads(task.draft_json) if task.draft_json and task.claimed_by == user.username else None
-    reader = policy.reader_for(user, instance, data)
-    return TaskDetail(task, instance, form, ui, spec.documentation if spec else "", reader.data(data), draft,
+    return TaskDetail(task, instance, form, ui, spec.documentation if spec else "", shown, draft,
                       task_summary(task, reader))
 
 

@@ -185,3 +185,21 @@ def test_the_page_a_partner_submits_the_last_eoi_on_does_not_say_the_board_score
     inbox = text(client.get("/inbox"))
     assert "Submit expression of interest submitted." in inbox and "Score EoIs" not in inbox
     assert {t.bpmn_id for t in walker.open_tasks(project)} == {"score_eois"}
+
+
+def test_a_partners_form_offers_no_choice_drawn_from_data_they_may_not_read(app, db, clock, world):
+    import json
+
+    from engine import repository
+    from tests.conftest import ROOT
+    walker, plan = world
+    bpmn, dmn, forms = repository.read_directory(ROOT / "processes", ROOT / "forms")
+    eoi_form = json.loads(forms["submit_eoi.schema.json"])
+    eoi_form["properties"]["compared_with"] = {"type": "string", "x-options": "data:invited_partners"}
+    forms["submit_eoi.schema.json"] = json.dumps(eoi_form).encode()
+    db.writing(lambda s: repository.deploy_process(s, bpmn=bpmn, dmn=dmn, forms=forms, actor="test", clock=clock))
+    project = walker.start()
+    walker.walk(project, plan, stop_at="submit_eoi")
+    theirs = next(t for t in walker.open_tasks(project) if demo.DATAHEALTH in (t.organisations or ""))
+    form = api(app, db, clock, "ian.datahealth")(f"/tasks/{theirs.id}").json["form"]
+    assert form["properties"]["compared_with"]["enum"] == []  # who else was invited is not theirs to know
