@@ -13,7 +13,7 @@ from typing import Iterator
 from lxml import etree
 
 from . import spiff
-from .data_flow import code_flow
+from .data_flow import CodeFlow, code_flow
 from .expression_checks import code_problem, language_named, timer_problem
 from .findings import Finding, error, warning
 from .forms import SCHEMA_PROPERTY, UI_SCHEMA_PROPERTY, schema_problem
@@ -63,6 +63,7 @@ class Diagram:
     root: etree._Element
     decisions: dict[str, str] = field(default_factory=dict)   # decision id -> DMN file name
     forms: dict[str, object] = field(default_factory=dict)     # form file -> parsed JSON (None if it is not)
+    dmn: dict[str, etree._Element] = field(default_factory=dict)  # DMN file name -> its parsed XML
 
     @property
     def processes(self) -> list[etree._Element]:
@@ -359,6 +360,35 @@ def confidential_flow_rule(diagram: Diagram) -> Iterator[Finding]:
             problem = _flow_problem(flow, levels, what)
             if problem:
                 yield error(owner_id(element), f"{describe(owner(element))}: {problem}")
+    for task in (e for e in diagram.elements() if local(e) == "businessRuleTask"):
+        flow = _decision_flow(diagram, task)
+        problem = _flow_problem(flow, levels, "its decision table") if flow is not None else None
+        if problem:
+            yield error(task.get("id"), f"{describe(task)}: {problem}")
+
+
+def _decision_flow(diagram: Diagram, task: etree._Element) -> CodeFlow | None:
+    """What a business rule task's decision table reads (its input expressions and cells) and writes (its
+    outputs, by name, which SpiffWorkflow puts in the task's data)."""
+    called = next((e.text.strip() for e in extensions(task, SPIFF_NS)
+                   if local(e, SPIFF_NS) == "calledDecisionId" and e.text), None)
+    root = diagram.dmn.get(diagram.decisions.get(called or "", ""))
+    if root is None:
+        return None
+    decision = next((d for d in root if isinstance(d.tag, str) and d.get("id") == called), None)
+    if decision is None:
+        return None
+    reads, writes = set(), set()
+    for node in decision.iter():
+        kind = etree.QName(node).localname if isinstance(node.tag, str) else None
+        if kind == "output" and node.get("name"):
+            writes.add(node.get("name"))
+        elif kind == "text" and node.text and node.text.strip() not in ("", "-"):
+            try:
+                reads |= code_flow(node.text.strip(), "eval").reads
+            except (SyntaxError, ValueError, RecursionError, MemoryError):
+                continue  # a cell that is not an expression (a DMN unary test): the DMN checks report it
+    return CodeFlow(frozenset(reads), frozenset(writes), None)
 
 
 def _confidential_levels(diagram: Diagram) -> list[tuple[str, set[str], frozenset[str]]]:

@@ -65,7 +65,7 @@ def _check(bpmn: bytes, dmn: dict[str, bytes], forms: dict[str, bytes], report: 
         findings += _run(lambda t=tree, n=name: _dmn_problems(t, n), f"decision table {name}")
     if root is None or _shape_problems(root, findings):
         return
-    diagram = Diagram(root, _decisions(dmn_roots), diagram_forms)
+    diagram = Diagram(root, _decisions(dmn_roots), diagram_forms, dmn_roots)
     for rule in RULES:
         findings += _run(lambda r=rule: r(diagram), rule.__name__)
     report.lanes = {lane.get("id"): label(lane, or_id=False) for lane in lanes_of_people(diagram)

@@ -60,3 +60,14 @@ def test_collecting_scores_into_a_key_staff_read_is_refused():
     found = errors(b"<bpmn:loopDataOutputRef>board_scores</bpmn:loopDataOutputRef>",
                    b"<bpmn:loopDataOutputRef>board_notes</bpmn:loopDataOutputRef>")
     assert "score_eois" in [e for e, _ in found]
+
+
+def test_a_decision_table_that_reads_the_scores_into_its_recommendation_is_refused():
+    table = DMN["evidence_gate.dmn"]
+    old = b"<text>outcomes_met</text>"
+    assert old in table
+    dmn = {**DMN, "evidence_gate.dmn": table.replace(old, b"<text>len(board_scores)</text>", 1)}
+    found = [(f.element_id, f.message) for f in check_diagram(BPMN, dmn, FORMS).errors]
+    assert [e for e, _ in found] == ["evidence_recommendation"]
+    assert "decision table reads the board's scores (board_scores)" in found[0][1]
+    assert "gate5_recommendation" in found[0][1]
