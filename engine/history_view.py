@@ -47,9 +47,13 @@ def project_history(session: Session, *, user: User, instance_id: int, kind: str
     replay = replay_project(session, user=user, instance=instance)
     versions = list(session.scalars(select(ProcessVersion).where(ProcessVersion.content_hash.in_(replay.versions))))
     versions.sort(key=lambda v: replay.versions[v.content_hash])
-    entries = _merge(replay.entries, _system_entries(session, user, instance, versions), replay.versions)
-    shown = [e for e in entries if (not kind or e.kind == kind) and (not actor or e.actor == actor)]
     reader = policy.reader_for(user, instance)
+    system = _system_entries(session, user, instance, versions)
+    if reader.outside:  # the system record's own numbers would count everything else the Hub did meanwhile
+        for number, entry in enumerate(system, start=1):
+            entry.system_seq = number
+    entries = _merge(replay.entries, system, replay.versions)
+    shown = [e for e in entries if (not kind or e.kind == kind) and (not actor or e.actor == actor)]
     # Outside the Hub the events are numbered as they see them: the record's numbers would count the others.
     last_seq = max((e.seq for e in replay.entries), default=0) + replay.not_shown if reader.outside \
         else instance.audit_seq

@@ -73,13 +73,15 @@ def test_a_partner_cannot_tell_when_a_competitor_answers_nor_count_the_events_ke
         events = ian(f"/instances/{project}/events").json["events"]
         history = as_user(db, "ian.datahealth", lambda s, u: project_history(s, user=u, instance_id=project))
         return (ian("/instances").json, ian(f"/instances/{project}").json, events,
-                history.project["last_seq"], [e.seq for e in history.entries if e.seq is not None])
+                history.project["last_seq"], [e.seq for e in history.entries if e.seq is not None],
+                [e.system_seq for e in history.entries if e.seq is None])
 
     before = everything()
     clock.advance(hours=3)
     medtech_answers(walker, plan, project)
     assert everything() == before
-    _listed, _detail, events, last_seq, numbers = before
+    _listed, _detail, events, last_seq, numbers, deployments = before
+    assert deployments == [1]  # the version's deployment, not its place among everything the Hub recorded
     assert [e["seq"] for e in events] == list(range(1, len(events) + 1)) == numbers
     assert last_seq == len(events) and not any("prev_hash" in e for e in events)
     assert api(app, db, clock, "aud.auditor")(f"/instances/{project}/events").json["events"][-1]["seq"] > len(events)
