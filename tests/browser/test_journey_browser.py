@@ -181,7 +181,8 @@ def match_partner(person) -> None:
     medtech, datahealth = person("ivy.medtech"), person("ian.datahealth")
     assert inbox_titles(medtech) == inbox_titles(datahealth) == ["Submit expression of interest"]
     do(medtech, "Submit expression of interest", eoi("LungScan AI"))
-    do(datahealth, "Submit expression of interest", eoi("ChestView"), moves_on_to="Score EoIs")
+    do(datahealth, "Submit expression of interest", eoi("ChestView"))
+    expect(datahealth.locator(".notice")).not_to_contain_text("Score EoIs")  # the board's work is not theirs to see
     score(person("bea.board"), {MEDTECH: 5, DATAHEALTH: 3})
     score(person("ben.board"), {MEDTECH: 4, DATAHEALTH: 3})
     score(person("bill.board"), {MEDTECH: "I work for Medtech Innovations.", DATAHEALTH: 2},
