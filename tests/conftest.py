@@ -33,6 +33,14 @@ def _pg_bin(name: str) -> str:
     return str(found[-1])
 
 
+def pytest_collection_modifyitems(items):
+    """Every test under tests/browser is marked `browser`, so `pytest -m "not browser"` skips them."""
+    browser = ROOT / "tests" / "browser"
+    for item in items:
+        if browser in item.path.parents:
+            item.add_marker(pytest.mark.browser)
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _hash_each_password_once():
     """Seeding the demo people hashes their shared password with scrypt on purpose slowly; a real
