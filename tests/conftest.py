@@ -137,6 +137,17 @@ def minimal(db, clock):
     return deploy_directory(db, clock, FIXTURES, FIXTURES)
 
 
+def walk_to_gate4(db: Database, clock) -> int:
+    """A new demo project walked by the demo people up to Gate 4 (mobilisation approval): its id."""
+    from engine import demo
+    from engine.walker import Walker
+    walker = Walker(db, clock)
+    project = walker.start()
+    walker.walk(project, demo.happy_path("Automated MDT preparation", "Multidisciplinary Team Efficiency"),
+                stop_at="gate4_mobilisation_approval")
+    return project
+
+
 def add_user(db: Database, clock, username: str, *roles: str, org: str | None = None,
              password: str | None = None):
     return db.writing(lambda s: identity.add_user(s, username=username, roles=list(roles), organisation=org,

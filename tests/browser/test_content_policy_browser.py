@@ -1,8 +1,7 @@
 """The pages work under the Content-Security-Policy: the modeller (bpmn-js, dmn-js, the forms editor),
 the version, project and history pages (bpmn-js viewer) and the dashboard (Chart.js) draw with no violation reported."""
-from engine import demo
-from engine.walker import Walker
 from tests.browser.test_modeller_browser import open_copy_of_six_gates
+from tests.conftest import walk_to_gate4
 
 # Registered before any page script: every violation the browser reports, as "directive blocked-uri".
 LISTEN = """document.addEventListener('securitypolicyviolation', e => {
@@ -42,10 +41,7 @@ def test_the_modeller_works_under_the_content_security_policy(db, demo_people, p
 
 
 def test_the_project_page_and_dashboard_work_under_the_content_security_policy(db, clock, demo_people, page_as):
-    walker = Walker(db, clock)
-    project = walker.start()
-    walker.walk(project, demo.happy_path("Automated MDT preparation", "Multidisciplinary Team Efficiency"),
-                stop_at="gate4_mobilisation_approval")
+    project = walk_to_gate4(db, clock)
     hub = page_as("hana.hub")
     seen = watched(hub)
     hub.goto(f"/projects/{project}")

@@ -1,7 +1,6 @@
 """The history page in a real browser: stepping through a project's events on its diagram."""
-from engine import demo
-from engine.walker import Walker
 from tests.browser.conftest import screenshot
+from tests.conftest import walk_to_gate4
 
 
 def marker(page, element_id: str, state: str):
@@ -13,10 +12,7 @@ def at_event(page, seq: int) -> None:
 
 
 def test_an_auditor_steps_through_the_history_on_the_diagram(db, clock, demo_people, page_as):
-    walker = Walker(db, clock)
-    project = walker.start()
-    walker.walk(project, demo.happy_path("Automated MDT preparation", "Multidisciplinary Team Efficiency"),
-                stop_at="gate4_mobilisation_approval")
+    project = walk_to_gate4(db, clock)
     errors = []
     auditor = page_as("aud.auditor")
     auditor.on("pageerror", lambda error: errors.append(str(error)))

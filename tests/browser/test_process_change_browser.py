@@ -6,22 +6,18 @@ import re
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from engine import demo
 from engine.models import AuditEvent, ProcessInstance
-from engine.walker import Walker
 from tests.browser.conftest import screenshot
 from tests.browser.test_journey_browser import Pick, do
 from tests.browser.test_modeller_browser import open_copy_of_six_gates
 from tests.browser.test_modeller_browser import select as select_element
+from tests.conftest import walk_to_gate4
 
 NEW_NAME = "Gate 4 – Mobilisation and budget approval"
 
 
 def test_a_changed_procedure_is_deployed_and_a_running_project_moves_onto_it(db, clock, demo_people, page_as):
-    walker = Walker(db, clock)
-    project = walker.start()
-    walker.walk(project, demo.happy_path("Automated MDT preparation", "Multidisciplinary Team Efficiency"),
-                stop_at="gate4_mobilisation_approval")
+    project = walk_to_gate4(db, clock)
 
     owner = page_as("otto.owner")
     open_copy_of_six_gates(owner)

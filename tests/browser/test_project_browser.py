@@ -1,14 +1,10 @@
 """The project page in a real browser: the pinned diagram drawn with finished and current steps marked."""
-from engine import demo
-from engine.walker import Walker
 from tests.browser.conftest import screenshot
+from tests.conftest import walk_to_gate4
 
 
 def test_the_project_diagram_marks_finished_and_current_steps(db, clock, demo_people, page_as):
-    walker = Walker(db, clock)
-    project = walker.start()
-    walker.walk(project, demo.happy_path("Automated MDT preparation", "Multidisciplinary Team Efficiency"),
-                stop_at="gate4_mobilisation_approval")
+    project = walk_to_gate4(db, clock)
     errors = []
     hub = page_as("hana.hub")
     hub.on("pageerror", lambda error: errors.append(str(error)))

@@ -2,8 +2,7 @@
 import pytest
 
 from engine import demo
-from engine.walker import Walker
-from tests.conftest import add_user
+from tests.conftest import add_user, walk_to_gate4
 from tests.web.test_login_inbox import login
 
 PASSWORD = "page-test-pass"
@@ -14,10 +13,7 @@ def at_gate4(db, clock, six_gates):
     """The demo people (password PASSWORD), and one project walked up to Gate 4: its id."""
     for username, _name, roles, org in demo.DEMO_USERS:
         add_user(db, clock, username, *roles, org=org, password=PASSWORD)
-    walker = Walker(db, clock)
-    project = walker.start()
-    walker.walk(project, demo.happy_path("Automated MDT preparation", "Multidisciplinary Team Efficiency"),
-                stop_at="gate4_mobilisation_approval")
+    project = walk_to_gate4(db, clock)
     return project
 
 

@@ -32,6 +32,15 @@ def as_user(db, username, fn):
         return fn(session, session.scalars(select(User).where(User.username == username)).one())
 
 
+def datahealth_last_to_answer(world):
+    """A project whose call Medtech has answered, and DataHealth's EoI task, the last one open."""
+    walker, plan = world
+    project = walker.start()
+    walker.walk(project, plan, stop_at="submit_eoi")
+    medtech_answers(walker, plan, project)
+    return project, next(t for t in walker.open_tasks(project) if demo.DATAHEALTH in (t.organisations or ""))
+
+
 def medtech_answers(walker, plan, project):
     medtech = next(t for t in walker.open_tasks(project) if demo.MEDTECH in (t.organisations or ""))
     walker.complete(medtech, plan["submit_eoi"])
@@ -146,11 +155,7 @@ def test_a_partner_holding_a_hub_role_neither_opens_nor_does_the_hubs_tasks(app,
 
 
 def test_a_partner_completing_the_last_eoi_is_not_told_the_boards_tasks(app, db, clock, world):
-    walker, plan = world
-    project = walker.start()
-    walker.walk(project, plan, stop_at="submit_eoi")
-    medtech_answers(walker, plan, project)
-    theirs = next(t for t in walker.open_tasks(project) if demo.DATAHEALTH in (t.organisations or ""))
+    project, theirs = datahealth_last_to_answer(world)
     token = db.writing(lambda s: identity.create_token(s, username="ian.datahealth", actor="test", clock=clock))
     answers = {**{k: "x" for k in EOI}, "contribution_value_gbp": 1, "contact_email": "ian@example.org",
                "declaration": True}
@@ -158,7 +163,7 @@ def test_a_partner_completing_the_last_eoi_is_not_told_the_boards_tasks(app, db,
                                   headers={"Authorization": f"Bearer {token}"})
     assert done.status_code == 200, done.get_data(as_text=True)
     assert done.json["tasks"] == [] and "board" not in done.get_data(as_text=True)
-    assert {t.bpmn_id for t in walker.open_tasks(project)} == {"score_eois"}  # the board's, not Ian's to know
+    assert {t.bpmn_id for t in world[0].open_tasks(project)} == {"score_eois"}  # the board's, not Ian's to know
 
 
 def test_a_partner_does_not_learn_who_proposed_the_challenge(app, db, clock, world):
@@ -175,18 +180,14 @@ def test_a_partner_does_not_learn_who_proposed_the_challenge(app, db, clock, wor
 
 def test_the_page_a_partner_submits_the_last_eoi_on_does_not_say_the_board_scores_next(app, db, clock, world):
     from tests.web.test_task_pages import post_task, text
-    walker, plan = world
-    project = walker.start()
-    walker.walk(project, plan, stop_at="submit_eoi")
-    medtech_answers(walker, plan, project)
-    theirs = next(t for t in walker.open_tasks(project) if demo.DATAHEALTH in (t.organisations or ""))
+    project, theirs = datahealth_last_to_answer(world)
     client = signed_in(app, "ian.datahealth")
     fields = {**{k: "x" for k in EOI}, "contribution_value_gbp": "1", "contact_email": "ian@example.org",
               "declaration": "true"}
     assert post_task(client, theirs.id, fields).status_code == 302, text(client.get(f"/tasks/{theirs.id}"))
     inbox = text(client.get("/inbox"))
     assert "Submit expression of interest submitted." in inbox and "Score EoIs" not in inbox
-    assert {t.bpmn_id for t in walker.open_tasks(project)} == {"score_eois"}
+    assert {t.bpmn_id for t in world[0].open_tasks(project)} == {"score_eois"}
 
 
 def test_a_partners_form_offers_no_choice_drawn_from_data_they_may_not_read(app, db, clock, world):
