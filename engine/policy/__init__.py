@@ -14,7 +14,7 @@ from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import Session
 
 from ..models import ProcessInstance, Task, User
-from .visibility import NOT_FOLLOWED, SOMEONE, Reader, reader_for, standing_of  # noqa: F401 - per reader
+from .visibility import NOT_FOLLOWED, SOMEONE, Reader, organisation_token, reader_for, standing_of  # noqa: F401 - per reader
 
 ROLES = (
     "sponsor", "hub_team", "industry_partner", "board_member", "board_chair", "clinical_lead",
@@ -153,10 +153,6 @@ def may_propose_challenge(user: User) -> bool:
 def may_release(user: User, task: Task) -> bool:
     """Whoever claimed a task releases it; the Hub team may release anyone's claim."""
     return task.claimed_by == user.username or _holds_inside(user, TASK_RELEASERS)
-
-
-def organisation_token(name: str) -> str:
-    return f"|{name}|"
 
 
 def may_see_instance(user: User, instance: ProcessInstance) -> bool:

@@ -236,11 +236,11 @@ class Reader:
 
     def _organisation_task(self, task: Task | None) -> bool:
         return bool(task is not None and task.organisations and self.organisation
-                    and f"|{self.organisation}|" in task.organisations)
+                    and organisation_token(self.organisation) in task.organisations)
 
     def _competitor_task(self, task: Task | None) -> bool:
         orgs = task.organisations if task is not None else None
-        return bool(orgs) and not any(f"|{org}|" in orgs for org in self.selected)
+        return bool(orgs) and not any(organisation_token(org) in orgs for org in self.selected)
 
     def _staff(self, data: dict) -> dict:
         shown = {k: v for k, v in data.items() if k not in HIDDEN_FROM_STAFF}
@@ -287,6 +287,11 @@ def _own_scores(value, username: str):
     return None
 
 
+def organisation_token(name: str) -> str:
+    """How an organisation is stored in a project's or task's list of organisations: |A||B|."""
+    return f"|{name}|"
+
+
 def standing_of(user: User) -> str:
     """A partner is outside the Hub whatever else they hold (competitors' EoIs must never reach them)."""
     internal = user.roles - OUTSIDE_ROLES
@@ -315,7 +320,7 @@ def reader_for(user: User, instance: ProcessInstance, data: dict | None = None) 
     if standing == "outside":
         if "sponsor" in user.roles and instance.started_by == user.username:
             audiences.add(SPONSOR)
-        if "industry_partner" in user.roles and org and f"|{org}|" in (instance.organisations or ""):
+        if "industry_partner" in user.roles and org and organisation_token(org) in (instance.organisations or ""):
             audiences.add(PARTNERS)
             if org in selected:
                 audiences.add(SELECTED)
