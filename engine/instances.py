@@ -18,8 +18,7 @@ STATUSES = ("running", "completed", "error")
 
 def list_instances(session: Session, *, user: User, status: str | None = None, stage: str | None = None,
                    limit: int = 50, offset: int = 0) -> list[ProcessInstance]:
-    if not 0 < limit <= MAX_PAGE or offset < 0:
-        raise BadRequest(f"limit must be 1..{MAX_PAGE} and offset 0 or more.")
+    _check_page(limit, offset)
     stmt = _visible(user, status).order_by(ProcessInstance.id.desc())
     if stage:
         stmt = stmt.where(ProcessInstance.stage == stage)
@@ -33,10 +32,15 @@ def instance_summaries(session: Session, *, user: User, status: str | None = Non
     if not policy.may_read_as_outsider(user):
         found = list_instances(session, user=user, status=status, stage=stage, limit=limit, offset=offset)
         return [instance_summary(session, user, i) for i in found]
-    list_instances(session, user=user, status=status, limit=limit, offset=offset)  # the same refusals
+    _check_page(limit, offset)
     rows = [instance_summary(session, user, i)
             for i in session.scalars(_visible(user, status).order_by(ProcessInstance.id.desc()))]
     return [r for r in rows if not stage or r["stage"] == stage][offset:offset + limit]
+
+
+def _check_page(limit: int, offset: int) -> None:
+    if not 0 < limit <= MAX_PAGE or offset < 0:
+        raise BadRequest(f"limit must be 1..{MAX_PAGE} and offset 0 or more.")
 
 
 def _visible(user: User, status: str | None):
