@@ -23,7 +23,7 @@ run: install
 test: install
 	./scripts/install-system-packages
 	$(BIN)/lint-imports
-	$(BIN)/ruff check engine web bench tests
+	$(BIN)/ruff check engine web cli demo bench tests
 	$(BIN)/pytest -q
 	# PostgreSQL, with the in-process workflow cache off so every change reloads from the database
 	SIXGATES_TEST_DB=postgresql SIXGATES_WORKFLOW_CACHE=0 $(BIN)/pytest -q tests/services tests/api

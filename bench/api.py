@@ -21,8 +21,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.engine import set_up  # noqa: E402
-from engine import identity, tasks  # noqa: E402
-from engine.sample_data import sample_answers  # noqa: E402
+from demo.answers import sample_answers  # noqa: E402
+from engine.identity import accounts  # noqa: E402
+from engine.tasks import queries  # noqa: E402
 
 
 def free_port() -> int:
@@ -66,7 +67,7 @@ def request(port: int, method: str, path: str, token: str, body: dict | None = N
 
 
 def token_for(db, username: str, clock) -> str:
-    return db.writing(lambda s: identity.create_token(s, username=username, actor="bench", clock=clock))
+    return db.writing(lambda s: accounts.create_token(s, username=username, actor="bench", clock=clock))
 
 
 def timed_list(port, token, db, username, repeats=30) -> tuple[float, float, int]:
@@ -78,9 +79,9 @@ def timed_list(port, token, db, username, repeats=30) -> tuple[float, float, int
         api_times.append(time.perf_counter() - started)
         count = len(body["tasks"])
         with db.reading() as s:
-            user = identity.require_user(s, username)
+            user = accounts.require_user(s, username)
             started = time.perf_counter()
-            tasks.list_tasks(s, user=user)
+            queries.list_tasks(s, user=user)
             service_times.append(time.perf_counter() - started)
     return statistics.median(api_times) * 1000, statistics.median(service_times) * 1000, count
 

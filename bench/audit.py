@@ -19,22 +19,26 @@ from sqlalchemy import func, select
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from engine import demo, identity, repository, schema, verification  # noqa: E402
+from demo import seed  # noqa: E402
+from demo.walker import Walker  # noqa: E402
 from engine.clock import FixedClock  # noqa: E402
-from engine.db import Database  # noqa: E402
-from engine.models import AuditEvent, ProcessInstance, User  # noqa: E402
-from engine.timers import fire_due  # noqa: E402
-from engine.walker import Walker  # noqa: E402
+from engine.history import verification  # noqa: E402
+from engine.identity import accounts  # noqa: E402
+from engine.repository import deployments  # noqa: E402
+from engine.runtime.timers import fire_due  # noqa: E402
+from engine.store import schema  # noqa: E402
+from engine.store.db import Database  # noqa: E402
+from engine.store.models import AuditEvent, ProcessInstance, User  # noqa: E402
 
 
 def set_up(folder: Path) -> tuple[Database, FixedClock, Walker]:
     db = Database(f"sqlite:///{folder / 'audit-bench.db'}")
     schema.upgrade(db)
     clock = FixedClock(datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc))
-    bpmn, dmn, forms = repository.read_directory(ROOT / "processes", ROOT / "forms")
-    db.writing(lambda s: repository.deploy_process(s, bpmn=bpmn, dmn=dmn, forms=forms, actor="bench", clock=clock))
-    for username, _name, roles, org in demo.DEMO_USERS:
-        db.writing(lambda s, u=username, r=roles, o=org: identity.add_user(
+    bpmn, dmn, forms = deployments.read_directory(ROOT / "processes", ROOT / "forms")
+    db.writing(lambda s: deployments.deploy_process(s, bpmn=bpmn, dmn=dmn, forms=forms, actor="bench", clock=clock))
+    for username, _name, roles, org in seed.DEMO_USERS:
+        db.writing(lambda s, u=username, r=roles, o=org: accounts.add_user(
             s, username=u, roles=r, organisation=o, actor="bench", clock=clock))
     return db, clock, Walker(db, clock)
 
@@ -45,7 +49,7 @@ def finish_projects(db: Database, clock: FixedClock, walker: Walker, count: int,
     while done < count:
         # The call for partners must close after today, and the bench's clock moves on by months.
         deadline = (clock.now() + timedelta(days=60)).date().isoformat()
-        plan = demo.happy_path("Audit bench project", "Pathway Delays", deadline=deadline)
+        plan = seed.happy_path("Audit bench project", "Pathway Delays", deadline=deadline)
         ids = [walker.start() for _ in range(min(batch, count - done))]
         for project in ids:
             walker.walk(project, plan)

@@ -22,11 +22,15 @@ from sqlalchemy import select
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from engine import demo, identity, repository, runtime, schema  # noqa: E402
+from demo import seed  # noqa: E402
+from demo.walker import Walker  # noqa: E402
 from engine.clock import Clock  # noqa: E402
-from engine.db import Database  # noqa: E402
-from engine.models import Task  # noqa: E402
-from engine.walker import Walker  # noqa: E402
+from engine.identity import accounts  # noqa: E402
+from engine.repository import deployments  # noqa: E402
+from engine.runtime import instances  # noqa: E402
+from engine.store import schema  # noqa: E402
+from engine.store.db import Database  # noqa: E402
+from engine.store.models import Task  # noqa: E402
 
 STOP = "submit_kpi_return"  # the first task that waits on a timer: a fair end for both runs
 
@@ -35,16 +39,16 @@ def set_up(folder: Path) -> tuple[Database, Walker]:
     db = Database(f"sqlite:///{folder / 'bench.db'}")
     schema.upgrade(db)
     clock = Clock()
-    bpmn, dmn, forms = repository.read_directory(ROOT / "processes", ROOT / "forms")
-    db.writing(lambda s: repository.deploy_process(s, bpmn=bpmn, dmn=dmn, forms=forms, actor="bench", clock=clock))
-    for username, _name, roles, org in demo.DEMO_USERS:
-        db.writing(lambda s, u=username, r=roles, o=org: identity.add_user(
+    bpmn, dmn, forms = deployments.read_directory(ROOT / "processes", ROOT / "forms")
+    db.writing(lambda s: deployments.deploy_process(s, bpmn=bpmn, dmn=dmn, forms=forms, actor="bench", clock=clock))
+    for username, _name, roles, org in seed.DEMO_USERS:
+        db.writing(lambda s, u=username, r=roles, o=org: accounts.add_user(
             s, username=u, roles=r, organisation=o, actor="bench", clock=clock))
     return db, Walker(db, clock)
 
 
 def service_throughput(db: Database, walker: Walker, projects: int) -> tuple[float, int, list[int]]:
-    plan = demo.happy_path("Bench project", "Pathway Delays")
+    plan = seed.happy_path("Bench project", "Pathway Delays")
     ids, count = [], 0
     started = time.perf_counter()
     for _ in range(projects):
@@ -102,7 +106,7 @@ def bare_throughput(answers: dict[str, list[dict]], projects: int) -> tuple[floa
 
 def cost_per_task_with_history(walker: Walker, prior_passes: int, samples: int = 15) -> tuple[int, float, int]:
     """Median time to complete one task after the Gate 4 return loop ran `prior_passes` times."""
-    looping = demo.happy_path("History bench", "Pathway Delays")
+    looping = seed.happy_path("History bench", "Pathway Delays")
     looping["gate4_mobilisation_approval"] = {"gate4_decision": "return", "gate4_comments": "Once more."}
     instance_id = walker.start()
     walker.walk(instance_id, looping, stop_at="prepare_mobilisation")
@@ -138,7 +142,7 @@ def main() -> None:
         specs = bare_specs()
         for passes in (4, 245):
             for label, cache_size in (("kept in memory", 256), ("deserialised each time", 0)):
-                runtime._cache.size = cache_size
+                instances._cache.size = cache_size
                 prior, median, instance_id = cost_per_task_with_history(walker, passes)
                 print(f"one task on an instance with {prior} prior tasks, service layer, workflow {label}: "
                       f"{median * 1000:.1f} ms (median)")

@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Sequence
 
 if TYPE_CHECKING:
-    from .checks import Finding
+    from engine.repository.checks import Finding
 
 
 class ServiceError(Exception):

@@ -13,10 +13,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, text
 
-from engine import identity, repository, schema
 from engine.clock import FixedClock
-from engine.db import Database
-from engine.models import Base
+from engine.identity import accounts
+from engine.repository import deployments
+from engine.store import schema
+from engine.store.db import Database
+from engine.store.models import Base
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"
@@ -45,10 +47,10 @@ def pytest_collection_modifyitems(items):
 def _hash_each_password_once():
     """Seeding the demo people hashes their shared password with scrypt on purpose slowly; a real
     hash of each distinct password, made once per test session, signs in exactly the same."""
-    from engine import identity
-    hashed = functools.lru_cache(maxsize=None)(identity.generate_password_hash)
+    from engine.identity import accounts
+    hashed = functools.lru_cache(maxsize=None)(accounts.generate_password_hash)
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(identity, "generate_password_hash", hashed)
+        patch.setattr(accounts, "generate_password_hash", hashed)
         yield
 
 
@@ -121,8 +123,8 @@ def clock():
 
 
 def deploy_directory(db: Database, clock, processes: Path = ROOT / "processes", forms: Path = ROOT / "forms"):
-    bpmn, dmn, form_files = repository.read_directory(processes, forms)
-    version, _ = db.writing(lambda s: repository.deploy_process(
+    bpmn, dmn, form_files = deployments.read_directory(processes, forms)
+    version, _ = db.writing(lambda s: deployments.deploy_process(
         s, bpmn=bpmn, dmn=dmn, forms=form_files, actor="test", clock=clock))
     return version
 
@@ -139,18 +141,18 @@ def minimal(db, clock):
 
 def walk_to_gate4(db: Database, clock) -> int:
     """A new demo project walked by the demo people up to Gate 4 (mobilisation approval): its id."""
-    from engine import demo
-    from engine.walker import Walker
+    from demo import seed
+    from demo.walker import Walker
     walker = Walker(db, clock)
     project = walker.start()
-    walker.walk(project, demo.happy_path("Automated MDT preparation", "Multidisciplinary Team Efficiency"),
+    walker.walk(project, seed.happy_path("Automated MDT preparation", "Multidisciplinary Team Efficiency"),
                 stop_at="gate4_mobilisation_approval")
     return project
 
 
 def add_user(db: Database, clock, username: str, *roles: str, org: str | None = None,
              password: str | None = None):
-    return db.writing(lambda s: identity.add_user(s, username=username, roles=list(roles), organisation=org,
+    return db.writing(lambda s: accounts.add_user(s, username=username, roles=list(roles), organisation=org,
                                                   password=password, actor="test", clock=clock).id)
 
 
@@ -187,7 +189,7 @@ def api_as(app, db, clock):
     """api_as('alice', 'sponsor', org=None) -> an Api client for a new user with those roles."""
     def make(username, *roles, org=None):
         add_user(db, clock, username, *roles, org=org)
-        token = db.writing(lambda s: identity.create_token(s, username=username, actor="test", clock=clock))
+        token = db.writing(lambda s: accounts.create_token(s, username=username, actor="test", clock=clock))
         return Api(app, token)
     return make
 
@@ -195,10 +197,10 @@ def api_as(app, db, clock):
 @pytest.fixture
 def people(db, clock, six_gates):
     """Every demo user, and a Walker that completes tasks as the right one of them."""
-    from engine import demo
-    from engine.walker import Walker
-    for username, name, roles, org in demo.DEMO_USERS:
-        db.writing(lambda s, u=username, n=name, r=roles, o=org: identity.add_user(
+    from demo import seed
+    from demo.walker import Walker
+    for username, name, roles, org in seed.DEMO_USERS:
+        db.writing(lambda s, u=username, n=name, r=roles, o=org: accounts.add_user(
             s, username=u, display_name=n, roles=r, organisation=o, actor="test", clock=clock))
     return Walker(db, clock)
 

@@ -5,7 +5,7 @@ import copy
 
 from lxml import etree
 
-from engine import repository
+from engine.repository import deployments
 from tests.conftest import ROOT
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -17,7 +17,7 @@ def _q(tag: str) -> str:
 
 
 def six_gates_files() -> tuple[etree._Element, dict[str, bytes], dict[str, bytes]]:
-    bpmn, dmn, forms = repository.read_directory(ROOT / "processes", ROOT / "forms")
+    bpmn, dmn, forms = deployments.read_directory(ROOT / "processes", ROOT / "forms")
     return etree.fromstring(bpmn), dmn, forms
 
 
@@ -82,6 +82,6 @@ def remove_step(tree: etree._Element, node_id: str) -> None:
 
 
 def deploy(db, clock, tree: etree._Element, dmn: dict[str, bytes], forms: dict[str, bytes]):
-    version, _ = db.writing(lambda s: repository.deploy_process(
+    version, _ = db.writing(lambda s: deployments.deploy_process(
         s, bpmn=etree.tostring(tree), dmn=dmn, forms=forms, actor="otto.owner", clock=clock))
     return version

@@ -9,7 +9,7 @@ from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 
 from engine.clock import Clock
-from engine.db import Database
+from engine.store.db import Database
 
 csrf = CSRFProtect()
 
@@ -46,27 +46,21 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config["SECRET_KEY"] = _secret_key()
     app.extensions["sixgates_db"] = Database(app.config["DATABASE_URL"])
 
-    from . import (
+    from web import api, errors, odd_input, security_headers
+    from web.pages import (
         admin,
-        api,
-        api_audit,  # noqa: F401 (its routes hang on api.bp)
-        api_migration,  # noqa: F401 (its routes hang on api.bp)
-        api_versions,  # noqa: F401 (its routes hang on api.bp)
-        audit_pages,
+        audit,
         auth,
         dashboard,
-        errors,
         exports,
-        history_pages,
+        history,
         inbox,
-        migration_pages,
+        migration,
         modeller,
-        odd_input,
         projects,
         register,
-        rules_pages,
-        security_headers,
-        tasks_pages,
+        rules,
+        tasks,
         versions,
     )
     odd_input.init_app(app)  # first: its id converter must be in place before the routes are added
@@ -79,15 +73,15 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(inbox.bp)
     app.register_blueprint(register.bp)
     app.register_blueprint(dashboard.bp)
-    app.register_blueprint(tasks_pages.bp)
+    app.register_blueprint(tasks.bp)
     app.register_blueprint(projects.bp)
     app.register_blueprint(versions.bp)
     app.register_blueprint(modeller.bp)
-    app.register_blueprint(migration_pages.bp)
-    app.register_blueprint(audit_pages.bp)
-    app.register_blueprint(rules_pages.bp)
+    app.register_blueprint(migration.bp)
+    app.register_blueprint(audit.bp)
+    app.register_blueprint(rules.bp)
     app.register_blueprint(exports.bp)
-    app.register_blueprint(history_pages.bp)
+    app.register_blueprint(history.bp)
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)  # the API authenticates with bearer tokens, not cookies
     return app

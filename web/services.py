@@ -7,7 +7,7 @@ from flask import current_app
 from sqlalchemy.orm import Session
 
 from engine.clock import Clock
-from engine.db import Database
+from engine.store.db import Database
 
 T = TypeVar("T")
 

@@ -13,7 +13,8 @@ from __future__ import annotations
 from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import Session
 
-from ..models import ProcessInstance, Task, User
+from engine.store.models import ProcessInstance, Task, User
+
 from .visibility import NOT_FOLLOWED, SOMEONE, Reader, organisation_token, reader_for, standing_of  # noqa: F401 - per reader
 
 ROLES = (

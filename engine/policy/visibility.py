@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
-from ..data_flow import code_flow
-from ..models import ProcessInstance, ProcessVersion, Task, User
+from engine.sandbox.data_flow import code_flow
+from engine.store.models import ProcessInstance, ProcessVersion, Task, User
 
 OUTSIDE_ROLES = frozenset({"sponsor", "industry_partner"})
 COMPETITION_READERS = frozenset({"hub_team", "board_chair", "auditor"})  # run, decide or audit the call

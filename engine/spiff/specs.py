@@ -10,7 +10,7 @@ from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import LoopTask
 from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 
-from ..xmlsafe import parse_xml
+from engine.spiff.xmlsafe import parse_xml
 
 
 @dataclass

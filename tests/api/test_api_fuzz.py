@@ -10,8 +10,9 @@ from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 from sqlalchemy import select
 
-from engine import demo, identity
-from engine.models import Task
+from demo import seed
+from engine.identity import accounts
+from engine.store.models import Task
 
 # A bounded run: each operation gets this many generated requests per mode and user.
 EXAMPLES = {schemathesis.GenerationMode.POSITIVE: 12, schemathesis.GenerationMode.NEGATIVE: 8}
@@ -28,7 +29,7 @@ CHECKED_BEYOND_THE_SCHEMA = {"POST /processes", "POST /tasks/{task_id}/complete"
 def project(people):
     """Demo users, and one project waiting for the partners' expressions of interest."""
     project = people.start()
-    people.walk(project, demo.happy_path("Automated MDT preparation", "Multidisciplinary Team Efficiency"),
+    people.walk(project, seed.happy_path("Automated MDT preparation", "Multidisciplinary Team Efficiency"),
                 stop_at="submit_eoi")
     return project
 
@@ -58,7 +59,7 @@ def _failures(token: str, operation, mode, *, ids: dict | None = None) -> list[s
 
 @pytest.mark.parametrize("username", USERS)
 def test_the_api_answers_generated_requests_as_its_document_says(app, db, clock, six_gates, project, username):
-    token = db.writing(lambda s: identity.create_token(s, username=username, actor="test", clock=clock))
+    token = db.writing(lambda s: accounts.create_token(s, username=username, actor="test", clock=clock))
     with db.reading() as s:
         task = s.scalars(select(Task).where(Task.instance_id == project, Task.state == "ready")).first()
     real = {"instance_id": project, "version_id": six_gates.id, "task_id": task.id}

@@ -2,9 +2,9 @@
 from click.testing import CliRunner
 from sqlalchemy import update
 
-from engine.models import AuditEvent
+from cli.commands import main
+from engine.store.models import AuditEvent
 from tests.conftest import FIXTURES
-from web.cli import main
 
 
 def run(db, *args, input=None):
@@ -81,7 +81,7 @@ def test_migrations_create_exactly_the_models_tables(db):
     from alembic.autogenerate import compare_metadata
     from alembic.runtime.migration import MigrationContext
 
-    from engine.models import Base
+    from engine.store.models import Base
     with db.engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
     assert diff == []
@@ -90,8 +90,8 @@ def test_migrations_create_exactly_the_models_tables(db):
 def test_init_demo_loads_users_and_projects_at_every_stage(tmp_path):
     from sqlalchemy import select
 
-    from engine.db import Database
-    from engine.models import ProcessInstance
+    from engine.store.db import Database
+    from engine.store.models import ProcessInstance
     url = f"sqlite:///{tmp_path / 'demo.db'}"
     result = CliRunner().invoke(main, ["init", "--demo"], env={"DATABASE_URL": url})
     assert result.exit_code == 0, result.output
@@ -107,7 +107,7 @@ def test_init_demo_loads_users_and_projects_at_every_stage(tmp_path):
 
 
 def test_verify_re_runs_projects_and_migrate_moves_them(db, clock, people, tmp_path):
-    from engine.models import ProcessInstance
+    from engine.store.models import ProcessInstance
     from tests.diagram_edits import deploy, move_to_lane, six_gates_files
     from tests.services.test_replay import rewrite_chain
     from tests.services.test_six_gates import plan

@@ -1,7 +1,7 @@
 """POST /api/v1/migrations: dry run and migration through the API."""
 import json
 
-from engine.sample_data import sample_answers
+from demo.answers import sample_answers
 from tests.diagram_edits import deploy, insert_step_after, six_gates_files
 
 

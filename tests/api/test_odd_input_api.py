@@ -4,7 +4,7 @@ import io
 
 import pytest
 
-from engine import identity
+from engine.identity import accounts
 from tests.conftest import add_user
 from tests.web.test_login_inbox import csrf_token, login
 
@@ -138,7 +138,7 @@ def test_no_form_answers_odd_values_with_a_server_error(app, db, clock, people, 
     """Every form a signed-in person can send, with every field any form reads set to an odd value."""
     from sqlalchemy import select
 
-    from engine.models import Task
+    from engine.store.models import Task
     project = people.start()
     with db.reading() as s:
         task = s.scalars(select(Task).where(Task.instance_id == project, Task.state == "ready")).first()
@@ -158,9 +158,9 @@ def test_no_form_answers_odd_values_with_a_server_error(app, db, clock, people, 
 def test_the_command_line_refuses_an_organisation_policy_could_confuse_with_two(db, org):
     from click.testing import CliRunner
 
-    from web.cli import main
+    from cli.commands import main
     added = CliRunner().invoke(main, ["users", "add", "ivy", "--role", "industry_partner", "--org", org],
                                env={"DATABASE_URL": db.url})
     assert added.exit_code == 1 and "cannot contain “|”" in added.output
     with db.reading() as s:
-        assert identity.get_user(s, "ivy") is None
+        assert accounts.get_user(s, "ivy") is None

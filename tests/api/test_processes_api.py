@@ -4,8 +4,8 @@ import io
 import pytest
 from click.testing import CliRunner
 
+from cli.commands import main
 from tests.conftest import FIXTURES, MIWG
-from web.cli import main
 
 BPMN = (FIXTURES / "minimal.bpmn").read_bytes()
 FORM = (FIXTURES / "ask.schema.json").read_bytes()
@@ -81,16 +81,16 @@ def test_missing_file_is_400(api_as):
 
 
 def test_worker_once_fires_due_eoi_deadlines(db, clock, api_as, six_gates, monkeypatch):
-    from engine import demo
-    from engine.walker import Walker
+    from demo import seed
+    from demo.walker import Walker
     from tests.services.test_six_gates import plan
-    for username, _, roles, org in demo.DEMO_USERS:
+    for username, _, roles, org in seed.DEMO_USERS:
         api_as(username, *roles, org=org)
     walker = Walker(db, clock)
     project = walker.start()
-    walker.walk(project, plan(invite_partners={"invited_partners": [demo.MEDTECH], "board_members": ["bea.board"],
+    walker.walk(project, plan(invite_partners={"invited_partners": [seed.MEDTECH], "board_members": ["bea.board"],
                                                "call_closes_at": "2026-03-05"}), stop_at="submit_eoi")
-    monkeypatch.setattr("web.cli.Clock", lambda: clock)
+    monkeypatch.setattr("cli.commands.Clock", lambda: clock)
 
     def worker_once():
         return CliRunner().invoke(main, ["worker", "--once"], env={"DATABASE_URL": db.url})

@@ -5,7 +5,9 @@ import json
 
 import pytest
 
-from engine import demo, identity, repository
+from demo import seed
+from engine.identity import accounts
+from engine.repository import deployments
 from tests.api.test_six_gates_api import do, to_scoring
 from tests.conftest import FIXTURES, Api
 
@@ -13,7 +15,7 @@ from tests.conftest import FIXTURES, Api
 @pytest.fixture
 def team(api_as, six_gates):
     """One API client per demo user."""
-    return {username: api_as(username, *roles, org=org) for username, _, roles, org in demo.DEMO_USERS}
+    return {username: api_as(username, *roles, org=org) for username, _, roles, org in seed.DEMO_USERS}
 
 
 def test_release_claim_and_draft_of_a_completed_task_are_409_and_the_record_still_verifies(team):
@@ -60,7 +62,7 @@ def test_an_unknown_key_in_a_score_row_is_422_at_the_rows_path(team):
     do(team["ian.datahealth"], "submit_eoi", {"solution_name": "ReferralAI"})
     board = team["bea.board"]
     [task] = [t for t in board.tasks() if t["name"] == "score_eois"]
-    row = {"partner": demo.MEDTECH, "conflict_of_interest": False, "strategic_fit": 3, "patient_impact": 3,
+    row = {"partner": seed.MEDTECH, "conflict_of_interest": False, "strategic_fit": 3, "patient_impact": 3,
            "strength_of_evidence": 3, "deliverability": 3, "value_for_money": 3, "equity_of_access": 3}
     answer = board.complete(task["id"], {"scores": [{**row, "extra": "x"}]})
     assert answer.status_code == 422, answer.json
@@ -70,7 +72,7 @@ def test_an_unknown_key_in_a_score_row_is_422_at_the_rows_path(team):
 
 def api_for(app, db, clock, username):
     """An API client for a user the `people` fixture made."""
-    token = db.writing(lambda s: identity.create_token(s, username=username, actor="test", clock=clock))
+    token = db.writing(lambda s: accounts.create_token(s, username=username, actor="test", clock=clock))
     return Api(app, token)
 
 
@@ -86,7 +88,7 @@ def complete_raw(client, task_id, body: str):
 
 def test_a_400_digit_budget_is_422_on_its_field_not_404(app, db, clock, people):
     project = people.start()
-    people.walk(project, demo.happy_path("Huge budget", "Pathway Delays"), stop_at="prepare_mobilisation")
+    people.walk(project, seed.happy_path("Huge budget", "Pathway Delays"), stop_at="prepare_mobilisation")
     hub = api_for(app, db, clock, "hana.hub")
     task = open_task_named(hub, "prepare_mobilisation")
     huge = "1" + "0" * 400
@@ -102,7 +104,7 @@ def test_a_400_digit_budget_is_422_on_its_field_not_404(app, db, clock, people):
 
 def test_a_kpi_interval_past_the_calendar_is_422_on_its_field_not_404(app, db, clock, people):
     project = people.start()
-    people.walk(project, demo.happy_path("Long wait", "Pathway Delays"), stop_at="execute_procurement")
+    people.walk(project, seed.happy_path("Long wait", "Pathway Delays"), stop_at="execute_procurement")
     procurement = api_for(app, db, clock, "pat.procurement")
     task = open_task_named(procurement, "execute_procurement")
     answers = {"supplier_name": "S", "award_reference": "R", "award_date": "2026-03-01", "contract_value": 1,
@@ -136,7 +138,7 @@ def test_a_number_too_large_outside_an_id_is_400_never_nothing_with_that_number(
     """A process owner's own form that does not bound a duration its timer reads: the timer's date overflows."""
     form = json.loads((FIXTURES / "ask.schema.json").read_text())
     form["properties"]["wait"] = {"type": "string", "title": "Wait", "pattern": "^P[0-9]+D$"}
-    db.writing(lambda s: repository.deploy_process(
+    db.writing(lambda s: deployments.deploy_process(
         s, bpmn=with_timer((FIXTURES / "minimal.bpmn").read_bytes()), dmn={},
         forms={"ask.schema.json": json.dumps(form).encode()}, actor="test", clock=clock))
     sponsor = api_as("sam", "sponsor")

@@ -2,7 +2,7 @@
 import json
 import re
 
-from engine import history
+from engine.store import trail
 from tests.web.conftest import at_gate4, signed_in  # noqa: F401 (at_gate4 is a fixture)
 
 
@@ -51,6 +51,6 @@ def test_an_auditors_replay_is_on_the_record(db, api_as, at_gate4):  # noqa: F81
     api_as("audrey", "auditor").get(f"/instances/{at_gate4}/replay?upto=3")
     assert api_as("hugh", "hub_team").get(f"/instances/{at_gate4}/replay?upto=3").status_code == 403
     with db.reading() as s:
-        viewed = [(e.actor, json.loads(e.data_json)) for e in history.list_events(s, history.SYSTEM_CHAIN)
+        viewed = [(e.actor, json.loads(e.data_json)) for e in trail.list_events(s, trail.SYSTEM_CHAIN)
                   if e.kind == "personal_data_viewed"]
     assert viewed == [("audrey", {"view": "replay", "instance": at_gate4})]

@@ -4,9 +4,10 @@ import time
 import pytest
 from sqlalchemy import func, select
 
-from engine import repository, sandbox
-from engine.models import AuditEvent
+from engine import sandbox
+from engine.repository import deployments
 from engine.sandbox.pool import Limits
+from engine.store.models import AuditEvent
 from tests.conftest import FIXTURES
 
 BPMN = (FIXTURES / "minimal.bpmn").read_bytes()
@@ -45,7 +46,7 @@ def one_second():
 def test_runaway_diagram_fails_cleanly_and_the_next_write_is_answered_within_a_second(
         db, clock, api_as, one_second, monkeypatch, hostile):
     monkeypatch.setattr("engine.spiff.environment.MAX_SECONDS_PER_CHANGE", 2.0)
-    db.writing(lambda s: repository.deploy_process(s, bpmn=hostile, dmn={}, forms=FORMS, actor="owner",
+    db.writing(lambda s: deployments.deploy_process(s, bpmn=hostile, dmn={}, forms=FORMS, actor="owner",
                                                    clock=clock))
     sponsor = api_as("sam", "sponsor")
     first = sponsor.post("/instances", json={"process": "minimal"}).json["id"]

@@ -3,14 +3,14 @@ import threading
 
 import pytest
 
-from engine import demo
-from engine.sample_data import sample_answers
+from demo import seed
+from demo.answers import sample_answers
 
 
 @pytest.fixture
 def team(api_as, six_gates):
     """One API client per demo user."""
-    return {username: api_as(username, *roles, org=org) for username, _, roles, org in demo.DEMO_USERS}
+    return {username: api_as(username, *roles, org=org) for username, _, roles, org in seed.DEMO_USERS}
 
 
 def do(client, name, overrides=None, *, expect=200):
@@ -28,7 +28,7 @@ def to_scoring(team):
     do(sponsor, "propose_challenge", {"title": "Faster lung cancer referrals"})
     do(team["hana.hub"], "define_challenge", {"pathway": "proof_of_value"})
     do(team["hana.hub"], "gate1_prioritisation", {"gate1_decision": "approve"})
-    do(team["hana.hub"], "invite_partners", {"invited_partners": [demo.MEDTECH, demo.DATAHEALTH],
+    do(team["hana.hub"], "invite_partners", {"invited_partners": [seed.MEDTECH, seed.DATAHEALTH],
                                              "board_members": ["bea.board", "ben.board", "bill.board"],
                                              "call_closes_at": "2026-03-31"})
     return project
@@ -43,7 +43,7 @@ def test_each_partner_sees_only_its_own_eoi_task(team):
     assert ian.complete(ivy_task["id"], {"solution_name": "x"}).status_code == 404
     do(ivy, "submit_eoi", {"solution_name": "LungPath"})
     eois = ian.get(f"/instances/{project}").json["data"].get("eois", [])
-    assert all(e["partner"] == demo.DATAHEALTH for e in eois)
+    assert all(e["partner"] == seed.DATAHEALTH for e in eois)
 
 
 def test_three_board_members_scoring_at_once_all_succeed(team):
@@ -56,7 +56,7 @@ def test_three_board_members_scoring_at_once_all_succeed(team):
         client = team[username]
         [task] = client.tasks()
         form = client.get(f"/tasks/{task['id']}").json["form"]
-        scores = [{"partner": p, "conflict_of_interest": p == demo.MEDTECH and username == "bill.board",
+        scores = [{"partner": p, "conflict_of_interest": p == seed.MEDTECH and username == "bill.board",
                    "strategic_fit": 4, "patient_impact": 4, "strength_of_evidence": 4, "deliverability": 4,
                    "value_for_money": 4, "equity_of_access": 4}
                   for p in form["properties"]["scores"]["items"]["properties"]["partner"]["enum"]]
@@ -84,7 +84,7 @@ def test_three_board_members_scoring_at_once_all_succeed(team):
     assert [t["name"] for t in chair_tasks] == ["gate2_partner_selection"]
     detail = team["cara.chair"].get(f"/tasks/{chair_tasks[0]['id']}").json
     aggregated = detail["context"]["aggregated_scores"]
-    assert aggregated[demo.MEDTECH]["scorers"] == 2 and aggregated[demo.DATAHEALTH]["scorers"] == 3
+    assert aggregated[seed.MEDTECH]["scorers"] == 2 and aggregated[seed.DATAHEALTH]["scorers"] == 3
     assert team["cara.chair"].get(f"/instances/{project}").json["stage"] == "match"
 
 
@@ -105,7 +105,7 @@ def test_invalid_gate_decision_is_422_and_the_gate_stays_open(team):
 
 
 def test_a_project_goes_through_every_gate_over_the_api(team, db, clock):
-    from engine.timers import fire_due
+    from engine.runtime.timers import fire_due
     project = to_scoring(team)
     do(team["ivy.medtech"], "submit_eoi", {"solution_name": "LungPath"})
     do(team["ian.datahealth"], "submit_eoi", {"solution_name": "ReferralAI"})
@@ -113,13 +113,13 @@ def test_a_project_goes_through_every_gate_over_the_api(team, db, clock):
         do(team[member], "score_eois", {"scores": [
             {"partner": p, "conflict_of_interest": False, "strategic_fit": 4, "patient_impact": 4,
              "strength_of_evidence": 4, "deliverability": 4, "value_for_money": 4, "equity_of_access": 4}
-            for p in (demo.MEDTECH, demo.DATAHEALTH)]})
+            for p in (seed.MEDTECH, seed.DATAHEALTH)]})
     do(team["bill.board"], "score_eois", {"scores": [
-        {"partner": demo.MEDTECH, "conflict_of_interest": True, "conflict_reason": "Employee"}]})
-    do(team["cara.chair"], "gate2_partner_selection", {"gate2_decision": "select", "selected_partners": [demo.MEDTECH]})
+        {"partner": seed.MEDTECH, "conflict_of_interest": True, "conflict_reason": "Employee"}]})
+    do(team["cara.chair"], "gate2_partner_selection", {"gate2_decision": "select", "selected_partners": [seed.MEDTECH]})
     assert team["ian.datahealth"].tasks() == []  # only the selected partner co-designs
     do(team["ivy.medtech"], "draft_specification")
-    do(team["cleo.clinical"], "agree_outcome_measures", demo.happy_path("", "")["agree_outcome_measures"])
+    do(team["cleo.clinical"], "agree_outcome_measures", seed.happy_path("", "")["agree_outcome_measures"])
     do(team["hana.hub"], "gate3_hub_signoff", {"gate3_hub_decision": "approve"})
     do(team["cleo.clinical"], "gate3_clinical_signoff", {"gate3_clinical_decision": "approve"})
     do(team["hugo.hub"], "prepare_mobilisation")  # hugo also holds finance_approver
@@ -128,7 +128,7 @@ def test_a_project_goes_through_every_gate_over_the_api(team, db, clock):
     assert refused.status_code == 403 and "Four-eyes" in refused.json["error"]["message"]
     assert gate4["id"] not in [t["id"] for t in team["hugo.hub"].tasks()]
     do(team["fran.finance"], "gate4_mobilisation_approval", {"gate4_decision": "approve", "budget_committed": 100000})
-    do(team["cleo.clinical"], "report_pilot_outcomes", demo.happy_path("", "")["report_pilot_outcomes"])
+    do(team["cleo.clinical"], "report_pilot_outcomes", seed.happy_path("", "")["report_pilot_outcomes"])
     [gate5] = team["eve.evidence"].tasks()
     assert team["eve.evidence"].get(f"/tasks/{gate5['id']}").json["context"]["gate5_recommendation"] == "proceed"
     do(team["eve.evidence"], "gate5_evidence_gate", {"gate5_confirm": True})

@@ -3,7 +3,7 @@ import threading
 
 from sqlalchemy import update
 
-from engine.models import AuditEvent
+from engine.store.models import AuditEvent
 
 
 def start(api, process="minimal"):
@@ -130,10 +130,10 @@ def test_fields_the_form_does_not_declare_are_refused(api_as, minimal):
 
 
 def test_a_failing_script_is_reported_and_nothing_is_saved(api_as, db, clock):
-    from engine import repository
+    from engine.repository import deployments
     from tests.conftest import FIXTURES
     bpmn = (FIXTURES / "minimal.bpmn").read_bytes().replace(b"doubled = number * 2", b"doubled = number / 0")
-    db.writing(lambda s: repository.deploy_process(
+    db.writing(lambda s: deployments.deploy_process(
         s, bpmn=bpmn, dmn={}, forms={"ask.schema.json": (FIXTURES / "ask.schema.json").read_bytes()},
         actor="test", clock=clock))
     sponsor = api_as("sam", "sponsor")

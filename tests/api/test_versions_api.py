@@ -1,12 +1,12 @@
 """The versions API: one version's files, its diagram as XML, and the diff between two as JSON."""
-from engine import repository
+from engine.repository import deployments
 from tests.conftest import ROOT
 from tests.engine.test_version_diff import revised_six_gates
 
 
 def deploy_revision(db, clock) -> int:
     bpmn, dmn, forms = revised_six_gates()
-    version, _ = db.writing(lambda s: repository.deploy_process(
+    version, _ = db.writing(lambda s: deployments.deploy_process(
         s, bpmn=bpmn, dmn=dmn, forms=forms, actor="otto", clock=clock))
     return version.id
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
-from engine import demo
+from demo import seed
 from tests.conftest import ROOT, add_user
 
 CHROMIUM = os.environ.get("SIXGATES_CHROMIUM", "/usr/bin/chromium")
@@ -43,9 +43,9 @@ def live_server(app):
 @pytest.fixture
 def demo_people(db, clock, six_gates):
     """Every demo user, all with the same test password."""
-    for username, _name, roles, org in demo.DEMO_USERS:
+    for username, _name, roles, org in seed.DEMO_USERS:
         add_user(db, clock, username, *roles, org=org, password=PASSWORD)
-    return [u for u, *_ in demo.DEMO_USERS]
+    return [u for u, *_ in seed.DEMO_USERS]
 
 
 @pytest.fixture

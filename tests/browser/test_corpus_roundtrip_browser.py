@@ -11,10 +11,11 @@ from lxml import etree
 from sqlalchemy import select
 from werkzeug.serving import make_server
 
-from engine import drafts, schema
 from engine.clock import FixedClock
-from engine.db import Database
-from engine.models import User
+from engine.repository import drafts
+from engine.store import schema
+from engine.store.db import Database
+from engine.store.models import User
 from tests.browser.conftest import PASSWORD
 from tests.conftest import FIXTURES, MIWG, add_user
 

@@ -1,6 +1,6 @@
 """The pipeline dashboard in a real browser: Chart.js draws every chart without errors."""
-from engine import demo
-from engine.walker import Walker
+from demo import seed
+from demo.walker import Walker
 from tests.browser.conftest import screenshot
 
 
@@ -8,7 +8,7 @@ def test_the_dashboard_draws_its_charts(db, clock, demo_people, page_as):
     walker = Walker(db, clock)
     for title, area, stop_at in [("AI triage of skin lesions", "Pathway Delays", "gate1_prioritisation"),
                                  ("Pathology turnaround", "Early Diagnosis & Screening", "gate5_evidence_gate")]:
-        walker.walk(walker.start(), demo.happy_path(title, area), stop_at=stop_at)
+        walker.walk(walker.start(), seed.happy_path(title, area), stop_at=stop_at)
     clock.advance(days=20)
     hub = page_as("hana.hub")
     errors = []

@@ -1,5 +1,5 @@
 """The inbox in a real browser: each role sees only what it may do."""
-from engine.walker import Walker
+from demo.walker import Walker
 from tests.browser.conftest import screenshot
 from tests.services.test_six_gates import plan
 

@@ -14,13 +14,13 @@ from functools import cache
 from playwright.sync_api import Locator, Page, expect
 from sqlalchemy import select
 
-from engine import demo
-from engine.models import ProcessInstance
-from engine.timers import fire_due
-from engine.walker import Walker
+from demo import seed
+from demo.walker import Walker
+from engine.runtime.timers import fire_due
+from engine.store.models import ProcessInstance
 from tests.browser.conftest import screenshot
 
-MEDTECH, DATAHEALTH = demo.MEDTECH, demo.DATAHEALTH
+MEDTECH, DATAHEALTH = seed.MEDTECH, seed.DATAHEALTH
 BOARD = ("bea.board", "ben.board", "bill.board")
 CRITERIA = ("Strategic fit", "Patient impact", "Strength of evidence", "Deliverability", "Value for money",
             "Equity of access")
@@ -310,7 +310,7 @@ def test_a_project_goes_through_every_gate_in_the_browser(db, clock, demo_people
 
 def at_gate1(db, clock) -> None:
     walker = Walker(db, clock)
-    walker.walk(walker.start(), demo.happy_path("AI triage of skin lesions", "Pathway Delays"),
+    walker.walk(walker.start(), seed.happy_path("AI triage of skin lesions", "Pathway Delays"),
                 stop_at="gate1_prioritisation")
 
 
@@ -357,7 +357,7 @@ def test_a_draft_survives_signing_out(db, clock, demo_people, page_as):
 
 def test_the_inbox_shows_only_what_each_role_may_do(db, clock, demo_people, page_as):
     walker = Walker(db, clock)
-    walker.walk(walker.start(), demo.happy_path("Digital pre-assessment", "Pathway Delays"), stop_at="submit_eoi")
+    walker.walk(walker.start(), seed.happy_path("Digital pre-assessment", "Pathway Delays"), stop_at="submit_eoi")
     medtech, datahealth = page_as("ivy.medtech"), page_as("ian.datahealth")
     assert inbox_titles(medtech) == inbox_titles(datahealth) == ["Submit expression of interest"]
     screenshot(medtech, "inbox-industry-partner")

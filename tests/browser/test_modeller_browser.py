@@ -4,7 +4,7 @@ edit a decision table cell; check and deploy with the findings on screen."""
 import json
 import re
 
-from engine.models import ProcessDraft
+from engine.store.models import ProcessDraft
 from tests.browser.conftest import screenshot
 
 

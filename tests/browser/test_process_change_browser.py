@@ -6,7 +6,7 @@ import re
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from engine.models import AuditEvent, ProcessInstance
+from engine.store.models import AuditEvent, ProcessInstance
 from tests.browser.conftest import screenshot
 from tests.browser.test_journey_browser import Pick, do
 from tests.browser.test_modeller_browser import open_copy_of_six_gates

@@ -1,6 +1,6 @@
 """The diff between two process versions in a real browser: both diagrams drawn, the changes marked
 with colour and a badge, and each change in the list shows its element."""
-from engine import repository
+from engine.repository import deployments
 from tests.browser.conftest import screenshot
 from tests.engine.test_version_diff import revised_six_gates
 
@@ -8,7 +8,7 @@ from tests.engine.test_version_diff import revised_six_gates
 def test_the_diff_page_marks_added_moved_and_removed_elements_on_the_diagrams(db, clock, six_gates, demo_people,
                                                                                 page_as):
     bpmn, dmn, forms = revised_six_gates()
-    revision, _ = db.writing(lambda s: repository.deploy_process(
+    revision, _ = db.writing(lambda s: deployments.deploy_process(
         s, bpmn=bpmn, dmn=dmn, forms=forms, actor="otto.owner", clock=clock))
     errors = []
     owner = page_as("otto.owner")

@@ -3,11 +3,11 @@ import json
 
 import pytest
 
-from engine import bpmn_checks
-from engine.checks import check_diagram
 from engine.errors import DiagramRejected
-from engine.findings import Finding
-from engine.repository import read_directory
+from engine.repository import bpmn_checks
+from engine.repository.checks import check_diagram
+from engine.repository.deployments import read_directory
+from engine.repository.findings import Finding
 from tests.conftest import FIXTURES, ROOT
 
 BPMN = (FIXTURES / "minimal.bpmn").read_text()

@@ -1,7 +1,7 @@
 """A process owner cannot launder a competitor's EoI or the board's scores through diagram code: deployment
 refuses code that reads them and writes a key a wider audience reads (engine/policy/visibility.py)."""
-from engine.checks import check_diagram
-from engine.repository import read_directory
+from engine.repository.checks import check_diagram
+from engine.repository.deployments import read_directory
 from tests.conftest import ROOT
 
 BPMN, DMN, FORMS = read_directory(ROOT / "processes", ROOT / "forms")

@@ -2,7 +2,7 @@
 
 import pytest
 
-from engine.checks import check_diagram
+from engine.repository.checks import check_diagram
 from tests.conftest import MIWG
 
 CORPUS = MIWG

@@ -31,7 +31,7 @@ from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.util.task import TaskState
 
-from engine.forms import fill_options, form_fields
+from engine.repository.forms import fill_options, form_fields
 from engine.sandbox import check_code
 from engine.sandbox.rules import SAFE_BUILTIN_NAMES
 from engine.spiff import SCRIPT_ENGINE

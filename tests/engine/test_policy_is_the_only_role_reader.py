@@ -10,13 +10,13 @@ ROLE_ATTRIBUTES = {"roles", "role_rows"}
 
 # (module, function) -> why reading `.roles` there decides nothing.
 STORES_OR_SHOWS = {
-    ("engine/models.py", "roles"): "the property itself, built from the stored role rows",
-    ("engine/identity.py", "set_organisation"): "keeps the stored roles consistent (a partner needs an organisation)",
-    ("engine/identity.py", "_apply_roles"): "writes the role rows and records before/after on the audit trail",
-    ("engine/history_entries.py", "role"): "Labels.roles: a diagram's lane names, not a user's roles",
-    ("web/admin.py", "add_user"): "the admin form's chosen roles, passed to identity to store",
-    ("web/admin.py", "edit_user"): "fills the admin form with the user's roles, then passes the chosen ones on",
-    ("web/inbox.py", "index"): "the user's own roles as the inbox's filter choices",
+    ("engine/store/models.py", "roles"): "the property itself, built from the stored role rows",
+    ("engine/identity/accounts.py", "set_organisation"): "keeps the stored roles consistent (a partner needs an organisation)",
+    ("engine/identity/accounts.py", "_apply_roles"): "writes the role rows and records before/after on the audit trail",
+    ("engine/history/entries.py", "role"): "Labels.roles: a diagram's lane names, not a user's roles",
+    ("web/pages/admin.py", "add_user"): "the admin form's chosen roles, passed to identity to store",
+    ("web/pages/admin.py", "edit_user"): "fills the admin form with the user's roles, then passes the chosen ones on",
+    ("web/pages/inbox.py", "index"): "the user's own roles as the inbox's filter choices",
 }
 # Templates that show or set roles (the admin pages); every other template asks `policy`.
 TEMPLATES_THAT_SHOW_ROLES = {"admin/index.html": "lists each user's roles",
@@ -41,7 +41,7 @@ def role_reads(path: Path) -> list[tuple[str, int]]:
 
 
 def modules():
-    for folder in ("engine", "web"):
+    for folder in ("engine", "web", "cli", "demo"):
         for path in sorted((ROOT / folder).rglob("*.py")):
             relative = path.relative_to(ROOT).as_posix()
             if not relative.startswith("engine/policy/"):

@@ -8,7 +8,7 @@ from typing import Callable
 
 from lxml import etree
 
-from engine.version_diff import ProcessFiles, diagram_markers, diff_files, summarise
+from engine.repository.version_diff import ProcessFiles, diagram_markers, diff_files, summarise
 from tests.conftest import ROOT
 
 NS = {"bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL",

@@ -1,7 +1,7 @@
 """Uploaded XML is parsed with entities, DTDs and network off, and with a size limit."""
 import pytest
 
-from engine.xmlsafe import MAX_XML_BYTES, UnsafeXml, parse_xml
+from engine.spiff.xmlsafe import MAX_XML_BYTES, UnsafeXml, parse_xml
 
 XXE = b"""<?xml version="1.0"?><!DOCTYPE d [<!ENTITY x SYSTEM "file:///etc/passwd">]><d>&x;</d>"""
 LAUGHS = b"""<?xml version="1.0"?><!DOCTYPE l [<!ENTITY a "lol"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;">

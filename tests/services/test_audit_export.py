@@ -9,11 +9,14 @@ import pytest
 from lxml import etree
 from sqlalchemy import select
 
-from engine import audit_export, demo, history, migration
+from demo import seed
 from engine.errors import BadRequest, Forbidden, NotFound
-from engine.models import AuditEvent, ProcessInstance, User
+from engine.history import audit_export
+from engine.runtime import migration
+from engine.runtime.timers import fire_due
 from engine.spiff import role_key
-from engine.timers import fire_due
+from engine.store import trail
+from engine.store.models import AuditEvent, ProcessInstance, User
 from tests.conftest import ROOT
 from tests.diagram_edits import deploy, element, six_gates_files
 from tests.services.test_six_gates import plan
@@ -120,7 +123,7 @@ def test_pm4py_reads_one_trace_per_project_with_the_diagrams_task_names_in_order
 def test_every_event_names_who_did_it_in_which_lane_role_and_organisation(db, tmp_path, projects, pm4py):
     names, lane_roles = diagram_tasks()
     by_name = {name: bpmn_id for bpmn_id, name in names.items()}
-    roles_of = {username: set(roles) for username, _, roles, _ in demo.DEMO_USERS}
+    roles_of = {username: set(roles) for username, _, roles, _ in seed.DEMO_USERS}
     log = pm4py.read_xes(str(export_to(db, tmp_path, "xes")), variant="iterparse")
     events = log.to_dict("records")
     for event in events:
@@ -131,7 +134,7 @@ def test_every_event_names_who_did_it_in_which_lane_role_and_organisation(db, tm
     assert {e["org:resource"] for e in finished if e["concept:name"] == "Score EoIs"} == {
         "bea.board", "ben.board", "bill.board"}
     assert {e["org:group"] for e in finished if e["concept:name"] == "Submit expression of interest"} == {
-        demo.MEDTECH, demo.DATAHEALTH}
+        seed.MEDTECH, seed.DATAHEALTH}
     cases = log.drop_duplicates("case:concept:name").set_index("case:concept:name")
     assert cases.loc[f"project-{projects['finished']}", "case:status"] == "completed"
     assert cases.loc[f"project-{projects['rejected']}", "case:outcome"] == "rejected_at_gate1"
@@ -334,7 +337,7 @@ def test_the_json_has_every_event_with_its_data(db, tmp_path, projects):
     events = recorded(db)
     assert len(exported) == len(events)
     for item, event in zip(exported, events, strict=True):
-        assert item == dict(history.event_view(event), instance_id=event.instance_id,
+        assert item == dict(trail.event_view(event), instance_id=event.instance_id,
                             activity=names.get(event.task_name or ""), process_version=1)
 
 
@@ -363,14 +366,14 @@ def test_an_auditors_download_is_recorded_and_others_are_refused(db, clock, proj
     assert export.filename == f"six-gates-project-{projects['midway']}-history.xes"
     assert export.body.startswith(b"<?xml")
     with db.reading() as s:
-        last = history.list_events(s, history.SYSTEM_CHAIN)[-1]
+        last = trail.list_events(s, trail.SYSTEM_CHAIN)[-1]
     assert (last.kind, last.actor) == ("personal_data_viewed", "aud.auditor")
     assert json.loads(last.data_json) == {"view": "export (xes)", "instance": projects["midway"]}
     for username in ("sam.sponsor", "hana.hub"):
         with pytest.raises(Forbidden):
             download_as(db, clock, username, fmt="csv", instance_id=None)
     with db.reading() as s:
-        assert history.list_events(s, history.SYSTEM_CHAIN)[-1].id == last.id
+        assert trail.list_events(s, trail.SYSTEM_CHAIN)[-1].id == last.id
 
 
 def test_csv_cells_that_spreadsheets_would_run_are_shown_as_text(db, clock, projects, tmp_path):

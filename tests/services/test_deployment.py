@@ -5,9 +5,9 @@ import pytest
 from lxml import etree
 from sqlalchemy import func, select, update
 
-from engine import repository
 from engine.errors import DiagramRejected
-from engine.models import AuditEvent, ProcessVersion, User
+from engine.repository import deployments
+from engine.store.models import AuditEvent, ProcessVersion, User
 from tests.conftest import FIXTURES, add_user
 from tests.diagram_edits import move_to_lane, six_gates_files
 
@@ -16,7 +16,7 @@ FORMS = {"ask.schema.json": (FIXTURES / "ask.schema.json").read_bytes()}
 
 
 def deploy(db, clock, bpmn=BPMN, forms=FORMS, dmn=None):
-    return db.writing(lambda s: repository.deploy_process(s, bpmn=bpmn, dmn=dmn or {}, forms=forms,
+    return db.writing(lambda s: deployments.deploy_process(s, bpmn=bpmn, dmn=dmn or {}, forms=forms,
                                                           actor="owner", clock=clock))
 
 
@@ -92,7 +92,7 @@ def test_warnings_do_not_block_and_come_back_with_the_deployment(db, clock):
 def test_a_lane_is_staffed_once_an_active_user_has_its_role(db, clock):
     def staffing():
         with db.reading() as s:
-            report = repository.check_files(s, bpmn=BPMN, dmn={}, forms=FORMS)
+            report = deployments.check_files(s, bpmn=BPMN, dmn={}, forms=FORMS)
         assert report.ok
         return [w.element_id for w in report.warnings]
     assert staffing() == ["lane_sponsor"]
@@ -122,7 +122,7 @@ def test_two_deployments_at_once_get_consecutive_version_numbers(db, clock, six_
         move_to_lane(tree, "gate4_mobilisation_approval", lane)
         barrier.wait()
         try:
-            results.append(db.writing(lambda s: repository.deploy_process(
+            results.append(db.writing(lambda s: deployments.deploy_process(
                 s, bpmn=etree.tostring(tree), dmn=dmn, forms=forms, actor="otto", clock=clock)).version.version)
         except Exception as exc:  # noqa: BLE001 - the test reports whatever went wrong
             failures.append(exc)

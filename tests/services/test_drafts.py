@@ -4,9 +4,9 @@ import json
 import pytest
 from sqlalchemy import func, select
 
-from engine import drafts
 from engine.errors import BadRequest, Conflict, Forbidden, NotFound, TooLarge
-from engine.models import ProcessDraft, ProcessVersion, User
+from engine.repository import drafts
+from engine.store.models import ProcessDraft, ProcessVersion, User
 from tests.conftest import FIXTURES, add_user
 
 BPMN = (FIXTURES / "minimal.bpmn").read_bytes()

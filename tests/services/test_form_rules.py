@@ -2,8 +2,8 @@
 dates ahead of the clock, totals and limits between fields, and sample answers that obey them."""
 from datetime import date
 
-from engine.forms import answers_that_apply, field_errors, form_fields, schema_problem, unanswered_fields
-from engine.sample_data import sample_answers
+from demo.answers import sample_answers
+from engine.repository.forms import answers_that_apply, field_errors, form_fields, schema_problem, unanswered_fields
 
 CHOICE = {
     "type": "object",

@@ -5,11 +5,15 @@ import time
 import pytest
 from sqlalchemy import select
 
-from engine import history, history_view, identity, migration, tasks
-from engine.data_diff import diff_data, flatten
 from engine.errors import BadRequest, Forbidden, NotFound
-from engine.models import AuditEvent
-from engine.timers import fire_due
+from engine.history import timeline
+from engine.history.data_diff import diff_data, flatten
+from engine.identity import accounts
+from engine.runtime import migration
+from engine.runtime.timers import fire_due
+from engine.store import trail
+from engine.store.models import AuditEvent
+from engine.tasks import queries
 from tests.conftest import add_user
 from tests.diagram_edits import deploy, insert_step_after, six_gates_files
 from tests.services.test_six_gates import instance, plan
@@ -20,18 +24,18 @@ EVERY_KIND = {"version_deployed", "instance_started", "task_ready", "task_claime
 
 
 def as_user(db, username, work):
-    return db.writing(lambda s: work(s, identity.require_user(s, username)))
+    return db.writing(lambda s: work(s, accounts.require_user(s, username)))
 
 
 def history_for(db, username, project, **filters):
     with db.reading() as s:
-        return history_view.project_history(s, user=identity.require_user(s, username), instance_id=project,
+        return timeline.project_history(s, user=accounts.require_user(s, username), instance_id=project,
                                             **filters)
 
 
 def frame_for(db, username, project, upto=None):
     with db.reading() as s:
-        return history_view.replay_frame(s, user=identity.require_user(s, username), instance_id=project, upto=upto)
+        return timeline.replay_frame(s, user=accounts.require_user(s, username), instance_id=project, upto=upto)
 
 
 def top(path: str) -> str:
@@ -49,8 +53,8 @@ def eventful(db, clock, people):
     and taken to the Evidence Gate (past a decision table), then viewed by an auditor."""
     project = people.start()
     first = people.open_tasks(project)[0]
-    as_user(db, "sam.sponsor", lambda s, u: tasks.claim_task(s, user=u, task_id=first.id, clock=clock))
-    as_user(db, "sam.sponsor", lambda s, u: tasks.release_task(s, user=u, task_id=first.id, clock=clock))
+    as_user(db, "sam.sponsor", lambda s, u: queries.claim_task(s, user=u, task_id=first.id, clock=clock))
+    as_user(db, "sam.sponsor", lambda s, u: queries.release_task(s, user=u, task_id=first.id, clock=clock))
     people.walk(project, plan(gate1_prioritisation={"gate1_decision": "defer", "review_date": "2026-04-15"}))
     clock.set(clock.now().replace(month=4, day=15, hour=10))
     assert fire_due(db, clock=clock) == 1
@@ -64,7 +68,7 @@ def eventful(db, clock, people):
         s, user=u, instance_id=project, target_version_id=target.id, clock=clock))
     people.walk(project, plan(), stop_at="gate5_evidence_gate")
     clock.advance(hours=1)
-    as_user(db, "aud.auditor", lambda s, u: history.record_access(s, user=u, at=clock.now(), what="history",
+    as_user(db, "aud.auditor", lambda s, u: trail.record_access(s, user=u, at=clock.now(), what="history",
                                                                   instance_id=project))
     return project
 

@@ -4,9 +4,12 @@ import json
 import pytest
 from sqlalchemy import select
 
-from engine import history, identity, migration, runtime, tasks
 from engine.errors import Conflict, Forbidden
-from engine.models import AuditEvent, ProcessInstance, ProcessVersion, Task, User
+from engine.identity import accounts
+from engine.runtime import instances, migration
+from engine.store import trail
+from engine.store.models import AuditEvent, ProcessInstance, ProcessVersion, Task, User
+from engine.tasks import queries
 from tests.diagram_edits import deploy, insert_step_after, move_to_lane, remove_step, rename_id, six_gates_files
 from tests.services.test_six_gates import _sample, plan
 
@@ -29,7 +32,7 @@ def open_steps(db, project):
 
 def forget_cached_workflows():
     """As another server process would be: the next change reads the instance from the database."""
-    runtime._cache.entries.clear()
+    instances._cache.entries.clear()
 
 
 def test_a_project_moves_to_a_version_with_a_new_step_and_takes_it(db, clock, people):
@@ -62,7 +65,7 @@ def test_a_project_moves_to_a_version_with_a_new_step_and_takes_it(db, clock, pe
                                                    AuditEvent.kind == "instance_migrated")).one()
         moved = json.loads(event.data_json)
         assert event.actor == "olga.owner" and (moved["from"]["version"], moved["to"]["version"]) == (1, 2)
-        assert history.verify_instance(s, project) == []
+        assert trail.verify_instance(s, project) == []
 
 
 def test_an_open_task_moved_to_another_lane_goes_to_that_role(db, clock, people):
@@ -83,7 +86,7 @@ def test_an_open_task_moved_to_another_lane_goes_to_that_role(db, clock, people)
         assert row.role == "board_chair"
     with db.reading() as s:
         chair = s.scalars(select(User).where(User.username == "cara.chair")).one()
-        assert [t.bpmn_id for t in tasks.list_tasks(s, user=chair)] == ["gate4_mobilisation_approval"]
+        assert [t.bpmn_id for t in queries.list_tasks(s, user=chair)] == ["gate4_mobilisation_approval"]
     people.walk(project, plan(), stop_at="report_pilot_outcomes")
     assert open_steps(db, project) == ["report_pilot_outcomes"]
 
@@ -160,8 +163,8 @@ def test_only_process_owners_migrate(db, clock, people):
                                      "gate3_clinical_signoff", "gate5_evidence_gate", "submit_kpi_return"])
 def test_a_project_moved_at_any_stage_finishes_and_its_record_re_runs(db, clock, people, stop_at):
     """Multi-instance scoring, sequential sign-offs, decision tables and timed KPI returns all carry on."""
-    from engine import replay
-    from engine.timers import fire_due
+    from engine.history import rerun
+    from engine.runtime.timers import fire_due
     project = people.start()
     people.walk(project, plan(), stop_at=stop_at)
     tree, dmn, forms = six_gates_files()
@@ -183,7 +186,7 @@ def test_a_project_moved_at_any_stage_finishes_and_its_record_re_runs(db, clock,
         done = list(s.scalars(select(AuditEvent.task_name).where(
             AuditEvent.instance_id == project, AuditEvent.kind == "task_completed").order_by(AuditEvent.seq)))
         assert done[-2:] == ["record_lessons_learned", "file_lessons"]
-        assert replay.rerun_instance(s, s.get(ProcessInstance, project)) is None
+        assert rerun.rerun_instance(s, s.get(ProcessInstance, project)) is None
 
 
 def test_a_boundary_event_added_to_the_open_step_blocks_the_move(db, clock, people):
@@ -246,11 +249,11 @@ def test_moved_open_tasks_take_the_target_versions_rules(db, clock, people):
     with db.reading() as s:
         assert s.get(ProcessInstance, project).process_version_id == lax.id
         [prepare] = s.scalars(select(Task).where(Task.instance_id == project, Task.state == "ready")).all()
-    db.writing(lambda s: runtime.complete_task(s, user=identity.require_user(s, "hugo.hub"), task_id=prepare.id,
+    db.writing(lambda s: instances.complete_task(s, user=accounts.require_user(s, "hugo.hub"), task_id=prepare.id,
                                                clock=clock, data=_sample(s, "hugo.hub", prepare.id)))
     [gate4] = people.open_tasks(project)
     assert gate4.excluded_users is None
-    db.writing(lambda s: tasks.claim_task(s, user=identity.require_user(s, "hugo.hub"), task_id=gate4.id,
+    db.writing(lambda s: queries.claim_task(s, user=accounts.require_user(s, "hugo.hub"), task_id=gate4.id,
                                           clock=clock))
     with db.reading() as s:
         strict = s.scalars(select(ProcessVersion).where(ProcessVersion.version == 1)).one().id

@@ -5,18 +5,21 @@ import json
 import pytest
 from sqlalchemy import select
 
-from engine import demo, identity, policy, rule_reports
+from demo import seed
+from demo.walker import Walker
+from engine import policy
 from engine.errors import Forbidden, ValidationFailed
-from engine.history import SYSTEM_CHAIN
-from engine.models import AuditEvent
-from engine.rule_reports import BREACH, KEPT, Filters
-from engine.walker import Walker
+from engine.history import rule_reports
+from engine.history.rule_reports import BREACH, KEPT, Filters
+from engine.identity import accounts
+from engine.store.models import AuditEvent
+from engine.store.trail import SYSTEM_CHAIN
 
 RETURN = {"gate4_decision": "return", "gate4_comments": "Costs unclear."}
 
 
 def plan(**overrides):
-    answers = demo.happy_path("Automated MDT preparation", "Multidisciplinary Team Efficiency")
+    answers = seed.happy_path("Automated MDT preparation", "Multidisciplinary Team Efficiency")
     answers.update(overrides)
     return answers
 
@@ -38,10 +41,10 @@ def complete_as(db, clock, project, bpmn_id, username, answers=None):
 def report(db, clock, which, username="aud.auditor", **filters):
     """As the pages do it: the view goes on the record, then the report is computed."""
     run, chosen = getattr(rule_reports, f"{which}_report"), Filters(**filters)
-    db.writing(lambda s: rule_reports.record_view(s, user=identity.require_user(s, username), clock=clock,
+    db.writing(lambda s: rule_reports.record_view(s, user=accounts.require_user(s, username), clock=clock,
                                                   report=which, filters=chosen))
     with db.reading() as s:
-        return run(s, user=identity.require_user(s, username), filters=chosen)
+        return run(s, user=accounts.require_user(s, username), filters=chosen)
 
 
 def completion(db, project, bpmn_id, actor=None) -> AuditEvent:
@@ -111,7 +114,7 @@ def test_a_declared_conflict_whose_score_was_excluded_is_kept(db, clock, people)
     people.walk(project, plan(), stop_at="gate2_partner_selection")
     result = report(db, clock, "conflicts")
     [check] = result.rows
-    assert (check.score.person, check.partner, check.organisation) == ("bill.board", demo.MEDTECH, demo.MEDTECH)
+    assert (check.score.person, check.partner, check.organisation) == ("bill.board", seed.MEDTECH, seed.MEDTECH)
     assert check.declared and not check.counted and check.verdict == KEPT
     assert result.checked == 6 and result.breaches == 0
 
@@ -120,7 +123,7 @@ def test_scoring_your_own_organisation_without_declaring_it_is_a_breach(db, cloc
     project = people.start()
     people.walk(project, plan(), stop_at="gate2_partner_selection")
     scored = completion(db, project, "score_eois", "bill.board")
-    undeclared = {"scores": [{"partner": demo.MEDTECH, "conflict_of_interest": False, "strategic_fit": 5}]}
+    undeclared = {"scores": [{"partner": seed.MEDTECH, "conflict_of_interest": False, "strategic_fit": 5}]}
     rewrite(db, scored.id, data_json=json.dumps(undeclared))
     [check] = report(db, clock, "conflicts").rows
     assert check.verdict == BREACH and "without declaring" in check.finding
@@ -130,9 +133,9 @@ def test_scoring_your_own_organisation_without_declaring_it_is_a_breach(db, cloc
 def test_a_conflict_declared_after_a_counted_score_is_a_breach(db, clock, people):
     project = people.start()
     people.walk(project, plan(), stop_at="score_eois")
-    scores = {"partner": demo.MEDTECH, "conflict_of_interest": False, "strategic_fit": 5, "patient_impact": 5,
+    scores = {"partner": seed.MEDTECH, "conflict_of_interest": False, "strategic_fit": 5, "patient_impact": 5,
               "strength_of_evidence": 5, "deliverability": 5, "value_for_money": 5, "equity_of_access": 5}
-    declared = {"partner": demo.MEDTECH, "conflict_of_interest": True, "conflict_reason": "Former employer."}
+    declared = {"partner": seed.MEDTECH, "conflict_of_interest": True, "conflict_reason": "Former employer."}
     with pytest.raises(ValidationFailed) as refused:  # the app takes one row per EoI...
         complete_as(db, clock, project, "score_eois", "ben.board", {"scores": [scores, declared]})
     assert "scores.1.partner" in refused.value.fields
@@ -149,8 +152,8 @@ def test_the_organisation_is_the_one_the_scorer_belonged_to_when_scoring(db, clo
     project = people.start()
     people.walk(project, plan(), stop_at="gate2_partner_selection")
     clock.advance(days=1)
-    db.writing(lambda s: identity.set_organisation(s, "ben.board", organisation=demo.MEDTECH,
-                                                   actor=identity.require_user(s, "ada.admin"), clock=clock))
+    db.writing(lambda s: accounts.set_organisation(s, "ben.board", organisation=seed.MEDTECH,
+                                                   actor=accounts.require_user(s, "ada.admin"), clock=clock))
     assert report(db, clock, "conflicts", person="ben.board").rows == []
 
 
@@ -190,7 +193,7 @@ def test_only_auditors_may_read_the_rule_reports(db, clock, people, username):
 def test_an_auditors_view_of_a_report_is_on_the_record(db, clock, people):
     project = people.start()
     report(db, clock, "four_eyes", project=project)
-    db.writing(lambda s: rule_reports.record_view(s, user=identity.require_user(s, "aud.auditor"), clock=clock,
+    db.writing(lambda s: rule_reports.record_view(s, user=accounts.require_user(s, "aud.auditor"), clock=clock,
                                                   report="conflicts", filters=Filters(), download=True))
     with db.reading() as s:
         viewed = list(s.scalars(select(AuditEvent).where(AuditEvent.chain == SYSTEM_CHAIN,

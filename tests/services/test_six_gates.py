@@ -4,14 +4,17 @@ import json
 import pytest
 from sqlalchemy import select
 
-from engine import demo, identity, runtime, tasks
+from demo import seed
 from engine.errors import Forbidden, NotFound
-from engine.models import AuditEvent, ProcessInstance, Task, User
-from engine.timers import fire_due
+from engine.identity import accounts
+from engine.runtime import instances
+from engine.runtime.timers import fire_due
+from engine.store.models import AuditEvent, ProcessInstance, Task, User
+from engine.tasks import queries
 
 
 def plan(**overrides):
-    answers = demo.happy_path("Faster lung cancer referrals", "Early Diagnosis & Screening")
+    answers = seed.happy_path("Faster lung cancer referrals", "Early Diagnosis & Screening")
     answers.update(overrides)
     return answers
 
@@ -73,21 +76,21 @@ def test_gate1_defer_waits_for_the_review_date_then_comes_back(db, clock, people
 def test_deadline_closes_unanswered_eois_and_keeps_the_answered_ones(db, clock, people):
     project = people.start()
     people.walk(project, plan(invite_partners={
-        "invited_partners": [demo.MEDTECH, demo.DATAHEALTH], "board_members": ["bea.board", "ben.board"],
+        "invited_partners": [seed.MEDTECH, seed.DATAHEALTH], "board_members": ["bea.board", "ben.board"],
         "call_closes_at": "2026-03-20"}), stop_at="submit_eoi")
     eois = people.open_tasks(project)
     assert len(eois) == 2 and all(t.bpmn_id == "submit_eoi" for t in eois)
-    medtech_task = next(t for t in eois if demo.MEDTECH in t.organisations)
+    medtech_task = next(t for t in eois if seed.MEDTECH in t.organisations)
     people.complete(medtech_task, {"solution_name": "LungPath"})
     clock.set(clock.now().replace(day=21))
     assert fire_due(db, clock=clock) == 1
     with db.reading() as s:
         states = dict(s.execute(select(Task.organisations, Task.state).where(Task.bpmn_id == "submit_eoi")).all())
-    assert states == {f"|{demo.MEDTECH}|": "completed", f"|{demo.DATAHEALTH}|": "cancelled"}
+    assert states == {f"|{seed.MEDTECH}|": "completed", f"|{seed.DATAHEALTH}|": "cancelled"}
     data = instance(db, project).data
-    assert data["submitted_partners"] == [demo.MEDTECH]
+    assert data["submitted_partners"] == [seed.MEDTECH]
     by_partner = {e["partner"]: e for e in data["eois"]}
-    assert by_partner[demo.MEDTECH]["submitted"] is True and by_partner[demo.DATAHEALTH]["submitted"] is False
+    assert by_partner[seed.MEDTECH]["submitted"] is True and by_partner[seed.DATAHEALTH]["submitted"] is False
     assert {t.bpmn_id for t in people.open_tasks(project)} == {"score_eois"}
 
 
@@ -96,41 +99,41 @@ def test_conflicted_board_members_score_is_excluded(db, people):
     people.walk(project, plan(), stop_at="gate2_partner_selection")
     scores = instance(db, project).data["aggregated_scores"]
     # bill.board works for Medtech and declared it: two scorers for Medtech, three for DataHealth.
-    assert scores[demo.MEDTECH]["scorers"] == 2 and scores[demo.MEDTECH]["conflicted"] == 1
-    assert scores[demo.DATAHEALTH]["scorers"] == 3 and scores[demo.DATAHEALTH]["conflicted"] == 0
+    assert scores[seed.MEDTECH]["scorers"] == 2 and scores[seed.MEDTECH]["conflicted"] == 1
+    assert scores[seed.DATAHEALTH]["scorers"] == 3 and scores[seed.DATAHEALTH]["conflicted"] == 0
 
 
 def test_board_member_must_declare_a_conflict_with_their_own_organisation(db, clock, people):
     project = people.start()
     people.walk(project, plan(), stop_at="score_eois")
     bill_task = next(t for t in people.open_tasks(project) if t.assignee == "bill.board")
-    undeclared = {"scores": [{"partner": demo.MEDTECH, "conflict_of_interest": False, "strategic_fit": 5,
+    undeclared = {"scores": [{"partner": seed.MEDTECH, "conflict_of_interest": False, "strategic_fit": 5,
                               "patient_impact": 5, "strength_of_evidence": 5, "deliverability": 5,
                               "value_for_money": 5, "equity_of_access": 5}]}
     from engine.errors import ValidationFailed
     with pytest.raises(ValidationFailed) as caught:
-        db.writing(lambda s: runtime.complete_task(s, user=_user(s, "bill.board"), task_id=bill_task.id,
+        db.writing(lambda s: instances.complete_task(s, user=_user(s, "bill.board"), task_id=bill_task.id,
                                                    data=undeclared, clock=clock))
     assert "scores.0.conflict_of_interest" in caught.value.fields
 
 
 def _user(session, username) -> User:
-    return identity.require_user(session, username)
+    return accounts.require_user(session, username)
 
 
 def test_a_competing_partner_cannot_see_another_partners_eoi(db, clock, people):
     project = people.start()
     people.walk(project, plan(), stop_at="submit_eoi")
-    medtech_task = next(t for t in people.open_tasks(project) if demo.MEDTECH in t.organisations)
+    medtech_task = next(t for t in people.open_tasks(project) if seed.MEDTECH in t.organisations)
     with db.reading() as s:
         with pytest.raises(NotFound):
-            tasks.get_task(s, user=_user(s, "ian.datahealth"), task_id=medtech_task.id)
-        assert [t.id for t in tasks.list_tasks(s, user=_user(s, "ian.datahealth"))] != [medtech_task.id]
+            queries.get_task(s, user=_user(s, "ian.datahealth"), task_id=medtech_task.id)
+        assert [t.id for t in queries.list_tasks(s, user=_user(s, "ian.datahealth"))] != [medtech_task.id]
     people.walk(project, plan(), stop_at="gate2_partner_selection")
     with db.reading() as s:
-        from engine.instances import instance_detail
+        from engine.runtime.instance_queries import instance_detail
         seen = instance_detail(s, user=_user(s, "ian.datahealth"), instance_id=project)["data"]
-    assert [e["partner"] for e in seen["eois"]] == [demo.DATAHEALTH]
+    assert [e["partner"] for e in seen["eois"]] == [seed.DATAHEALTH]
     assert "aggregated_scores" not in seen and "board_scores" not in seen
 
 
@@ -139,41 +142,41 @@ def test_gate4_is_refused_to_the_person_who_prepared_the_pack(db, clock, people)
     people.walk(project, plan(), stop_at="prepare_mobilisation")
     [prepare] = people.open_tasks(project)
     # hugo.hub holds hub_team and finance_approver: he prepares the pack...
-    db.writing(lambda s: runtime.complete_task(
+    db.writing(lambda s: instances.complete_task(
         s, user=_user(s, "hugo.hub"), task_id=prepare.id, clock=clock,
         data=_sample(s, "hugo.hub", prepare.id)))
     [gate4] = people.open_tasks(project)
     assert gate4.excluded_users == "|hugo.hub|"
     with pytest.raises(Forbidden, match="Four-eyes"):
-        db.writing(lambda s: runtime.complete_task(s, user=_user(s, "hugo.hub"), task_id=gate4.id, clock=clock,
+        db.writing(lambda s: instances.complete_task(s, user=_user(s, "hugo.hub"), task_id=gate4.id, clock=clock,
                                                    data={"gate4_decision": "approve", "budget_committed": 1}))
     with db.reading() as s:
-        assert gate4.id not in [t.id for t in tasks.list_tasks(s, user=_user(s, "hugo.hub"))]
-        assert gate4.id in [t.id for t in tasks.list_tasks(s, user=_user(s, "fran.finance"))]
+        assert gate4.id not in [t.id for t in queries.list_tasks(s, user=_user(s, "hugo.hub"))]
+        assert gate4.id in [t.id for t in queries.list_tasks(s, user=_user(s, "fran.finance"))]
 
 
 def test_gate4_is_refused_to_everyone_who_prepared_the_pack_in_any_round(db, clock, people):
     project = people.start()
     people.walk(project, plan(), stop_at="prepare_mobilisation")
     [prepare] = people.open_tasks(project)
-    db.writing(lambda s: runtime.complete_task(s, user=_user(s, "hugo.hub"), task_id=prepare.id, clock=clock,
+    db.writing(lambda s: instances.complete_task(s, user=_user(s, "hugo.hub"), task_id=prepare.id, clock=clock,
                                                data=_sample(s, "hugo.hub", prepare.id)))
     people.walk(project, plan(gate4_mobilisation_approval={"gate4_decision": "return",
                                                            "gate4_comments": "Costs unclear."}),
                 stop_at="prepare_mobilisation")
     [again] = people.open_tasks(project)
-    db.writing(lambda s: runtime.complete_task(s, user=_user(s, "hana.hub"), task_id=again.id, clock=clock,
+    db.writing(lambda s: instances.complete_task(s, user=_user(s, "hana.hub"), task_id=again.id, clock=clock,
                                                data=_sample(s, "hana.hub", again.id)))
     [gate4] = people.open_tasks(project)
     assert gate4.excluded_users == "|hana.hub|hugo.hub|"
     with pytest.raises(Forbidden, match="Four-eyes"):  # hugo prepared round one: still barred
-        db.writing(lambda s: runtime.complete_task(s, user=_user(s, "hugo.hub"), task_id=gate4.id, clock=clock,
+        db.writing(lambda s: instances.complete_task(s, user=_user(s, "hugo.hub"), task_id=gate4.id, clock=clock,
                                                    data={"gate4_decision": "approve", "budget_committed": 1}))
 
 
 def _sample(session, username, task_id):
-    from engine.sample_data import sample_answers
-    detail = tasks.get_task(session, user=_user(session, username), task_id=task_id)
+    from demo.answers import sample_answers
+    detail = queries.get_task(session, user=_user(session, username), task_id=task_id)
     return sample_answers(detail.form)
 
 
@@ -280,7 +283,7 @@ def test_a_comment_from_an_earlier_round_does_not_stay_beside_a_new_decision(db,
                 stop_at="prepare_mobilisation")
     people.walk(project, plan(), stop_at="gate4_mobilisation_approval")
     [gate4] = people.open_tasks(project)
-    db.writing(lambda s: runtime.complete_task(s, user=_user(s, "fran.finance"), task_id=gate4.id, clock=people.clock,
+    db.writing(lambda s: instances.complete_task(s, user=_user(s, "fran.finance"), task_id=gate4.id, clock=people.clock,
                                                data={"gate4_decision": "approve", "budget_committed": 90000}))
     assert instance(db, project).data["gate4_comments"] is None
 
@@ -288,7 +291,7 @@ def test_a_comment_from_an_earlier_round_does_not_stay_beside_a_new_decision(db,
 def test_board_members_do_not_see_each_others_scores(db, people):
     project = people.start()
     people.walk(project, plan(), stop_at="gate2_partner_selection")
-    from engine.instances import instance_detail
+    from engine.runtime.instance_queries import instance_detail
     with db.reading() as s:
         member = instance_detail(s, user=_user(s, "bea.board"), instance_id=project)["data"]
         chair = instance_detail(s, user=_user(s, "cara.chair"), instance_id=project)["data"]
@@ -300,7 +303,7 @@ def test_board_members_do_not_see_each_others_scores(db, people):
 def test_the_history_does_not_show_a_board_member_the_others_scores(db, people):
     project = people.start()
     people.walk(project, plan(), stop_at="gate2_partner_selection")
-    from engine.instances import instance_events
+    from engine.runtime.instance_queries import instance_events
     with db.reading() as s:
         seen = instance_events(s, user=_user(s, "bea.board"), instance_id=project)
         audited = instance_events(s, user=_user(s, "aud.auditor"), instance_id=project)

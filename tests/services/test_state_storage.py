@@ -2,10 +2,11 @@
 import pytest
 from sqlalchemy import func, select
 
-from engine import repository, spiff
-from engine.models import FinishedTask, ProcessInstance, Task
-from engine.repository import compiled_for
-from engine.runtime import _cache
+from engine import spiff
+from engine.repository import deployments
+from engine.repository.deployments import compiled_for
+from engine.runtime.instances import _cache
+from engine.store.models import FinishedTask, ProcessInstance, Task
 from tests.services.test_six_gates import plan
 
 
@@ -55,7 +56,7 @@ def test_open_expressions_of_interest_still_finish_after_a_restart(db, people):
     when it creates a child or deserialises a spec)."""
     project = people.start()
     people.walk(project, plan(), stop_at="submit_eoi")
-    repository._compiled.clear()
+    deployments._compiled.clear()
     _cache.entries.clear()
     people.walk(project, plan(), stop_at="gate2_partner_selection")
     with db.reading() as s:

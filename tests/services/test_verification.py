@@ -2,9 +2,9 @@
 import pytest
 from sqlalchemy import select, update
 
-from engine import verification
 from engine.errors import Forbidden
-from engine.models import AuditEvent, User
+from engine.history import verification
+from engine.store.models import AuditEvent, User
 from tests.services.test_replay import rewrite_chain
 from tests.services.test_six_gates import plan
 

@@ -1,7 +1,7 @@
 """The confidentiality allow-list itself: what each reader of a project may see of its data and events."""
-from engine.demo import DATAHEALTH, MEDTECH
-from engine.models import Task
+from demo.seed import DATAHEALTH, MEDTECH
 from engine.policy.visibility import OUTSIDE_READERS, PARTNERS, SELECTED, SOMEONE, SPONSOR, Reader
+from engine.store.models import Task
 
 DATA = {
     "title": "Faster referrals", "call_brief": "What we look for", "invited_partners": [MEDTECH, DATAHEALTH],
@@ -98,7 +98,7 @@ def test_outside_the_hub_events_are_numbered_as_seen_and_a_path_shows_only_what_
 
 
 def test_outside_the_hub_a_task_answer_names_only_their_own_people():
-    from engine.tasks import task_summary
+    from engine.tasks.queries import task_summary
     task = Task(id="t4", instance_id=1, bpmn_id="gate3_clinical_signoff", title="Sign off", role="clinical_lead",
                 stage="codesign", state="completed", claimed_by="cleo.clinical", completed_by="cleo.clinical")
     summary = task_summary(task, partner(MEDTECH, SELECTED))

@@ -1,7 +1,7 @@
 """Fixtures for page tests: demo people who can sign in, and a project walked to Gate 4."""
 import pytest
 
-from engine import demo
+from demo import seed
 from tests.conftest import add_user, walk_to_gate4
 from tests.web.test_login_inbox import login
 
@@ -11,7 +11,7 @@ PASSWORD = "page-test-pass"
 @pytest.fixture
 def at_gate4(db, clock, six_gates):
     """The demo people (password PASSWORD), and one project walked up to Gate 4: its id."""
-    for username, _name, roles, org in demo.DEMO_USERS:
+    for username, _name, roles, org in seed.DEMO_USERS:
         add_user(db, clock, username, *roles, org=org, password=PASSWORD)
     project = walk_to_gate4(db, clock)
     return project

@@ -2,7 +2,7 @@
 adding and disabling users on sign-in and API tokens."""
 import re
 
-from engine import identity
+from engine.identity import accounts
 from tests.conftest import Api, add_user
 from tests.web.test_login_inbox import csrf_token, login
 
@@ -73,7 +73,7 @@ def test_an_admin_changes_roles_and_organisation(app, db, clock):
     saved = post_form(client, "/admin/users/ivy", {"roles": ["industry_partner"], "organisation": "Medtech"})
     assert saved.status_code == 302
     with db.reading() as s:
-        ivy = identity.require_user(s, "ivy")
+        ivy = accounts.require_user(s, "ivy")
         assert ivy.roles == {"industry_partner"} and ivy.organisation_name == "Medtech"
     own = post_form(client, "/admin/users/ada", {"roles": ["auditor"]})
     assert own.status_code == 409 and "Keep the admin role on your own account." in own.data.decode()
@@ -81,7 +81,7 @@ def test_an_admin_changes_roles_and_organisation(app, db, clock):
 
 def test_disabling_asks_first_then_stops_sign_in_and_api_tokens(app, db, clock):
     add_user(db, clock, "pat", "sponsor", password=PASSWORD)
-    token = db.writing(lambda s: identity.create_token(s, username="pat", actor="test", clock=clock))
+    token = db.writing(lambda s: accounts.create_token(s, username="pat", actor="test", clock=clock))
     api = Api(app, token)
     assert api.get("/tasks").status_code == 200
     pat = app.test_client()
@@ -90,7 +90,7 @@ def test_disabling_asks_first_then_stops_sign_in_and_api_tokens(app, db, clock):
     confirm = client.get("/admin/users/pat/disable")
     assert b"Yes, disable pat" in confirm.data
     with db.reading() as s:
-        assert identity.require_user(s, "pat").active  # asking changed nothing
+        assert accounts.require_user(s, "pat").active  # asking changed nothing
     disabled = client.post("/admin/users/pat/disable", data={"csrf_token": csrf_token(confirm.data)})
     assert disabled.status_code == 302
     assert api.get("/tasks").status_code == 401
@@ -117,7 +117,7 @@ def test_changes_without_a_csrf_token_are_refused(app, db, clock):
     for path, data in posts.items():
         assert client.post(path, data=data).status_code == 400, path
     with db.reading() as s:
-        assert identity.get_user(s, "eve") is None and identity.require_user(s, "pat").roles == {"sponsor"}
+        assert accounts.get_user(s, "eve") is None and accounts.require_user(s, "pat").roles == {"sponsor"}
 
 
 def test_repeated_failed_sign_ins_get_429_with_the_generic_message(app, db, clock):

@@ -4,7 +4,7 @@ import re
 
 from sqlalchemy import update
 
-from engine.models import AuditEvent
+from engine.store.models import AuditEvent
 from tests.web.conftest import signed_in
 
 

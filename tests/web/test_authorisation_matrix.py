@@ -16,10 +16,14 @@ from typing import Callable
 import pytest
 from sqlalchemy import select, text
 
-from engine import demo, drafts, identity, policy, schema
+from demo import seed
+from engine import policy
 from engine.clock import FixedClock
-from engine.db import Database
-from engine.models import Base, ProcessInstance, ProcessVersion, Task, User
+from engine.identity import accounts
+from engine.repository import drafts
+from engine.store import schema
+from engine.store.db import Database
+from engine.store.models import Base, ProcessInstance, ProcessVersion, Task, User
 from tests.conftest import deploy_directory, every_row
 from tests.web.test_login_inbox import csrf_token, login
 
@@ -194,7 +198,7 @@ def world(tmp_path_factory, _postgres_schema):
     clock = FixedClock(datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc))
     db = _database(tmp_path_factory, _postgres_schema)
     deploy_directory(db, clock)
-    demo.load(db, clock=clock)
+    seed.load(db, clock=clock)
     with db.reading() as s:
         version = s.scalars(select(ProcessVersion.id)).first()
         by_title = dict(s.execute(select(ProcessInstance.title, ProcessInstance.id)).all())
@@ -211,10 +215,10 @@ def world(tmp_path_factory, _postgres_schema):
                                                            clock=clock).id)
     app = create_app({"DATABASE_URL": db.url, "SECRET_KEY": "test", "CLOCK": clock, "TESTING": True})
     pages, tokens = {}, {}
-    for username, *_ in demo.DEMO_USERS:
+    for username, *_ in seed.DEMO_USERS:
         pages[username] = app.test_client()
-        assert login(pages[username], username, demo.DEMO_PASSWORD).status_code == 302
-        tokens[username] = db.writing(lambda s, u=username: identity.create_token(s, username=u, actor="test",
+        assert login(pages[username], username, seed.DEMO_PASSWORD).status_code == 302
+        tokens[username] = db.writing(lambda s, u=username: accounts.create_token(s, username=u, actor="test",
                                                                                   clock=clock))
     pages[NOBODY] = app.test_client()
     values = {"version_id": version, "draft_id": draft, "username": "hana.hub", "filename": "app.css", "fmt": "csv"}
@@ -250,7 +254,7 @@ def expected_statuses(world: Demo, rule, method: str) -> dict[tuple[str, str], i
     ask = EXPECTATIONS[(rule.endpoint, method)]
     found = {}
     with world.db.reading() as session:
-        for username, *_ in demo.DEMO_USERS:
+        for username, *_ in seed.DEMO_USERS:
             user = session.scalars(select(User).where(User.username == username)).one()
             for label, _url, target in requests(world, rule, method):
                 loaded = session.get(ProcessInstance if ask.targets == "instance" else Task, target) if target else None
@@ -285,7 +289,7 @@ def test_every_demo_user_gets_what_policy_says_from_every_get(world):
             continue
         expected = expected_statuses(world, rule, method)
         for label, url, _ in requests(world, rule, method):
-            for username, *_ in demo.DEMO_USERS:
+            for username, *_ in seed.DEMO_USERS:
                 status = answer(world, username, "GET", url).status_code
                 tried += 1
                 if status != expected[(username, label)]:
@@ -327,13 +331,13 @@ def refusal_body(world: Demo, rule, url: str, token: str) -> dict:
         return {"process": "six_gates", "data": {"gate1_decision": "approve"}, "target_version": version,
                 "instances": [project], "dry_run": False}
     return {"csrf_token": token, "action": "submit", "to": version, "instance": project, "version_id": version,
-            "title": "A past project", "challenge_area": demo.PROJECTS[0][1], "username": "mallory",
+            "title": "A past project", "challenge_area": seed.PROJECTS[0][1], "username": "mallory",
             "display_name": "Mallory", "password": "a long password", "roles": "admin",
             "bpmn": (io.BytesIO(b"<definitions/>"), "x.bpmn"), "schema": "{}", "gate1_decision": "approve"}
 
 
 def test_whoever_policy_keeps_out_of_a_change_is_refused_and_nothing_changes(world):
-    tokens = {username: csrf_token(world.pages[username].get("/inbox").data) for username, *_ in demo.DEMO_USERS}
+    tokens = {username: csrf_token(world.pages[username].get("/inbox").data) for username, *_ in seed.DEMO_USERS}
     wrong, tried = [], 0
     for rule, method in routes(world.app):
         ask = EXPECTATIONS.get((rule.endpoint, method))
@@ -342,7 +346,7 @@ def test_whoever_policy_keeps_out_of_a_change_is_refused_and_nothing_changes(wor
         expected = expected_statuses(world, rule, method)
         for label, url, _ in requests(world, rule, method):
             before = every_row(world.db, skip=("system_chain", "sign_in_sessions", "api_tokens"))
-            for username, *_ in demo.DEMO_USERS:
+            for username, *_ in seed.DEMO_USERS:
                 wanted = expected[(username, label)]
                 if wanted == ask.ok:
                     continue  # allowed: the matrix only checks refusals, so it never changes the demo

@@ -4,10 +4,11 @@ import re
 
 import pytest
 
-from engine import demo, reports
+from demo import seed
+from demo.walker import Walker
 from engine.errors import Forbidden
-from engine.models import User
-from engine.walker import Walker
+from engine.sixgates import dashboard
+from engine.store.models import User
 from tests.conftest import add_user
 from tests.web.test_login_inbox import login
 
@@ -16,7 +17,7 @@ WEST, EAST = "West Midlands", "East Midlands"
 
 
 def _plan(title, area, alliance):
-    answers = demo.happy_path(title, area)
+    answers = seed.happy_path(title, area)
     answers["propose_challenge"] = {"title": title, "challenge_area": area, "alliance": alliance}
     return answers
 
@@ -25,7 +26,7 @@ def _plan(title, area, alliance):
 def pipeline(db, clock, six_gates):
     """Three projects: one at Gate 1, one at Gate 4 after 2 days at Gate 1, one at the Evidence Gate
     after 4 days at Gate 1; then 30 days pass so the open gate tasks are overdue."""
-    for username, _name, roles, org in demo.DEMO_USERS:
+    for username, _name, roles, org in seed.DEMO_USERS:
         add_user(db, clock, username, *roles, org=org, password=PASSWORD)
     walker = Walker(db, clock)
     ids = {}
@@ -47,7 +48,7 @@ def pipeline(db, clock, six_gates):
 def _report(db, clock, username="hana.hub", **filters):
     with db.reading() as s:
         user = s.query(User).filter_by(username=username).one()
-        return reports.pipeline(s, user=user, now=clock.now(), **filters)
+        return dashboard.pipeline(s, user=user, now=clock.now(), **filters)
 
 
 def _page_data(response) -> dict:
@@ -82,7 +83,7 @@ def test_the_report_falls_back_to_comparing_measures_itself():
                                  {"measure": "b", "threshold": 14, "direction": "lower_is_better"},
                                  {"measure": "c", "threshold": 1, "direction": "higher_is_better"}],
             "measured_outcomes": [{"measure": "a", "measured": 83}, {"measure": "b", "measured": 20}]}
-    assert [r["met"] for r in reports.outcome_results(data)] == [True, False, False]
+    assert [r["met"] for r in dashboard.outcome_results(data)] == [True, False, False]
 
 
 def test_the_dashboard_page_shows_each_section_as_chart_and_table(app, pipeline):

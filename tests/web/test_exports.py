@@ -4,13 +4,13 @@ import json
 
 from lxml import etree
 
-from engine import history
+from engine.store import trail
 from tests.web.conftest import signed_in
 
 
 def system_events(db):
     with db.reading() as s:
-        return [(e.kind, e.actor, json.loads(e.data_json)) for e in history.list_events(s, history.SYSTEM_CHAIN)]
+        return [(e.kind, e.actor, json.loads(e.data_json)) for e in trail.list_events(s, trail.SYSTEM_CHAIN)]
 
 
 def test_the_page_offers_each_format_for_every_project_or_one(app, at_gate4):

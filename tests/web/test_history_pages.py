@@ -6,8 +6,9 @@ import re
 
 from sqlalchemy import select
 
-from engine import demo, history
-from engine.models import AuditEvent
+from demo import seed
+from engine.store import trail
+from engine.store.models import AuditEvent
 from tests.conftest import add_user
 from tests.web.conftest import signed_in
 
@@ -28,7 +29,7 @@ def text_of(fragment: str) -> str:
 
 def views_recorded(db, project) -> list[dict]:
     with db.reading() as s:
-        events = history.list_events(s, history.SYSTEM_CHAIN)
+        events = trail.list_events(s, trail.SYSTEM_CHAIN)
     return [{"actor": e.actor, **json.loads(e.data_json)} for e in events if e.kind == "personal_data_viewed"
             and json.loads(e.data_json).get("instance") == project]
 
@@ -78,7 +79,7 @@ def test_a_partner_sees_only_their_own_side_and_an_outsider_nothing(app, db, clo
     assert "ian.datahealth" not in page
     shown = "".join(rows(page)) + json.dumps(replay_data(page)["frames"])  # the diagram's scripts aside
     assert "board_scores" not in shown and "aggregated_scores" not in shown
-    assert demo.DATAHEALTH not in json.dumps(replay_data(page)["frames"][-1]["event"])
+    assert seed.DATAHEALTH not in json.dumps(replay_data(page)["frames"][-1]["event"])
     add_user(db, clock, "olu.other", "industry_partner", org="Other Diagnostics Ltd", password="page-test-pass")
     assert signed_in(app, "olu.other").get(f"/projects/{at_gate4}/history").status_code == 404
 

@@ -49,7 +49,7 @@ def test_cookies_are_secure_when_served_over_https(db, clock, monkeypatch):
 
 
 def test_sign_in_records_successes_and_failures_with_the_client_address(app, db, clock):
-    from engine.history import SYSTEM_CHAIN, list_events
+    from engine.store.trail import SYSTEM_CHAIN, list_events
     add_user(db, clock, "sam", "sponsor", password="correct horse")
     client = app.test_client()
     login(client, "sam", "wrong")

@@ -4,7 +4,7 @@ import re
 
 from sqlalchemy import select
 
-from engine.models import AuditEvent, ProcessInstance
+from engine.store.models import AuditEvent, ProcessInstance
 from tests.diagram_edits import deploy, move_to_lane, six_gates_files
 from tests.web.conftest import signed_in
 from tests.web.test_login_inbox import csrf_token

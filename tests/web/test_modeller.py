@@ -7,7 +7,7 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from engine.models import ProcessDraft, ProcessVersion
+from engine.store.models import ProcessDraft, ProcessVersion
 from tests.conftest import FIXTURES, MIWG, add_user
 from tests.web.test_login_inbox import csrf_token, login
 

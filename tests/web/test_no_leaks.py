@@ -8,9 +8,10 @@ import secrets
 import pytest
 from sqlalchemy import select
 
-from engine import demo, identity
-from engine.models import Task
-from engine.walker import Walker
+from demo import seed
+from demo.walker import Walker
+from engine.identity import accounts
+from engine.store.models import Task
 from tests.conftest import add_user
 from tests.web.conftest import PASSWORD, signed_in
 
@@ -51,13 +52,13 @@ def allowed(username: str, medtech_selected: bool) -> set[str]:
 
 
 def medtech_eoi(data, user):
-    return dict(EOI) if user.organisation_name == demo.MEDTECH else {}
+    return dict(EOI) if user.organisation_name == seed.MEDTECH else {}
 
 
 def scores_with_comments(data, user):
-    scores = demo.happy_path("", "")["score_eois"](data, user)
+    scores = seed.happy_path("", "")["score_eois"](data, user)
     for score in scores["scores"]:
-        reason = {("bea.board", demo.DATAHEALTH): BEA_SCORE, ("bill.board", demo.MEDTECH): BILL_SCORE}.get(
+        reason = {("bea.board", seed.DATAHEALTH): BEA_SCORE, ("bill.board", seed.MEDTECH): BILL_SCORE}.get(
             (user.username, score["partner"]))
         if reason:
             score.update(conflict_of_interest=True, conflict_reason=reason)
@@ -69,14 +70,14 @@ def scores_with_comments(data, user):
 
 @pytest.fixture
 def world(app, db, clock, six_gates):
-    for username, _name, roles, org in demo.DEMO_USERS:
+    for username, _name, roles, org in seed.DEMO_USERS:
         add_user(db, clock, username, *roles, org=org, password=PASSWORD)
     walker = Walker(db, clock)
-    plan = demo.happy_path("Leak-proof challenge", "Pathway Delays")
+    plan = seed.happy_path("Leak-proof challenge", "Pathway Delays")
     plan.update(submit_eoi=medtech_eoi, score_eois=scores_with_comments,
                 gate1_prioritisation={"gate1_decision": "approve", "gate1_comments": HUB_COMMENT},
                 gate2_partner_selection=lambda data, user: {
-                    "gate2_decision": "select", "selected_partners": [demo.MEDTECH], "gate2_comments": CHAIR_COMMENT})
+                    "gate2_decision": "select", "selected_partners": [seed.MEDTECH], "gate2_comments": CHAIR_COMMENT})
     return walker, plan
 
 
@@ -84,7 +85,7 @@ def everything_seen_by(app, db, clock, username: str, project: int) -> str:
     """Every page and API answer about the project this user can fetch, as one text."""
     with db.reading() as session:
         task_ids = list(session.scalars(select(Task.id).where(Task.instance_id == project)))
-    token = db.writing(lambda s: identity.create_token(s, username=username, actor="test", clock=clock))
+    token = db.writing(lambda s: accounts.create_token(s, username=username, actor="test", clock=clock))
     api, headers = app.test_client(), {"Authorization": f"Bearer {token}"}
     paths = ["/instances", f"/instances/{project}", f"/instances/{project}/events",
              f"/instances/{project}/replay", "/tasks"] + [f"/tasks/{t}" for t in task_ids]
@@ -97,7 +98,7 @@ def everything_seen_by(app, db, clock, username: str, project: int) -> str:
 
 
 def assert_no_leaks(app, db, clock, project: int, planted: set[str], *, medtech_selected: bool = False) -> None:
-    for username, _name, _roles, _org in demo.DEMO_USERS:
+    for username, _name, _roles, _org in seed.DEMO_USERS:
         forbidden = planted - allowed(username, medtech_selected)
         outside = username in OUTSIDE
         if not forbidden and not outside:
@@ -116,7 +117,7 @@ def test_no_user_reads_what_is_not_theirs_during_the_call_at_gate2_and_after(app
     walker, plan = world
     project = walker.start()
     walker.walk(project, plan, stop_at="submit_eoi")
-    medtech = next(t for t in walker.open_tasks(project) if demo.MEDTECH in (t.organisations or ""))
+    medtech = next(t for t in walker.open_tasks(project) if seed.MEDTECH in (t.organisations or ""))
     walker.complete(medtech, plan["submit_eoi"])
     planted = set(EOI.values()) | {HUB_COMMENT}
     assert_no_leaks(app, db, clock, project, planted)  # the call is open: DataHealth has not answered
@@ -142,9 +143,9 @@ def test_a_submitted_eoi_is_never_at_the_top_level_of_the_project_data(db, world
     walker, plan = world
     project = walker.start()
     walker.walk(project, plan, stop_at="submit_eoi")
-    medtech = next(t for t in walker.open_tasks(project) if demo.MEDTECH in (t.organisations or ""))
+    medtech = next(t for t in walker.open_tasks(project) if seed.MEDTECH in (t.organisations or ""))
     walker.complete(medtech, plan["submit_eoi"])
-    from engine.models import ProcessInstance
+    from engine.store.models import ProcessInstance
     for stop in (None, "gate2_partner_selection", "draft_specification"):
         if stop:
             walker.walk(project, plan, stop_at=stop)
@@ -155,9 +156,9 @@ def test_a_submitted_eoi_is_never_at_the_top_level_of_the_project_data(db, world
 
 
 def test_a_partner_cannot_tell_from_the_diagram_whether_a_competitor_has_answered(db, clock, world):
-    from engine.history_view import project_history
-    from engine.models import User
-    from engine.projects import project_view
+    from engine.history.timeline import project_history
+    from engine.sixgates.project_page import project_view
+    from engine.store.models import User
     walker, plan = world
 
     def open_call_with_one_answer(org):
@@ -172,12 +173,12 @@ def test_a_partner_cannot_tell_from_the_diagram_whether_a_competitor_has_answere
             user = session.scalars(select(User).where(User.username == username)).one()
             return project_view(session, user=user, instance_id=project, now=clock.now())
 
-    first = open_call_with_one_answer(demo.MEDTECH)  # DataHealth has not answered
+    first = open_call_with_one_answer(seed.MEDTECH)  # DataHealth has not answered
     assert "submit_eoi" in page_of("ivy.medtech", first)["completed"]  # their own EoI, done
     ian = page_of("ian.datahealth", first)
     assert "submit_eoi" not in ian["completed"] and ian["active"] == ["submit_eoi"]  # theirs, still open
 
-    second = open_call_with_one_answer(demo.DATAHEALTH)  # Medtech has not answered
+    second = open_call_with_one_answer(seed.DATAHEALTH)  # Medtech has not answered
     assert "submit_eoi" not in page_of("ian.datahealth", second)["active"]
     with db.reading() as session:
         user = session.scalars(select(User).where(User.username == "ian.datahealth")).one()

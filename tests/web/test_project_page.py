@@ -6,10 +6,11 @@ from datetime import timedelta
 
 import pytest
 
-from engine import demo, spiff
+from demo import seed
+from engine import spiff
 from engine.errors import NotFound
-from engine.models import User
-from engine.projects import project_view
+from engine.sixgates.project_page import project_view
+from engine.store.models import User
 from tests.conftest import add_user
 from tests.web.conftest import PASSWORD, signed_in
 
@@ -105,7 +106,7 @@ def test_project_view_reads_tables_only_and_hides_what_the_viewer_may_not_see(db
         ian = session.query(User).filter_by(username="ian.datahealth").one()
         partner = project_view(session, user=ian, instance_id=at_gate4, now=clock.now())
         assert "board_scores" not in partner["data"]
-        assert all(e.get("partner") == demo.DATAHEALTH for e in partner["data"].get("eois", []))
+        assert all(e.get("partner") == seed.DATAHEALTH for e in partner["data"].get("eois", []))
         assert "ivy.medtech" not in {h["actor"] for h in partner["history"]}
     add_user(db, clock, "olga.onco", "industry_partner", org="OncoSoft Ltd")
     with db.reading() as session:

@@ -2,7 +2,7 @@
 import csv
 import io
 
-from engine.history import SYSTEM_CHAIN, list_events
+from engine.store.trail import SYSTEM_CHAIN, list_events
 from tests.web.conftest import signed_in
 from tests.web.test_login_inbox import csrf_token
 

@@ -6,10 +6,10 @@ import json
 import pytest
 from sqlalchemy import select
 
-from engine import demo
-from engine.history import SYSTEM_CHAIN
-from engine.models import AuditEvent
-from engine.walker import Walker
+from demo import seed
+from demo.walker import Walker
+from engine.store.models import AuditEvent
+from engine.store.trail import SYSTEM_CHAIN
 from tests.web.conftest import signed_in
 
 PAGES = ["/audit/rules", "/audit/rules/four-eyes", "/audit/rules/four-eyes.csv", "/audit/rules/conflicts",
@@ -18,7 +18,7 @@ PAGES = ["/audit/rules", "/audit/rules/four-eyes", "/audit/rules/four-eyes.csv",
 
 
 def plan(title="Automated MDT preparation"):
-    return demo.happy_path(title, "Multidisciplinary Team Efficiency")
+    return seed.happy_path(title, "Multidisciplinary Team Efficiency")
 
 
 @pytest.fixture
@@ -80,11 +80,11 @@ def test_a_declared_conflict_is_shown_with_the_scorer_their_organisation_and_the
     auditor = signed_in(app, "aud.auditor")
     page = auditor.get("/audit/rules/conflicts").get_data(as_text=True)
     scored = completion(db, approved, "score_eois", "bill.board")
-    assert "bill.board" in page and demo.MEDTECH in page and "I work for this organisation." in page
+    assert "bill.board" in page and seed.MEDTECH in page and "I work for this organisation." in page
     assert f'#event-{scored.seq}">event {scored.seq}</a>' in page and "6 scores checked" in page
     [row] = rows(auditor.get("/audit/rules/conflicts.csv?person=bill.board"))
     assert (row["Scored by"], row["Partner scored"], row["Score counted?"], row["Verdict"]) == (
-        "bill.board", demo.MEDTECH, "no", "kept")
+        "bill.board", seed.MEDTECH, "no", "kept")
     assert rows(auditor.get("/audit/rules/conflicts.csv?person=bea.board")) == []
 
 

@@ -5,20 +5,20 @@ import re
 import pytest
 from werkzeug.datastructures import MultiDict
 
-from engine import demo
-from engine.models import ProcessInstance, Task
-from engine.walker import Walker
+from demo import seed
+from demo.walker import Walker
+from engine.store.models import ProcessInstance, Task
 from tests.conftest import add_user
-from web import task_forms
-from web.tasks_pages import ends_project
+from web.pages import task_forms
+from web.pages.tasks import ends_project
 
 PASSWORD = "correct horse"
-MEDTECH, DATAHEALTH = demo.MEDTECH, demo.DATAHEALTH
+MEDTECH, DATAHEALTH = seed.MEDTECH, seed.DATAHEALTH
 
 
 @pytest.fixture
 def walker(db, clock, six_gates):
-    for username, _, roles, org in demo.DEMO_USERS:
+    for username, _, roles, org in seed.DEMO_USERS:
         add_user(db, clock, username, *roles, org=org, password=PASSWORD)
     return Walker(db, clock)
 
@@ -28,7 +28,7 @@ def at(walker):
     """at('gate1_prioritisation') -> (instance id, that task's id), the project walked there on the happy path."""
     def walk(bpmn_id, **answers):
         instance_id = walker.start()
-        plan = demo.happy_path("Faster lung referrals", "Pathway Delays")
+        plan = seed.happy_path("Faster lung referrals", "Pathway Delays")
         plan.update(answers)
         walker.walk(instance_id, plan, stop_at=bpmn_id)
         task = next(t for t in walker.open_tasks(instance_id) if t.bpmn_id == bpmn_id)
@@ -380,8 +380,9 @@ def test_removing_a_row_drops_only_its_fields():
 
 def test_a_draft_is_its_authors_alone(db, clock, six_gates):
     """Saving a draft claims the task: another person with the role neither sees nor overwrites it."""
-    from engine import identity, tasks
-    from engine.walker import Walker
+    from demo.walker import Walker
+    from engine.identity import accounts
+    from engine.tasks import queries
     add_user(db, clock, "sam.sponsor", "sponsor")
     add_user(db, clock, "hana.hub", "hub_team")
     add_user(db, clock, "harry.hub", "hub_team")
@@ -389,10 +390,10 @@ def test_a_draft_is_its_authors_alone(db, clock, six_gates):
     project = walker.start()
     walker.walk(project, {}, stop_at="define_challenge")
     [task] = walker.open_tasks(project)
-    db.writing(lambda s: tasks.save_draft(s, user=identity.require_user(s, "hana.hub"), task_id=task.id,
+    db.writing(lambda s: queries.save_draft(s, user=accounts.require_user(s, "hana.hub"), task_id=task.id,
                                           data={"scope": "Two trusts"}, clock=clock))
     with db.reading() as s:
-        mine = tasks.get_task(s, user=identity.require_user(s, "hana.hub"), task_id=task.id)
-        theirs = tasks.get_task(s, user=identity.require_user(s, "harry.hub"), task_id=task.id)
+        mine = queries.get_task(s, user=accounts.require_user(s, "hana.hub"), task_id=task.id)
+        theirs = queries.get_task(s, user=accounts.require_user(s, "harry.hub"), task_id=task.id)
     assert mine.task.claimed_by == "hana.hub" and mine.draft == {"scope": "Two trusts"}
     assert theirs.draft is None

@@ -6,9 +6,9 @@ import re
 
 import pytest
 
-from engine import repository
-from engine.models import ProcessInstance
-from engine.walker import Walker
+from demo.walker import Walker
+from engine.repository import deployments
+from engine.store.models import ProcessInstance
 from tests.conftest import ROOT
 from tests.engine.test_version_diff import revised_six_gates
 from tests.web.conftest import signed_in
@@ -25,7 +25,7 @@ def two_versions(db, clock, six_gates, at_gate4):
     db.writing(finish)
     clock.advance(days=1)
     bpmn, dmn, forms = revised_six_gates()
-    second, created = db.writing(lambda s: repository.deploy_process(
+    second, created = db.writing(lambda s: deployments.deploy_process(
         s, bpmn=bpmn, dmn=dmn, forms=forms, actor="otto.owner", clock=clock))
     assert created
     return six_gates.id, second.id

@@ -6,7 +6,7 @@ import io
 
 import pytest
 
-from engine import identity
+from engine.identity import accounts
 from tests.conftest import add_user
 from tests.web.conftest import signed_in
 from tests.web.test_login_inbox import csrf_token, login
@@ -80,10 +80,10 @@ def test_disabling_a_user_ends_their_sessions_for_good(app, db, clock):
     sam = app.test_client()
     assert login(sam, "sam", PASSWORD).status_code == 302
     with db.reading() as s:
-        ada = identity.require_user(s, "ada")
-    db.writing(lambda s: identity.set_active(s, "sam", active=False, actor=ada, clock=clock))
+        ada = accounts.require_user(s, "ada")
+    db.writing(lambda s: accounts.set_active(s, "sam", active=False, actor=ada, clock=clock))
     assert sam.get("/inbox").status_code == 302
-    db.writing(lambda s: identity.set_active(s, "sam", active=True, actor=ada, clock=clock))
+    db.writing(lambda s: accounts.set_active(s, "sam", active=True, actor=ada, clock=clock))
     assert sam.get("/inbox").status_code == 302  # enabled again, they sign in afresh
 
 
@@ -101,7 +101,7 @@ def test_a_csrf_token_from_before_sign_in_is_refused_after_it(app, db, clock):
 def test_sessions_are_stored_server_side_and_revoked_at_sign_out(app, db, clock):
     from sqlalchemy import select
 
-    from engine.models import SignInSession
+    from engine.store.models import SignInSession
     add_user(db, clock, "sam", "sponsor", password=PASSWORD)
     client = app.test_client()
     login(client, "sam", PASSWORD)
@@ -133,7 +133,7 @@ def test_one_persons_bad_passwords_lock_out_no_one_else_behind_the_same_address(
 
 
 def _api(db, clock, app, username):
-    token = db.writing(lambda s: identity.create_token(s, username=username, actor="test", clock=clock))
+    token = db.writing(lambda s: accounts.create_token(s, username=username, actor="test", clock=clock))
     client = app.test_client()
     return lambda path, method="GET": client.open(f"/api/v1{path}", method=method,
                                                   headers={"Authorization": f"Bearer {token}"})
@@ -200,5 +200,5 @@ def test_the_admin_pages_refuse_an_organisation_name_holding_the_policy_separato
         assert refused.status_code == 400 and "There is a problem" in page, path
         assert "cannot contain “|”" in page or "Remove “|”" in page
     with db.reading() as s:
-        assert identity.get_user(s, "pat") is None
-        assert identity.require_user(s, "ivy").organisation_name == "Medtech"
+        assert accounts.get_user(s, "pat") is None
+        assert accounts.require_user(s, "ivy").organisation_name == "Medtech"

@@ -3,10 +3,11 @@ challenge, when a competitor answered, how many events they were not shown, wher
 selected for stands, and whoever else holds or completed a task. Each was found by a security review."""
 from sqlalchemy import select
 
-from engine import demo, identity
-from engine.history_view import project_history
-from engine.models import Task, User
-from engine.projects import project_view
+from demo import seed
+from engine.history.timeline import project_history
+from engine.identity import accounts
+from engine.sixgates.project_page import project_view
+from engine.store.models import Task, User
 from tests.conftest import add_user
 from tests.web import test_no_leaks
 from tests.web.conftest import PASSWORD, signed_in
@@ -16,7 +17,7 @@ world = test_no_leaks.world  # the fixture: the demo users and a plan that plant
 
 
 def api(app, db, clock, username):
-    token = db.writing(lambda s: identity.create_token(s, username=username, actor="test", clock=clock))
+    token = db.writing(lambda s: accounts.create_token(s, username=username, actor="test", clock=clock))
     client, headers = app.test_client(), {"Authorization": f"Bearer {token}"}
     return lambda path: client.get(f"/api/v1{path}", headers=headers)
 
@@ -38,11 +39,11 @@ def datahealth_last_to_answer(world):
     project = walker.start()
     walker.walk(project, plan, stop_at="submit_eoi")
     medtech_answers(walker, plan, project)
-    return project, next(t for t in walker.open_tasks(project) if demo.DATAHEALTH in (t.organisations or ""))
+    return project, next(t for t in walker.open_tasks(project) if seed.DATAHEALTH in (t.organisations or ""))
 
 
 def medtech_answers(walker, plan, project):
-    medtech = next(t for t in walker.open_tasks(project) if demo.MEDTECH in (t.organisations or ""))
+    medtech = next(t for t in walker.open_tasks(project) if seed.MEDTECH in (t.organisations or ""))
     walker.complete(medtech, plan["submit_eoi"])
 
 
@@ -60,7 +61,7 @@ def test_a_board_member_off_this_projects_board_reads_no_eoi_and_no_invited_part
     assert bill.status_code == 200 and EOI["solution_name"] not in bill.get_data(as_text=True)
     assert "eois" not in bill.json["data"] and "invited_partners" not in bill.json["data"]
     register = signed_in(app, "bill.board").get("/register.csv").get_data(as_text=True)
-    assert demo.DATAHEALTH not in register and demo.MEDTECH not in register
+    assert seed.DATAHEALTH not in register and seed.MEDTECH not in register
     bea = api(app, db, clock, "bea.board")(f"/instances/{project}").json["data"]
     assert bea["eois"][0]["solution_name"] == EOI["solution_name"]  # on the board: reads what she scores
     staff = api(app, db, clock, "eve.evidence")(f"/instances/{project}").json["data"]
@@ -71,10 +72,10 @@ def test_a_partner_cannot_tell_when_a_competitor_answers_nor_count_the_events_ke
     walker, plan = world
     add_user(db, clock, "gus.gamma", "industry_partner", org="Gamma Diagnostics", password=PASSWORD)
     plan["invite_partners"] = {**plan["invite_partners"],
-                               "invited_partners": [demo.MEDTECH, demo.DATAHEALTH, "Gamma Diagnostics"]}
+                               "invited_partners": [seed.MEDTECH, seed.DATAHEALTH, "Gamma Diagnostics"]}
     project = walker.start()
     walker.walk(project, plan, stop_at="submit_eoi")
-    theirs = next(t for t in walker.open_tasks(project) if demo.DATAHEALTH in (t.organisations or ""))
+    theirs = next(t for t in walker.open_tasks(project) if seed.DATAHEALTH in (t.organisations or ""))
     walker.complete(theirs, plan["submit_eoi"])  # Ian answers; Gamma has not, so the call stays open
     ian = api(app, db, clock, "ian.datahealth")
 
@@ -125,7 +126,7 @@ def test_a_partner_holding_an_internal_role_stays_outside_the_hub(app, db, clock
     walker, plan = world
     add_user(db, clock, "zoe.zeta", "industry_partner", "clinical_lead", org="Zeta Health", password=PASSWORD)
     add_user(db, clock, "hal.zeta", "industry_partner", "hub_team", org="Zeta Health", password=PASSWORD)
-    add_user(db, clock, "ida.datahealth", "industry_partner", "hub_team", org=demo.DATAHEALTH, password=PASSWORD)
+    add_user(db, clock, "ida.datahealth", "industry_partner", "hub_team", org=seed.DATAHEALTH, password=PASSWORD)
     project = walker.start()
     walker.walk(project, plan, stop_at="gate2_partner_selection")
     score = task_of(db, project, "score_eois", assignee="bea.board")
@@ -141,11 +142,11 @@ def test_a_partner_holding_an_internal_role_stays_outside_the_hub(app, db, clock
 
 def test_a_partner_holding_a_hub_role_neither_opens_nor_does_the_hubs_tasks(app, db, clock, world):
     walker, plan = world
-    add_user(db, clock, "max.medtech", "industry_partner", "clinical_lead", org=demo.MEDTECH, password=PASSWORD)
+    add_user(db, clock, "max.medtech", "industry_partner", "clinical_lead", org=seed.MEDTECH, password=PASSWORD)
     project = walker.start()
     walker.walk(project, plan, stop_at="gate3_clinical_signoff")  # Medtech selected
     signoff = task_of(db, project, "gate3_clinical_signoff")
-    token = db.writing(lambda s: identity.create_token(s, username="max.medtech", actor="test", clock=clock))
+    token = db.writing(lambda s: accounts.create_token(s, username="max.medtech", actor="test", clock=clock))
     client, headers = app.test_client(), {"Authorization": f"Bearer {token}"}
     assert client.get("/api/v1/tasks", headers=headers).json["tasks"] == []
     assert client.get(f"/api/v1/tasks/{signoff.id}", headers=headers).status_code == 403
@@ -156,7 +157,7 @@ def test_a_partner_holding_a_hub_role_neither_opens_nor_does_the_hubs_tasks(app,
 
 def test_a_partner_completing_the_last_eoi_is_not_told_the_boards_tasks(app, db, clock, world):
     project, theirs = datahealth_last_to_answer(world)
-    token = db.writing(lambda s: identity.create_token(s, username="ian.datahealth", actor="test", clock=clock))
+    token = db.writing(lambda s: accounts.create_token(s, username="ian.datahealth", actor="test", clock=clock))
     answers = {**{k: "x" for k in EOI}, "contribution_value_gbp": 1, "contact_email": "ian@example.org",
                "declaration": True}
     done = app.test_client().post(f"/api/v1/tasks/{theirs.id}/complete", json={"data": answers},
@@ -193,16 +194,16 @@ def test_the_page_a_partner_submits_the_last_eoi_on_does_not_say_the_board_score
 def test_a_partners_form_offers_no_choice_drawn_from_data_they_may_not_read(app, db, clock, world):
     import json
 
-    from engine import repository
+    from engine.repository import deployments
     from tests.conftest import ROOT
     walker, plan = world
-    bpmn, dmn, forms = repository.read_directory(ROOT / "processes", ROOT / "forms")
+    bpmn, dmn, forms = deployments.read_directory(ROOT / "processes", ROOT / "forms")
     eoi_form = json.loads(forms["submit_eoi.schema.json"])
     eoi_form["properties"]["compared_with"] = {"type": "string", "x-options": "data:invited_partners"}
     forms["submit_eoi.schema.json"] = json.dumps(eoi_form).encode()
-    db.writing(lambda s: repository.deploy_process(s, bpmn=bpmn, dmn=dmn, forms=forms, actor="test", clock=clock))
+    db.writing(lambda s: deployments.deploy_process(s, bpmn=bpmn, dmn=dmn, forms=forms, actor="test", clock=clock))
     project = walker.start()
     walker.walk(project, plan, stop_at="submit_eoi")
-    theirs = next(t for t in walker.open_tasks(project) if demo.DATAHEALTH in (t.organisations or ""))
+    theirs = next(t for t in walker.open_tasks(project) if seed.DATAHEALTH in (t.organisations or ""))
     form = api(app, db, clock, "ian.datahealth")(f"/tasks/{theirs.id}").json["form"]
     assert form["properties"]["compared_with"]["enum"] == []  # who else was invited is not theirs to know

@@ -1,0 +1,1 @@
+"""The `sixgates` command line."""

@@ -1,0 +1,218 @@
+"""The `sixgates` command line. Every command exits non-zero with a one-line reason on failure."""
+from __future__ import annotations
+
+import functools
+import sys
+from pathlib import Path
+
+import click
+
+from engine.clock import Clock
+from engine.errors import DiagramRejected, ServiceError
+from engine.history import audit_export, verification
+from engine.identity import accounts
+from engine.repository import deployments
+from engine.runtime import migration, timers
+from engine.store import schema
+from engine.store.db import Database
+from engine.store.models import User
+
+ROOT = Path(__file__).resolve().parent.parent
+CLI_ACTOR = "cli"
+
+
+def _database() -> Database:
+    import os
+
+    from web import default_database_url
+    return Database(os.environ.get("DATABASE_URL") or default_database_url())
+
+
+def reports_errors(command):
+    """Turn service errors into one line on stderr and exit status 1."""
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except DiagramRejected as exc:
+            for finding in exc.findings:
+                click.echo(_finding_line(finding), err=True)
+            raise click.ClickException(f"deployment refused: {len(exc.problems)} problem(s)") from None
+        except ServiceError as exc:
+            raise click.ClickException(exc.message) from None
+    return wrapper
+
+
+@click.group()
+def main() -> None:
+    """Six Gates: the NHS–industry innovation procedure on SpiffWorkflow."""
+
+
+@main.command()
+@click.option("--demo", is_flag=True, help="Add demo users and sample projects to a new database.")
+@reports_errors
+def init(demo: bool) -> None:
+    """Create or upgrade the schema and deploy processes/ and forms/ if not yet deployed."""
+    db = _database()
+    schema.upgrade(db)
+    bpmn, dmn, forms = deployments.read_directory(ROOT / "processes", ROOT / "forms")
+    version, created = db.writing(lambda s: deployments.deploy_process(
+        s, bpmn=bpmn, dmn=dmn, forms=forms, actor=CLI_ACTOR, clock=Clock()))
+    click.echo(f"{'deployed' if created else 'already deployed'}: {version.key} version {version.version}")
+    if demo:
+        from demo import seed as demo_data
+        logins = demo_data.load(db, clock=Clock())
+        if logins:
+            click.echo("demo logins (username / password):")
+            for username, password, roles in logins:
+                click.echo(f"  {username:<14} {password:<14} {', '.join(roles)}")
+        else:
+            click.echo("demo data already present")
+
+
+@main.group()
+def users() -> None:
+    """Manage users."""
+
+
+@users.command("add")
+@click.argument("name")
+@click.option("--role", "roles", multiple=True, required=True, help="A role key; repeat for several.")
+@click.option("--org", default=None, help="The user's organisation (required for industry partners).")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@reports_errors
+def users_add(name: str, roles: tuple[str, ...], org: str | None, password_stdin: bool) -> None:
+    password = sys.stdin.readline().rstrip("\n") if password_stdin else None
+    _database().writing(lambda s: accounts.add_user(
+        s, username=name, roles=list(roles), organisation=org, password=password,
+        actor=CLI_ACTOR, clock=Clock()))
+    click.echo(f"added {name}")
+
+
+@main.group()
+def tokens() -> None:
+    """Manage API tokens."""
+
+
+@tokens.command("create")
+@click.argument("name")
+@reports_errors
+def tokens_create(name: str) -> None:
+    """Print a new bearer token for the user (only its hash is stored)."""
+    click.echo(_database().writing(lambda s: accounts.create_token(s, username=name, actor=CLI_ACTOR, clock=Clock())))
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1")
+@click.option("--port", default=5000, type=int)
+@click.option("--workers", default=2, type=int, help="gunicorn worker processes.")
+def serve(host: str, port: int, workers: int) -> None:
+    """Serve the web UI and API with gunicorn."""
+    from web.server import run
+    run(host=host, port=port, workers=workers)
+
+
+@main.command()
+@click.option("--once", is_flag=True, help="Fire what is due now, then exit.")
+@click.option("--interval", default=10.0, help="Seconds between polls.")
+@reports_errors
+def worker(once: bool, interval: float) -> None:
+    """Fire due timers; several workers may run at once."""
+    db = _database()
+    fired = timers.run_worker(db, clock=Clock(), once=once, interval=interval)
+    click.echo(f"fired timers on {fired} instance(s)")
+
+
+@main.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--forms", "forms_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="Folder of form schemas (default: forms/ of this project).")
+@reports_errors
+def deploy(file: Path, forms_dir: Path | None) -> None:
+    """Check and deploy a new version of a diagram (DMN files beside it are included)."""
+    dmn = {p.name: p.read_bytes() for p in sorted(file.parent.glob("*.dmn"))}
+    forms = {p.name: p.read_bytes() for p in sorted((forms_dir or ROOT / "forms").glob("*.json"))}
+    deployment = _database().writing(lambda s: deployments.deploy_process(
+        s, bpmn=file.read_bytes(), dmn=dmn, forms=forms, actor=CLI_ACTOR, clock=Clock()))
+    for warning in deployment.warnings:
+        click.echo(_finding_line(warning))
+    version = deployment.version
+    state = "deployed" if deployment.created else "already deployed"
+    click.echo(f"{state}: {version.key} version {version.version} ({version.content_hash[:12]})")
+
+
+def _finding_line(finding) -> str:
+    """`error|warning  element-id  message`; the file stands in for the id of a whole-file finding."""
+    where = finding.element_id or finding.file or "-"
+    if finding.element_id and finding.file:
+        where = f"{finding.file}#{finding.element_id}"
+    return f"{finding.severity:<7}  {where}  {finding.message}"
+
+
+@main.group()
+def audit() -> None:
+    """Verify and export the audit trail."""
+
+
+@audit.command("verify")
+@click.option("--instance", "instance_id", type=int, default=None, help="Only this project.")
+@click.option("--chains-only", is_flag=True, help="Check the hash chains without re-running the projects.")
+@reports_errors
+def audit_verify(instance_id: int | None, chains_only: bool) -> None:
+    """Check every hash chain and re-run every project from its start; exit 1 on any problem."""
+    with _database().reading() as session:
+        if instance_id is None:
+            report = verification.check_records(session, rerun=not chains_only)
+        else:
+            report = verification.check_instance(session, instance_id, rerun=not chains_only)
+    for problem in report.problems:
+        click.echo(f"MISMATCH {problem}")
+    done = f"{report.chains} chain(s){'' if chains_only else f' and {report.instances} re-run(s)'}"
+    if report.problems:
+        raise click.ClickException(f"{len(report.problems)} problem(s) in {done}")
+    click.echo(f"ok: {done} intact")
+
+
+@main.command()
+@click.option("--to", "target_version", type=int, required=True, help="Id of the version to move to.")
+@click.option("--instance", "instance_ids", type=int, multiple=True, required=True, help="Project id (repeat).")
+@click.option("--as", "username", required=True, help="The process owner doing it (goes on the audit trail).")
+@click.option("--dry-run", is_flag=True, help="Only say what would happen.")
+@reports_errors
+def migrate(target_version: int, instance_ids: tuple[int, ...], username: str, dry_run: bool) -> None:
+    """Move running projects to another version of their process, one transaction each."""
+    db = _database()
+    owner = db.writing(lambda s: accounts.require_user(s, username).id)
+    failed = 0
+    for instance_id in instance_ids:
+        try:
+            if dry_run:
+                [plan] = db.writing(lambda s, i=instance_id: migration.plan_migrations(
+                    s, user=s.get(User, owner), instance_ids=[i], target_version_id=target_version))
+            else:
+                plan = db.writing(lambda s, i=instance_id: migration.migrate_instance(
+                    s, user=s.get(User, owner), instance_id=i, target_version_id=target_version, clock=Clock()))
+        except ServiceError as exc:
+            failed += 1
+            click.echo(f"refused  {instance_id}  {exc.message}")
+            continue
+        verdict = ("can move" if plan.safe else "cannot move") if dry_run else "moved"
+        click.echo(f"{verdict}  {instance_id}  {plan.title}: version {plan.source} -> {plan.target}"
+                   + "".join(f"\n  {reason}" for reason in plan.reasons))
+        failed += 0 if plan.safe else 1
+    if failed:
+        raise click.ClickException(f"{failed} of {len(instance_ids)} project(s) cannot move")
+
+
+@audit.command("export")
+@click.option("--format", "fmt", type=click.Choice(audit_export.FORMATS), required=True)
+@click.option("--instance", "instance_id", type=int, default=None)
+@click.option("-o", "output", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@click.option("--lifecycle", type=click.Choice(audit_export.LIFECYCLES), default="complete", show_default=True,
+              help="XES only: 'all' also lists when tasks became ready, were claimed or withdrawn.")
+@reports_errors
+def audit_export_command(fmt: str, instance_id: int | None, output: Path, lifecycle: str) -> None:
+    """Export the history as XES, CSV or JSON."""
+    with _database().reading() as session:
+        count = audit_export.export(session, fmt=fmt, instance_id=instance_id, path=output, lifecycle=lifecycle)
+    click.echo(f"wrote {count} event(s) to {output}")

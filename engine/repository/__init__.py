@@ -1,0 +1,1 @@
+"""The repository: deployed process versions, drafts, forms, the checks before deployment, and version diffs."""

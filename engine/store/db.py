@@ -1,0 +1,94 @@
+"""Database connections and the unit of work: the one place a transaction is committed."""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from typing import Callable, Iterator, TypeVar
+
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
+
+from engine.errors import Conflict
+
+T = TypeVar("T")
+OPTIMISTIC_RETRIES = 5
+AFTER_COMMIT = "after_commit"  # session.info key: callables to run once the transaction committed
+
+
+def after_commit(session: Session, hook: Callable[[], None]) -> None:
+    """Run `hook` only if and when this session's transaction commits."""
+    session.info.setdefault(AFTER_COMMIT, []).append(hook)
+
+
+class Database:
+    """Session factories for one database URL.
+
+    On SQLite, writing transactions start with BEGIN IMMEDIATE so that concurrent writers
+    queue on the lock instead of failing when they upgrade from reading.
+    """
+
+    def __init__(self, url: str):
+        self.url = url
+        self.is_sqlite = url.startswith("sqlite")
+        self.engine = _make_engine(url, immediate=False)
+        self.write_engine = _make_engine(url, immediate=True) if self.is_sqlite else self.engine
+        self._reader = sessionmaker(self.engine, expire_on_commit=False)
+        self._writer = sessionmaker(self.write_engine, expire_on_commit=False)
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        with self._reader() as session:
+            yield session
+
+    def writing(self, work: Callable[[Session], T]) -> T:
+        """Run `work` in one transaction; commit all of it or nothing.
+
+        A stale instance version (someone else changed the same instance first) or a
+        unique key taken meanwhile is retried on fresh data, so people working on different tasks of one instance all
+        succeed; work that is no longer possible raises its own Conflict on the retry.
+        """
+        for _ in range(OPTIMISTIC_RETRIES):
+            try:
+                with self._writer() as session:
+                    with session.begin():
+                        result = work(session)
+                    for hook in session.info.pop(AFTER_COMMIT, []):
+                        hook()
+                    return result
+            except (StaleDataError, IntegrityError):
+                # A stale version, or a unique key someone else took first (two deployments numbering
+                # the same version): the work runs again on fresh data and decides anew.
+                continue
+            except OperationalError as exc:
+                if "locked" not in str(exc):
+                    raise
+        raise Conflict("This record was changed by someone else at the same moment; try again.")
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+        if self.write_engine is not self.engine:
+            self.write_engine.dispose()
+
+
+def _make_engine(url: str, *, immediate: bool) -> Engine:
+    if not url.startswith("sqlite"):
+        return create_engine(url, pool_pre_ping=True)
+    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None  # let SQLAlchemy emit BEGIN itself
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection):
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    return engine

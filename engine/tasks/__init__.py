@@ -1,0 +1,1 @@
+"""Tasks: what a person may act on now, claiming, releasing and drafts."""

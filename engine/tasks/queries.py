@@ -1,0 +1,147 @@
+"""Task queries and task-level actions (claim, release, draft). Listing reads only the
+task table: it never deserialises a workflow."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine import policy
+from engine.clock import Clock
+from engine.errors import BadRequest, Conflict, Forbidden
+from engine.repository.deployments import compiled_for, forms_of
+from engine.runtime.instances import form_schema, load_task, lock_instance
+from engine.store.models import ProcessInstance, Task, User
+from engine.store.trail import record_event
+
+MAX_PAGE = 200
+
+
+def list_tasks(session: Session, *, user: User, stage: str | None = None, role: str | None = None,
+               instance_id: int | None = None, limit: int = 50, offset: int = 0) -> list[Task]:
+    """Ready tasks the user may act on now, soonest due first."""
+    if not 0 < limit <= MAX_PAGE or offset < 0:
+        raise BadRequest(f"limit must be 1..{MAX_PAGE} and offset 0 or more.")
+    stmt = select(Task).where(Task.state == "ready", policy.actionable_tasks_clause(user))
+    visible = policy.visible_instances_clause(user)
+    if visible is not None:
+        stmt = stmt.join(ProcessInstance, ProcessInstance.id == Task.instance_id).where(visible)
+    if stage:
+        stmt = stmt.where(Task.stage == stage)
+    if role:
+        stmt = stmt.where(Task.role == role)
+    if instance_id is not None:
+        stmt = stmt.where(Task.instance_id == instance_id)
+    stmt = stmt.order_by(Task.due_at.asc().nulls_last(), Task.created_at).limit(limit).offset(offset)
+    return list(session.scalars(stmt))
+
+
+def instance_titles(session: Session, tasks: list[Task]) -> dict[int, str]:
+    """Project titles for a page of tasks, in one query."""
+    ids = {t.instance_id for t in tasks}
+    if not ids:
+        return {}
+    return dict(session.execute(select(ProcessInstance.id, ProcessInstance.title)
+                                .where(ProcessInstance.id.in_(ids))).all())
+
+
+PEOPLE = ("assignee", "claimed_by", "completed_by")
+
+
+def task_summary(task: Task, reader: policy.Reader | None = None) -> dict:
+    """The task; with a reader, the people who hold or completed it as that reader may know them."""
+    people = {k: getattr(task, k) if reader is None else reader.person(getattr(task, k), task) for k in PEOPLE}
+    return {"id": task.id, "instance_id": task.instance_id, "name": task.bpmn_id, "title": task.title,
+            "role": task.role, "stage": task.stage, "state": task.state,
+            "due_at": task.due_at.isoformat() if task.due_at else None, **people,
+            "completed_at": task.completed_at.isoformat() if task.completed_at else None}
+
+
+@dataclass
+class TaskDetail:
+    task: Task
+    instance: ProcessInstance
+    form: dict | None
+    ui_schema: dict | None
+    documentation: str
+    context: dict
+    draft: dict | None
+    summary: dict  # task_summary as the user may read it (who holds or completed it)
+
+    @property
+    def people(self) -> dict:
+        return {k: self.summary[k] for k in PEOPLE}
+
+
+def get_task(session: Session, *, user: User, task_id: str) -> TaskDetail:
+    """The task with its form (choices filled in) and the earlier data it needs.
+
+    Raises NotFound for unknown tasks and for tasks of another person or organisation, and
+    Forbidden for those who may see the task but not open it (policy.may_open_task).
+    """
+    task, instance = load_task(session, user=user, task_id=task_id)
+    if not policy.may_open_task(user, task):
+        raise Forbidden(policy.may_act_on(user, task) or "Only the people whose task this is may open it.")
+    version = instance.process_version
+    compiled = compiled_for(version)
+    data = json.loads(instance.data_json or "{}")
+    reader = policy.reader_for(user, instance, data)
+    shown = reader.data(data)  # a form's choices drawn from the data are data too: only what the reader may see
+    form = form_schema(session, version, compiled, task.bpmn_id, shown) if task.state == "ready" else None
+    spec = compiled.user_tasks.get(task.bpmn_id)
+    ui_name = spec.properties.get("formUiSchemaFilename") if spec else None
+    ui = forms_of(version).get(ui_name) if ui_name else None
+    draft = json.loads(task.draft_json) if task.draft_json and task.claimed_by == user.username else None
+    return TaskDetail(task, instance, form, ui, spec.documentation if spec else "", shown, draft,
+                      task_summary(task, reader))
+
+
+def claim_task(session: Session, *, user: User, task_id: str, clock: Clock) -> Task:
+    task, instance = _open_task_for(session, user, task_id)
+    if task.claimed_by and task.claimed_by != user.username:
+        raise Conflict(f"This task is already claimed by {task.claimed_by}.")
+    lock_instance(instance, clock)
+    task.claimed_by = user.username
+    record_event(session, instance=instance, at=clock.now(), actor=user.username, kind="task_claimed",
+                 task_id=task.id, task_name=task.bpmn_id)
+    return task
+
+
+def release_task(session: Session, *, user: User, task_id: str, clock: Clock) -> Task:
+    task, instance = load_task(session, user=user, task_id=task_id)
+    if task.state != "ready":  # a settled task's row is part of the verified record: nothing to release
+        raise Conflict(f"This task is already {task.state}: there is nothing to release.")
+    if not policy.may_release(user, task):
+        raise Forbidden("Only the person who claimed this task (or the Hub team) can release it.")
+    lock_instance(instance, clock)
+    task.claimed_by, task.draft_json = None, None  # a released task starts afresh for whoever takes it
+    record_event(session, instance=instance, at=clock.now(), actor=user.username, kind="task_released",
+                 task_id=task.id, task_name=task.bpmn_id)
+    return task
+
+
+def save_draft(session: Session, *, user: User, task_id: str, data: dict, clock: Clock) -> Task:
+    """Keep unfinished answers (not validated, not on the audit trail).
+
+    Saving a draft claims the task, so the draft is its author's alone: nobody else with
+    the role sees or overwrites it until it is released.
+    """
+    if not isinstance(data, dict):
+        raise BadRequest("The draft must be a JSON object.")
+    task, _ = _open_task_for(session, user, task_id)
+    if task.claimed_by is None:
+        claim_task(session, user=user, task_id=task_id, clock=clock)
+    task.draft_json = json.dumps(data)
+    return task
+
+
+def _open_task_for(session: Session, user: User, task_id: str) -> tuple[Task, ProcessInstance]:
+    task, instance = load_task(session, user=user, task_id=task_id)
+    if task.state != "ready":
+        raise Conflict(f"This task is already {task.state}.")
+    reason = policy.may_act_on(user, task)
+    if reason:
+        raise Forbidden(reason)
+    return task, instance

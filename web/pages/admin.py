@@ -1,0 +1,115 @@
+"""The admin pages: users, their roles and organisations, disabling and re-enabling them.
+Who may do this is the engine's question (identity.require_admin); every change is audited there."""
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from wtforms import PasswordField, SelectMultipleField, StringField
+from wtforms.validators import DataRequired, Length
+
+from engine.errors import ServiceError
+from engine.identity import accounts
+from engine.policy import ROLES
+from web.errors import status_of
+from web.services import clock, read, write
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+class UserForm(FlaskForm):
+    # Unknown roles are the engine's to refuse, with the list of known ones.
+    roles = SelectMultipleField("Roles", choices=list(ROLES), validate_choice=False)
+    organisation = StringField("Organisation", validators=[Length(max=200)])
+
+
+class NewUserForm(UserForm):
+    username = StringField("Username", validators=[DataRequired("Enter a username."), Length(max=80)])
+    display_name = StringField("Full name", validators=[DataRequired("Enter the person's name."), Length(max=200)])
+    password = PasswordField("Password", validators=[DataRequired("Enter a password.")])
+
+
+class ConfirmForm(FlaskForm):
+    pass
+
+
+@bp.before_request
+@login_required
+def admins_only() -> None:
+    accounts.require_admin(current_user.user)
+
+
+@bp.get("/", strict_slashes=False)
+def index():
+    users = read(lambda s: accounts.list_users(s, actor=current_user.user))
+    return render_template("admin/index.html", users=users, me=current_user.user, enable_form=ConfirmForm())
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+def add_user():
+    form = NewUserForm()
+    if form.validate_on_submit():
+        try:
+            write(lambda s: accounts.create_user(
+                s, username=form.username.data.strip(), display_name=form.display_name.data,
+                password=form.password.data, roles=form.roles.data, organisation=form.organisation.data,
+                actor=current_user.user, clock=clock()))
+        except ServiceError as exc:
+            return _form_page("admin/new_user.html", form, exc)
+        flash(f"Added {form.username.data.strip()}. They can sign in now.")
+        return redirect(url_for("admin.index"))
+    return _form_page("admin/new_user.html", form)
+
+
+@bp.route("/users/<username>", methods=["GET", "POST"])
+def edit_user(username: str):
+    user = read(lambda s: accounts.show_user(s, username, actor=current_user.user))
+    form = UserForm(data=None if request.method == "POST" else
+                    {"roles": sorted(user.roles), "organisation": user.organisation_name or ""})
+    if form.validate_on_submit():
+        try:
+            write(lambda s: accounts.update_user(s, username, roles=form.roles.data,
+                                                 organisation=form.organisation.data,
+                                                 actor=current_user.user, clock=clock()))
+        except ServiceError as exc:
+            return _form_page("admin/edit_user.html", form, exc, user=user)
+        flash(f"Saved the roles and organisation of {username}.")
+        return redirect(url_for("admin.index"))
+    return _form_page("admin/edit_user.html", form, user=user)
+
+
+@bp.route("/users/<username>/disable", methods=["GET", "POST"])
+def disable_user(username: str):
+    """GET asks for confirmation; only the confirmed POST disables."""
+    user = read(lambda s: accounts.show_user(s, username, actor=current_user.user))
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            write(lambda s: accounts.set_active(s, username, active=False, actor=current_user.user, clock=clock()))
+        except ServiceError as exc:
+            return render_template("admin/disable_user.html", form=form, user=user, error=exc.message), \
+                status_of(exc)
+        flash(f"Disabled {username}: they cannot sign in and their API tokens no longer work.")
+        return redirect(url_for("admin.index"))
+    return render_template("admin/disable_user.html", form=form, user=user)
+
+
+@bp.post("/users/<username>/enable")
+def enable_user(username: str):
+    write(lambda s: accounts.set_active(s, username, active=True, actor=current_user.user, clock=clock()))
+    flash(f"Re-enabled {username}: they can sign in again and their API tokens work again.")
+    return redirect(url_for("admin.index"))
+
+
+def _form_page(template: str, form: FlaskForm, error: ServiceError | None = None, **context):
+    """The form again, with the engine's refusal shown against the fields it names."""
+    if error is not None:
+        for name, message in error.fields.items():
+            field = getattr(form, name, None)
+            if field is not None:
+                field.errors = [*field.errors, message]
+        if not any(hasattr(form, name) for name in error.fields):
+            form.form_errors.append(error.message)
+    status = status_of(error) if error else 400 if form.errors else 200
+    organisations = read(lambda s: accounts.list_organisations(s, actor=current_user.user))
+    return render_template(template, form=form, roles=ROLES, organisations=organisations, **context), status

@@ -1,0 +1,98 @@
+"""Sign-in for the HTML pages, throttled by the engine: Flask-Login keeps a session token in the cookie,
+and the engine's sign_in_sessions table says whether it still holds (signed out, user disabled, expired)."""
+from __future__ import annotations
+
+import os
+
+from flask import Blueprint, g, redirect, render_template, request, session, url_for
+from flask_login import LoginManager, current_user, login_required, login_user, logout_user
+from flask_wtf import FlaskForm
+from werkzeug.middleware.proxy_fix import ProxyFix
+from wtforms import PasswordField, StringField
+from wtforms.validators import DataRequired
+
+from engine.clock import Clock
+from engine.errors import LoginThrottled
+from engine.identity import accounts
+from engine.store.models import User
+from web.services import clock, database, read, write
+
+bp = Blueprint("auth", __name__)
+login_manager = LoginManager()
+login_manager.login_view = "auth.login"
+# Never says whether the username exists, is disabled or is locked out.
+NOT_RIGHT = "The username or password is not right."
+# Sessions age in real time, whatever clock the procedure runs on (tests move that one by days).
+SESSION_CLOCK = Clock()
+
+
+class SessionUser:
+    """What Flask-Login keeps in the cookie: the session token (not the user id), checked each request."""
+
+    def __init__(self, user: User, token: str):
+        self.user = user
+        self.id = user.id
+        self.token = token
+        self.is_authenticated = True
+        self.is_active = user.active
+        self.is_anonymous = False
+
+    def get_id(self) -> str:
+        return self.token
+
+
+@login_manager.user_loader
+def load_user(token: str):
+    user, stale = read(lambda s: accounts.session_user(s, token, clock=SESSION_CLOCK))
+    if user is None:
+        return None
+    if stale:
+        write(lambda s: accounts.touch_session(s, token, clock=SESSION_CLOCK))
+    return SessionUser(user, token)
+
+
+def init_app(app) -> None:
+    login_manager.init_app(app)
+    app.config.setdefault("REMEMBER_COOKIE_HTTPONLY", True)
+    app.config.setdefault("REMEMBER_COOKIE_SAMESITE", "Lax")
+    if os.environ.get("SIXGATES_SECURE_COOKIES") == "1":  # served over HTTPS: never send cookies in clear
+        app.config.update(SESSION_COOKIE_SECURE=True, REMEMBER_COOKIE_SECURE=True)
+    hops = int(os.environ.get("SIXGATES_PROXY_HOPS") or 0)
+    if hops:  # behind N reverse proxies: throttle by the client's address, not the proxy's
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
+
+
+class LoginForm(FlaskForm):
+    username = StringField("Username", validators=[DataRequired()])
+    password = PasswordField("Password", validators=[DataRequired()])
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    form = LoginForm()
+    if not form.validate_on_submit():
+        return render_template("auth/login.html", form=form), 401 if form.is_submitted() else 200
+    try:
+        user = accounts.sign_in(database(), username=form.username.data.strip(), password=form.password.data,
+                                address=request.remote_addr or "unknown", clock=clock())
+    except LoginThrottled as exc:
+        page = render_template("auth/login.html", form=form, error=f"{NOT_RIGHT} {exc.message}")
+        return page, 429, {"Retry-After": str(exc.minutes * 60)}
+    if user is None:
+        return render_template("auth/login.html", form=form, error=NOT_RIGHT), 401
+    token = write(lambda s: accounts.open_session(s, user=user, clock=SESSION_CLOCK))
+    # A fresh cookie: nothing from before sign-in (such as a planted CSRF token) carries over.
+    session.clear()
+    g.pop("csrf_token", None)
+    login_user(SessionUser(user, token))
+    return redirect(url_for("inbox.index"))
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    token = current_user.token
+    write(lambda s: accounts.close_session(s, token, clock=SESSION_CLOCK))
+    logout_user()
+    session.clear()
+    return redirect(url_for("auth.login"))

@@ -1,0 +1,28 @@
+"""The pipeline dashboard: where every project stands, for the Hub team and those who govern it."""
+from __future__ import annotations
+
+from flask import Blueprint, render_template, request
+from flask_login import current_user, login_required
+
+from engine.sixgates import dashboard
+from engine.store.models import User
+from web.services import clock, read
+
+bp = Blueprint("dashboard", __name__)
+
+
+@bp.get("/dashboard")
+@login_required
+def index():
+    alliance = request.args.get("alliance") or None
+    challenge_area = request.args.get("challenge_area") or None
+
+    def work(session):
+        user = session.get(User, current_user.user.id)
+        report = dashboard.pipeline(session, user=user, now=clock().now(), alliance=alliance,
+                                  challenge_area=challenge_area)
+        return report, dashboard.filter_choices(session)
+
+    report, choices = read(work)
+    return render_template("dashboard/index.html", report=report, choices=choices,
+                           alliance=alliance, challenge_area=challenge_area)

@@ -1,0 +1,90 @@
+"""Moving chosen running projects to another process version: dry run, then migration."""
+from __future__ import annotations
+
+from flask import Blueprint, render_template, request
+from flask_login import current_user, login_required
+
+from engine.errors import BadRequest, ServiceError
+from engine.repository import deployments
+from engine.runtime import migration
+from engine.store.models import User
+from web.odd_input import bounded_int
+from web.services import clock, read, write
+
+bp = Blueprint("migration", __name__, url_prefix="/migrations")
+
+
+def _me(session) -> User:
+    return session.get(User, current_user.user.id)
+
+
+def _version_arg(name: str) -> int | None:
+    raw = request.values.get(name, "")
+    if not raw:
+        return None
+    return bounded_int(raw, name, low=1)  # "²" is a digit to Python, not a number
+
+
+def _choice(values) -> tuple[int, list[int]]:
+    """The target version and the projects chosen on the page."""
+    target_id, ids = _version_arg("to"), migration.parse_ids(values.getlist("instance"))
+    if target_id is None or not ids:
+        raise BadRequest("Choose a target version and at least one project.")
+    return target_id, ids
+
+
+def migrate_each(user_id: int, instance_ids: list[int], target_id: int) -> list[dict]:
+    """Migrate each instance in its own transaction; one refusal does not stop the others."""
+    results = []
+    for instance_id in instance_ids:
+        try:
+            plan = write(lambda s, i=instance_id: migration.migrate_instance(
+                s, user=s.get(User, user_id), instance_id=i, target_version_id=target_id, clock=clock()))
+            results.append({**plan.as_dict(), "migrated": True, "error": None})
+        except ServiceError as exc:
+            results.append({"instance_id": instance_id, "migrated": False, "error": str(exc)})
+    return results
+
+
+@bp.get("")
+@login_required
+def index():
+    """Choose the versions and the projects to move."""
+    source_id, target_id = _version_arg("from"), _version_arg("to")
+
+    def load(session):
+        me = _me(session)
+        migration.require_owner(me)
+        versions = deployments.list_versions(session)
+        source = source_id or next((v.id for v, n in reversed(versions) if n), None)
+        running = migration.running_on(session, user=me, version_id=source) if source else []
+        return versions, source, running
+
+    versions, source_id, running = read(load)
+    by_id = {v.id: v for v, _ in versions}
+    source = by_id.get(source_id)
+    targets = [v for v, _ in versions if source and v.key == source.key and v.id != source.id]
+    target_id = target_id or (targets[-1].id if targets else None)
+    return render_template("migrations/index.html", versions=versions, source=source, targets=targets,
+                           target_id=target_id, running=running)
+
+
+@bp.get("/plan")
+@login_required
+def plan():
+    """The dry run for the chosen projects: nothing changes."""
+    target_id, ids = _choice(request.args)
+    plans, target = read(lambda s: (migration.plan_migrations(s, user=_me(s), instance_ids=ids,
+                                                              target_version_id=target_id),
+                                    deployments.version_view(deployments.get_version(s, target_id))))
+    return render_template("migrations/plan.html", plans=plans, target=target,
+                           source_id=request.args.get("from", ""))
+
+
+@bp.post("")
+@login_required
+def migrate():
+    target_id, ids = _choice(request.form)
+    read(lambda s: migration.require_owner(_me(s)))
+    results = migrate_each(current_user.user.id, ids, target_id)
+    return render_template("migrations/done.html", results=results, target_id=target_id)

@@ -1,0 +1,25 @@
+"""The project page: where one project stands on its diagram, who holds what, and its history."""
+from __future__ import annotations
+
+from flask import Blueprint, render_template
+from flask_login import current_user, login_required
+
+from engine.sixgates.project_page import project_view
+from engine.store.models import User
+from web.pages.task_forms import humanise
+from web.services import clock, read
+
+bp = Blueprint("projects", __name__)
+
+
+@bp.context_processor
+def _presentation():
+    return {"humanise": humanise}
+
+
+@bp.get("/projects/<int:instance_id>")
+@login_required
+def show(instance_id: int):
+    project = read(lambda s: project_view(s, user=s.get(User, current_user.user.id),
+                                          instance_id=instance_id, now=clock().now()))
+    return render_template("projects/show.html", project=project)

@@ -1,0 +1,148 @@
+"""Task pages: a signed-in person does their part of the procedure on a form built from its schema."""
+from __future__ import annotations
+
+from urllib.parse import urlparse
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy.orm import Session
+
+from engine import policy
+from engine.errors import Conflict, Forbidden, ValidationFailed
+from engine.repository.forms import field_errors
+from engine.runtime import instance_queries, instances
+from engine.store.models import ProcessInstance, User
+from engine.tasks import queries
+from web.pages import task_forms
+from web.services import clock, read, write
+
+bp = Blueprint("task_pages", __name__)
+
+# Answers that close the project for good; the person is asked a second time before they count.
+ENDING_DECISIONS = {"gate1_decision": "reject", "gate2_decision": "close", "gate5_decision": "stop",
+                    "gate6_decision": "reject"}
+FORM_CONTROLS = ("csrf_token", "action", "confirm")
+
+
+def ends_project(data: dict, context: dict) -> bool:
+    """Whether these answers end the project (confirming Gate 5 takes the table's recommendation)."""
+    if data.get("gate5_confirm") is True:
+        return context.get("gate5_recommendation") == "stop"
+    return any(data.get(key) == value for key, value in ENDING_DECISIONS.items())
+
+
+@bp.context_processor
+def _presentation():
+    return {"humanise": task_forms.humanise, "columns": task_forms.columns}
+
+
+def _me(session: Session) -> User:
+    return session.get(User, current_user.user.id)
+
+
+def _load(task_id: str) -> tuple[queries.TaskDetail, str | None]:
+    """The task, and why this person may not act on it (None when they may)."""
+    def work(session: Session):
+        me = _me(session)
+        detail = queries.get_task(session, user=me, task_id=task_id)
+        return detail, policy.may_act_on(me, detail.task) if detail.task.state == "ready" else None
+    return read(work)
+
+
+@bp.get("/tasks/<task_id>")
+@login_required
+def show(task_id: str):
+    detail, blocked = _load(task_id)
+    return _page(detail, blocked, detail.draft or {}, from_draft=bool(detail.draft))
+
+
+@bp.post("/tasks/<task_id>")
+@login_required
+def act(task_id: str):
+    action = request.form.get("action", "submit")
+    detail, blocked = _load(task_id)
+    if blocked and action in ("submit", "save"):
+        raise Forbidden(blocked)  # before reading answers: no validation messages for a form they may not send
+    if detail.form is None:
+        flash(f"{detail.task.title} is no longer open.")
+        return redirect(url_for("inbox.index"))
+    form = task_forms.without_row(request.form, action[7:]) if action.startswith("remove:") else request.form
+    data, problems = task_forms.read_form(detail.form, form)
+    if action == "save":
+        write(lambda s: queries.save_draft(s, user=_me(s), task_id=task_id, data=data, clock=clock()))
+        flash("Draft saved. You can come back to it later.")
+        return redirect(url_for("task_pages.show", task_id=task_id))
+    if action != "submit":  # add or remove a row, or back from the confirmation: the same answers again
+        return _page(detail, blocked, data, add_row=action[4:] if action.startswith("add:") else None)
+    return _submit(detail, blocked, data, problems)
+
+
+def _submit(detail: queries.TaskDetail, blocked: str | None, data: dict, problems: dict[str, str]):
+    if problems or (ends_project(data, detail.context) and request.form.get("confirm") != "yes"):
+        errors = {**field_errors(detail.form, data), **problems}
+        return _page(detail, blocked, data, errors=errors, confirming=not errors)
+    try:
+        titles, closed = write(lambda s: _complete(s, detail, data))
+    except ValidationFailed as error:
+        return _page(detail, blocked, data, errors=error.fields or {"_form": error.message})
+    except Conflict as error:
+        flash(error.message)
+        return redirect(url_for("inbox.index"))
+    flash(_submitted(detail.task.title, titles, closed))
+    return redirect(url_for("inbox.index"))
+
+
+def _complete(session: Session, detail: queries.TaskDetail, data: dict) -> tuple[list[str], bool]:
+    ready = instances.complete_task(session, user=_me(session), task_id=detail.task.id, data=data, clock=clock())
+    instance = session.get(ProcessInstance, detail.instance.id)
+    shown = instance_queries.tasks_as_read(session, user=_me(session), rows=ready)  # not the tasks kept from them
+    return [t["title"] for t in shown], instance.status == "completed"
+
+
+def _submitted(title: str, next_titles: list[str], closed: bool) -> str:
+    if closed:
+        return f"{title} submitted. The project is now closed."
+    if next_titles:
+        return f"{title} submitted. The project moves on to: {', '.join(dict.fromkeys(next_titles))}."
+    return f"{title} submitted."
+
+
+def _page(detail: queries.TaskDetail, blocked: str | None, values: dict, *, errors: dict | None = None,
+          add_row: str | None = None, confirming: bool = False, from_draft: bool = False):
+    errors = errors or {}
+    fields = task_forms.build_fields(detail.form, detail.ui_schema, values, errors, context=detail.context,
+                                     add_row=add_row) if detail.form else []
+    kept = [(k, v) for k, v in request.form.items(multi=True) if k not in FORM_CONTROLS] if confirming else []
+    page = render_template("tasks/show.html", detail=detail, blocked=blocked, fields=fields,
+                           errors=task_forms.error_summary(fields, errors), confirming=confirming, kept=kept,
+                           from_draft=from_draft, now=clock().now(), me=current_user.user)
+    return page, 422 if errors else 200
+
+
+@bp.post("/tasks/<task_id>/claim")
+@login_required
+def claim(task_id: str):
+    try:
+        write(lambda s: queries.claim_task(s, user=_me(s), task_id=task_id, clock=clock()))
+        flash("You have claimed this task. Others can see it, but only you can do it until you release it.")
+    except Conflict as error:
+        flash(error.message)
+    return redirect(_back_to(task_id))
+
+
+@bp.post("/tasks/<task_id>/release")
+@login_required
+def release(task_id: str):
+    write(lambda s: queries.release_task(s, user=_me(s), task_id=task_id, clock=clock()))
+    flash("Task released. Anyone with the role can now do it.")
+    return redirect(_back_to(task_id))
+
+
+def _back_to(task_id: str) -> str:
+    """The `next` field when it is a path on this site, else the task page."""
+    target = request.form.get("next", "")
+    parts = urlparse(target)
+    if target.startswith("/") and not target.startswith("//") and "\\" not in target \
+            and not parts.scheme and not parts.netloc:
+        return target
+    return url_for("task_pages.show", task_id=task_id)
