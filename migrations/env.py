@@ -4,7 +4,7 @@ import os
 from alembic import context
 from sqlalchemy import create_engine
 
-from engine.models import Base
+from engine.store.models import Base
 
 target_metadata = Base.metadata
 
