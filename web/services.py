@@ -3,11 +3,13 @@ from __future__ import annotations
 
 from typing import Callable, TypeVar
 
-from flask import current_app
+from flask import current_app, g
+from flask_login import current_user
 from sqlalchemy.orm import Session
 
 from engine.clock import Clock
 from engine.store.db import Database
+from engine.store.models import User
 
 T = TypeVar("T")
 
@@ -27,3 +29,10 @@ def write(work: Callable[[Session], T]) -> T:
 def read(work: Callable[[Session], T]) -> T:
     with database().reading() as session:
         return work(session)
+
+
+def signed_in_user(session: Session) -> User:
+    """The person making this request, loaded in the given unit of work: the API's token holder or the
+    page's signed-in user."""
+    user_id = g.get("api_user_id")
+    return session.get(User, user_id if user_id is not None else current_user.user.id)
