@@ -27,9 +27,10 @@ from sqlalchemy.orm import Session
 from engine import policy
 from engine.clock import Clock
 from engine.errors import BadRequest, Forbidden, NotFound
+from engine.history.access import record_access
 from engine.repository.deployments import compiled_for
 from engine.store.models import AuditEvent, ProcessInstance, ProcessVersion, User
-from engine.store.trail import event_view, record_access
+from engine.store.trail import event_view
 
 FORMATS = ("xes", "csv", "json")
 LIFECYCLES = ("complete", "all")
@@ -79,24 +80,18 @@ def export(session: Session, *, fmt: str, instance_id: int | None, path: Path,
     return rendered.events
 
 
-def record_download(session: Session, *, user: User, fmt: str, instance_id: int | None, clock: Clock,
-                    lifecycle: str = "complete") -> None:
-    """Put an auditor's download on the record, in a short unit of work of its own before the export is
-    built in a reading one (a long export never holds the database's write lock).
+def download(session: Session, *, user: User, fmt: str, instance_id: int | None, clock: Clock,
+             lifecycle: str = "complete") -> Export:
+    """The export for an auditor, with their download put on the record in the same (writing) unit of
+    work: an export that cannot be built records nothing.
 
-    Raises BadRequest, Forbidden (not an auditor) and NotFound.
+    Raises BadRequest (unknown format or lifecycle), Forbidden (not an auditor) and NotFound.
     """
     _check_choice(fmt, lifecycle)
     require_exporter(user)
-    _projects(session, instance_id)
+    rendered = render(session, fmt=fmt, instance_id=instance_id, lifecycle=lifecycle)
     record_access(session, user=user, at=clock.now(), what=f"export ({fmt})", instance_id=instance_id)
-
-
-def download(session: Session, *, user: User, fmt: str, instance_id: int | None,
-             lifecycle: str = "complete") -> Export:
-    """The export for an auditor (record_download first). Raises BadRequest, Forbidden and NotFound."""
-    require_exporter(user)
-    return render(session, fmt=fmt, instance_id=instance_id, lifecycle=lifecycle)
+    return rendered
 
 
 def require_exporter(user: User) -> None:

@@ -1,6 +1,7 @@
 """A project's history as its viewer may read it: every audit event in order (with the deployment
 of each version it ran on), filtered by kind and person, with each event's data and what it changed;
-and the replay's frame after any one event (engine/history_replay.py)."""
+and the replay's frame after any one event (engine/history/replay.py). view_history and
+view_replay_frame are what a person asks for: the read and, for auditors, its record, in one unit of work."""
 from __future__ import annotations
 
 import json
@@ -10,7 +11,9 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from engine import policy
+from engine.clock import Clock
 from engine.errors import BadRequest, Forbidden
+from engine.history.access import record_access
 from engine.history.entries import KIND_LABELS, KIND_ROLES, Entry, labels_for, make_entry
 from engine.history.replay import Replay, replay_project
 from engine.runtime.instances import get_instance
@@ -89,6 +92,23 @@ def replay_frame(session: Session, *, user: User, instance_id: int, upto: int | 
     frame = reached[-1] if reached else {"seq": 0, "version": None, "finished": [], "active": [],
                                          "event": None, "data": {}}
     return {**frame, "diverged": diverged}
+
+
+def view_history(session: Session, *, user: User, instance_id: int, clock: Clock, kind: str | None = None,
+                 actor: str | None = None) -> ProjectHistory:
+    """project_history, with an auditor's (or administrator's) view of it put on the record in the same
+    unit of work (a writing one): a history that cannot be shown records nothing."""
+    history = project_history(session, user=user, instance_id=instance_id, kind=kind, actor=actor)
+    record_access(session, user=user, at=clock.now(), what="history", instance_id=instance_id)
+    return history
+
+
+def view_replay_frame(session: Session, *, user: User, instance_id: int, clock: Clock,
+                      upto: int | None = None) -> dict:
+    """replay_frame, with the auditor's view of it put on the record in the same (writing) unit of work."""
+    frame = replay_frame(session, user=user, instance_id=instance_id, upto=upto)
+    record_access(session, user=user, at=clock.now(), what="replay", instance_id=instance_id)
+    return frame
 
 
 def _version_view(version: ProcessVersion, replay: Replay, reader: policy.Reader) -> dict:

@@ -11,9 +11,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine import policy
-from engine.errors import Forbidden, NotFound
-from engine.store.models import AuditEvent, ProcessInstance, SystemChain, User
+from engine.errors import NotFound
+from engine.store.models import AuditEvent, ProcessInstance, SystemChain
 
 SYSTEM_CHAIN = "system"
 TIMER = "timer"  # the actor of timer firings: a timer falls due on its own, whoever's change notices it
@@ -49,15 +48,6 @@ def record_event(session: Session, *, instance: ProcessInstance | None, at: date
     session.add(event)
     head.audit_seq, head.audit_head = seq, event.hash
     return event
-
-
-def record_access(session: Session, *, user: User, at: datetime, what: str,
-                  instance_id: int | None = None) -> None:
-    """An auditor's (or administrator's) view of personal data is itself on the record (on the system
-    chain, so reading never touches an instance's own chain or version)."""
-    if policy.access_is_recorded(user):
-        record_event(session, instance=None, at=at, actor=user.username, kind="personal_data_viewed",
-                     data={"view": what, "instance": instance_id})
 
 
 def _system_head(session: Session) -> SystemChain:
@@ -111,12 +101,6 @@ def verify_chain(events: list[AuditEvent], *, chain: str, head_seq: int, head_ha
     if head_seq != expected_seq - 1 or head_hash != prev_hash:
         problems.append(ChainProblem(chain, head_seq, "the latest events are missing"))
     return problems
-
-
-def verify_for(session: Session, *, user: User) -> tuple[int, list[ChainProblem]]:
-    if not policy.may_verify(user):
-        raise Forbidden("Only auditors may run the verification.")
-    return verify_all(session)
 
 
 def verify_all(session: Session) -> tuple[int, list[ChainProblem]]:

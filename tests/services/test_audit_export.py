@@ -353,12 +353,10 @@ def test_one_projects_export_holds_only_its_events_and_an_unknown_project_is_ref
 # --- who may download ----------------------------------------------------------------------------------------------
 
 def download_as(db, clock, username, **options):
-    """As the download page does it: the download goes on the record, then the export is built."""
+    """As the download page does it: the export is built and goes on the record in one unit of work."""
     def user(s):
         return s.scalars(select(User).where(User.username == username)).one()
-    db.writing(lambda s: audit_export.record_download(s, user=user(s), clock=clock, **options))
-    with db.reading() as s:
-        return audit_export.download(s, user=user(s), **options)
+    return db.writing(lambda s: audit_export.download(s, user=user(s), clock=clock, **options))
 
 
 def test_an_auditors_download_is_recorded_and_others_are_refused(db, clock, projects):

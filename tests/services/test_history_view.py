@@ -11,7 +11,6 @@ from engine.history.data_diff import diff_data, flatten
 from engine.identity import accounts
 from engine.runtime import migration
 from engine.runtime.timers import fire_due
-from engine.store import trail
 from engine.store.models import AuditEvent
 from engine.tasks import queries
 from tests.conftest import add_user
@@ -68,8 +67,7 @@ def eventful(db, clock, people):
         s, user=u, instance_id=project, target_version_id=target.id, clock=clock))
     people.walk(project, plan(), stop_at="gate5_evidence_gate")
     clock.advance(hours=1)
-    as_user(db, "aud.auditor", lambda s, u: trail.record_access(s, user=u, at=clock.now(), what="history",
-                                                                  instance_id=project))
+    as_user(db, "aud.auditor", lambda s, u: timeline.view_history(s, user=u, instance_id=project, clock=clock))
     return project
 
 

@@ -4,6 +4,7 @@ import json
 
 from lxml import etree
 
+from engine.history import audit_export
 from engine.store import trail
 from tests.web.conftest import signed_in
 
@@ -70,3 +71,14 @@ def test_unknown_formats_projects_and_lifecycles_are_refused(app, at_gate4):
     assert auditor.get("/audit/export/xes?instance=9999").status_code == 404
     assert auditor.get("/audit/export/xes?instance=first").status_code == 400
     assert auditor.get("/audit/export/xes?lifecycle=sometimes").status_code == 400
+
+
+def test_an_export_that_breaks_half_way_is_not_on_the_record(app, db, at_gate4, monkeypatch):
+    """The download and its record are one unit of work: no record of a file the auditor never received."""
+    def disk_full(rows):
+        raise OSError("No space left on device")
+    monkeypatch.setattr(audit_export, "_csv", disk_full)
+    auditor = signed_in(app, "aud.auditor")
+    before = system_events(db)
+    assert auditor.get(f"/audit/export/csv?instance={at_gate4}").status_code == 500
+    assert system_events(db) == before

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from demo import seed
 from demo.walker import Walker
+from engine.history import rule_reports
 from engine.store.models import AuditEvent
 from engine.store.trail import SYSTEM_CHAIN
 from tests.web.conftest import signed_in
@@ -138,3 +139,13 @@ def test_the_auditors_views_and_downloads_are_on_the_record(app, db, approved):
     assert [e.actor for e in viewed] == ["aud.auditor"] * 3
     assert [d["instance"] for d in data] == [approved, None, None]
     assert "four-eyes" in data[0]["view"] and "(CSV)" in data[1]["view"] and "actions" in data[2]["view"]
+
+
+def test_a_report_that_cannot_be_computed_is_not_on_the_record(app, db, approved, monkeypatch):
+    """The report and the record of its reading are one unit of work: a failed report records no view."""
+    def broken(session, filters):
+        raise RuntimeError("the record could not be read")
+    monkeypatch.setattr(rule_reports, "check_four_eyes", broken)
+    assert signed_in(app, "aud.auditor").get(f"/audit/rules/four-eyes?project={approved}").status_code == 500
+    with db.reading() as s:
+        assert s.scalars(select(AuditEvent).where(AuditEvent.kind == "personal_data_viewed")).all() == []

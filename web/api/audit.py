@@ -7,9 +7,8 @@ from flask import jsonify, request
 
 from engine.errors import BadRequest
 from engine.history import timeline
-from engine.store.trail import record_access
 from web.api.core import _user, bp
-from web.services import clock, read, write
+from web.services import clock, write
 
 
 @bp.get("/instances/<int:instance_id>/replay")
@@ -20,6 +19,6 @@ def replay_instance(instance_id: int):
         upto = int(upto) if upto not in (None, "") else None
     except ValueError:
         raise BadRequest("upto must be a whole number.") from None
-    frame = read(lambda s: timeline.replay_frame(s, user=_user(s), instance_id=instance_id, upto=upto))
-    write(lambda s: record_access(s, user=_user(s), at=clock().now(), what="replay", instance_id=instance_id))
+    frame = write(lambda s: timeline.view_replay_frame(s, user=_user(s), instance_id=instance_id, upto=upto,
+                                                       clock=clock()))
     return jsonify({**frame, "completed": frame["finished"]})  # the contract's name for the finished elements

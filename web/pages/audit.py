@@ -5,27 +5,23 @@ import re
 import time
 
 from flask import Blueprint, jsonify, render_template, request
-from flask_login import current_user, login_required
+from flask_login import login_required
 from sqlalchemy import select
 
 from engine.errors import BadRequest
 from engine.history import verification
-from engine.store.models import ProcessInstance, User
-from web.services import read
+from engine.store.models import ProcessInstance
+from web.services import read, signed_in_user
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 BATCH = 25  # projects per verification request: a progress bar moves every second or so
-
-
-def _me(session) -> User:
-    return session.get(User, current_user.user.id)
 
 
 @bp.get("")
 @login_required
 def index():
     def work(session):
-        verification.require_auditor(_me(session))
+        verification.require_auditor(signed_in_user(session))
         return list(session.execute(select(ProcessInstance.id, ProcessInstance.title, ProcessInstance.status,
                                            ProcessInstance.stage).order_by(ProcessInstance.id)))
     return render_template("audit/index.html", projects=read(work))
@@ -38,10 +34,10 @@ def verify():
     report, seconds = None, None
     if request.args.get("run"):
         started = time.perf_counter()
-        report = read(lambda s: verification.verify(s, user=_me(s)))
+        report = read(lambda s: verification.verify(s, user=signed_in_user(s)))
         seconds = time.perf_counter() - started
     else:
-        read(lambda s: verification.require_auditor(_me(s)))
+        read(lambda s: verification.require_auditor(signed_in_user(s)))
     return render_template("audit/verify.html", report=report, seconds=seconds, batch=BATCH)
 
 
@@ -52,5 +48,5 @@ def verify_batch():
     offset = request.args.get("offset", "0")
     if not re.fullmatch(r"[0-9]{1,9}", offset):
         raise BadRequest("offset must be a whole number, 0 or more.")
-    report = read(lambda s: verification.verify(s, user=_me(s), offset=int(offset), limit=BATCH))
+    report = read(lambda s: verification.verify(s, user=signed_in_user(s), offset=int(offset), limit=BATCH))
     return jsonify(report.as_dict())

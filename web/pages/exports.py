@@ -2,18 +2,13 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, render_template, request
-from flask_login import current_user, login_required
+from flask_login import login_required
 
 from engine.errors import BadRequest
 from engine.history import audit_export
-from engine.store.models import User
-from web.services import clock, read, write
+from web.services import clock, read, signed_in_user, write
 
 bp = Blueprint("exports", __name__, url_prefix="/audit/export")
-
-
-def _me(session) -> User:
-    return session.get(User, current_user.user.id)
 
 
 def instance_arg(args) -> int | None:
@@ -32,7 +27,7 @@ def instance_arg(args) -> int | None:
 @bp.get("")
 @login_required
 def index():
-    projects = read(lambda s: audit_export.exportable_projects(s, user=_me(s)))
+    projects = read(lambda s: audit_export.exportable_projects(s, user=signed_in_user(s)))
     return render_template("exports/index.html", projects=projects)
 
 
@@ -41,10 +36,8 @@ def index():
 def download(fmt: str):
     instance_id = instance_arg(request.args)
     lifecycle = request.args.get("lifecycle") or "complete"
-    write(lambda s: audit_export.record_download(s, user=_me(s), fmt=fmt, instance_id=instance_id,
-                                                 lifecycle=lifecycle, clock=clock()))
-    export = read(lambda s: audit_export.download(s, user=_me(s), fmt=fmt, instance_id=instance_id,
-                                                  lifecycle=lifecycle))
+    export = write(lambda s: audit_export.download(s, user=signed_in_user(s), fmt=fmt, instance_id=instance_id,
+                                                   lifecycle=lifecycle, clock=clock()))
     filename = audit_export.dated(export.filename, clock().now().date())
     return Response(export.body, content_type=export.media_type,
                     headers={"Content-Disposition": f'attachment; filename="{filename}"',

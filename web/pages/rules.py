@@ -31,9 +31,8 @@ def filters() -> rule_reports.Filters:
 
 def _report(run: Callable, name: str, *, download: bool = False) -> rule_reports.Report:
     chosen = filters()
-    write(lambda s: rule_reports.record_view(s, user=s.get(User, current_user.user.id), clock=clock(), report=name,
-                                             filters=chosen, download=download))
-    return read(lambda s: run(s, user=s.get(User, current_user.user.id), filters=chosen))
+    return write(lambda s: rule_reports.view_report(s, user=s.get(User, current_user.user.id), clock=clock(),
+                                                    report=run, name=name, filters=chosen, download=download))
 
 
 def history_url(project_id: int, seq: int | None = None) -> str:

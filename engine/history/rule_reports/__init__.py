@@ -1,13 +1,16 @@
 """Rule reports for auditors over the whole history: four-eyes, conflicts of interest in board
 scoring, and each role's actions by person.
 
-Each report function raises Forbidden unless the user is an auditor or an administrator; the web
-layer puts the view on the record first (record_view), then computes the report."""
+Each report function raises Forbidden unless the user is an auditor or an administrator; view_report
+is what a reader asks for: the report and its record, in one (writing) unit of work."""
 from __future__ import annotations
+
+from typing import Callable
 
 from sqlalchemy.orm import Session
 
 from engine.clock import Clock
+from engine.history.access import record_access
 from engine.history.rule_reports.actions import (
     ACTION_HEADER,
     ACTION_KINDS,
@@ -33,11 +36,10 @@ from engine.history.rule_reports.trail import (
     require_reader,
 )
 from engine.store.models import User
-from engine.store.trail import record_access
 
 __all__ = ["ACTION_HEADER", "ACTION_KINDS", "BREACH", "CONFLICT_HEADER", "COUNT_HEADER", "FOUR_EYES_HEADER", "KEPT",
            "NO_ROLE", "Action", "ActionCount", "ConflictCheck", "EventRef", "Filters", "FourEyesCheck", "FourEyesRule",
-           "Report", "actions_report", "conflicts_report", "four_eyes_report", "record_view", "rules_summary"]
+           "Report", "actions_report", "conflicts_report", "four_eyes_report", "rules_summary", "view_report"]
 
 
 EVERYTHING = Filters()
@@ -74,10 +76,11 @@ def rules_summary(session: Session, *, user: User) -> dict[str, tuple[int, int]]
             "conflicts": (scores, sum(c.verdict == BREACH for c in conflicts))}
 
 
-def record_view(session: Session, *, user: User, clock: Clock, report: str, filters: Filters,
-                download: bool = False) -> None:
-    """Put a reader's view of a report on the record: in its own short unit of work, before the
-    report is computed in a reading one (so a long report never holds the database's write lock)."""
-    require_reader(user)
-    what = f"rule report: {report}{' (CSV)' if download else ''} for {filters.describe()}"
+def view_report(session: Session, *, user: User, clock: Clock, report: Callable[..., Report], name: str,
+                filters: Filters = EVERYTHING, download: bool = False) -> Report:
+    """One of the reports above (`report`, called `name` on the record), with the reader's view of it put on
+    the record in the same unit of work: a report that cannot be computed records nothing."""
+    computed = report(session, user=user, filters=filters)
+    what = f"rule report: {name}{' (CSV)' if download else ''} for {filters.describe()}"
     record_access(session, user=user, at=clock.now(), what=what, instance_id=filters.project)
+    return computed
