@@ -15,7 +15,6 @@ from engine.repository import deployments
 from engine.runtime import migration, timers
 from engine.store import schema
 from engine.store.db import Database
-from engine.store.models import User
 
 ROOT = Path(__file__).resolve().parent.parent
 CLI_ACTOR = "cli"
@@ -184,20 +183,15 @@ def migrate(target_version: int, instance_ids: tuple[int, ...], username: str, d
     db = _database()
     owner = db.writing(lambda s: accounts.require_user(s, username).id)
     failed = 0
-    for instance_id in instance_ids:
-        try:
-            if dry_run:
-                [plan] = db.writing(lambda s, i=instance_id: migration.plan_migrations(
-                    s, user=s.get(User, owner), instance_ids=[i], target_version_id=target_version))
-            else:
-                plan = db.writing(lambda s, i=instance_id: migration.migrate_instance(
-                    s, user=s.get(User, owner), instance_id=i, target_version_id=target_version, clock=Clock()))
-        except ServiceError as exc:
+    for outcome in migration.migrate_each(db, user_id=owner, instance_ids=list(instance_ids),
+                                          target_version_id=target_version, clock=Clock(), dry_run=dry_run):
+        plan = outcome.plan
+        if plan is None:
             failed += 1
-            click.echo(f"refused  {instance_id}  {exc.message}")
+            click.echo(f"refused  {outcome.instance_id}  {outcome.error}")
             continue
         verdict = ("can move" if plan.safe else "cannot move") if dry_run else "moved"
-        click.echo(f"{verdict}  {instance_id}  {plan.title}: version {plan.source} -> {plan.target}"
+        click.echo(f"{verdict}  {outcome.instance_id}  {plan.title}: version {plan.source} -> {plan.target}"
                    + "".join(f"\n  {reason}" for reason in plan.reasons))
         failed += 0 if plan.safe else 1
     if failed:

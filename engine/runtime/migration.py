@@ -147,3 +147,43 @@ def parse_ids(values: list[str]) -> list[int]:
         return [int(v) for v in values]
     except ValueError:
         raise BadRequest("Project ids must be whole numbers.") from None
+
+
+# --- several instances, one unit of work each: the migration page, the API and the CLI ------------
+# Imported here, apart from the imports above, which are moving to engine.kernel meanwhile.
+from engine.errors import ServiceError  # noqa: E402
+from engine.store.db import Database  # noqa: E402
+
+
+@dataclass(frozen=True)
+class MigrationOutcome:
+    """One instance of a batch: its plan (moved, or the dry run's verdict), or why it was refused."""
+    instance_id: int
+    plan: MigrationPlan | None
+    error: str | None = None
+    migrated: bool = False
+
+    def as_dict(self) -> dict:
+        if self.plan is None:
+            return {"instance_id": self.instance_id, "migrated": False, "error": self.error}
+        return {**self.plan.as_dict(), "migrated": self.migrated, "error": None}
+
+
+def migrate_each(db: Database, *, user_id: int, instance_ids: list[int], target_version_id: int, clock: Clock,
+                 dry_run: bool = False) -> list[MigrationOutcome]:
+    """Move (or, on a dry run, plan) each instance in its own unit of work, in the order given: one refusal
+    does not stop the others, and a long batch never holds one transaction open."""
+    outcomes = []
+    for instance_id in instance_ids:
+        try:
+            if dry_run:
+                with db.reading() as session:
+                    [plan] = plan_migrations(session, user=session.get(User, user_id), instance_ids=[instance_id],
+                                             target_version_id=target_version_id)
+            else:
+                plan = db.writing(lambda s, i=instance_id: migrate_instance(
+                    s, user=s.get(User, user_id), instance_id=i, target_version_id=target_version_id, clock=clock))
+            outcomes.append(MigrationOutcome(instance_id, plan, migrated=not dry_run))
+        except ServiceError as exc:
+            outcomes.append(MigrationOutcome(instance_id, None, error=exc.message))
+    return outcomes

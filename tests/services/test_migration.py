@@ -159,6 +159,35 @@ def test_only_process_owners_migrate(db, clock, people):
                                                                      target_version_id=version))
 
 
+def test_a_batch_moves_each_project_in_its_own_unit_of_work_and_says_why_for_the_others(db, clock, people):
+    project = people.start()
+    people.walk(project, plan(), stop_at="prepare_mobilisation")
+    tree, dmn, forms = six_gates_files()
+    insert_step_after(tree, "prepare_mobilisation", "check_pack", "Check mobilisation pack", "lane_hub_team")
+    target = deploy(db, clock, tree, dmn, forms)
+    me = owner(db, clock)
+
+    def batch(user_id, ids, **options):
+        return migration.migrate_each(db, user_id=user_id, instance_ids=ids, target_version_id=target.id,
+                                      clock=clock, **options)
+
+    dry = batch(me, [project, 99999], dry_run=True)
+    assert [(o.instance_id, o.plan.safe if o.plan else None, o.migrated, o.error) for o in dry] == [
+        (project, True, False, None), (99999, None, False, "No project 99999.")]
+    with db.reading() as s:
+        assert s.get(ProcessInstance, project).process_version_id != target.id  # a dry run changes nothing
+    done = [o.as_dict() for o in batch(me, [project, 99999, project])]
+    assert done[0]["migrated"] and (done[0]["instance_id"], done[0]["source"], done[0]["target"]) == (project, 1, 2)
+    assert done[1] == {"instance_id": 99999, "migrated": False, "error": "No project 99999."}
+    assert not done[2]["migrated"] and "already runs on version 2" in done[2]["error"]
+    with db.reading() as s:  # the refusals after it did not undo the move
+        assert s.get(ProcessInstance, project).process_version_id == target.id
+    with db.reading() as s:
+        sponsor = s.scalars(select(User).where(User.username == "sam.sponsor")).one().id
+    assert [o.error for o in batch(sponsor, [project])] == [
+        "Only a process owner may move projects to another process version."]
+
+
 @pytest.mark.parametrize("stop_at", ["define_challenge", "score_eois", "gate2_partner_selection",
                                      "gate3_clinical_signoff", "gate5_evidence_gate", "submit_kpi_return"])
 def test_a_project_moved_at_any_stage_finishes_and_its_record_re_runs(db, clock, people, stop_at):

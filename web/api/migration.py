@@ -9,8 +9,7 @@ from engine.errors import BadRequest
 from engine.runtime import migration
 from web.api.core import _json_body, _user, bp
 from web.odd_input import MAX_ID
-from web.pages.migration import migrate_each
-from web.services import read
+from web.services import clock, database, read
 
 
 def _is_id(value) -> bool:
@@ -31,4 +30,6 @@ def migrate_instances():
                                                          target_version_id=target))
         return jsonify({"dry_run": True, "results": [p.as_dict() for p in plans]})
     read(lambda s: migration.require_owner(_user(s)))
-    return jsonify({"dry_run": False, "results": migrate_each(g.api_user_id, ids, target)})
+    outcomes = migration.migrate_each(database(), user_id=g.api_user_id, instance_ids=ids, target_version_id=target,
+                                      clock=clock())
+    return jsonify({"dry_run": False, "results": [outcome.as_dict() for outcome in outcomes]})

@@ -2,20 +2,15 @@
 from __future__ import annotations
 
 from flask import Blueprint, render_template, request
-from flask_login import current_user, login_required
+from flask_login import login_required
 
-from engine.errors import BadRequest, ServiceError
+from engine.errors import BadRequest
 from engine.repository import deployments
 from engine.runtime import migration
-from engine.store.models import User
 from web.odd_input import bounded_int
-from web.services import clock, read, write
+from web.services import clock, database, read, signed_in_user
 
 bp = Blueprint("migration", __name__, url_prefix="/migrations")
-
-
-def _me(session) -> User:
-    return session.get(User, current_user.user.id)
 
 
 def _version_arg(name: str) -> int | None:
@@ -33,17 +28,10 @@ def _choice(values) -> tuple[int, list[int]]:
     return target_id, ids
 
 
-def migrate_each(user_id: int, instance_ids: list[int], target_id: int) -> list[dict]:
-    """Migrate each instance in its own transaction; one refusal does not stop the others."""
-    results = []
-    for instance_id in instance_ids:
-        try:
-            plan = write(lambda s, i=instance_id: migration.migrate_instance(
-                s, user=s.get(User, user_id), instance_id=i, target_version_id=target_id, clock=clock()))
-            results.append({**plan.as_dict(), "migrated": True, "error": None})
-        except ServiceError as exc:
-            results.append({"instance_id": instance_id, "migrated": False, "error": str(exc)})
-    return results
+def _owner(user) -> int:
+    """The process owner's id; Forbidden for anyone else, before any project is tried."""
+    migration.require_owner(user)
+    return user.id
 
 
 @bp.get("")
@@ -53,7 +41,7 @@ def index():
     source_id, target_id = _version_arg("from"), _version_arg("to")
 
     def load(session):
-        me = _me(session)
+        me = signed_in_user(session)
         migration.require_owner(me)
         versions = deployments.list_versions(session)
         source = source_id or next((v.id for v, n in reversed(versions) if n), None)
@@ -74,7 +62,7 @@ def index():
 def plan():
     """The dry run for the chosen projects: nothing changes."""
     target_id, ids = _choice(request.args)
-    plans, target = read(lambda s: (migration.plan_migrations(s, user=_me(s), instance_ids=ids,
+    plans, target = read(lambda s: (migration.plan_migrations(s, user=signed_in_user(s), instance_ids=ids,
                                                               target_version_id=target_id),
                                     deployments.version_view(deployments.get_version(s, target_id))))
     return render_template("migrations/plan.html", plans=plans, target=target,
@@ -85,6 +73,8 @@ def plan():
 @login_required
 def migrate():
     target_id, ids = _choice(request.form)
-    read(lambda s: migration.require_owner(_me(s)))
-    results = migrate_each(current_user.user.id, ids, target_id)
+    owner = read(lambda s: _owner(signed_in_user(s)))
+    outcomes = migration.migrate_each(database(), user_id=owner, instance_ids=ids, target_version_id=target_id,
+                                      clock=clock())
+    results = [outcome.as_dict() for outcome in outcomes]
     return render_template("migrations/done.html", results=results, target_id=target_id)
