@@ -89,7 +89,7 @@ EXPECTATIONS: dict[tuple[str, str], Ask | None] = {
     ("auth.login", "POST"): SESSION,
     ("auth.logout", "POST"): SESSION,
     ("static", "GET"): Ask(lambda u, t, s: OK, public=True),
-    ("api.openapi", "GET"): Ask(lambda u, t, s: OK, public=True),
+    ("api.openapi.document", "GET"): Ask(lambda u, t, s: OK, public=True),
     ("inbox.home", "GET"): anyone(ok=302),
     ("inbox.index", "GET"): anyone(),
     ("inbox.start_project", "POST"): asks(policy.may_propose_challenge, ok=302),
@@ -139,32 +139,33 @@ EXPECTATIONS: dict[tuple[str, str], Ask | None] = {
     ("admin.disable_user", "GET"): asks(policy.may_administer),
     ("admin.disable_user", "POST"): asks(policy.may_administer, ok=302),
     ("admin.enable_user", "POST"): asks(policy.may_administer, ok=302),
-    ("api.list_processes", "GET"): anyone(),
-    ("api.deploy_process", "POST"): asks(policy.may_deploy, ok=201),
-    ("api.process_version", "GET"): asks(policy.may_read_versions),
-    ("api.process_version_bpmn", "GET"): asks(policy.may_read_versions),
-    ("api.process_versions_diff", "GET"): asks(policy.may_read_versions),
-    ("api.start_instance", "POST"): asks(policy.may_propose_challenge, ok=201),
-    ("api.list_instances", "GET"): anyone(),
-    ("api.get_instance", "GET"): instance_route(),
-    ("api.instance_events", "GET"): instance_route(lambda user, instance, session: policy.may_read_events(
+    ("api.versions.list_processes", "GET"): anyone(),
+    ("api.versions.deploy_process", "POST"): asks(policy.may_deploy, ok=201),
+    ("api.versions.process_version", "GET"): asks(policy.may_read_versions),
+    ("api.versions.process_version_bpmn", "GET"): asks(policy.may_read_versions),
+    ("api.versions.process_versions_diff", "GET"): asks(policy.may_read_versions),
+    ("api.instances.start_instance", "POST"): asks(policy.may_propose_challenge, ok=201),
+    ("api.instances.list_instances", "GET"): anyone(),
+    ("api.instances.get_instance", "GET"): instance_route(),
+    ("api.instances.instance_events", "GET"): instance_route(lambda user, instance, session: policy.may_read_events(
         session, user, instance)),
-    ("api.replay_instance", "GET"): instance_route(lambda user, instance, session: policy.may_see_replay(user)),
-    ("api.migrate_instances", "POST"): asks(policy.may_migrate),
-    ("api.list_tasks", "GET"): anyone(),
-    ("api.get_task", "GET"): task_route(policy.may_open_task),
-    ("api.complete_task", "POST"): task_route(may_act),
-    ("api.claim_task", "POST"): task_route(may_act),
-    ("api.release_task", "POST"): task_route(policy.may_release),
-    ("api.save_draft", "PUT"): task_route(may_act),
-    ("api.audit_verify", "GET"): asks(policy.may_verify),
+    ("api.audit.replay_instance", "GET"): instance_route(lambda user, instance, session: policy.may_see_replay(user)),
+    ("api.migration.migrate_instances", "POST"): asks(policy.may_migrate),
+    ("api.tasks.list_tasks", "GET"): anyone(),
+    ("api.tasks.get_task", "GET"): task_route(policy.may_open_task),
+    ("api.tasks.complete_task", "POST"): task_route(may_act),
+    ("api.tasks.claim_task", "POST"): task_route(may_act),
+    ("api.tasks.release_task", "POST"): task_route(policy.may_release),
+    ("api.tasks.save_draft", "PUT"): task_route(may_act),
+    ("api.audit.verify", "GET"): asks(policy.may_verify),
 }
 
 # Query strings some routes need to answer at all (kept small: the matrix stays fast).
-QUERY = {"versions.diff": "old={version}&new={version}", "api.process_versions_diff": "old={version}&new={version}",
+QUERY = {"versions.diff": "old={version}&new={version}",
+         "api.versions.process_versions_diff": "old={version}&new={version}",
          "migration.plan": "to={version}&instance={project}", "audit.verify_batch": "offset=100000",
-         "api.audit_verify": "rerun=false", "exports.download": "instance={project}",
-         "api.replay_instance": "upto=3"}
+         "api.audit.verify": "rerun=false", "exports.download": "instance={project}",
+         "api.audit.replay_instance": "upto=3"}
 
 
 # --- the demo, built once --------------------------------------------------------------
@@ -325,7 +326,7 @@ def test_nobody_signed_in_is_sent_to_sign_in_or_asked_for_a_token(world):
 def refusal_body(world: Demo, rule, url: str, token: str) -> dict:
     """A request the route would act on if it let the user in."""
     project, version = world.projects["partners taking part"], world.values["version_id"]
-    if rule.endpoint == "api.deploy_process":
+    if rule.endpoint == "api.versions.deploy_process":
         return {"bpmn": (io.BytesIO(b"<definitions/>"), "x.bpmn")}
     if url.startswith("/api/"):
         return {"process": "six_gates", "data": {"gate1_decision": "approve"}, "target_version": version,

@@ -1,14 +1,24 @@
-"""REST API for auditors: replaying an instance's history.
-
-The routes hang on the API blueprint, so its bearer-token authentication applies."""
+"""REST API for auditors: verifying every hash chain, and replaying one instance's history."""
 from __future__ import annotations
 
-from flask import jsonify, request
+from flask import Blueprint, jsonify, request
 
 from engine.errors import BadRequest
-from engine.history import timeline
-from web.api.core import _user, bp
-from web.services import clock, write
+from engine.history import timeline, verification
+from web.services import clock, read, signed_in_user, write
+
+bp = Blueprint("audit", __name__)
+
+
+@bp.get("/audit/verify")
+def verify():
+    """Every hash chain, and (unless ?rerun=false) every instance re-run from its start."""
+    rerun = request.args.get("rerun", "true").lower()
+    if rerun not in ("true", "false"):
+        raise BadRequest("rerun is true or false.", fields={"rerun": "true or false"})
+    rerun = rerun == "true"
+    report = read(lambda s: verification.verify(s, user=signed_in_user(s), rerun=rerun))
+    return jsonify(report.as_dict())
 
 
 @bp.get("/instances/<int:instance_id>/replay")
@@ -19,6 +29,6 @@ def replay_instance(instance_id: int):
         upto = int(upto) if upto not in (None, "") else None
     except ValueError:
         raise BadRequest("upto must be a whole number.") from None
-    frame = write(lambda s: timeline.view_replay_frame(s, user=_user(s), instance_id=instance_id, upto=upto,
-                                                       clock=clock()))
+    frame = write(lambda s: timeline.view_replay_frame(s, user=signed_in_user(s), instance_id=instance_id,
+                                                       upto=upto, clock=clock()))
     return jsonify({**frame, "completed": frame["finished"]})  # the contract's name for the finished elements

@@ -1,15 +1,15 @@
-"""REST API: migrating running instances to another process version (dry run and migration).
-
-The routes hang on the API blueprint, so its bearer-token authentication applies."""
+"""REST API /migrations: moving running instances to another process version (dry run and migration)."""
 from __future__ import annotations
 
-from flask import g, jsonify
+from flask import Blueprint, jsonify
 
 from engine.errors import BadRequest
 from engine.runtime import migration
-from web.api.core import _json_body, _user, bp
+from web.api.requests import json_body
 from web.odd_input import MAX_ID
-from web.services import clock, database, read
+from web.services import clock, database, read, signed_in_user
+
+bp = Blueprint("migration", __name__)
 
 
 def _is_id(value) -> bool:
@@ -19,17 +19,17 @@ def _is_id(value) -> bool:
 @bp.post("/migrations")
 def migrate_instances():
     """Body {"target_version": id, "instances": [ids], "dry_run": true|false}."""
-    body = _json_body()
+    body = json_body()
     target, ids, dry_run = body.get("target_version"), body.get("instances"), body.get("dry_run", True)
     if not _is_id(target) or not isinstance(ids, list) or not ids \
             or not all(_is_id(i) for i in ids) or not isinstance(dry_run, bool):
         raise BadRequest('Send {"target_version": ID, "instances": [ID, ...], "dry_run": true or false}.',
                          fields={"target_version": "a version id", "instances": "a list of instance ids"})
     if dry_run:
-        plans = read(lambda s: migration.plan_migrations(s, user=_user(s), instance_ids=ids,
+        plans = read(lambda s: migration.plan_migrations(s, user=signed_in_user(s), instance_ids=ids,
                                                          target_version_id=target))
         return jsonify({"dry_run": True, "results": [p.as_dict() for p in plans]})
-    read(lambda s: migration.require_owner(_user(s)))
-    outcomes = migration.migrate_each(database(), user_id=g.api_user_id, instance_ids=ids, target_version_id=target,
+    user_id = read(lambda s: migration.require_owner(signed_in_user(s)) or signed_in_user(s).id)
+    outcomes = migration.migrate_each(database(), user_id=user_id, instance_ids=ids, target_version_id=target,
                                       clock=clock())
     return jsonify({"dry_run": False, "results": [outcome.as_dict() for outcome in outcomes]})

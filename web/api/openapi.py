@@ -5,11 +5,13 @@ from __future__ import annotations
 import functools
 import re
 
-from flask import request
+from flask import Blueprint, jsonify, request
 
 from engine.errors import BadRequest
 from engine.runtime.instance_queries import STATUSES
 from web.odd_input import MAX_ID
+
+bp = Blueprint("openapi", __name__)
 
 ERROR = {"$ref": "#/components/schemas/Error"}
 ERROR_MEANS = {400: "Malformed: a parameter or body the server cannot read (also NUL characters, numbers out "
@@ -198,6 +200,11 @@ def openapi_document() -> dict:
                                                             "content": _json({"type": "object"})}}}},
         },
     }
+
+
+@bp.get("/openapi.json")
+def document():
+    return jsonify(openapi_document())
 
 
 @functools.cache
