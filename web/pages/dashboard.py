@@ -2,11 +2,10 @@
 from __future__ import annotations
 
 from flask import Blueprint, render_template, request
-from flask_login import current_user, login_required
+from flask_login import login_required
 
 from engine.sixgates import dashboard
-from engine.store.models import User
-from web.services import clock, read
+from web.services import clock, read, signed_in_user
 
 bp = Blueprint("dashboard", __name__)
 
@@ -18,9 +17,8 @@ def index():
     challenge_area = request.args.get("challenge_area") or None
 
     def work(session):
-        user = session.get(User, current_user.user.id)
-        report = dashboard.pipeline(session, user=user, now=clock().now(), alliance=alliance,
-                                  challenge_area=challenge_area)
+        report = dashboard.pipeline(session, user=signed_in_user(session), now=clock().now(), alliance=alliance,
+                                    challenge_area=challenge_area)
         return report, dashboard.filter_choices(session)
 
     report, choices = read(work)

@@ -17,10 +17,9 @@ from engine.policy import ROLES
 from engine.repository import deployments, drafts
 from engine.repository.forms import fill_options, schema_problem
 from engine.sixgates.stages import STAGES
-from engine.store.models import User
 from web.errors import status_of
 from web.pages.task_forms import build_fields, humanise
-from web.services import clock, read, write
+from web.services import clock, read, signed_in_user, write
 
 bp = Blueprint("modeller", __name__, url_prefix="/modeller")
 
@@ -36,10 +35,6 @@ def _presentation():
     return {"humanise": humanise}
 
 
-def _me(session: Session) -> User:
-    return session.get(User, current_user.user.id)
-
-
 @bp.get("/")
 @bp.get("")  # registered first, so links read /modeller?version=...
 def index():
@@ -48,14 +43,14 @@ def index():
         return _index_page()
     # A GET changes nothing: offer to make a copy, or to open a draft already made from this version.
     try:
-        version, existing = read(lambda s: drafts.drafts_from_version(s, user=_me(s), version_id=version_id))
+        version, existing = read(lambda s: drafts.drafts_from_version(s, user=signed_in_user(s), version_id=version_id))
     except ServiceError as error:
         return _index_page(error.message, status_of(error))
     return render_template("modeller/start.html", version=version, existing=existing)
 
 
 def _index_page(error: str | None = None, status: int = 200):
-    versions, mine = read(lambda s: (deployments.list_versions(s), drafts.list_drafts(s, user=_me(s))))
+    versions, mine = read(lambda s: (deployments.list_versions(s), drafts.list_drafts(s, user=signed_in_user(s))))
     latest = {version.key: version for version, _count in versions}  # listed by key, then version
     return render_template("modeller/index.html", versions=versions, drafts=mine, latest=list(latest.values()),
                            error=error), status
@@ -64,7 +59,8 @@ def _index_page(error: str | None = None, status: int = 200):
 @bp.post("/drafts")
 def new_from_version():
     version_id = request.form.get("version_id", type=int) or 0
-    draft_id = write(lambda s: drafts.draft_from_version(s, user=_me(s), version_id=version_id, clock=clock()).id)
+    draft_id = write(lambda s: drafts.draft_from_version(s, user=signed_in_user(s), version_id=version_id,
+                                                         clock=clock()).id)
     return redirect(url_for("modeller.edit", draft_id=draft_id))
 
 
@@ -80,7 +76,7 @@ def upload():
             (dmn if name.endswith(".dmn") else forms)[name] = extra.read()
     content = diagram.read()  # once, outside the unit of work, which may run again
     try:
-        draft_id = write(lambda s: drafts.draft_from_upload(s, user=_me(s), bpmn=content, dmn=dmn,
+        draft_id = write(lambda s: drafts.draft_from_upload(s, user=signed_in_user(s), bpmn=content, dmn=dmn,
                                                             forms=forms, clock=clock()).id)
     except ServiceError as error:
         return _index_page(f"The upload was refused: {error.message}", status_of(error))
@@ -90,7 +86,7 @@ def upload():
 
 @bp.get("/drafts/<int:draft_id>")
 def edit(draft_id: int):
-    view = read(lambda s: drafts.draft_view(drafts.get_draft(s, user=_me(s), draft_id=draft_id)))
+    view = read(lambda s: drafts.draft_view(drafts.get_draft(s, user=signed_in_user(s), draft_id=draft_id)))
     urls = {"save": url_for(".save", draft_id=draft_id), "check": url_for(".check", draft_id=draft_id),
             "deploy": url_for(".deploy", draft_id=draft_id), "preview": url_for(".preview_form")}
     data = {**view, "roles": list(ROLES), "stages": list(STAGES), "urls": urls}
@@ -109,22 +105,22 @@ def save(draft_id: int):
             isinstance(f, dict) and all(isinstance(t, str) for t in f.values()) for f in files.values()) \
             or not isinstance(removed, list) or not all(isinstance(n, str) for n in removed):
         raise BadRequest("Send the draft's files as JSON text: bpmn, dmn and forms by file name.")
-    draft = write(lambda s: drafts.save_draft(s, user=_me(s), draft_id=draft_id, clock=clock(), **texts, **files,
-                                              removed_forms=removed))
+    draft = write(lambda s: drafts.save_draft(s, user=signed_in_user(s), draft_id=draft_id, clock=clock(),
+                                              **texts, **files, removed_forms=removed))
     return jsonify({"saved_at": drafts.saved_at(draft)})
 
 
 @bp.post("/drafts/<int:draft_id>/check")
 def check(draft_id: int):
-    findings = write(lambda s: drafts.check_draft(s, user=_me(s), draft_id=draft_id, clock=clock()))
+    findings = write(lambda s: drafts.check_draft(s, user=signed_in_user(s), draft_id=draft_id, clock=clock()))
     return jsonify({"ok": not any(f["severity"] == "error" for f in findings), "findings": findings})
 
 
 @bp.post("/drafts/<int:draft_id>/deploy")
 def deploy(draft_id: int):
     def work(session: Session):
-        outcome = drafts.deploy_draft(session, user=_me(session), draft_id=draft_id, clock=clock())
-        return outcome, drafts.get_draft(session, user=_me(session), draft_id=draft_id).base_version_id
+        outcome = drafts.deploy_draft(session, user=signed_in_user(session), draft_id=draft_id, clock=clock())
+        return outcome, drafts.get_draft(session, user=signed_in_user(session), draft_id=draft_id).base_version_id
     outcome, base = write(work)
     if outcome.version is None:
         return jsonify({"deployed": False, "findings": outcome.findings}), 422
@@ -137,7 +133,7 @@ def deploy(draft_id: int):
 
 @bp.get("/drafts/<int:draft_id>/bpmn")
 def download_bpmn(draft_id: int):
-    draft = read(lambda s: drafts.draft_view(drafts.get_draft(s, user=_me(s), draft_id=draft_id)))
+    draft = read(lambda s: drafts.draft_view(drafts.get_draft(s, user=signed_in_user(s), draft_id=draft_id)))
     name = re.sub(r"[^A-Za-z0-9_-]+", "_", draft["title"]).strip("_")[:80] or "diagram"
     return Response(draft["bpmn"], mimetype="application/xml",
                     headers={"Content-Disposition": f'attachment; filename="{name}.bpmn"'})
@@ -146,9 +142,9 @@ def download_bpmn(draft_id: int):
 @bp.route("/drafts/<int:draft_id>/delete", methods=["GET", "POST"])
 def delete(draft_id: int):
     if request.method != "POST":  # GET and HEAD only ask
-        draft = read(lambda s: drafts.get_draft(s, user=_me(s), draft_id=draft_id))
+        draft = read(lambda s: drafts.get_draft(s, user=signed_in_user(s), draft_id=draft_id))
         return render_template("modeller/delete.html", draft=draft)
-    write(lambda s: drafts.delete_draft(s, user=_me(s), draft_id=draft_id))
+    write(lambda s: drafts.delete_draft(s, user=signed_in_user(s), draft_id=draft_id))
     flash("Draft deleted.")
     return redirect(url_for("modeller.index"))
 

@@ -2,12 +2,11 @@
 from __future__ import annotations
 
 from flask import Blueprint, render_template
-from flask_login import current_user, login_required
+from flask_login import login_required
 
 from engine.sixgates.project_page import project_view
-from engine.store.models import User
 from web.pages.task_forms import humanise
-from web.services import clock, read
+from web.services import clock, read, signed_in_user
 
 bp = Blueprint("projects", __name__)
 
@@ -20,6 +19,5 @@ def _presentation():
 @bp.get("/projects/<int:instance_id>")
 @login_required
 def show(instance_id: int):
-    project = read(lambda s: project_view(s, user=s.get(User, current_user.user.id),
-                                          instance_id=instance_id, now=clock().now()))
+    project = read(lambda s: project_view(s, user=signed_in_user(s), instance_id=instance_id, now=clock().now()))
     return render_template("projects/show.html", project=project)

@@ -10,8 +10,7 @@ from flask_login import current_user, login_required
 from engine.errors import ValidationFailed
 from engine.history.audit_export import spreadsheet_safe
 from engine.sixgates import register
-from engine.store.models import User
-from web.services import clock, read, write
+from web.services import clock, read, signed_in_user, write
 
 bp = Blueprint("register", __name__)
 FORM_FIELDS = ("title", "partners", "trusts_or_icb", "tumour_group", "challenge_area", "pathway_category",
@@ -24,8 +23,7 @@ def _query() -> tuple[dict[str, str], str]:
 
 
 def _entries(filters: dict[str, str], search: str) -> list[register.Entry]:
-    return read(lambda s: register.list_register(s, user=s.get(User, current_user.user.id),
-                                                 filters=filters, search=search))
+    return read(lambda s: register.list_register(s, user=signed_in_user(s), filters=filters, search=search))
 
 
 def _choices() -> dict:
@@ -62,8 +60,8 @@ def new_past():
     errors: dict[str, str] = {}
     if request.method == "POST":
         try:
-            write(lambda s: register.record_past_project(s, user=s.get(User, current_user.user.id),
-                                                          fields=values, clock=clock()))
+            write(lambda s: register.record_past_project(s, user=signed_in_user(s), fields=values,
+                                                          clock=clock()))
         except ValidationFailed as exc:
             errors = exc.fields
         else:

@@ -7,14 +7,13 @@ import re
 from typing import Callable, Iterable
 
 from flask import Blueprint, Response, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask_login import login_required
 
 from engine.errors import BadRequest
 from engine.history import rule_reports
 from engine.history.audit_export import spreadsheet_safe
 from engine.policy import ROLES
-from engine.store.models import User
-from web.services import clock, read, write
+from web.services import clock, read, signed_in_user, write
 
 bp = Blueprint("rules", __name__, url_prefix="/audit/rules")
 LINK_HEADER = ["Project page", "History page"]
@@ -31,7 +30,7 @@ def filters() -> rule_reports.Filters:
 
 def _report(run: Callable, name: str, *, download: bool = False) -> rule_reports.Report:
     chosen = filters()
-    return write(lambda s: rule_reports.view_report(s, user=s.get(User, current_user.user.id), clock=clock(),
+    return write(lambda s: rule_reports.view_report(s, user=signed_in_user(s), clock=clock(),
                                                     report=run, name=name, filters=chosen, download=download))
 
 
@@ -55,7 +54,7 @@ def _csv(name: str, header: list[str], rows: Iterable, *, links: bool = True) ->
 @bp.get("")
 @login_required
 def index():
-    summary = read(lambda s: rule_reports.rules_summary(s, user=s.get(User, current_user.user.id)))
+    summary = read(lambda s: rule_reports.rules_summary(s, user=signed_in_user(s)))
     return render_template("rules/index.html", summary=summary)
 
 
