@@ -2,15 +2,14 @@
 from __future__ import annotations
 
 from flask import Blueprint, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask_login import login_required
 
 from engine import policy
 from engine.policy import ROLES
 from engine.runtime import instances
 from engine.sixgates.stages import STAGES, stage_name
-from engine.store.models import User
 from engine.tasks import queries
-from web.services import clock, read, write
+from web.services import clock, read, signed_in_user, write
 
 bp = Blueprint("inbox", __name__)
 # Templates ask policy (the menu on every page, buttons) instead of reading roles.
@@ -32,10 +31,10 @@ def index():
     page = max(1, request.args.get("page", 1, type=int))
 
     def work(session):
-        user = session.get(User, current_user.user.id)
+        user = signed_in_user(session)
         rows = queries.list_tasks(session, user=user, stage=stage if stage in STAGES else None,
-                                role=role if role in ROLES else None,
-                                limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE)
+                                  role=role if role in ROLES else None,
+                                  limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE)
         return user, rows, queries.instance_titles(session, rows)
 
     user, rows, titles = read(work)
@@ -50,12 +49,12 @@ def index():
 def start_project():
     """Propose a challenge: start a project and go straight to its first task."""
     def work(session):
-        user = session.get(User, current_user.user.id)
+        user = signed_in_user(session)
         instance = instances.start_instance(session, user=user, process_key=PROCESS, clock=clock())
         session.flush()
         return queries.list_tasks(session, user=user, instance_id=instance.id, limit=1)
 
     first = write(work)
     if first:
-        return redirect(url_for("task_pages.show", task_id=first[0].id))
+        return redirect(url_for("tasks.show", task_id=first[0].id))
     return redirect(url_for("inbox.index"))

@@ -8,15 +8,14 @@ from flask_login import current_user, login_required
 from sqlalchemy.orm import Session
 
 from engine import policy
-from engine.errors import Conflict, Forbidden, ValidationFailed
-from engine.repository.forms import field_errors
-from engine.runtime import instance_queries, instances
-from engine.store.models import ProcessInstance, User
-from engine.tasks import queries
+from engine.errors import Conflict, ValidationFailed
+from engine.runtime import instance_queries
+from engine.store.models import ProcessInstance
+from engine.tasks import claims, completion, queries
 from web.pages import task_forms
-from web.services import clock, read, write
+from web.services import clock, read, signed_in_user, write
 
-bp = Blueprint("task_pages", __name__)
+bp = Blueprint("tasks", __name__)
 
 # Answers that close the project for good; the person is asked a second time before they count.
 ENDING_DECISIONS = {"gate1_decision": "reject", "gate2_decision": "close", "gate5_decision": "stop",
@@ -36,14 +35,10 @@ def _presentation():
     return {"humanise": task_forms.humanise, "columns": task_forms.columns}
 
 
-def _me(session: Session) -> User:
-    return session.get(User, current_user.user.id)
-
-
 def _load(task_id: str) -> tuple[queries.TaskDetail, str | None]:
     """The task, and why this person may not act on it (None when they may)."""
     def work(session: Session):
-        me = _me(session)
+        me = signed_in_user(session)
         detail = queries.get_task(session, user=me, task_id=task_id)
         return detail, policy.may_act_on(me, detail.task) if detail.task.state == "ready" else None
     return read(work)
@@ -61,30 +56,35 @@ def show(task_id: str):
 def act(task_id: str):
     action = request.form.get("action", "submit")
     detail, blocked = _load(task_id)
-    if blocked and action in ("submit", "save"):
-        raise Forbidden(blocked)  # before reading answers: no validation messages for a form they may not send
     if detail.form is None:
         flash(f"{detail.task.title} is no longer open.")
         return redirect(url_for("inbox.index"))
     form = task_forms.without_row(request.form, action[7:]) if action.startswith("remove:") else request.form
     data, problems = task_forms.read_form(detail.form, form)
     if action == "save":
-        write(lambda s: queries.save_draft(s, user=_me(s), task_id=task_id, data=data, clock=clock()))
+        write(lambda s: claims.save_draft(s, user=signed_in_user(s), task_id=task_id, data=data, clock=clock()))
         flash("Draft saved. You can come back to it later.")
-        return redirect(url_for("task_pages.show", task_id=task_id))
+        return redirect(url_for("tasks.show", task_id=task_id))
     if action != "submit":  # add or remove a row, or back from the confirmation: the same answers again
         return _page(detail, blocked, data, add_row=action[4:] if action.startswith("add:") else None)
     return _submit(detail, blocked, data, problems)
 
 
+class _Rehearsed(Exception):
+    """The completion went through, but the page has something to say first: its transaction is rolled back."""
+
+
 def _submit(detail: queries.TaskDetail, blocked: str | None, data: dict, problems: dict[str, str]):
-    if problems or (ends_project(data, detail.context) and request.form.get("confirm") != "yes"):
-        errors = {**field_errors(detail.form, data), **problems}
-        return _page(detail, blocked, data, errors=errors, confirming=not errors)
+    """One call of the engine's completion: its refusals (who may act, the answers' errors) are shown as they
+    come. While the page must first show answers it could not read, or ask whether to end the project, the
+    completion is rehearsed: run, then rolled back, so the question is asked only of answers that would go."""
+    asking = ends_project(data, detail.context) and request.form.get("confirm") != "yes"
     try:
-        titles, closed = write(lambda s: _complete(s, detail, data))
+        titles, closed = write(lambda s: _complete(s, detail, data, rehearse=bool(problems) or asking))
     except ValidationFailed as error:
-        return _page(detail, blocked, data, errors=error.fields or {"_form": error.message})
+        return _page(detail, blocked, data, errors={**(error.fields or {"_form": error.message}), **problems})
+    except _Rehearsed:
+        return _page(detail, blocked, data, errors=problems, confirming=not problems)
     except Conflict as error:
         flash(error.message)
         return redirect(url_for("inbox.index"))
@@ -92,10 +92,13 @@ def _submit(detail: queries.TaskDetail, blocked: str | None, data: dict, problem
     return redirect(url_for("inbox.index"))
 
 
-def _complete(session: Session, detail: queries.TaskDetail, data: dict) -> tuple[list[str], bool]:
-    ready = instances.complete_task(session, user=_me(session), task_id=detail.task.id, data=data, clock=clock())
+def _complete(session: Session, detail: queries.TaskDetail, data: dict, *, rehearse: bool) -> tuple[list[str], bool]:
+    me = signed_in_user(session)
+    ready = completion.complete_task(session, user=me, task_id=detail.task.id, data=data, clock=clock())
+    if rehearse:
+        raise _Rehearsed()
     instance = session.get(ProcessInstance, detail.instance.id)
-    shown = instance_queries.tasks_as_read(session, user=_me(session), rows=ready)  # not the tasks kept from them
+    shown = instance_queries.tasks_as_read(session, user=me, rows=ready)  # not the tasks kept from them
     return [t["title"] for t in shown], instance.status == "completed"
 
 
@@ -123,7 +126,7 @@ def _page(detail: queries.TaskDetail, blocked: str | None, values: dict, *, erro
 @login_required
 def claim(task_id: str):
     try:
-        write(lambda s: queries.claim_task(s, user=_me(s), task_id=task_id, clock=clock()))
+        write(lambda s: claims.claim_task(s, user=signed_in_user(s), task_id=task_id, clock=clock()))
         flash("You have claimed this task. Others can see it, but only you can do it until you release it.")
     except Conflict as error:
         flash(error.message)
@@ -133,7 +136,7 @@ def claim(task_id: str):
 @bp.post("/tasks/<task_id>/release")
 @login_required
 def release(task_id: str):
-    write(lambda s: queries.release_task(s, user=_me(s), task_id=task_id, clock=clock()))
+    write(lambda s: claims.release_task(s, user=signed_in_user(s), task_id=task_id, clock=clock()))
     flash("Task released. Anyone with the role can now do it.")
     return redirect(_back_to(task_id))
 
@@ -145,4 +148,4 @@ def _back_to(task_id: str) -> str:
     if target.startswith("/") and not target.startswith("//") and "\\" not in target \
             and not parts.scheme and not parts.netloc:
         return target
-    return url_for("task_pages.show", task_id=task_id)
+    return url_for("tasks.show", task_id=task_id)
