@@ -15,7 +15,7 @@ from engine.clock import Clock
 from engine.runtime import instances
 from engine.store.db import Database
 from engine.store.models import Task, User
-from engine.tasks import queries
+from engine.tasks import completion, queries
 
 # Per task (BPMN id): answers to use instead of generated ones, fixed or computed from the
 # instance's data and the acting user.
@@ -53,7 +53,7 @@ class Walker:
             detail = queries.get_task(session, user=me, task_id=task.id)
             given = answers(detail.context, me) if callable(answers) else answers
             data = sample_answers(detail.form or {}, given, today=self.clock.now().date(), context=detail.context)
-            instances.complete_task(session, user=me, task_id=task.id, data=data, clock=self.clock)
+            completion.complete_task(session, user=me, task_id=task.id, data=data, clock=self.clock)
         self.db.writing(work)
 
     def walk(self, instance_id: int, plan: dict[str, Answers], *, stop_at: str | None = None,

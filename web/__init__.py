@@ -1,50 +1,29 @@
 """The web face of Six Gates: HTML pages and the REST API over the engine's services."""
 from __future__ import annotations
 
-import os
-import secrets
-from pathlib import Path
-
 from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 
 from engine.clock import Clock
-from engine.store.db import Database
+from engine.settings import Settings
 
 csrf = CSRFProtect()
 
 
-def default_database_url() -> str:
-    folder = Path.cwd() / "instance"
-    folder.mkdir(exist_ok=True)
-    return f"sqlite:///{folder / 'sixgates.db'}"
-
-
-def _secret_key() -> str:
-    if os.environ.get("SECRET_KEY"):
-        return os.environ["SECRET_KEY"]
-    path = Path.cwd() / "instance" / "secret_key"
-    path.parent.mkdir(exist_ok=True)
-    if not path.exists():
-        path.write_text(secrets.token_hex(32))
-        path.chmod(0o600)
-    return path.read_text().strip()
-
-
-def create_app(test_config: dict | None = None) -> Flask:
+def create_app(settings: Settings | None = None, *, clock: Clock | None = None, testing: bool = False) -> Flask:
+    """The app on the given settings (by default, read from the environment now)."""
+    settings = settings or Settings.from_environment()
     app = Flask(__name__)
     app.config.update(
-        DATABASE_URL=os.environ.get("DATABASE_URL") or default_database_url(),
+        SECRET_KEY=settings.app_secret_key(),
         MAX_CONTENT_LENGTH=4 * 1024 * 1024,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
-        CLOCK=Clock(),
+        CLOCK=clock or Clock(),
+        TESTING=testing,
     )
-    if test_config:
-        app.config.update(test_config)
-    if not app.config.get("SECRET_KEY"):
-        app.config["SECRET_KEY"] = _secret_key()
-    app.extensions["sixgates_db"] = Database(app.config["DATABASE_URL"])
+    app.extensions["sixgates_settings"] = settings
+    app.extensions["sixgates_db"] = settings.database()
 
     from web import api, errors, odd_input, security_headers
     from web.pages import (

@@ -15,8 +15,9 @@ from sqlalchemy.orm import Session
 from engine import policy, spiff
 from engine.clock import Clock
 from engine.errors import BadRequest, Conflict, Forbidden, NotFound, ProcessFailed
+from engine.kernel.changes import at_one_instant, lock_instance, save_workflow, workflow_of
+from engine.kernel.task_rows import apply_task_rules
 from engine.repository.deployments import compiled_for, get_version
-from engine.runtime.instances import apply_task_rules, at_one_instant, lock_instance, save_workflow, workflow_of
 from engine.store.models import ProcessInstance, ProcessVersion, Task, User
 from engine.store.trail import record_event
 

@@ -1,6 +1,7 @@
 """Database connections and the unit of work: the one place a transaction is committed."""
 from __future__ import annotations
 
+import threading
 from contextlib import contextmanager
 from typing import Callable, Iterator, TypeVar
 
@@ -15,6 +16,7 @@ from engine.errors import Conflict
 T = TypeVar("T")
 OPTIMISTIC_RETRIES = 5
 AFTER_COMMIT = "after_commit"  # session.info key: callables to run once the transaction committed
+DATABASE = "database"  # session.info key: the Database the session works on
 
 
 def after_commit(session: Session, hook: Callable[[], None]) -> None:
@@ -29,13 +31,24 @@ class Database:
     queue on the lock instead of failing when they upgrade from reading.
     """
 
-    def __init__(self, url: str):
+    def __init__(self, url: str, *, workflow_cache_size: int = 256):
         self.url = url
+        self.workflow_cache_size = workflow_cache_size
+        self._caches: dict[str, object] = {}
+        self._caches_lock = threading.Lock()
         self.is_sqlite = url.startswith("sqlite")
         self.engine = _make_engine(url, immediate=False)
         self.write_engine = _make_engine(url, immediate=True) if self.is_sqlite else self.engine
-        self._reader = sessionmaker(self.engine, expire_on_commit=False)
-        self._writer = sessionmaker(self.write_engine, expire_on_commit=False)
+        self._reader = sessionmaker(self.engine, expire_on_commit=False, info={DATABASE: self})
+        self._writer = sessionmaker(self.write_engine, expire_on_commit=False, info={DATABASE: self})
+
+    def cache(self, name: str, make: Callable[[], T]) -> T:
+        """What another layer keeps in memory for this database (the kernel's workflows), made on first use:
+        it lives and dies with this object, not with the Python process."""
+        with self._caches_lock:
+            if name not in self._caches:
+                self._caches[name] = make()
+            return self._caches[name]
 
     @contextmanager
     def reading(self) -> Iterator[Session]:

@@ -1,4 +1,4 @@
-"""Task queries and task-level actions (claim, release, draft). Listing reads only the
+"""Task queries: the tasks a person may see, and one task with its form. Listing reads only the
 task table: it never deserialises a workflow."""
 from __future__ import annotations
 
@@ -9,12 +9,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine import policy
-from engine.clock import Clock
-from engine.errors import BadRequest, Conflict, Forbidden
+from engine.errors import BadRequest, Forbidden
+from engine.kernel.task_rules import FORM_LAYOUT
 from engine.repository.deployments import compiled_for, forms_of
-from engine.runtime.instances import form_schema, load_task, lock_instance
 from engine.store.models import ProcessInstance, Task, User
-from engine.store.trail import record_event
+from engine.tasks.access import form_schema, load_task
 
 MAX_PAGE = 200
 
@@ -91,57 +90,8 @@ def get_task(session: Session, *, user: User, task_id: str) -> TaskDetail:
     shown = reader.data(data)  # a form's choices drawn from the data are data too: only what the reader may see
     form = form_schema(session, version, compiled, task.bpmn_id, shown) if task.state == "ready" else None
     spec = compiled.user_tasks.get(task.bpmn_id)
-    ui_name = spec.properties.get("formUiSchemaFilename") if spec else None
+    ui_name = spec.properties.get(FORM_LAYOUT.name) if spec else None
     ui = forms_of(version).get(ui_name) if ui_name else None
     draft = json.loads(task.draft_json) if task.draft_json and task.claimed_by == user.username else None
     return TaskDetail(task, instance, form, ui, spec.documentation if spec else "", shown, draft,
                       task_summary(task, reader))
-
-
-def claim_task(session: Session, *, user: User, task_id: str, clock: Clock) -> Task:
-    task, instance = _open_task_for(session, user, task_id)
-    if task.claimed_by and task.claimed_by != user.username:
-        raise Conflict(f"This task is already claimed by {task.claimed_by}.")
-    lock_instance(instance, clock)
-    task.claimed_by = user.username
-    record_event(session, instance=instance, at=clock.now(), actor=user.username, kind="task_claimed",
-                 task_id=task.id, task_name=task.bpmn_id)
-    return task
-
-
-def release_task(session: Session, *, user: User, task_id: str, clock: Clock) -> Task:
-    task, instance = load_task(session, user=user, task_id=task_id)
-    if task.state != "ready":  # a settled task's row is part of the verified record: nothing to release
-        raise Conflict(f"This task is already {task.state}: there is nothing to release.")
-    if not policy.may_release(user, task):
-        raise Forbidden("Only the person who claimed this task (or the Hub team) can release it.")
-    lock_instance(instance, clock)
-    task.claimed_by, task.draft_json = None, None  # a released task starts afresh for whoever takes it
-    record_event(session, instance=instance, at=clock.now(), actor=user.username, kind="task_released",
-                 task_id=task.id, task_name=task.bpmn_id)
-    return task
-
-
-def save_draft(session: Session, *, user: User, task_id: str, data: dict, clock: Clock) -> Task:
-    """Keep unfinished answers (not validated, not on the audit trail).
-
-    Saving a draft claims the task, so the draft is its author's alone: nobody else with
-    the role sees or overwrites it until it is released.
-    """
-    if not isinstance(data, dict):
-        raise BadRequest("The draft must be a JSON object.")
-    task, _ = _open_task_for(session, user, task_id)
-    if task.claimed_by is None:
-        claim_task(session, user=user, task_id=task_id, clock=clock)
-    task.draft_json = json.dumps(data)
-    return task
-
-
-def _open_task_for(session: Session, user: User, task_id: str) -> tuple[Task, ProcessInstance]:
-    task, instance = load_task(session, user=user, task_id=task_id)
-    if task.state != "ready":
-        raise Conflict(f"This task is already {task.state}.")
-    reason = policy.may_act_on(user, task)
-    if reason:
-        raise Forbidden(reason)
-    return task, instance

@@ -17,7 +17,7 @@ from engine.store import schema
 from engine.store.db import Database
 from engine.store.models import User
 from tests.browser.conftest import PASSWORD
-from tests.conftest import FIXTURES, MIWG, add_user
+from tests.conftest import FIXTURES, MIWG, add_user, settings_for
 
 CORPUS = MIWG
 FILES = sorted(CORPUS.glob("*.bpmn")) if CORPUS.is_dir() else []
@@ -43,7 +43,7 @@ def modeller_page(browser, tmp_path_factory):
     draft_id = db.writing(lambda s: drafts.draft_from_upload(
         s, user=s.scalars(select(User)).one(), bpmn=(FIXTURES / "minimal.bpmn").read_bytes(), clock=clock).id)
     from web import create_app
-    app = create_app({"DATABASE_URL": db.url, "SECRET_KEY": "test", "CLOCK": clock, "TESTING": True})
+    app = create_app(settings_for(db), clock=clock, testing=True)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

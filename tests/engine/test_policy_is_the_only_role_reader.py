@@ -11,7 +11,8 @@ ROLE_ATTRIBUTES = {"roles", "role_rows"}
 # (module, function) -> why reading `.roles` there decides nothing.
 STORES_OR_SHOWS = {
     ("engine/store/models.py", "roles"): "the property itself, built from the stored role rows",
-    ("engine/identity/accounts.py", "set_organisation"): "keeps the stored roles consistent (a partner needs an organisation)",
+    ("engine/identity/accounts.py", "set_organisation"):
+        "keeps the stored roles consistent (a partner needs an organisation)",
     ("engine/identity/accounts.py", "_apply_roles"): "writes the role rows and records before/after on the audit trail",
     ("engine/history/entries.py", "role"): "Labels.roles: a diagram's lane names, not a user's roles",
     ("web/pages/admin.py", "add_user"): "the admin form's chosen roles, passed to identity to store",

@@ -12,7 +12,7 @@ from engine.identity import accounts
 from engine.runtime import migration
 from engine.runtime.timers import fire_due
 from engine.store.models import AuditEvent
-from engine.tasks import queries
+from engine.tasks import claims
 from tests.conftest import add_user
 from tests.diagram_edits import deploy, insert_step_after, six_gates_files
 from tests.services.test_six_gates import instance, plan
@@ -52,8 +52,8 @@ def eventful(db, clock, people):
     and taken to the Evidence Gate (past a decision table), then viewed by an auditor."""
     project = people.start()
     first = people.open_tasks(project)[0]
-    as_user(db, "sam.sponsor", lambda s, u: queries.claim_task(s, user=u, task_id=first.id, clock=clock))
-    as_user(db, "sam.sponsor", lambda s, u: queries.release_task(s, user=u, task_id=first.id, clock=clock))
+    as_user(db, "sam.sponsor", lambda s, u: claims.claim_task(s, user=u, task_id=first.id, clock=clock))
+    as_user(db, "sam.sponsor", lambda s, u: claims.release_task(s, user=u, task_id=first.id, clock=clock))
     people.walk(project, plan(gate1_prioritisation={"gate1_decision": "defer", "review_date": "2026-04-15"}))
     clock.set(clock.now().replace(month=4, day=15, hour=10))
     assert fire_due(db, clock=clock) == 1

@@ -6,10 +6,11 @@ from sqlalchemy import select
 
 from engine.errors import Conflict, Forbidden
 from engine.identity import accounts
-from engine.runtime import instances, migration
+from engine.kernel.cache import workflows_kept_for
+from engine.runtime import migration
 from engine.store import trail
 from engine.store.models import AuditEvent, ProcessInstance, ProcessVersion, Task, User
-from engine.tasks import queries
+from engine.tasks import claims, completion, queries
 from tests.diagram_edits import deploy, insert_step_after, move_to_lane, remove_step, rename_id, six_gates_files
 from tests.services.test_six_gates import _sample, plan
 
@@ -30,9 +31,9 @@ def open_steps(db, project):
         return sorted(s.scalars(select(Task.bpmn_id).where(Task.instance_id == project, Task.state == "ready")))
 
 
-def forget_cached_workflows():
+def forget_cached_workflows(db):
     """As another server process would be: the next change reads the instance from the database."""
-    instances._cache.entries.clear()
+    workflows_kept_for(db).clear()
 
 
 def test_a_project_moves_to_a_version_with_a_new_step_and_takes_it(db, clock, people):
@@ -53,7 +54,7 @@ def test_a_project_moves_to_a_version_with_a_new_step_and_takes_it(db, clock, pe
 
     as_user(db, me, lambda s, u: migration.migrate_instance(s, user=u, instance_id=project,
                                                             target_version_id=target.id, clock=clock))
-    forget_cached_workflows()
+    forget_cached_workflows(db)
     assert open_steps(db, project) == ["prepare_mobilisation"]
     people.walk(project, plan(), stop_at="check_pack")
     assert open_steps(db, project) == ["check_pack"]
@@ -80,7 +81,7 @@ def test_an_open_task_moved_to_another_lane_goes_to_that_role(db, clock, people)
     assert dry.safe and "it moves to the lane “Board chair”" in dry.open_tasks[0]["changes"]
     as_user(db, me, lambda s, u: migration.migrate_instance(s, user=u, instance_id=project,
                                                             target_version_id=target.id, clock=clock))
-    forget_cached_workflows()
+    forget_cached_workflows(db)
     with db.reading() as s:
         row = s.scalars(select(Task).where(Task.instance_id == project, Task.state == "ready")).one()
         assert row.role == "board_chair"
@@ -137,7 +138,7 @@ def test_open_expressions_of_interest_keep_their_partner_and_deadline(db, clock,
     me = owner(db, clock)
     as_user(db, me, lambda s, u: migration.migrate_instance(s, user=u, instance_id=project,
                                                             target_version_id=target.id, clock=clock))
-    forget_cached_workflows()
+    forget_cached_workflows(db)
     with db.reading() as s:
         after = {r.id: r.organisations for r in s.scalars(
             select(Task).where(Task.instance_id == project, Task.state == "ready"))}
@@ -202,7 +203,7 @@ def test_a_project_moved_at_any_stage_finishes_and_its_record_re_runs(db, clock,
     target = deploy(db, clock, tree, dmn, forms)
     as_user(db, owner(db, clock), lambda s, u: migration.migrate_instance(
         s, user=u, instance_id=project, target_version_id=target.id, clock=clock))
-    forget_cached_workflows()
+    forget_cached_workflows(db)
     people.walk(project, plan())
     while True:
         with db.reading() as s:
@@ -248,7 +249,7 @@ def test_a_boundary_event_added_to_the_open_step_blocks_the_move(db, clock, peop
     # A project that has not reached Gate 4 yet moves, and meets the new timer there.
     as_user(db, me, lambda s, u: migration.migrate_instance(s, user=u, instance_id=early,
                                                             target_version_id=target.id, clock=clock))
-    forget_cached_workflows()
+    forget_cached_workflows(db)
     people.walk(early, plan(), stop_at="report_pilot_outcomes")
     assert open_steps(db, early) == ["report_pilot_outcomes"]
 
@@ -278,11 +279,11 @@ def test_moved_open_tasks_take_the_target_versions_rules(db, clock, people):
     with db.reading() as s:
         assert s.get(ProcessInstance, project).process_version_id == lax.id
         [prepare] = s.scalars(select(Task).where(Task.instance_id == project, Task.state == "ready")).all()
-    db.writing(lambda s: instances.complete_task(s, user=accounts.require_user(s, "hugo.hub"), task_id=prepare.id,
+    db.writing(lambda s: completion.complete_task(s, user=accounts.require_user(s, "hugo.hub"), task_id=prepare.id,
                                                clock=clock, data=_sample(s, "hugo.hub", prepare.id)))
     [gate4] = people.open_tasks(project)
     assert gate4.excluded_users is None
-    db.writing(lambda s: queries.claim_task(s, user=accounts.require_user(s, "hugo.hub"), task_id=gate4.id,
+    db.writing(lambda s: claims.claim_task(s, user=accounts.require_user(s, "hugo.hub"), task_id=gate4.id,
                                           clock=clock))
     with db.reading() as s:
         strict = s.scalars(select(ProcessVersion).where(ProcessVersion.version == 1)).one().id

@@ -8,16 +8,15 @@ from sqlalchemy import select
 
 from engine.errors import Conflict, Forbidden, ValidationFailed
 from engine.history import verification
-from engine.runtime import instances
 from engine.runtime.timers import fire_due
 from engine.store.models import AuditEvent, Task
-from engine.tasks import queries
+from engine.tasks import claims, completion, queries
 from tests.conftest import add_user
 from tests.services.test_six_gates import _user, instance, plan
 
 
 def complete(db, clock, username, task, data):
-    return db.writing(lambda s: instances.complete_task(s, user=_user(s, username), task_id=task.id, data=data,
+    return db.writing(lambda s: completion.complete_task(s, user=_user(s, username), task_id=task.id, data=data,
                                                       clock=clock))
 
 
@@ -279,16 +278,16 @@ def settled(db, clock, people):
     project = people.start()
     people.walk(project, plan(), stop_at="gate1_prioritisation")
     gate1 = open_task(people, project, "gate1_prioritisation")
-    db.writing(lambda s: queries.claim_task(s, user=_user(s, "hana.hub"), task_id=gate1.id, clock=clock))
+    db.writing(lambda s: claims.claim_task(s, user=_user(s, "hana.hub"), task_id=gate1.id, clock=clock))
     complete(db, clock, "hana.hub", gate1, {"gate1_decision": "approve"})
     return project, gate1.id
 
 
 @pytest.mark.parametrize("username, action", [
-    ("hana.hub", lambda s, u, t, c: queries.release_task(s, user=u, task_id=t, clock=c)),
-    ("hugo.hub", lambda s, u, t, c: queries.release_task(s, user=u, task_id=t, clock=c)),  # the Hub team releases any
-    ("hugo.hub", lambda s, u, t, c: queries.claim_task(s, user=u, task_id=t, clock=c)),
-    ("hana.hub", lambda s, u, t, c: queries.save_draft(s, user=u, task_id=t, data={"gate1_comments": "x"}, clock=c)),
+    ("hana.hub", lambda s, u, t, c: claims.release_task(s, user=u, task_id=t, clock=c)),
+    ("hugo.hub", lambda s, u, t, c: claims.release_task(s, user=u, task_id=t, clock=c)),  # the Hub team releases any
+    ("hugo.hub", lambda s, u, t, c: claims.claim_task(s, user=u, task_id=t, clock=c)),
+    ("hana.hub", lambda s, u, t, c: claims.save_draft(s, user=u, task_id=t, data={"gate1_comments": "x"}, clock=c)),
 ])
 def test_a_completed_task_cannot_be_released_claimed_or_drafted_and_the_record_still_verifies(
         db, clock, settled, username, action):
@@ -314,13 +313,13 @@ def test_a_cancelled_task_cannot_be_released(db, clock, people):
         "invited_partners": ["Medtech Innovations Ltd", "DataHealth Analytics plc"],
         "board_members": ["bea.board"], "call_closes_at": "2026-03-20"}), stop_at="submit_eoi")
     eoi = next(t for t in people.open_tasks(project) if "DataHealth" in (t.organisations or ""))
-    db.writing(lambda s: queries.claim_task(s, user=_user(s, "ian.datahealth"), task_id=eoi.id, clock=clock))
+    db.writing(lambda s: claims.claim_task(s, user=_user(s, "ian.datahealth"), task_id=eoi.id, clock=clock))
     clock.set(clock.now().replace(day=21))
     fire_due(db, clock=clock)  # the call closes: the unanswered EoI is cancelled
     with db.reading() as s:
         assert s.get(Task, eoi.id).state == "cancelled"
     with pytest.raises(Conflict, match="already cancelled"):
-        db.writing(lambda s: queries.release_task(s, user=_user(s, "hana.hub"), task_id=eoi.id, clock=clock))
+        db.writing(lambda s: claims.release_task(s, user=_user(s, "hana.hub"), task_id=eoi.id, clock=clock))
     assert verified(db)
 
 

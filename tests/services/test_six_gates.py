@@ -7,10 +7,9 @@ from sqlalchemy import select
 from demo import seed
 from engine.errors import Forbidden, NotFound
 from engine.identity import accounts
-from engine.runtime import instances
 from engine.runtime.timers import fire_due
 from engine.store.models import AuditEvent, ProcessInstance, Task, User
-from engine.tasks import queries
+from engine.tasks import completion, queries
 
 
 def plan(**overrides):
@@ -112,7 +111,7 @@ def test_board_member_must_declare_a_conflict_with_their_own_organisation(db, cl
                               "value_for_money": 5, "equity_of_access": 5}]}
     from engine.errors import ValidationFailed
     with pytest.raises(ValidationFailed) as caught:
-        db.writing(lambda s: instances.complete_task(s, user=_user(s, "bill.board"), task_id=bill_task.id,
+        db.writing(lambda s: completion.complete_task(s, user=_user(s, "bill.board"), task_id=bill_task.id,
                                                    data=undeclared, clock=clock))
     assert "scores.0.conflict_of_interest" in caught.value.fields
 
@@ -142,13 +141,13 @@ def test_gate4_is_refused_to_the_person_who_prepared_the_pack(db, clock, people)
     people.walk(project, plan(), stop_at="prepare_mobilisation")
     [prepare] = people.open_tasks(project)
     # hugo.hub holds hub_team and finance_approver: he prepares the pack...
-    db.writing(lambda s: instances.complete_task(
+    db.writing(lambda s: completion.complete_task(
         s, user=_user(s, "hugo.hub"), task_id=prepare.id, clock=clock,
         data=_sample(s, "hugo.hub", prepare.id)))
     [gate4] = people.open_tasks(project)
     assert gate4.excluded_users == "|hugo.hub|"
     with pytest.raises(Forbidden, match="Four-eyes"):
-        db.writing(lambda s: instances.complete_task(s, user=_user(s, "hugo.hub"), task_id=gate4.id, clock=clock,
+        db.writing(lambda s: completion.complete_task(s, user=_user(s, "hugo.hub"), task_id=gate4.id, clock=clock,
                                                    data={"gate4_decision": "approve", "budget_committed": 1}))
     with db.reading() as s:
         assert gate4.id not in [t.id for t in queries.list_tasks(s, user=_user(s, "hugo.hub"))]
@@ -159,18 +158,18 @@ def test_gate4_is_refused_to_everyone_who_prepared_the_pack_in_any_round(db, clo
     project = people.start()
     people.walk(project, plan(), stop_at="prepare_mobilisation")
     [prepare] = people.open_tasks(project)
-    db.writing(lambda s: instances.complete_task(s, user=_user(s, "hugo.hub"), task_id=prepare.id, clock=clock,
+    db.writing(lambda s: completion.complete_task(s, user=_user(s, "hugo.hub"), task_id=prepare.id, clock=clock,
                                                data=_sample(s, "hugo.hub", prepare.id)))
     people.walk(project, plan(gate4_mobilisation_approval={"gate4_decision": "return",
                                                            "gate4_comments": "Costs unclear."}),
                 stop_at="prepare_mobilisation")
     [again] = people.open_tasks(project)
-    db.writing(lambda s: instances.complete_task(s, user=_user(s, "hana.hub"), task_id=again.id, clock=clock,
+    db.writing(lambda s: completion.complete_task(s, user=_user(s, "hana.hub"), task_id=again.id, clock=clock,
                                                data=_sample(s, "hana.hub", again.id)))
     [gate4] = people.open_tasks(project)
     assert gate4.excluded_users == "|hana.hub|hugo.hub|"
     with pytest.raises(Forbidden, match="Four-eyes"):  # hugo prepared round one: still barred
-        db.writing(lambda s: instances.complete_task(s, user=_user(s, "hugo.hub"), task_id=gate4.id, clock=clock,
+        db.writing(lambda s: completion.complete_task(s, user=_user(s, "hugo.hub"), task_id=gate4.id, clock=clock,
                                                    data={"gate4_decision": "approve", "budget_committed": 1}))
 
 
@@ -283,8 +282,9 @@ def test_a_comment_from_an_earlier_round_does_not_stay_beside_a_new_decision(db,
                 stop_at="prepare_mobilisation")
     people.walk(project, plan(), stop_at="gate4_mobilisation_approval")
     [gate4] = people.open_tasks(project)
-    db.writing(lambda s: instances.complete_task(s, user=_user(s, "fran.finance"), task_id=gate4.id, clock=people.clock,
-                                               data={"gate4_decision": "approve", "budget_committed": 90000}))
+    db.writing(lambda s: completion.complete_task(s, user=_user(s, "fran.finance"), task_id=gate4.id,
+                                                  clock=people.clock,
+                                                  data={"gate4_decision": "approve", "budget_committed": 90000}))
     assert instance(db, project).data["gate4_comments"] is None
 
 

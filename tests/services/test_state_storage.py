@@ -3,9 +3,9 @@ import pytest
 from sqlalchemy import func, select
 
 from engine import spiff
+from engine.kernel.cache import workflows_kept_for
 from engine.repository import deployments
 from engine.repository.deployments import compiled_for
-from engine.runtime.instances import _cache
 from engine.store.models import FinishedTask, ProcessInstance, Task
 from tests.services.test_six_gates import plan
 
@@ -20,7 +20,8 @@ def stored(db, instance_id):
 
 @pytest.mark.parametrize("passes", [1, 6])
 def test_stored_state_equals_a_full_serialisation_after_every_loop(db, people, passes, monkeypatch):
-    monkeypatch.setattr(_cache, "size", 256)
+    kept = workflows_kept_for(db)
+    monkeypatch.setattr(kept, "size", 256)
     project = people.start()
     looping = plan(gate4_mobilisation_approval={"gate4_decision": "return", "gate4_comments": "Again."})
     people.walk(project, looping, stop_at="prepare_mobilisation")
@@ -28,7 +29,7 @@ def test_stored_state_equals_a_full_serialisation_after_every_loop(db, people, p
         people.walk(project, looping, stop_at="gate4_mobilisation_approval")
         people.walk(project, looping, stop_at="prepare_mobilisation")
         compiled, shell, finished, version = stored(db, project)
-        live = _cache.entries[project][2]  # the workflow this process kept after its last save
+        live = kept.entries[project][2]  # the workflow this process kept after its last save
         assert spiff.assemble_state(shell, finished) == spiff.full_state(live) | {"serializer_version": "1.5"}
         reloaded = spiff.load_state(compiled, shell, finished)
         assert spiff.full_state(reloaded) == spiff.full_state(live)
@@ -57,7 +58,7 @@ def test_open_expressions_of_interest_still_finish_after_a_restart(db, people):
     project = people.start()
     people.walk(project, plan(), stop_at="submit_eoi")
     deployments._compiled.clear()
-    _cache.entries.clear()
+    workflows_kept_for(db).clear()
     people.walk(project, plan(), stop_at="gate2_partner_selection")
     with db.reading() as s:
         assert s.scalars(select(Task.bpmn_id).where(Task.instance_id == project, Task.state == "ready")).all() \

@@ -24,7 +24,7 @@ from engine.repository import drafts
 from engine.store import schema
 from engine.store.db import Database
 from engine.store.models import Base, ProcessInstance, ProcessVersion, Task, User
-from tests.conftest import deploy_directory, every_row
+from tests.conftest import deploy_directory, every_row, settings_for
 from tests.web.test_login_inbox import csrf_token, login
 
 NOBODY = "(not signed in)"
@@ -214,7 +214,7 @@ def world(tmp_path_factory, _postgres_schema):
     tasks["Bea's completed scoring"] = done[("score_eois", "bea.board")]
     draft = db.writing(lambda s: drafts.draft_from_version(s, user=s.get(User, owner), version_id=version,
                                                            clock=clock).id)
-    app = create_app({"DATABASE_URL": db.url, "SECRET_KEY": "test", "CLOCK": clock, "TESTING": True})
+    app = create_app(settings_for(db), clock=clock, testing=True)
     pages, tokens = {}, {}
     for username, *_ in seed.DEMO_USERS:
         pages[username] = app.test_client()

@@ -1,7 +1,7 @@
 """Sign-in and the minimal inbox through the Flask test client."""
 import re
 
-from tests.conftest import add_user
+from tests.conftest import add_user, settings_for
 
 
 def csrf_token(page: bytes) -> str:
@@ -40,7 +40,7 @@ def test_inbox_needs_sign_in_and_posts_need_csrf(app, db, clock):
 def test_cookies_are_secure_when_served_over_https(db, clock, monkeypatch):
     from web import create_app
     monkeypatch.setenv("SIXGATES_SECURE_COOKIES", "1")
-    app = create_app({"DATABASE_URL": db.url, "SECRET_KEY": "test", "CLOCK": clock, "TESTING": True})
+    app = create_app(settings_for(db), clock=clock, testing=True)
     assert app.config["SESSION_COOKIE_SECURE"] and app.config["REMEMBER_COOKIE_SECURE"]
     assert app.config["REMEMBER_COOKIE_HTTPONLY"] and app.config["REMEMBER_COOKIE_SAMESITE"] == "Lax"
     add_user(db, clock, "sam", "sponsor", password="correct horse")

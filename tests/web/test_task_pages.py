@@ -8,6 +8,7 @@ from werkzeug.datastructures import MultiDict
 from demo import seed
 from demo.walker import Walker
 from engine.store.models import ProcessInstance, Task
+from engine.tasks import claims
 from tests.conftest import add_user
 from web.pages import task_forms
 from web.pages.tasks import ends_project
@@ -390,7 +391,7 @@ def test_a_draft_is_its_authors_alone(db, clock, six_gates):
     project = walker.start()
     walker.walk(project, {}, stop_at="define_challenge")
     [task] = walker.open_tasks(project)
-    db.writing(lambda s: queries.save_draft(s, user=accounts.require_user(s, "hana.hub"), task_id=task.id,
+    db.writing(lambda s: claims.save_draft(s, user=accounts.require_user(s, "hana.hub"), task_id=task.id,
                                           data={"scope": "Two trusts"}, clock=clock))
     with db.reading() as s:
         mine = queries.get_task(s, user=accounts.require_user(s, "hana.hub"), task_id=task.id)

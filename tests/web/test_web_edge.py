@@ -3,11 +3,12 @@ spreadsheet-safe CSV cells, sessions that end at sign-out, a CSRF token renewed 
 answers like GET, and 405 answers that say what is allowed."""
 import csv
 import io
+from dataclasses import replace
 
 import pytest
 
 from engine.identity import accounts
-from tests.conftest import add_user
+from tests.conftest import add_user, settings_for
 from tests.web.conftest import signed_in
 from tests.web.test_login_inbox import csrf_token, login
 from tests.web.test_register import record
@@ -114,12 +115,12 @@ def test_sessions_are_stored_server_side_and_revoked_at_sign_out(app, db, clock)
         assert s.scalars(select(SignInSession)).one().revoked_at is not None
 
 
-def test_over_https_browsers_are_told_to_keep_to_it(db, clock, monkeypatch):
+def test_over_https_browsers_are_told_to_keep_to_it(db, clock):
     from web import create_app
-    config = {"DATABASE_URL": db.url, "SECRET_KEY": "test", "CLOCK": clock, "TESTING": True}
-    assert "Strict-Transport-Security" not in create_app(config).test_client().get("/login").headers
-    monkeypatch.setenv("SIXGATES_SECURE_COOKIES", "1")
-    assert create_app(config).test_client().get("/login").headers["Strict-Transport-Security"] == "max-age=31536000"
+    plain = create_app(settings_for(db), clock=clock, testing=True)
+    assert "Strict-Transport-Security" not in plain.test_client().get("/login").headers
+    secure = create_app(replace(settings_for(db), secure_cookies=True), clock=clock, testing=True)
+    assert secure.test_client().get("/login").headers["Strict-Transport-Security"] == "max-age=31536000"
 
 
 def test_one_persons_bad_passwords_lock_out_no_one_else_behind_the_same_address(app, db, clock):

@@ -2,8 +2,6 @@
 and the engine's sign_in_sessions table says whether it still holds (signed out, user disabled, expired)."""
 from __future__ import annotations
 
-import os
-
 from flask import Blueprint, g, redirect, render_template, request, session, url_for
 from flask_login import LoginManager, current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
@@ -55,9 +53,10 @@ def init_app(app) -> None:
     login_manager.init_app(app)
     app.config.setdefault("REMEMBER_COOKIE_HTTPONLY", True)
     app.config.setdefault("REMEMBER_COOKIE_SAMESITE", "Lax")
-    if os.environ.get("SIXGATES_SECURE_COOKIES") == "1":  # served over HTTPS: never send cookies in clear
+    settings = app.extensions["sixgates_settings"]
+    if settings.secure_cookies:  # served over HTTPS: never send cookies in clear
         app.config.update(SESSION_COOKIE_SECURE=True, REMEMBER_COOKIE_SECURE=True)
-    hops = int(os.environ.get("SIXGATES_PROXY_HOPS") or 0)
+    hops = settings.proxy_hops
     if hops:  # behind N reverse proxies: throttle by the client's address, not the proxy's
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 

@@ -1,0 +1,76 @@
+"""The properties a process owner sets on a user task (`spiffworkflow:property` in the diagram), declared
+once: what each is called, how the modeller presents it, and what it makes of the task's row when the
+task becomes ready. Runtime, migration, the verifier's re-run, the deployment checks, the version diff,
+the rule reports and the modeller's property panel all read this module; a new rule about who may do a
+task, or by when, starts here."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import datetime
+
+from engine import spiff
+
+
+@dataclass(frozen=True)
+class TaskProperty:
+    name: str  # as written in the diagram
+    label: str  # in the modeller
+    changed_as: str  # in a version diff: "Changed the <changed_as> of ..."
+    hint: str
+    kind: str = "text"  # the modeller's control: text, form, form-layout, duration, stage, user-task
+
+
+FORM = TaskProperty("formJsonSchemaFilename", "Form (JSON Schema)", "form",
+                    "The form reviewers fill in; edit it in the Forms tab.", "form")
+FORM_LAYOUT = TaskProperty("formUiSchemaFilename", "UI schema", "form layout",
+                           "Optional: field order and widgets.", "form-layout")
+DUE_IN = TaskProperty("dueIn", "Due in", "due in",
+                      "An ISO 8601 duration from when the task opens: P10D is ten days, PT4H four hours.",
+                      "duration")
+STAGE = TaskProperty("stage", "Stage", "stage",
+                     "The stage of the procedure the project is at while this task is open.", "stage")
+ASSIGNEE = TaskProperty("assignee", "Assignee variable", "assignee",
+                        "Optional: the name of a project data variable holding the username of the one person "
+                        "who may do it (for example board_member).")
+ORGANISATION = TaskProperty("organisation", "Organisation variable", "organisation",
+                            "Optional: the name of a data variable holding the organisation(s) whose people may "
+                            "do it (for example partner).")
+NOT_COMPLETED_BY = TaskProperty("notCompletedBy", "Not by whoever did", "not completed by",
+                                "Four eyes: the person who completed this other task may not do this one.",
+                                "user-task")
+
+PROPERTIES = (FORM, FORM_LAYOUT, DUE_IN, STAGE, ASSIGNEE, ORGANISATION, NOT_COMPLETED_BY)
+
+
+def for_modeller() -> list[dict]:
+    """The declarations as the modeller's property panel reads them (served as JSON)."""
+    return [asdict(p) for p in PROPERTIES]
+
+
+@dataclass(frozen=True)
+class TaskRules:
+    """What a user task's properties make of it once it is ready, given the project data it sees."""
+    stage: str
+    assignee: str | None  # the one person who may do it
+    organisations: str | None  # |A||B|: only people of these organisations may do it
+    due_at: datetime | None
+    prepared_by: str | None  # the task whose completers may not do this one (four eyes)
+
+
+def rules_for(properties: dict[str, str], data: dict, ready_at: datetime) -> TaskRules:
+    assignee = data.get(properties[ASSIGNEE.name]) if properties.get(ASSIGNEE.name) else None
+    organisation = properties.get(ORGANISATION.name)
+    due_in = properties.get(DUE_IN.name)
+    return TaskRules(
+        stage=properties.get(STAGE.name, ""),
+        assignee=str(assignee) if assignee else None,
+        organisations=organisation_list(data.get(organisation)) if organisation else None,
+        due_at=ready_at + spiff.parse_duration(due_in) if due_in else None,
+        prepared_by=properties.get(NOT_COMPLETED_BY.name) or None,
+    )
+
+
+def organisation_list(value) -> str | None:
+    """One organisation or several, as the |A||B| list task rows and projects store."""
+    names = [str(v) for v in (value if isinstance(value, list) else [value]) if v]
+    return "|" + "|".join(names) + "|" if names else None

@@ -1,0 +1,44 @@
+"""A task as the person asking may reach it, and its form as they will fill it in."""
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from engine import policy, spiff
+from engine.errors import Conflict, Forbidden, NotFound
+from engine.identity.directory import option_source
+from engine.kernel.task_rules import FORM
+from engine.repository.deployments import forms_of
+from engine.repository.forms import fill_options
+from engine.store.models import ProcessInstance, ProcessVersion, Task, User
+
+
+def load_task(session: Session, *, user: User, task_id: str) -> tuple[Task, ProcessInstance]:
+    row = session.get(Task, task_id)
+    if row is None:
+        raise NotFound("No such task.")
+    instance = session.get(ProcessInstance, row.instance_id)
+    if not policy.may_see_instance(user, instance) or not policy.may_see_task(user, row):
+        raise NotFound("No such task.")
+    return row, instance
+
+
+def form_schema(session: Session, version: ProcessVersion, compiled: spiff.CompiledProcess,
+                bpmn_id: str, data: dict) -> dict | None:
+    """The task's JSON Schema with data-dependent choices filled in."""
+    spec = compiled.user_tasks.get(bpmn_id)
+    name = spec.properties.get(FORM.name) if spec else None
+    schema = forms_of(version).get(name) if name else None
+    if schema is None:
+        return None
+    return fill_options(schema, data=data, directory=option_source(session))
+
+
+def open_task_for(session: Session, user: User, task_id: str) -> tuple[Task, ProcessInstance]:
+    """A task still open that this person may act on now."""
+    task, instance = load_task(session, user=user, task_id=task_id)
+    if task.state != "ready":
+        raise Conflict(f"This task is already {task.state}.")
+    reason = policy.may_act_on(user, task)
+    if reason:
+        raise Forbidden(reason)
+    return task, instance

@@ -1,0 +1,60 @@
+"""Completing a user task: its form's answers checked, recorded, and the project advanced."""
+from __future__ import annotations
+
+import json
+import time
+
+from sqlalchemy.orm import Session
+
+from engine import policy, spiff
+from engine.clock import Clock
+from engine.errors import Conflict, Forbidden, ProcessFailed, ValidationFailed
+from engine.kernel.changes import at_one_instant, lock_instance, save_workflow, workflow_of
+from engine.repository.deployments import compiled_for
+from engine.repository.forms import accepted_answers, answers_that_apply, field_errors, unanswered_fields
+from engine.store.models import Task, User
+from engine.store.trail import record_event
+from engine.tasks.access import form_schema, load_task
+
+
+def complete_task(session: Session, *, user: User, task_id: str, data: dict, clock: Clock) -> list[Task]:
+    """Validate and submit a user task's form, then advance the instance.
+
+    Raises NotFound (unknown or invisible), Forbidden, Conflict (no longer open),
+    ValidationFailed (field errors; nothing changes). Returns the tasks now ready.
+    """
+    if not isinstance(data, dict):
+        raise ValidationFailed("The form data must be a JSON object.")
+    clock = at_one_instant(clock)
+    row, instance = load_task(session, user=user, task_id=task_id)
+    if row.state != "ready":
+        raise Conflict(f"This task was already {row.state} by {row.completed_by or 'the process'}.")
+    reason = policy.may_act_on(user, row)
+    if reason:
+        raise Forbidden(reason)
+    version = instance.process_version
+    compiled = compiled_for(version)
+    wf = workflow_of(instance, compiled)
+    lock_instance(instance, clock)
+    known = spiff.task_data(wf, row.id)
+    schema = form_schema(session, version, compiled, row.bpmn_id, known)
+    data, errors = accepted_answers(schema or {}, data)
+    if schema:  # what is recorded is what applies to the branch chosen, checked against today's date
+        data = answers_that_apply(schema, data, known)
+        errors.update(field_errors(schema, data, today=clock.now().date(), context=known))
+    errors.update(policy.conflict_errors(user, data))
+    if errors:
+        raise ValidationFailed("Some answers need attention.", fields=errors)
+    since = time.time()
+    try:
+        spiff.complete_user_task(wf, row.id, {**unanswered_fields(schema or {}, data), **data}, clock)
+    except LookupError:
+        raise Conflict("This task is no longer open.") from None
+    except spiff.WorkflowError as exc:
+        raise ProcessFailed(f"The procedure could not go on after this task; nothing was saved. {exc}") from exc
+    now = clock.now()
+    row.state, row.completed_at, row.completed_by = "completed", now, user.username
+    row.data_json, row.draft_json = json.dumps(data), None
+    record_event(session, instance=instance, at=now, actor=user.username, kind="task_completed",
+                 task_id=row.id, task_name=row.bpmn_id, data=data)
+    return save_workflow(session, instance, wf, compiled, clock=clock, since=since)
