@@ -127,8 +127,9 @@ def deploy(draft_id: int):
     version = outcome.version
     return jsonify({"deployed": True, "created": outcome.created, "findings": [],
                     "version": {"id": version.id, "key": version.key, "version": version.version},
-                    "version_url": f"/processes/{version.id}",
-                    "migrate_url": f"/migrations?from={base}" if base and base != version.id else None})
+                    "version_url": url_for("versions.show", version_id=version.id),
+                    "migrate_url": url_for("migration.index", **{"from": base}) if base and base != version.id
+                    else None})
 
 
 @bp.get("/drafts/<int:draft_id>/bpmn")

@@ -35,8 +35,8 @@ def _report(run: Callable, name: str, *, download: bool = False) -> rule_reports
 
 
 def history_url(project_id: int, seq: int | None = None) -> str:
-    """The project's history page (the history blueprint), at one event when seq is given."""
-    return f"/projects/{project_id}/history" + (f"#event-{seq}" if seq is not None else "")
+    """The project's history page, at one event when seq is given."""
+    return url_for("history.show", instance_id=project_id, _anchor=f"event-{seq}" if seq is not None else None)
 
 
 def _csv(name: str, header: list[str], rows: Iterable, *, links: bool = True) -> Response:
@@ -45,7 +45,7 @@ def _csv(name: str, header: list[str], rows: Iterable, *, links: bool = True) ->
     writer.writerow(header + (LINK_HEADER if links else []))
     for row in rows:
         extra = [url_for("projects.show", instance_id=row.project_id, _external=True),
-                 request.host_url.rstrip("/") + history_url(row.project_id)] if links else []
+                 url_for("history.show", instance_id=row.project_id, _external=True)] if links else []
         writer.writerow([spreadsheet_safe(value) for value in row.cells()] + extra)
     return Response(out.getvalue().encode("utf-8"), mimetype="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
