@@ -53,7 +53,7 @@ def index():
     source = by_id.get(source_id)
     targets = [v for v, _ in versions if source and v.key == source.key and v.id != source.id]
     target_id = target_id or (targets[-1].id if targets else None)
-    return render_template("migrations/index.html", versions=versions, source=source, targets=targets,
+    return render_template("migration/index.html", versions=versions, source=source, targets=targets,
                            target_id=target_id, running=running)
 
 
@@ -65,7 +65,7 @@ def plan():
     plans, target = read(lambda s: (migration.plan_migrations(s, user=signed_in_user(s), instance_ids=ids,
                                                               target_version_id=target_id),
                                     deployments.version_view(deployments.get_version(s, target_id))))
-    return render_template("migrations/plan.html", plans=plans, target=target,
+    return render_template("migration/plan.html", plans=plans, target=target,
                            source_id=request.args.get("from", ""))
 
 
@@ -77,4 +77,4 @@ def migrate():
     outcomes = migration.migrate_each(database(), user_id=owner, instance_ids=ids, target_version_id=target_id,
                                       clock=clock())
     results = [outcome.as_dict() for outcome in outcomes]
-    return render_template("migrations/done.html", results=results, target_id=target_id)
+    return render_template("migration/done.html", results=results, target_id=target_id)
