@@ -47,20 +47,9 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
     auth.init_app(app)
     errors.init_app(app)
     security_headers.init_app(app)
-    app.register_blueprint(auth.bp)
-    app.register_blueprint(admin.bp)
-    app.register_blueprint(inbox.bp)
-    app.register_blueprint(register.bp)
-    app.register_blueprint(dashboard.bp)
-    app.register_blueprint(tasks.bp)
-    app.register_blueprint(projects.bp)
-    app.register_blueprint(versions.bp)
-    app.register_blueprint(modeller.bp)
-    app.register_blueprint(migration.bp)
-    app.register_blueprint(audit.bp)
-    app.register_blueprint(rules.bp)
-    app.register_blueprint(exports.bp)
-    app.register_blueprint(history.bp)
+    for page in (auth, admin, inbox, register, dashboard, tasks, projects, versions, modeller, migration, audit,
+                 rules, exports, history):
+        app.register_blueprint(page.bp)
     app.register_blueprint(api.bp)
     for area in api.AREAS:  # the API authenticates with bearer tokens, not cookies
         csrf.exempt(area)
