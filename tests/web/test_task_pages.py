@@ -9,7 +9,7 @@ from demo import seed
 from demo.walker import Walker
 from engine.store.models import ProcessInstance, Task
 from engine.tasks import claims
-from tests.conftest import add_user
+from tests.conftest import add_user, every_row
 from web.pages import task_forms
 from web.pages.tasks import ends_project
 
@@ -154,11 +154,13 @@ def test_approving_moves_the_project_on_and_says_so(app, at, db):
 def test_ending_the_project_asks_for_confirmation_first(app, at, db):
     instance_id, task_id = at("gate1_prioritisation")
     client = signed_in(app, "hana.hub")
+    before = every_row(db, skip=("system_chain", "sign_in_sessions"))
     asked = post_task(client, task_id, {"gate1_decision": "reject", "gate1_reason": "National programme covers it"})
     page = text(asked)
     assert asked.status_code == 200 and "This ends the project. Are you sure?" in page
     assert '<input type="hidden" name="gate1_reason" value="National programme covers it">' in page
     assert task_row(db, task_id).state == "ready"
+    assert every_row(db, skip=("system_chain", "sign_in_sessions")) == before  # asking changed nothing
     kept = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', page))
     back = client.post(f"/tasks/{task_id}", data={**kept, "action": "back"})
     assert back.status_code == 200 and ">National programme covers it</textarea>" in text(back)
