@@ -20,8 +20,9 @@ from sqlalchemy.orm import Session
 
 from engine import spiff
 from engine.clock import FixedClock
+from engine.kernel.task_rules import FORM, rules_for
 from engine.repository.deployments import compiled_for, forms_of
-from engine.repository.forms import SCHEMA_PROPERTY, unanswered_fields
+from engine.repository.forms import unanswered_fields
 from engine.store.models import AuditEvent, ProcessInstance, ProcessVersion, Task
 from engine.store.trail import canonical_json, chain_of, list_events
 
@@ -130,7 +131,7 @@ class Rerun:
             raise Diverged(event.seq, f"task {event.task_name} is not open in the re-run")
         self._check_task_row(event, data)
         spec = compiled_for(self.version).user_tasks.get(event.task_name)
-        form = forms_of(self.version).get(spec.properties.get(SCHEMA_PROPERTY)) if spec else None
+        form = forms_of(self.version).get(spec.properties.get(FORM.name)) if spec else None
         answers = {**unanswered_fields(form or {}, data), **data}
         self.open.pop(task_id)
         self._run(event, lambda clock: spiff.complete_user_task(self.wf, task_id, answers, clock))
@@ -200,10 +201,8 @@ class Rerun:
     def _ready_data(self, task: spiff.ReadyTask, at) -> dict:
         """What the engine records of a task made ready: its role, who alone may do it, when it is due."""
         spec = compiled_for(self.version).user_tasks.get(task.bpmn_id)
-        props = spec.properties if spec else {}
-        assignee = task.data.get(props["assignee"]) if props.get("assignee") else None
-        due = at + spiff.parse_duration(props["dueIn"]) if props.get("dueIn") else None
-        return {"role": task.role, "assignee": str(assignee) if assignee else None, "due_at": due}
+        rules = rules_for(spec.properties if spec else {}, task.data, at)
+        return {"role": task.role, "assignee": rules.assignee, "due_at": rules.due_at}
 
     def _expect_nothing_more(self, seq: int) -> None:
         if self.expected.ordered:

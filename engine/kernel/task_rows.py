@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine import spiff
-from engine.kernel.task_rules import organisation_list, rules_for
+from engine.kernel.task_rules import rules_for, stored_list
 from engine.store.models import ProcessInstance, Task
 from engine.store.trail import record_event
 
@@ -59,7 +59,7 @@ def apply_task_rules(session: Session, row: Task, instance: ProcessInstance, com
     if row.organisations:
         known = set(filter(None, (instance.organisations or "|").split("|")))
         known.update(filter(None, row.organisations.split("|")))
-        instance.organisations = organisation_list(sorted(known))
+        instance.organisations = stored_list(sorted(known))
 
 
 def _completers(session: Session, instance_id: int, bpmn_id: str | None) -> str | None:
@@ -68,4 +68,4 @@ def _completers(session: Session, instance_id: int, bpmn_id: str | None) -> str 
         return None
     names = sorted(set(session.scalars(select(Task.completed_by).where(
         Task.instance_id == instance_id, Task.bpmn_id == bpmn_id, Task.state == "completed"))) - {None})
-    return "|" + "|".join(names) + "|" if names else None
+    return stored_list(names)

@@ -13,9 +13,10 @@ from __future__ import annotations
 from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import Session
 
+from engine.kernel.task_rules import list_token
 from engine.store.models import ProcessInstance, Task, User
 
-from .visibility import NOT_FOLLOWED, SOMEONE, Reader, organisation_token, reader_for, standing_of  # noqa: F401 - per reader
+from .visibility import NOT_FOLLOWED, SOMEONE, Reader, reader_for, standing_of  # noqa: F401 - per reader
 
 ROLES = (
     "sponsor", "hub_team", "industry_partner", "board_member", "board_chair", "clinical_lead",
@@ -162,7 +163,7 @@ def may_see_instance(user: User, instance: ProcessInstance) -> bool:
     if "sponsor" in user.roles and instance.started_by == user.username:
         return True
     org = user.organisation_name
-    return bool(org) and organisation_token(org) in (instance.organisations or "")
+    return bool(org) and list_token(org) in (instance.organisations or "")
 
 
 def visible_instances_clause(user: User) -> ColumnElement[bool] | None:
@@ -171,7 +172,7 @@ def visible_instances_clause(user: User) -> ColumnElement[bool] | None:
         return None
     conditions = [ProcessInstance.started_by == user.username] if "sponsor" in user.roles else []
     if user.organisation_name:
-        token = organisation_token(user.organisation_name)
+        token = list_token(user.organisation_name)
         conditions.append(ProcessInstance.organisations.contains(token, autoescape=True))
     return or_(*conditions) if conditions else ProcessInstance.id.is_(None)
 
@@ -182,9 +183,9 @@ def may_act_on(user: User, task: Task) -> str | None:
         return f"This task is for the {task.role} role."
     if task.assignee and task.assignee != user.username:
         return "This task is assigned to someone else."
-    if task.organisations and organisation_token(user.organisation_name or "") not in task.organisations:
+    if task.organisations and list_token(user.organisation_name or "") not in task.organisations:
         return "This task belongs to another organisation."
-    if task.excluded_users and f"|{user.username}|" in task.excluded_users:
+    if task.excluded_users and list_token(user.username) in task.excluded_users:
         return "Four-eyes rule: you prepared what this task approves, so someone else must decide."
     if task.claimed_by and task.claimed_by != user.username:
         return f"This task is claimed by {task.claimed_by if is_internal(user) else SOMEONE}."
@@ -193,7 +194,7 @@ def may_act_on(user: User, task: Task) -> str | None:
 
 def may_see_task(user: User, task: Task) -> bool:
     """Tasks bound to another person or organisation are invisible (404), not forbidden."""
-    if task.organisations and organisation_token(user.organisation_name or "") not in task.organisations:
+    if task.organisations and list_token(user.organisation_name or "") not in task.organisations:
         return is_internal(user)
     if task.assignee and task.assignee != user.username:
         return is_internal(user)
@@ -212,7 +213,7 @@ def may_open_task(user: User, task: Task) -> bool:
     if _holds_inside(user, PROCEDURE_RUNNERS | AUDITORS):
         return True
     bound_elsewhere = (task.assignee and task.assignee != user.username) or (
-        task.organisations and organisation_token(user.organisation_name or "") not in task.organisations)
+        task.organisations and list_token(user.organisation_name or "") not in task.organisations)
     return task.role in acting_roles(user) and not bound_elsewhere
 
 
@@ -222,8 +223,8 @@ def actionable_tasks_clause(user: User) -> ColumnElement[bool]:
     return and_(
         Task.role.in_(sorted(acting_roles(user))),
         or_(Task.assignee.is_(None), Task.assignee == user.username),
-        or_(Task.organisations.is_(None), Task.organisations.contains(organisation_token(org), autoescape=True)),
-        or_(Task.excluded_users.is_(None), ~Task.excluded_users.contains(f"|{user.username}|", autoescape=True)),
+        or_(Task.organisations.is_(None), Task.organisations.contains(list_token(org), autoescape=True)),
+        or_(Task.excluded_users.is_(None), ~Task.excluded_users.contains(list_token(user.username), autoescape=True)),
     )
 
 

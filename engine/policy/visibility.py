@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
+from engine.kernel.task_rules import list_token
 from engine.sandbox.data_flow import code_flow
 from engine.store.models import ProcessInstance, ProcessVersion, Task, User
 
@@ -95,10 +96,6 @@ CONFIDENTIAL_LEVELS = (  # (what, keys that hold it, keys it may flow into)
     ("the board's scores", SCORE_KEYS, SCORE_KEYS),
     ("the partners' EoIs", EOI_DATA_KEYS, EOI_DATA_KEYS | SCORE_KEYS),
 )
-# A user task bound to an organisation (this task property) collects that partner's EoI: its form's fields
-# are EoI data wherever diagram code reads them.
-PARTNER_TASK_PROPERTY = "organisation"
-
 # Event kinds people outside the Hub may see (of tasks they may see), and what of each one's data.
 OUTSIDE_EVENT_DATA = {
     "instance_started": ("process", "version", "hash"),
@@ -236,11 +233,11 @@ class Reader:
 
     def _organisation_task(self, task: Task | None) -> bool:
         return bool(task is not None and task.organisations and self.organisation
-                    and organisation_token(self.organisation) in task.organisations)
+                    and list_token(self.organisation) in task.organisations)
 
     def _competitor_task(self, task: Task | None) -> bool:
         orgs = task.organisations if task is not None else None
-        return bool(orgs) and not any(organisation_token(org) in orgs for org in self.selected)
+        return bool(orgs) and not any(list_token(org) in orgs for org in self.selected)
 
     def _staff(self, data: dict) -> dict:
         shown = {k: v for k, v in data.items() if k not in HIDDEN_FROM_STAFF}
@@ -287,11 +284,6 @@ def _own_scores(value, username: str):
     return None
 
 
-def organisation_token(name: str) -> str:
-    """How an organisation is stored in a project's or task's list of organisations: |A||B|."""
-    return f"|{name}|"
-
-
 def standing_of(user: User) -> str:
     """A partner is outside the Hub whatever else they hold (competitors' EoIs must never reach them)."""
     internal = user.roles - OUTSIDE_ROLES
@@ -320,7 +312,7 @@ def reader_for(user: User, instance: ProcessInstance, data: dict | None = None) 
     if standing == "outside":
         if "sponsor" in user.roles and instance.started_by == user.username:
             audiences.add(SPONSOR)
-        if "industry_partner" in user.roles and org and organisation_token(org) in (instance.organisations or ""):
+        if "industry_partner" in user.roles and org and list_token(org) in (instance.organisations or ""):
             audiences.add(PARTNERS)
             if org in selected:
                 audiences.add(SELECTED)

@@ -13,10 +13,11 @@ from typing import Iterator
 from lxml import etree
 
 from engine import spiff
+from engine.kernel.task_rules import DUE_IN, FORM, FORM_LAYOUT, ORGANISATION
 from engine.policy import ROLES, visibility
 from engine.repository.expression_checks import code_problem, language_named, timer_problem
 from engine.repository.findings import Finding, error, warning
-from engine.repository.forms import SCHEMA_PROPERTY, UI_SCHEMA_PROPERTY, schema_problem
+from engine.repository.forms import schema_problem
 from engine.sandbox.data_flow import CodeFlow, code_flow
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -274,21 +275,21 @@ def lane_rule(diagram: Diagram) -> Iterator[Finding]:
 def form_rule(diagram: Diagram) -> Iterator[Finding]:
     for task in (e for e in diagram.elements() if local(e) == "userTask"):
         props, task_id, what = properties(task), task.get("id"), describe(task)
-        form = props.get(SCHEMA_PROPERTY)
+        form = props.get(FORM.name)
         if not form:
-            yield error(task_id, f"{what} has no form; set its {SCHEMA_PROPERTY} property to a JSON Schema file")
+            yield error(task_id, f"{what} has no form; set its {FORM.name} property to a JSON Schema file")
         elif form not in diagram.forms:
             yield error(task_id, f"{what} uses the form {form}, which was not uploaded")
         elif diagram.forms[form] is not None and (why := schema_problem(diagram.forms[form])) is not None:
             yield error(task_id, f"{what} uses the form {form}, which {why}")
-        ui = props.get(UI_SCHEMA_PROPERTY)
+        ui = props.get(FORM_LAYOUT.name)
         if ui and ui not in diagram.forms:
             yield error(task_id, f"{what} uses the form layout {ui}, which was not uploaded")
-        due = props.get("dueIn")
+        due = props.get(DUE_IN.name)
         if not due:
-            yield warning(task_id, f"{what} has no dueIn property, so it will never show as overdue")
+            yield warning(task_id, f"{what} has no {DUE_IN.name} property, so it will never show as overdue")
         elif timer_problem(f'"{due}"', "timeDuration") is not None:
-            yield error(task_id, f'{what} has dueIn "{due}", which is not an ISO 8601 duration such as P10D')
+            yield error(task_id, f'{what} has {DUE_IN.name} "{due}", which is not an ISO 8601 duration such as P10D')
 
 
 # --- gateways and code ----------------------------------------------------------------------
@@ -397,8 +398,8 @@ def _confidential_levels(diagram: Diagram) -> list[tuple[str, set[str], frozense
     levels = [(what, set(keys), sinks) for what, keys, sinks in visibility.CONFIDENTIAL_LEVELS]
     eoi_keys = next(keys for what, keys, _ in levels if visibility.EOI_KEYS <= keys)
     for task in (e for e in diagram.elements() if local(e) == "userTask"):
-        form = diagram.forms.get(properties(task).get(SCHEMA_PROPERTY) or "")
-        if properties(task).get(visibility.PARTNER_TASK_PROPERTY) and isinstance(form, dict):
+        form = diagram.forms.get(properties(task).get(FORM.name) or "")
+        if properties(task).get(ORGANISATION.name) and isinstance(form, dict):  # a partner's own task: an EoI
             eoi_keys |= set(form.get("properties") or {})
     for loop in (e for e in diagram.elements() if local(e) == "multiInstanceLoopCharacteristics"):
         refs = _loop_refs(loop)

@@ -32,8 +32,6 @@ from referencing import Registry
 from referencing.exceptions import Unresolvable
 from referencing.jsonschema import DRAFT202012
 
-SCHEMA_PROPERTY = "formJsonSchemaFilename"
-UI_SCHEMA_PROPERTY = "formUiSchemaFilename"
 OPTIONS_KEY = "x-options"
 NOT_BEFORE, SUM_OF, AT_MOST, MESSAGE = "x-not-before", "x-sum-of", "x-at-most", "x-message"
 DURATION_AT_MOST = "x-duration-at-most"

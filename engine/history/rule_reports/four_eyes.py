@@ -20,6 +20,7 @@ from engine.history.rule_reports.trail import (
     projects,
     versions_run,
 )
+from engine.kernel.task_rules import FORM, NOT_COMPLETED_BY
 from engine.repository.deployments import compiled_for, forms_of
 from engine.repository.forms import form_fields
 from engine.store.models import AuditEvent, ProcessInstance, ProcessVersion
@@ -83,10 +84,10 @@ def rules_of(version: ProcessVersion) -> dict[str, FourEyesRule]:
     tasks, forms = compiled_for(version).user_tasks, forms_of(version)
     rules = {}
     for bpmn_id, spec in tasks.items():
-        prepared = spec.properties.get("notCompletedBy")
+        prepared = spec.properties.get(NOT_COMPLETED_BY.name)
         if not prepared:
             continue
-        form = forms.get(spec.properties.get("formJsonSchemaFilename", ""), {})
+        form = forms.get(spec.properties.get(FORM.name, ""), {})
         fields = {key: (prop.get("title") or key) for key, prop in form_fields(form).items()}
         prepared_title = tasks[prepared].title if prepared in tasks else prepared
         rules[bpmn_id] = FourEyesRule(bpmn_id, spec.title, prepared, prepared_title, fields)

@@ -1,14 +1,11 @@
 """Differences between two BPMN diagrams, element by element (elements are matched by id)."""
 from __future__ import annotations
 
+from engine.kernel.task_rules import PROPERTIES
 from engine.repository.version_diff.bpmn_elements import Element, read_elements
 from engine.repository.version_diff.changes import Change, from_to, shown, words
 
-PROPERTY_LABELS = {
-    "formJsonSchemaFilename": "form", "formUiSchemaFilename": "form layout", "dueIn": "due in",
-    "notCompletedBy": "not completed by", "stage": "stage", "assignee": "assignee",
-    "organisation": "organisation",
-}
+PROPERTY_LABELS = {p.name: p.changed_as for p in PROPERTIES}
 LOOP_LABELS = {
     "kind": "repeats", "loopDataInputRef": "multi-instance collection", "loopCardinality": "number of repeats",
     "loopDataOutputRef": "collected results", "inputDataItem": "item name", "outputDataItem": "result name",

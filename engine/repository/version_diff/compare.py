@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections import Counter
 
+from engine.kernel.task_rules import FORM, FORM_LAYOUT
 from engine.repository.version_diff.bpmn import diff_bpmn
 from engine.repository.version_diff.bpmn_elements import Element, read_elements
 from engine.repository.version_diff.changes import AREAS, Change, ProcessFiles
 from engine.repository.version_diff.dmn import diff_dmn
 from engine.repository.version_diff.forms import diff_forms
 
-FORM_PROPERTIES = ("formJsonSchemaFilename", "formUiSchemaFilename")
+FORM_PROPERTIES = (FORM.name, FORM_LAYOUT.name)
 # When one element has several kinds of change, the badge names the strongest.
 BADGE_ORDER = ("Added", "Removed", "Moved", "Re-routed")
 
