@@ -7,6 +7,7 @@ import re
 import pytest
 from sqlalchemy import func, select
 
+from engine.kernel import task_rules
 from engine.store.models import ProcessDraft, ProcessVersion
 from tests.conftest import FIXTURES, MIWG, add_user
 from tests.web.test_login_inbox import csrf_token, login
@@ -73,6 +74,10 @@ def test_the_list_offers_each_version_and_looking_at_one_changes_nothing(app, db
     data = json.loads(re.search(r'<script type="application/json" id="modeller-data">(.*?)</script>',
                                 editor, re.S).group(1))
     assert "evidence_gate.dmn" in data["dmn"] and "submit_eoi.schema.json" in data["forms"]
+    # the property panel offers every task property the engine reads, as the engine declares it
+    offered = {p["name"]: p for p in data["task_properties"]}
+    assert set(offered) == {p.name for p in task_rules.PROPERTIES}
+    assert offered["dueIn"]["kind"] == "duration" and offered["notCompletedBy"]["label"] == "Not by whoever did"
     assert "Drafts you already made" in client.get(f"/modeller?version={six_gates.id}").data.decode()
     assert client.get("/modeller?version=999").status_code == 404
 

@@ -13,6 +13,7 @@ from flask_login import current_user, login_required
 from sqlalchemy.orm import Session
 
 from engine.errors import BadRequest, ServiceError
+from engine.kernel import task_rules
 from engine.policy import ROLES
 from engine.repository import deployments, drafts
 from engine.repository.forms import fill_options, schema_problem
@@ -89,7 +90,8 @@ def edit(draft_id: int):
     view = read(lambda s: drafts.draft_view(drafts.get_draft(s, user=signed_in_user(s), draft_id=draft_id)))
     urls = {"save": url_for(".save", draft_id=draft_id), "check": url_for(".check", draft_id=draft_id),
             "deploy": url_for(".deploy", draft_id=draft_id), "preview": url_for(".preview_form")}
-    data = {**view, "roles": list(ROLES), "stages": list(STAGES), "urls": urls}
+    data = {**view, "roles": list(ROLES), "stages": list(STAGES), "task_properties": task_rules.for_modeller(),
+            "urls": urls}
     return render_template("modeller/edit.html", draft=view, data=data)
 
 

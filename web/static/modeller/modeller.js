@@ -103,7 +103,7 @@
       showStart(modeler.get('canvas'));
       NS.propertiesPanel = new NS.PropertiesPanel(modeler, document.getElementById('properties-body'), {
         forms: function () { return NS.formsEditor ? NS.formsEditor.names() : Object.keys(data.forms); },
-        roles: data.roles, stages: data.stages
+        roles: data.roles, stages: data.stages, taskProperties: data.task_properties
       });
       var svg = canvasBox.querySelector('svg');  // bpmn-js makes it focusable and listens for keys there
       svg.setAttribute('role', 'application');

@@ -40,6 +40,8 @@
     ]);
   }
 
+  // The user task's properties are declared on the server (engine/kernel/task_rules.py); each kind of
+  // property gets its control here.
   function userTask(element, bo, ui) {
     var p = ui.props;
     var values = p.spiffProperties(bo);
@@ -49,31 +51,32 @@
       if (current && list.indexOf(current) < 0) { opts.push([current, current + ' (missing from this draft)']); }
       return opts;
     }
-    function prop(key, label, hint, extra) {
-      return ui.field(Object.assign({ key: key, label: label, hint: hint, value: values[key],
-        apply: function (v) { p.setSpiffProperty(element, key, v.trim()); } }, extra || {}));
-    }
     var others = ui.modeler.get('elementRegistry').filter(function (e) {
       return e.type === 'bpmn:UserTask' && e.id !== element.id;
     }).map(function (e) { return [e.id, (e.businessObject.name || e.id) + ' (' + e.id + ')']; });
-    return ui.section('Form and who does it', [
-      prop('formJsonSchemaFilename', 'Form (JSON Schema)', 'The form reviewers fill in; edit it in the Forms tab.',
-        { kind: 'select', options: options(names.filter(function (n) { return !/\.uischema\.json$/.test(n); }),
-          values.formJsonSchemaFilename) }),
-      prop('formUiSchemaFilename', 'UI schema', 'Optional: field order and widgets.',
-        { kind: 'select', options: options(names.filter(function (n) { return /\.uischema\.json$/.test(n); }),
-          values.formUiSchemaFilename) }),
-      prop('dueIn', 'Due in', 'An ISO 8601 duration from when the task opens: P10D is ten days, PT4H four hours.',
-        { check: function (v) { return v && !DURATION.test(v.trim()) ? 'Write a duration such as P10D or P2W.' : ''; } }),
-      prop('stage', 'Stage', 'The stage of the procedure the project is at while this task is open.',
-        { list: ui.context.stages }),
-      prop('assignee', 'Assignee variable', 'Optional: the name of a project data variable holding the username ' +
-        'of the one person who may do it (for example board_member).'),
-      prop('organisation', 'Organisation variable', 'Optional: the name of a data variable holding the ' +
-        'organisation(s) whose people may do it (for example partner).'),
-      prop('notCompletedBy', 'Not by whoever did', 'Four eyes: the person who completed this other task ' +
-        'may not do this one.', { kind: 'select', options: [['', '(no restriction)']].concat(others) })
-    ]);
+    var controls = {
+      'form': function (key) {
+        return { kind: 'select', options: options(names.filter(function (n) { return !/\.uischema\.json$/.test(n); }),
+          values[key]) };
+      },
+      'form-layout': function (key) {
+        return { kind: 'select', options: options(names.filter(function (n) { return /\.uischema\.json$/.test(n); }),
+          values[key]) };
+      },
+      'duration': function () {
+        return { check: function (v) {
+          return v && !DURATION.test(v.trim()) ? 'Write a duration such as P10D or P2W.' : '';
+        } };
+      },
+      'stage': function () { return { list: ui.context.stages }; },
+      'user-task': function () { return { kind: 'select', options: [['', '(no restriction)']].concat(others) }; },
+      'text': function () { return {}; }
+    };
+    return ui.section('Form and who does it', ui.context.taskProperties.map(function (declared) {
+      var key = declared.name;
+      return ui.field(Object.assign({ key: key, label: declared.label, hint: declared.hint, value: values[key],
+        apply: function (v) { p.setSpiffProperty(element, key, v.trim()); } }, controls[declared.kind](key)));
+    }));
   }
 
   function flow(element, bo, ui) {
