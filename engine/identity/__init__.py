@@ -1,2 +1,1 @@
-"""Identity: users, organisations, roles, passwords, sign-in sessions and API tokens, and the directory of
-people and organisations that forms choose from."""
+"""Identity: users, organisations, roles, passwords, sign-in sessions and API tokens."""

@@ -1,1 +1,2 @@
-"""Tasks: what a person may act on now, claiming, releasing and drafts."""
+"""Tasks: what a person may act on now, opening one with its form (and the choices it offers from the directory of
+people and organisations), completing it, claiming and releasing it, and drafts."""

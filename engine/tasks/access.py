@@ -5,7 +5,7 @@ from sqlalchemy.orm import Session
 
 from engine import policy, spiff
 from engine.errors import Conflict, Forbidden, NotFound
-from engine.identity.directory import option_source
+from engine.tasks.choices import option_source
 from engine.kernel.task_rules import FORM
 from engine.repository.deployments import forms_of
 from engine.repository.forms import fill_options
