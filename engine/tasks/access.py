@@ -5,11 +5,11 @@ from sqlalchemy.orm import Session
 
 from engine import policy, spiff
 from engine.errors import Conflict, Forbidden, NotFound
-from engine.tasks.choices import option_source
 from engine.kernel.task_rules import FORM
 from engine.repository.deployments import forms_of
 from engine.repository.forms import fill_options
 from engine.store.models import ProcessInstance, ProcessVersion, Task, User
+from engine.tasks.choices import option_source
 
 
 def load_task(session: Session, *, user: User, task_id: str) -> tuple[Task, ProcessInstance]:
