@@ -14,6 +14,9 @@ Rules a form can state beside JSON Schema's own, checked by the server here and 
 - `"x-sum-of": ["a", "b"]` on a number field: it must equal the sum of those sibling fields.
 - `"x-at-most": "a"` on a number field: it may not exceed the sibling field `a`.
 - `"x-message": "..."` on a (sub)schema: the message shown when its `required` list is not met.
+- `"x-ends-project": ["reject"]` on a field: these answers end the project, so the task page asks a second
+  time before they count (ends_project). On a field declared in a branch, only while its condition holds:
+  Gate 5's recommendation ends the project when it is confirmed, the override's "stop" when it is not.
 A read-only field shows a fact from the project (the decision table's recommendation, the pack's
 total budget); rules and conditions see its current value, answers never change it.
 """
@@ -35,6 +38,7 @@ from referencing.jsonschema import DRAFT202012
 OPTIONS_KEY = "x-options"
 NOT_BEFORE, SUM_OF, AT_MOST, MESSAGE = "x-not-before", "x-sum-of", "x-at-most", "x-message"
 DURATION_AT_MOST = "x-duration-at-most"
+ENDS_PROJECT = "x-ends-project"
 TODAY, TOMORROW = "today", "tomorrow"
 DAYS_AHEAD = {TODAY: 0, TOMORROW: 1}  # how many days after today the earliest date allowed lies
 NO_SUCH_FIELD = "This form has no such field."
@@ -68,6 +72,25 @@ def _rule_problem(schema: dict) -> str | None:
             return f"says {SUM_OF} {parts!r}: give a list of the names of the fields to add up"
         if AT_MOST in node and not isinstance(node[AT_MOST], str):
             return f"says {AT_MOST} {node[AT_MOST]!r}: give the name of a field"
+    return _ending_problem(schema)
+
+
+def _ending_problem(schema: dict) -> str | None:
+    """An x-ends-project mark that could never match an answer: the project would end unasked."""
+    fields = form_fields(schema)
+    marked = set()
+    for key, sub, _applies in _declarations(schema, None):
+        if not isinstance(sub, dict) or ENDS_PROJECT not in sub:
+            continue
+        marked.add(id(sub))
+        values, offered = sub[ENDS_PROJECT], sub.get("enum", fields[key].get("enum"))
+        if not isinstance(values, list) or not values or not all(isinstance(v, (str, int, float)) for v in values):
+            return f"says {ENDS_PROJECT} {values!r} on {key}: give a list of the answers that end the project"
+        if isinstance(offered, list) and any(v not in offered for v in values):
+            return (f"says {ENDS_PROJECT} {values!r} on {key}, which offers only "
+                    f"{', '.join(map(str, offered))}")
+    if any(ENDS_PROJECT in node and id(node) not in marked for node in _walk(schema)):
+        return f"says {ENDS_PROJECT} outside the form's own fields: put it on the field whose answer ends the project"
     return None
 
 
@@ -88,7 +111,7 @@ def _reference_problem(schema: dict) -> str | None:
 
 
 # Keywords whose values are data, not schemas: a "$ref" key inside them is an answer, not a reference.
-DATA_KEYWORDS = frozenset({"const", "enum", "default", "examples"})
+DATA_KEYWORDS = frozenset({"const", "enum", "default", "examples", ENDS_PROJECT})
 
 
 def _subschemas(node: Any, top: bool = False) -> Iterator[dict]:
@@ -226,6 +249,15 @@ def fields_that_apply(schema: dict, answers: dict, context: dict | None = None) 
     fields = form_fields(schema)
     applying = {key for key, _sub, applies in _declarations(schema, instance) if applies}
     return {key: sub for key, sub in fields.items() if key in applying}
+
+
+def ends_project(schema: dict, answers: dict, context: dict | None = None) -> bool:
+    """Whether these answers end the project: a field the form marks x-ends-project holds one of the marked
+    answers, where the mark applies to them (read-only fields hold the project's current value)."""
+    instance = {**answers, **facts_for(schema, context)}
+    return any(applies and isinstance(sub, dict) and key in instance
+               and any(instance[key] == value for value in sub.get(ENDS_PROJECT) or [])
+               for key, sub, applies in _declarations(schema, instance))
 
 
 def _nested_that_apply(sub: Any, value: Any) -> Any:

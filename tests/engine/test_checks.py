@@ -134,6 +134,16 @@ def test_an_invalid_json_schema_is_refused():
                                       "not a valid JSON Schema: ")
 
 
+def test_an_ending_mark_naming_an_answer_the_form_does_not_offer_is_refused():
+    form = json.loads(FORM)
+    form["properties"]["verdict"] = {"type": "string", "enum": ["go", "stop"], "x-ends-project": ["halt"]}
+    assert errors(forms={"ask.schema.json": json.dumps(form).encode()}) == [(
+        "ask", 'the user task "Answer a question" uses the form ask.schema.json, which says x-ends-project '
+               "['halt'] on verdict, which offers only go, stop")]
+    form["properties"]["verdict"]["x-ends-project"] = ["stop"]
+    assert errors(forms={"ask.schema.json": json.dumps(form).encode()}) == []
+
+
 def test_a_form_that_is_not_json_is_refused_as_a_file():
     assert check(forms={"ask.schema.json": b"{nope"}).errors == [
         Finding(None, "the form ask.schema.json is not valid JSON (Expecting property name enclosed in double "

@@ -1,9 +1,20 @@
 """The form rules the server understands beside JSON Schema, on small forms: which answers apply,
 dates ahead of the clock, totals and limits between fields, and sample answers that obey them."""
+import json
 from datetime import date
 
+import pytest
+
 from demo.answers import sample_answers
-from engine.repository.forms import answers_that_apply, field_errors, form_fields, schema_problem, unanswered_fields
+from engine.repository.forms import (
+    answers_that_apply,
+    ends_project,
+    field_errors,
+    form_fields,
+    schema_problem,
+    unanswered_fields,
+)
+from tests.conftest import ROOT
 
 CHOICE = {
     "type": "object",
@@ -171,3 +182,53 @@ def test_a_reference_the_form_does_not_define_is_refused_at_deployment_and_never
             "properties": {"a": {"$ref": "#/$defs/n"}, "b": {"$ref": "f.schema.json#/$defs/n"},
                            "c": {"const": {"$ref": "#/not/a/reference"}}}}
     assert schema_problem(fine) is None
+
+
+# --- which answers end the project: the forms' x-ends-project marks ---------------------------------------------
+
+def six_gates_form(name: str) -> dict:
+    return json.loads((ROOT / "forms" / f"{name}.schema.json").read_text())
+
+
+@pytest.mark.parametrize("form, data, context, ends", [
+    ("gate1_prioritisation", {"gate1_decision": "reject"}, {}, True),
+    ("gate1_prioritisation", {"gate1_decision": "defer"}, {}, False),
+    ("gate2_partner_selection", {"gate2_decision": "close"}, {}, True),
+    ("gate2_partner_selection", {"gate2_decision": "select"}, {}, False),
+    ("gate5_evidence_gate", {"gate5_confirm": True}, {"gate5_recommendation": "stop"}, True),
+    ("gate5_evidence_gate", {"gate5_confirm": True, "gate5_decision": "stop"}, {"gate5_recommendation": "proceed"},
+     False),
+    ("gate5_evidence_gate", {"gate5_confirm": False, "gate5_decision": "stop"}, {"gate5_recommendation": "proceed"},
+     True),
+    ("gate5_evidence_gate", {"gate5_confirm": False, "gate5_decision": "extend"}, {"gate5_recommendation": "stop"},
+     False),
+    ("gate6_dmbc", {"gate6_decision": "reject"}, {}, True),
+    ("gate6_dmbc", {"gate6_decision": "revise"}, {}, False),
+])
+def test_which_answers_end_the_project(form, data, context, ends):
+    """Confirming Gate 5 takes the decision table's recommendation; overriding it, the decision given."""
+    assert ends_project(six_gates_form(form), data, context) is ends
+
+
+def test_only_the_gates_mark_answers_that_end_the_project():
+    forms = (ROOT / "forms").glob("*.schema.json")
+    marked = sorted(path.name for path in forms if "x-ends-project" in path.read_text())
+    assert marked == ["gate1_prioritisation.schema.json", "gate2_partner_selection.schema.json",
+                      "gate5_evidence_gate.schema.json", "gate6_dmbc.schema.json"]
+    assert all(schema_problem(six_gates_form(name.split(".")[0])) is None for name in marked)
+
+
+def test_a_mistyped_ending_mark_is_refused_with_the_reason():
+    decision = {"type": "string", "enum": ["approve", "reject"]}
+    assert schema_problem({"properties": {"d": {**decision, "x-ends-project": "reject"}}}) \
+        == "says x-ends-project 'reject' on d: give a list of the answers that end the project"
+    assert schema_problem({"properties": {"d": {**decision, "x-ends-project": []}}}) \
+        == "says x-ends-project [] on d: give a list of the answers that end the project"
+    assert schema_problem({"properties": {"d": {**decision, "x-ends-project": ["rejected"]}}}) \
+        == "says x-ends-project ['rejected'] on d, which offers only approve, reject"
+    in_branch = {"properties": {"d": decision}, "if": {"properties": {"d": {"const": "approve"}}},
+                 "then": {"properties": {"d": {"x-ends-project": ["stopped"]}}}}
+    assert schema_problem(in_branch) == "says x-ends-project ['stopped'] on d, which offers only approve, reject"
+    assert schema_problem({"properties": {"d": decision}, "x-ends-project": ["reject"]}) \
+        == "says x-ends-project outside the form's own fields: put it on the field whose answer ends the project"
+    assert schema_problem({"properties": {"d": {**decision, "x-ends-project": ["reject"]}}}) is None

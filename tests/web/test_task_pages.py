@@ -11,7 +11,6 @@ from engine.store.models import ProcessInstance, Task
 from engine.tasks import claims
 from tests.conftest import add_user, every_row
 from web.pages import task_forms
-from web.pages.tasks import ends_project
 
 PASSWORD = "correct horse"
 MEDTECH, DATAHEALTH = seed.MEDTECH, seed.DATAHEALTH
@@ -287,20 +286,6 @@ def test_an_industry_partner_cannot_open_another_partners_eoi(app, at, db, walke
 
 
 # --- the rule and the conversions, without the app ---------------------------------------
-
-@pytest.mark.parametrize("data, context, ends", [
-    ({"gate1_decision": "reject"}, {}, True),
-    ({"gate1_decision": "defer"}, {}, False),
-    ({"gate2_decision": "close"}, {}, True),
-    ({"gate5_confirm": True}, {"gate5_recommendation": "stop"}, True),
-    ({"gate5_confirm": True, "gate5_decision": "stop"}, {"gate5_recommendation": "proceed"}, False),
-    ({"gate5_confirm": False, "gate5_decision": "stop"}, {"gate5_recommendation": "proceed"}, True),
-    ({"gate6_decision": "reject"}, {}, True),
-    ({"gate6_decision": "revise"}, {}, False),
-])
-def test_which_answers_end_the_project(data, context, ends):
-    assert ends_project(data, context) is ends
-
 
 SCHEMA = {
     "type": "object",

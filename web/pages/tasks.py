@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from engine import policy
 from engine.errors import Conflict, ValidationFailed
+from engine.repository.forms import ends_project
 from engine.runtime import instance_queries
 from engine.store.models import ProcessInstance
 from engine.tasks import claims, completion, queries
@@ -17,17 +18,7 @@ from web.services import clock, read, signed_in_user, write
 
 bp = Blueprint("tasks", __name__)
 
-# Answers that close the project for good; the person is asked a second time before they count.
-ENDING_DECISIONS = {"gate1_decision": "reject", "gate2_decision": "close", "gate5_decision": "stop",
-                    "gate6_decision": "reject"}
 FORM_CONTROLS = ("csrf_token", "action", "confirm")
-
-
-def ends_project(data: dict, context: dict) -> bool:
-    """Whether these answers end the project (confirming Gate 5 takes the table's recommendation)."""
-    if data.get("gate5_confirm") is True:
-        return context.get("gate5_recommendation") == "stop"
-    return any(data.get(key) == value for key, value in ENDING_DECISIONS.items())
 
 
 @bp.context_processor
@@ -78,7 +69,8 @@ def _submit(detail: queries.TaskDetail, blocked: str | None, data: dict, problem
     """One call of the engine's completion: its refusals (who may act, the answers' errors) are shown as they
     come. While the page must first show answers it could not read, or ask whether to end the project, the
     completion is rehearsed: run, then rolled back, so the question is asked only of answers that would go."""
-    asking = ends_project(data, detail.context) and request.form.get("confirm") != "yes"
+    # Answers the form marks as ending the project are asked about a second time before they count.
+    asking = ends_project(detail.form, data, detail.context) and request.form.get("confirm") != "yes"
     try:
         titles, closed = write(lambda s: _complete(s, detail, data, rehearse=bool(problems) or asking))
     except ValidationFailed as error:
