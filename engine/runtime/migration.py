@@ -14,10 +14,11 @@ from sqlalchemy.orm import Session
 
 from engine import policy, spiff
 from engine.clock import Clock
-from engine.errors import BadRequest, Conflict, Forbidden, NotFound, ProcessFailed
+from engine.errors import BadRequest, Conflict, Forbidden, NotFound, ProcessFailed, ServiceError
 from engine.kernel.changes import at_one_instant, lock_instance, save_workflow, workflow_of
 from engine.kernel.task_rows import apply_task_rules
 from engine.repository.deployments import compiled_for, get_version
+from engine.store.db import Database
 from engine.store.models import ProcessInstance, ProcessVersion, Task, User
 from engine.store.trail import record_event
 
@@ -151,9 +152,6 @@ def parse_ids(values: list[str]) -> list[int]:
 
 
 # --- several instances, one unit of work each: the migration page, the API and the CLI ------------
-# Imported here, apart from the imports above, which are moving to engine.kernel meanwhile.
-from engine.errors import ServiceError  # noqa: E402
-from engine.store.db import Database  # noqa: E402
 
 
 @dataclass(frozen=True)
