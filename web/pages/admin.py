@@ -12,7 +12,7 @@ from engine.errors import ServiceError
 from engine.identity import accounts
 from engine.policy import ROLES
 from web.errors import status_of
-from web.services import clock, read, write
+from web.services import clock, read, signed_in_user, write
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -41,7 +41,7 @@ def admins_only() -> None:
 
 @bp.get("/", strict_slashes=False)
 def index():
-    users = read(lambda s: accounts.list_users(s, actor=current_user.user))
+    users = read(lambda s: accounts.list_users(s, actor=signed_in_user(s)))
     return render_template("admin/index.html", users=users, me=current_user.user, enable_form=ConfirmForm())
 
 
@@ -53,7 +53,7 @@ def add_user():
             write(lambda s: accounts.create_user(
                 s, username=form.username.data.strip(), display_name=form.display_name.data,
                 password=form.password.data, roles=form.roles.data, organisation=form.organisation.data,
-                actor=current_user.user, clock=clock()))
+                actor=signed_in_user(s), clock=clock()))
         except ServiceError as exc:
             return _form_page("admin/new_user.html", form, exc)
         flash(f"Added {form.username.data.strip()}. They can sign in now.")
@@ -63,14 +63,14 @@ def add_user():
 
 @bp.route("/users/<username>", methods=["GET", "POST"])
 def edit_user(username: str):
-    user = read(lambda s: accounts.show_user(s, username, actor=current_user.user))
+    user = read(lambda s: accounts.show_user(s, username, actor=signed_in_user(s)))
     form = UserForm(data=None if request.method == "POST" else
                     {"roles": sorted(user.roles), "organisation": user.organisation_name or ""})
     if form.validate_on_submit():
         try:
             write(lambda s: accounts.update_user(s, username, roles=form.roles.data,
                                                  organisation=form.organisation.data,
-                                                 actor=current_user.user, clock=clock()))
+                                                 actor=signed_in_user(s), clock=clock()))
         except ServiceError as exc:
             return _form_page("admin/edit_user.html", form, exc, user=user)
         flash(f"Saved the roles and organisation of {username}.")
@@ -81,11 +81,11 @@ def edit_user(username: str):
 @bp.route("/users/<username>/disable", methods=["GET", "POST"])
 def disable_user(username: str):
     """GET asks for confirmation; only the confirmed POST disables."""
-    user = read(lambda s: accounts.show_user(s, username, actor=current_user.user))
+    user = read(lambda s: accounts.show_user(s, username, actor=signed_in_user(s)))
     form = ConfirmForm()
     if form.validate_on_submit():
         try:
-            write(lambda s: accounts.set_active(s, username, active=False, actor=current_user.user, clock=clock()))
+            write(lambda s: accounts.set_active(s, username, active=False, actor=signed_in_user(s), clock=clock()))
         except ServiceError as exc:
             return render_template("admin/disable_user.html", form=form, user=user, error=exc.message), \
                 status_of(exc)
@@ -96,7 +96,7 @@ def disable_user(username: str):
 
 @bp.post("/users/<username>/enable")
 def enable_user(username: str):
-    write(lambda s: accounts.set_active(s, username, active=True, actor=current_user.user, clock=clock()))
+    write(lambda s: accounts.set_active(s, username, active=True, actor=signed_in_user(s), clock=clock()))
     flash(f"Re-enabled {username}: they can sign in again and their API tokens work again.")
     return redirect(url_for("admin.index"))
 
@@ -111,5 +111,5 @@ def _form_page(template: str, form: FlaskForm, error: ServiceError | None = None
         if not any(hasattr(form, name) for name in error.fields):
             form.form_errors.append(error.message)
     status = status_of(error) if error else 400 if form.errors else 200
-    organisations = read(lambda s: accounts.list_organisations(s, actor=current_user.user))
+    organisations = read(lambda s: accounts.list_organisations(s, actor=signed_in_user(s)))
     return render_template(template, form=form, roles=ROLES, organisations=organisations, **context), status
