@@ -1,5 +1,6 @@
 """Sign-in and the minimal inbox through the Flask test client."""
 import re
+from dataclasses import replace
 
 from tests.conftest import add_user, settings_for
 
@@ -37,10 +38,9 @@ def test_inbox_needs_sign_in_and_posts_need_csrf(app, db, clock):
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
 
 
-def test_cookies_are_secure_when_served_over_https(db, clock, monkeypatch):
+def test_cookies_are_secure_when_served_over_https(db, clock):
     from web import create_app
-    monkeypatch.setenv("SIXGATES_SECURE_COOKIES", "1")
-    app = create_app(settings_for(db), clock=clock, testing=True)
+    app = create_app(replace(settings_for(db), secure_cookies=True), clock=clock, testing=True)
     assert app.config["SESSION_COOKIE_SECURE"] and app.config["REMEMBER_COOKIE_SECURE"]
     assert app.config["REMEMBER_COOKIE_HTTPONLY"] and app.config["REMEMBER_COOKIE_SAMESITE"] == "Lax"
     add_user(db, clock, "sam", "sponsor", password="correct horse")
