@@ -13,6 +13,7 @@ from engine.history import audit_export, verification
 from engine.identity import accounts
 from engine.repository import deployments
 from engine.runtime import migration, timers
+from engine.settings import Settings
 from engine.store import schema
 from engine.store.db import Database
 
@@ -21,10 +22,7 @@ CLI_ACTOR = "cli"
 
 
 def _database() -> Database:
-    import os
-
-    from web import default_database_url
-    return Database(os.environ.get("DATABASE_URL") or default_database_url())
+    return Settings.from_environment().database()
 
 
 def reports_errors(command):
