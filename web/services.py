@@ -26,6 +26,11 @@ def write(work: Callable[[Session], T]) -> T:
     return database().writing(work)
 
 
+def read_and_record(work: Callable[[Session], T]) -> T:
+    """A read that may put the viewer's access on the record (engine.history.access)."""
+    return database().reading_then_writing(work)
+
+
 def read(work: Callable[[Session], T]) -> T:
     with database().reading() as session:
         return work(session)

@@ -97,7 +97,7 @@ def replay_frame(session: Session, *, user: User, instance_id: int, upto: int | 
 def view_history(session: Session, *, user: User, instance_id: int, clock: Clock, kind: str | None = None,
                  actor: str | None = None) -> ProjectHistory:
     """project_history, with an auditor's (or administrator's) view of it put on the record in the same
-    unit of work (a writing one): a history that cannot be shown records nothing."""
+    unit of work: a history that cannot be shown records nothing."""
     history = project_history(session, user=user, instance_id=instance_id, kind=kind, actor=actor)
     record_access(session, user=user, at=clock.now(), what="history", instance_id=instance_id)
     return history
@@ -105,7 +105,7 @@ def view_history(session: Session, *, user: User, instance_id: int, clock: Clock
 
 def view_replay_frame(session: Session, *, user: User, instance_id: int, clock: Clock,
                       upto: int | None = None) -> dict:
-    """replay_frame, with the auditor's view of it put on the record in the same (writing) unit of work."""
+    """replay_frame, with the auditor's view of it put on the record in the same unit of work."""
     frame = replay_frame(session, user=user, instance_id=instance_id, upto=upto)
     record_access(session, user=user, at=clock.now(), what="replay", instance_id=instance_id)
     return frame

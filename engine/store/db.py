@@ -64,12 +64,7 @@ class Database:
         """
         for _ in range(OPTIMISTIC_RETRIES):
             try:
-                with self._writer() as session:
-                    with session.begin():
-                        result = work(session)
-                    for hook in session.info.pop(AFTER_COMMIT, []):
-                        hook()
-                    return result
+                return self._once(work, self._writer)
             except (StaleDataError, IntegrityError):
                 # A stale version, or a unique key someone else took first (two deployments numbering
                 # the same version): the work runs again on fresh data and decides anew.
@@ -78,6 +73,31 @@ class Database:
                 if "locked" not in str(exc):
                     raise
         raise Conflict("This record was changed by someone else at the same moment; try again.")
+
+    def reading_then_writing(self, work: Callable[[Session], T]) -> T:
+        """Like `writing`, for work that mostly reads and writes at its end, if at all (a view of personal data
+        put on the record for the people whose views are recorded). On SQLite the database lock is taken at the
+        first write rather than at the start, so such reads neither wait for writers nor hold them up; if
+        another change held the lock when this one came to write, it runs again, queueing for the lock."""
+        if not self.is_sqlite:
+            return self.writing(work)
+        try:
+            return self._once(work, self._reader)
+        except (StaleDataError, IntegrityError):
+            pass
+        except OperationalError as exc:
+            if "locked" not in str(exc):
+                raise
+        return self.writing(work)
+
+    @staticmethod
+    def _once(work: Callable[[Session], T], sessions: sessionmaker) -> T:
+        with sessions() as session:
+            with session.begin():
+                result = work(session)
+            for hook in session.info.pop(AFTER_COMMIT, []):
+                hook()
+            return result
 
     def dispose(self) -> None:
         self.engine.dispose()

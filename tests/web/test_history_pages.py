@@ -3,6 +3,8 @@ and the frames the replay steps through; auditors' views are on the record."""
 import html
 import json
 import re
+import sqlite3
+import threading
 
 from sqlalchemy import select
 
@@ -103,3 +105,32 @@ def test_a_tampered_record_is_shown_up_to_there_with_a_warning(app, db, at_gate4
 
 def test_the_history_needs_sign_in(app, at_gate4):
     assert app.test_client().get(f"/projects/{at_gate4}/history").status_code == 302
+
+
+def test_reading_a_history_waits_for_no_writer_and_an_auditors_record_waits_its_turn(app, db, at_gate4):
+    """On SQLite the database lock is taken only when the view is put on the record: the Hub team reads a
+    history while another change holds the lock; an auditor's view is recorded once the lock is free."""
+    if not db.is_sqlite:
+        return
+    hub, auditor = signed_in(app, "hana.hub"), signed_in(app, "aud.auditor")
+    answers: dict[str, int] = {}
+
+    def read(name, client):
+        answers[name] = client.get(f"/projects/{at_gate4}/history").status_code
+
+    writer = sqlite3.connect(db.url.removeprefix("sqlite:///"), isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")  # another change holds the write lock
+    try:
+        hub_reads = threading.Thread(target=read, args=("hub", hub))
+        hub_reads.start()
+        hub_reads.join(timeout=10)
+        assert answers.get("hub") == 200
+        auditor_reads = threading.Thread(target=read, args=("auditor", auditor))
+        auditor_reads.start()
+        auditor_reads.join(timeout=0.5)
+        assert "auditor" not in answers  # recording waits for the lock
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+    auditor_reads.join(timeout=30)
+    assert answers["auditor"] == 200 and [v["actor"] for v in views_recorded(db, at_gate4)] == ["aud.auditor"]

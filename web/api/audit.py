@@ -5,7 +5,7 @@ from flask import Blueprint, jsonify, request
 
 from engine.errors import BadRequest
 from engine.history import timeline, verification
-from web.services import clock, read, signed_in_user, write
+from web.services import clock, read, read_and_record, signed_in_user
 
 bp = Blueprint("audit", __name__)
 
@@ -29,6 +29,6 @@ def replay_instance(instance_id: int):
         upto = int(upto) if upto not in (None, "") else None
     except ValueError:
         raise BadRequest("upto must be a whole number.") from None
-    frame = write(lambda s: timeline.view_replay_frame(s, user=signed_in_user(s), instance_id=instance_id,
-                                                       upto=upto, clock=clock()))
+    frame = read_and_record(lambda s: timeline.view_replay_frame(s, user=signed_in_user(s), instance_id=instance_id,
+                                                                 upto=upto, clock=clock()))
     return jsonify({**frame, "completed": frame["finished"]})  # the contract's name for the finished elements

@@ -6,7 +6,7 @@ from flask_login import login_required
 
 from engine.errors import BadRequest
 from engine.history import audit_export
-from web.services import clock, read, signed_in_user, write
+from web.services import clock, read, read_and_record, signed_in_user
 
 bp = Blueprint("exports", __name__, url_prefix="/audit/export")
 
@@ -36,8 +36,8 @@ def index():
 def download(fmt: str):
     instance_id = instance_arg(request.args)
     lifecycle = request.args.get("lifecycle") or "complete"
-    export = write(lambda s: audit_export.download(s, user=signed_in_user(s), fmt=fmt, instance_id=instance_id,
-                                                   lifecycle=lifecycle, clock=clock()))
+    export = read_and_record(lambda s: audit_export.download(
+        s, user=signed_in_user(s), fmt=fmt, instance_id=instance_id, lifecycle=lifecycle, clock=clock()))
     filename = audit_export.dated(export.filename, clock().now().date())
     return Response(export.body, content_type=export.media_type,
                     headers={"Content-Disposition": f'attachment; filename="{filename}"',

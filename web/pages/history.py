@@ -7,7 +7,7 @@ from flask import Blueprint, render_template, request
 from flask_login import login_required
 
 from engine.history import timeline
-from web.services import clock, signed_in_user, write
+from web.services import clock, read_and_record, signed_in_user
 
 bp = Blueprint("history", __name__, url_prefix="/projects")
 
@@ -18,7 +18,7 @@ def show(instance_id: int):
     """The timeline, filtered by ?kind= and ?actor=; the replay steps through every event."""
     kind, actor = request.args.get("kind") or None, request.args.get("actor") or None
     started = time.perf_counter()
-    history = write(lambda s: timeline.view_history(s, user=signed_in_user(s), instance_id=instance_id,
-                                                    kind=kind, actor=actor, clock=clock()))
+    history = read_and_record(lambda s: timeline.view_history(s, user=signed_in_user(s), instance_id=instance_id,
+                                                              kind=kind, actor=actor, clock=clock()))
     seconds = time.perf_counter() - started
     return render_template("history/show.html", history=history, kind=kind, actor=actor, seconds=seconds)

@@ -13,7 +13,7 @@ from engine.errors import BadRequest
 from engine.history import rule_reports
 from engine.history.audit_export import spreadsheet_safe
 from engine.policy import ROLES
-from web.services import clock, read, signed_in_user, write
+from web.services import clock, read, read_and_record, signed_in_user
 
 bp = Blueprint("rules", __name__, url_prefix="/audit/rules")
 LINK_HEADER = ["Project page", "History page"]
@@ -30,8 +30,8 @@ def filters() -> rule_reports.Filters:
 
 def _report(run: Callable, name: str, *, download: bool = False) -> rule_reports.Report:
     chosen = filters()
-    return write(lambda s: rule_reports.view_report(s, user=signed_in_user(s), clock=clock(),
-                                                    report=run, name=name, filters=chosen, download=download))
+    return read_and_record(lambda s: rule_reports.view_report(s, user=signed_in_user(s), clock=clock(),
+                                                              report=run, name=name, filters=chosen, download=download))
 
 
 def history_url(project_id: int, seq: int | None = None) -> str:

@@ -2,7 +2,7 @@
 scoring, and each role's actions by person.
 
 Each report function raises Forbidden unless the user is an auditor or an administrator; view_report
-is what a reader asks for: the report and its record, in one (writing) unit of work."""
+is what a reader asks for: the report and its record, in one unit of work."""
 from __future__ import annotations
 
 from typing import Callable
