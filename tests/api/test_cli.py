@@ -108,9 +108,9 @@ def test_init_demo_loads_users_and_projects_at_every_stage(tmp_path):
 
 def test_verify_re_runs_projects_and_migrate_moves_them(db, clock, people, tmp_path):
     from engine.store.models import ProcessInstance
+    from tests.diagram.test_six_gates import plan
     from tests.diagram_edits import deploy, move_to_lane, six_gates_files
     from tests.services.test_replay import rewrite_chain
-    from tests.services.test_six_gates import plan
     project = people.start()
     people.walk(project, plan(), stop_at="gate4_mobilisation_approval")
     tree, dmn, forms = six_gates_files()

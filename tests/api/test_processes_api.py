@@ -83,7 +83,7 @@ def test_missing_file_is_400(api_as):
 def test_worker_once_fires_due_eoi_deadlines(db, clock, api_as, six_gates, monkeypatch):
     from demo import seed
     from demo.walker import Walker
-    from tests.services.test_six_gates import plan
+    from tests.diagram.test_six_gates import plan
     for username, _, roles, org in seed.DEMO_USERS:
         api_as(username, *roles, org=org)
     walker = Walker(db, clock)

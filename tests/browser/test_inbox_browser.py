@@ -1,7 +1,7 @@
 """The inbox in a real browser: each role sees only what it may do."""
 from demo.walker import Walker
 from tests.browser.conftest import screenshot
-from tests.services.test_six_gates import plan
+from tests.diagram.test_six_gates import plan
 
 
 def test_each_role_sees_only_its_own_tasks_in_the_inbox(db, clock, demo_people, page_as):

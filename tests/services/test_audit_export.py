@@ -18,8 +18,8 @@ from engine.spiff import role_key
 from engine.store import trail
 from engine.store.models import AuditEvent, ProcessInstance, User
 from tests.conftest import ROOT
+from tests.diagram.test_six_gates import plan
 from tests.diagram_edits import deploy, element, six_gates_files
-from tests.services.test_six_gates import plan
 
 BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 DIAGRAM = ROOT / "processes" / "six_gates.bpmn"

@@ -14,8 +14,8 @@ from engine.runtime.timers import fire_due
 from engine.store.models import AuditEvent
 from engine.tasks import claims
 from tests.conftest import add_user
+from tests.diagram.test_six_gates import instance, plan
 from tests.diagram_edits import deploy, insert_step_after, six_gates_files
-from tests.services.test_six_gates import instance, plan
 
 EVERY_KIND = {"version_deployed", "instance_started", "task_ready", "task_claimed", "task_released",
               "task_completed", "gateway_taken", "decision_made", "timer_fired", "instance_migrated",

@@ -11,8 +11,8 @@ from engine.runtime import migration
 from engine.store import trail
 from engine.store.models import AuditEvent, ProcessInstance, ProcessVersion, Task, User
 from engine.tasks import claims, completion, queries
+from tests.diagram.test_six_gates import _sample, plan
 from tests.diagram_edits import deploy, insert_step_after, move_to_lane, remove_step, rename_id, six_gates_files
-from tests.services.test_six_gates import _sample, plan
 
 
 def owner(db, clock):

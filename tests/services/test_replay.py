@@ -14,9 +14,9 @@ from engine.repository.deployments import compiled_for
 from engine.runtime.timers import fire_due
 from engine.store import trail
 from engine.store.models import AuditEvent, ProcessInstance, Task
+from tests.diagram.test_six_gates import plan
 from tests.diagram_edits import deploy, insert_step_after, six_gates_files
 from tests.services.test_migration import as_user, owner
-from tests.services.test_six_gates import plan
 
 
 def first_divergence(db, project):

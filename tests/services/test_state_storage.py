@@ -7,7 +7,7 @@ from engine.kernel.cache import workflows_kept_for
 from engine.repository import deployments
 from engine.repository.deployments import compiled_for
 from engine.store.models import FinishedTask, ProcessInstance, Task
-from tests.services.test_six_gates import plan
+from tests.diagram.test_six_gates import plan
 
 
 def stored(db, instance_id):

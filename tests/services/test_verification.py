@@ -5,8 +5,8 @@ from sqlalchemy import select, update
 from engine.errors import Forbidden
 from engine.history import verification
 from engine.store.models import AuditEvent, User
+from tests.diagram.test_six_gates import plan
 from tests.services.test_replay import rewrite_chain
-from tests.services.test_six_gates import plan
 
 
 @pytest.fixture

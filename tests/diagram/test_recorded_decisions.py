@@ -12,7 +12,7 @@ from engine.runtime.timers import fire_due
 from engine.store.models import AuditEvent, Task
 from engine.tasks import claims, completion, queries
 from tests.conftest import add_user
-from tests.services.test_six_gates import _user, instance, plan
+from tests.diagram.test_six_gates import _user, instance, plan
 
 
 def complete(db, clock, username, task, data):
