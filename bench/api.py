@@ -22,7 +22,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.engine import set_up  # noqa: E402
 from demo.answers import sample_answers  # noqa: E402
-from engine.identity import accounts  # noqa: E402
+from engine.identity import accounts, tokens  # noqa: E402
 from engine.tasks import queries  # noqa: E402
 
 
@@ -67,7 +67,7 @@ def request(port: int, method: str, path: str, token: str, body: dict | None = N
 
 
 def token_for(db, username: str, clock) -> str:
-    return db.writing(lambda s: accounts.create_token(s, username=username, actor="bench", clock=clock))
+    return db.writing(lambda s: tokens.create_token(s, username=username, actor="bench", clock=clock))
 
 
 def timed_list(port, token, db, username, repeats=30) -> tuple[float, float, int]:

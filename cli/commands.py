@@ -11,6 +11,7 @@ from engine.clock import Clock
 from engine.errors import DiagramRejected, ServiceError
 from engine.history import audit_export, verification
 from engine.identity import accounts
+from engine.identity import tokens as api_tokens
 from engine.repository import deployments
 from engine.runtime import migration, timers
 from engine.settings import Settings
@@ -96,7 +97,7 @@ def tokens() -> None:
 @reports_errors
 def tokens_create(name: str) -> None:
     """Print a new bearer token for the user (only its hash is stored)."""
-    click.echo(_database().writing(lambda s: accounts.create_token(s, username=name, actor=CLI_ACTOR, clock=Clock())))
+    click.echo(_database().writing(lambda s: api_tokens.create_token(s, username=name, actor=CLI_ACTOR, clock=Clock())))
 
 
 @main.command()

@@ -1,44 +1,23 @@
-"""Users, organisations, roles, passwords and API tokens."""
+"""Users, organisations and roles: looking people up, and the administration of accounts. Each change is one
+audit event on the system chain."""
 from __future__ import annotations
 
-import functools
-import hashlib
-import json
-import math
 import re
-import secrets
 import unicodedata
-from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import delete, or_, select, text
+from sqlalchemy import select
 from sqlalchemy.orm import Session
-from werkzeug.security import check_password_hash, generate_password_hash
+from werkzeug.security import generate_password_hash
 
 from engine.clock import Clock
-from engine.errors import BadRequest, Conflict, Forbidden, LoginThrottled, NotFound
+from engine.errors import BadRequest, Conflict, Forbidden, NotFound
+from engine.identity.sessions import close_user_sessions
 from engine.policy import ROLES, may_administer
-from engine.store.db import Database
-from engine.store.models import ApiToken, AuditEvent, Organisation, SignInSession, User, UserRole
-from engine.store.trail import SYSTEM_CHAIN, canonical_json, record_event
+from engine.store.models import Organisation, User, UserRole
+from engine.store.trail import record_event
 
 USERNAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]{0,79}")
 MIN_PASSWORD_LENGTH = 10
-# Sign-in throttling: this many failures within WINDOW lock for LOCKOUT. Counted per username from one
-# address (one person mistyping), per username from anywhere (guessing from many addresses), and per
-# address for every username (spraying), the last much higher: an NHS trust signs in from one address.
-# The last two never lock a username out of an address it signed in from within KNOWN_ADDRESS_DAYS, so
-# neither a guesser elsewhere nor a sprayer behind the same NAT locks out the people who work there.
-MAX_FAILURES = 5
-MAX_USERNAME_FAILURES = 20
-MAX_ADDRESS_FAILURES = 100
-WINDOW = timedelta(minutes=15)
-LOCKOUT = timedelta(minutes=15)
-KNOWN_ADDRESS_DAYS = 30
-# Signed-in browser sessions end after this long unused, and after SESSION_MAX_AGE whatever happens.
-SESSION_IDLE = timedelta(hours=8)
-SESSION_MAX_AGE = timedelta(hours=24)
-SESSION_TOUCH = timedelta(minutes=5)  # last_seen_at is written at most this often
-_LONG_AGO = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
 def get_user(session: Session, username: str) -> User | None:
@@ -113,204 +92,6 @@ def _check_partner_organisation(roles: list[str], organisation: str | None) -> N
     if "industry_partner" in roles and not organisation:
         raise BadRequest("An industry partner user must belong to an organisation.",
                          fields={"organisation": "Enter the organisation of this industry partner."})
-
-
-def authenticate(session: Session, username: str, password: str) -> User | None:
-    """The active user with this password, or None; equally slow whether or not the user exists."""
-    user = get_user(session, username)
-    if user is None or not user.active or not user.password_hash:
-        check_password_hash(_dummy_hash(), password)
-        return None
-    return user if check_password_hash(user.password_hash, password) else None
-
-
-@functools.cache
-def _dummy_hash() -> str:
-    return generate_password_hash(secrets.token_hex(16))
-
-
-# Sign-in: throttled from the audit trail itself, so no table (and no migration) holds the counters.
-
-def sign_in(db: Database, *, username: str, password: str, address: str, clock: Clock) -> User | None:
-    """The user these credentials belong to, or None; either way the attempt is recorded.
-
-    Raises LoginThrottled, without checking the password, while the username or address is locked out.
-    The (deliberately slow) password check runs outside any write transaction; the limits are checked
-    again where the attempt is recorded, one attempt per username and address at a time, so parallel
-    attempts cannot pass a limit together and none holds a lock while hashing. An attempt that a
-    parallel one pushed over a limit is refused (LoginThrottled) and not recorded.
-    """
-    with db.reading() as session:
-        check_login_allowed(session, username=username, address=address, clock=clock)
-        user = authenticate(session, username, password)
-
-    def record(session: Session) -> None:
-        _one_attempt_at_a_time(session, username=username, address=address)
-        check_login_allowed(session, username=username, address=address, clock=clock)
-        record_login(session, username=username, address=address, succeeded=user is not None, clock=clock)
-
-    db.writing(record)
-    return user
-
-
-def record_login(session: Session, *, username: str, address: str, succeeded: bool, clock: Clock) -> None:
-    username, address = username[:80], address[:80]  # typed by anyone: bound what the audit trail keeps
-    record_event(session, instance=None, at=clock.now(), actor=username if succeeded else "anonymous",
-                 kind="login_succeeded" if succeeded else "login_failed",
-                 data={"username": username, "address": address})
-
-
-def _one_attempt_at_a_time(session: Session, *, username: str, address: str) -> None:
-    """Attempts on one username, or from one address, wait for each other until the first is recorded,
-    so parallel wrong passwords cannot all pass check_login_allowed before any failure is counted.
-
-    SQLite needs nothing more: its writing transactions already hold the database lock (BEGIN IMMEDIATE).
-    On PostgreSQL, transaction-scoped advisory locks, taken in one order so two attempts never deadlock.
-    """
-    if session.get_bind().dialect.name != "postgresql":
-        return
-    for key in sorted({_lock_key("username", username[:80]), _lock_key("address", address[:80])}):
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
-
-
-def _lock_key(kind: str, value: str) -> int:
-    digest = hashlib.sha256(f"sixgates sign-in {kind} {value}".encode()).digest()
-    return int.from_bytes(digest[:8], "big", signed=True)
-
-
-def check_login_allowed(session: Session, *, username: str, address: str, clock: Clock) -> None:
-    """Raises LoginThrottled while failures within WINDOW reach a limit, until LOCKOUT after the last of
-    them: MAX_FAILURES for this username from this address, MAX_USERNAME_FAILURES for it from anywhere
-    (both counted since its last successful sign-in), MAX_ADDRESS_FAILURES from this address. The last
-    two do not apply where the username signed in within KNOWN_ADDRESS_DAYS."""
-    username, address = username[:80], address[:80]
-    now = clock.now()
-    by_pair: list[datetime] = []
-    by_user: list[datetime] = []
-    by_address: list[datetime] = []
-    for kind, at, data in _recent_logins(session, username=username, address=address, since=now - WINDOW - LOCKOUT):
-        if kind == "login_succeeded" and data.get("username") == username:
-            by_user.clear()
-            by_pair.clear()
-        elif kind == "login_failed":
-            if data.get("username") == username:
-                by_user.append(at)
-                if data.get("address") == address:
-                    by_pair.append(at)
-            if data.get("address") == address:
-                by_address.append(at)
-    until = _locked_until(by_pair, MAX_FAILURES)
-    if until <= now and not _signed_in_from(session, username=username, address=address,
-                                            since=now - timedelta(days=KNOWN_ADDRESS_DAYS)):
-        until = max(until, _locked_until(by_user, MAX_USERNAME_FAILURES),
-                    _locked_until(by_address, MAX_ADDRESS_FAILURES))
-    if until > now:
-        raise LoginThrottled(max(1, math.ceil((until - now) / timedelta(minutes=1))))
-
-
-def _recent_logins(session: Session, *, username: str, address: str, since: datetime):
-    """Sign-in events naming this username or address, oldest first.
-
-    Scans the system chain's recent events: fine at this scale; an index on audit_events
-    (chain, kind, at) is the migration to add if sign-ins ever number in the millions.
-    """
-    def mentions(key: str, value: str):
-        return AuditEvent.data_json.contains(canonical_json({key: value})[1:-1], autoescape=True)
-
-    stmt = (select(AuditEvent.kind, AuditEvent.at, AuditEvent.data_json)
-            .where(AuditEvent.chain == SYSTEM_CHAIN, AuditEvent.kind.in_(("login_failed", "login_succeeded")),
-                   AuditEvent.at >= since, or_(mentions("username", username), mentions("address", address)))
-            .order_by(AuditEvent.seq))
-    for kind, at, data_json in session.execute(stmt):
-        yield kind, at, json.loads(data_json)
-
-
-def _signed_in_from(session: Session, *, username: str, address: str, since: datetime) -> bool:
-    """Whether this username signed in successfully from this address since then."""
-    both = canonical_json({"username": username, "address": address})  # as record_login writes it
-    stmt = select(AuditEvent.data_json).where(
-        AuditEvent.chain == SYSTEM_CHAIN, AuditEvent.kind == "login_succeeded", AuditEvent.at >= since,
-        AuditEvent.data_json.contains(both[1:-1], autoescape=True))
-    # LIKE ignores case on SQLite: compare exactly here.
-    return any(data_json == both for data_json in session.scalars(stmt))
-
-
-def _locked_until(failures: list[datetime], limit: int) -> datetime:
-    """When the lock-out these failures (oldest first) cause ends; long ago if they cause none."""
-    until = _LONG_AGO
-    for first, last in zip(failures, failures[limit - 1:], strict=False):
-        if last - first <= WINDOW:
-            until = max(until, last + LOCKOUT)
-    return until
-
-
-def _token_digest(token: str) -> str:
-    # Tokens are 256-bit random values, so a fast hash is enough to make a stolen table useless.
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def create_token(session: Session, *, username: str, actor: str, clock: Clock) -> str:
-    """Return a new bearer token for the user; only its hash is stored."""
-    user = require_user(session, username)
-    token = secrets.token_urlsafe(32)
-    session.add(ApiToken(user_id=user.id, token_hash=_token_digest(token), created_at=clock.now()))
-    record_event(session, instance=None, at=clock.now(), actor=actor, kind="token_created",
-                 data={"username": username})
-    return token
-
-
-def user_id_for_token(session: Session, token: str) -> int | None:
-    """The id of the active user a bearer token belongs to, or None."""
-    stmt = select(ApiToken.user_id).join(User, ApiToken.user_id == User.id).where(
-        ApiToken.token_hash == _token_digest(token), User.active.is_(True))
-    return session.scalar(stmt)
-
-
-# Signed-in browser sessions: the browser holds a random token, the database its hash, so signing out
-# (or disabling the user) ends the session wherever a copy of the cookie is.
-
-def open_session(session: Session, *, user: User, clock: Clock) -> str:
-    """A new session token for this user's browser; only its hash is stored."""
-    token = secrets.token_urlsafe(32)
-    now = clock.now()
-    # Sessions past their age sign in no more: forget them (sign-ins stay on the audit trail).
-    session.execute(delete(SignInSession).where(SignInSession.created_at < now - SESSION_MAX_AGE))
-    session.add(SignInSession(token_hash=_token_digest(token), user_id=user.id, created_at=now, last_seen_at=now))
-    return token
-
-
-def session_user(session: Session, token: str, *, clock: Clock) -> tuple[User | None, bool]:
-    """The active user whose unrevoked, unexpired session this token opens (or None), and whether its
-    last_seen_at is old enough to be written again (see touch_session)."""
-    row = session.scalars(select(SignInSession).where(SignInSession.token_hash == _token_digest(token))).first()
-    now = clock.now()
-    if row is None or row.revoked_at is not None or now - row.created_at > SESSION_MAX_AGE \
-            or now - row.last_seen_at > SESSION_IDLE:
-        return None, False
-    user = session.get(User, row.user_id)
-    if user is None or not user.active:
-        return None, False
-    return user, now - row.last_seen_at > SESSION_TOUCH
-
-
-def touch_session(session: Session, token: str, *, clock: Clock) -> None:
-    """Record that the session was used now (what keeps it from ending for lack of use)."""
-    row = session.scalars(select(SignInSession).where(SignInSession.token_hash == _token_digest(token))).first()
-    if row is not None and row.revoked_at is None:
-        row.last_seen_at = clock.now()
-
-
-def close_session(session: Session, token: str, *, clock: Clock) -> None:
-    """Revoke the session: the token, and every copy of the cookie holding it, signs in no more."""
-    row = session.scalars(select(SignInSession).where(SignInSession.token_hash == _token_digest(token))).first()
-    if row is not None and row.revoked_at is None:
-        row.revoked_at = clock.now()
-
-
-def _close_user_sessions(session: Session, user: User, *, clock: Clock) -> None:
-    for row in session.scalars(select(SignInSession).where(SignInSession.user_id == user.id,
-                                                           SignInSession.revoked_at.is_(None))):
-        row.revoked_at = clock.now()
 
 
 # Administration: what the admin page does. Each change is one audit event on the system chain.
@@ -398,7 +179,7 @@ def set_active(session: Session, username: str, *, active: bool, actor: User, cl
     if user.active != active:
         user.active = active
         if not active:
-            _close_user_sessions(session, user, clock=clock)
+            close_user_sessions(session, user, clock=clock)
         record_event(session, instance=None, at=clock.now(), actor=actor.username,
                      kind="user_enabled" if active else "user_disabled", data={"username": username})
     return user

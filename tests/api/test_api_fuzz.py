@@ -11,7 +11,7 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 from sqlalchemy import select
 
 from demo import seed
-from engine.identity import accounts
+from engine.identity import tokens
 from engine.store.models import Task
 
 # A bounded run: each operation gets this many generated requests per mode and user.
@@ -59,7 +59,7 @@ def _failures(token: str, operation, mode, *, ids: dict | None = None) -> list[s
 
 @pytest.mark.parametrize("username", USERS)
 def test_the_api_answers_generated_requests_as_its_document_says(app, db, clock, six_gates, project, username):
-    token = db.writing(lambda s: accounts.create_token(s, username=username, actor="test", clock=clock))
+    token = db.writing(lambda s: tokens.create_token(s, username=username, actor="test", clock=clock))
     with db.reading() as s:
         task = s.scalars(select(Task).where(Task.instance_id == project, Task.state == "ready")).first()
     real = {"instance_id": project, "version_id": six_gates.id, "task_id": task.id}

@@ -6,7 +6,7 @@ import json
 import pytest
 
 from demo import seed
-from engine.identity import accounts
+from engine.identity import tokens
 from engine.repository import deployments
 from tests.api.test_six_gates_api import do, to_scoring
 from tests.conftest import FIXTURES, Api
@@ -72,7 +72,7 @@ def test_an_unknown_key_in_a_score_row_is_422_at_the_rows_path(team):
 
 def api_for(app, db, clock, username):
     """An API client for a user the `people` fixture made."""
-    token = db.writing(lambda s: accounts.create_token(s, username=username, actor="test", clock=clock))
+    token = db.writing(lambda s: tokens.create_token(s, username=username, actor="test", clock=clock))
     return Api(app, token)
 
 

@@ -6,8 +6,8 @@ import time
 import pytest
 from sqlalchemy import select
 
-from engine.errors import BadRequest, Conflict, Forbidden, NotFound
-from engine.identity import accounts
+from engine.errors import BadRequest, Conflict, Forbidden, LoginThrottled, NotFound
+from engine.identity import accounts, password_sign_in, sessions, tokens
 from engine.store.models import AuditEvent, Organisation, User
 from engine.store.trail import SYSTEM_CHAIN, list_events, verify_all
 from tests.conftest import add_user
@@ -16,7 +16,7 @@ PASSWORD = "correct horse battery"
 
 
 def sign_in(db, clock, username, password, address="10.0.0.1"):
-    return accounts.sign_in(db, username=username, password=password, address=address, clock=clock)
+    return password_sign_in.sign_in(db, username=username, password=password, address=address, clock=clock)
 
 
 def fail(db, clock, times, username="sam", address="10.0.0.1"):
@@ -28,7 +28,7 @@ def record_failures(db, clock, attempts):
     """Failed sign-ins as sign_in records them, without paying for a password hash each."""
     def work(s):
         for username, address in attempts:
-            accounts.record_login(s, username=username, address=address, succeeded=False, clock=clock)
+            password_sign_in.record_login(s, username=username, address=address, succeeded=False, clock=clock)
     db.writing(work)
 
 
@@ -53,11 +53,11 @@ def test_five_failures_lock_the_username_for_fifteen_minutes_even_with_the_right
     fail(db, clock, 4)
     clock.advance(minutes=1)
     fail(db, clock, 1)
-    with pytest.raises(accounts.LoginThrottled) as locked:
+    with pytest.raises(LoginThrottled) as locked:
         sign_in(db, clock, "sam", PASSWORD)
     assert locked.value.minutes == 15 and "try again in 15 minutes" in locked.value.message
     clock.advance(minutes=14, seconds=30)
-    with pytest.raises(accounts.LoginThrottled) as still:
+    with pytest.raises(LoginThrottled) as still:
         sign_in(db, clock, "sam", PASSWORD)
     assert still.value.minutes == 1 and "in 1 minute." in still.value.message
     clock.advance(seconds=30)
@@ -76,7 +76,7 @@ def test_failures_spread_over_more_than_fifteen_minutes_do_not_lock(db, clock):
 
 def test_unknown_usernames_lock_the_same_way_so_the_lock_reveals_nothing(db, clock):
     fail(db, clock, 5, username="nobody")
-    with pytest.raises(accounts.LoginThrottled):
+    with pytest.raises(LoginThrottled):
         sign_in(db, clock, "nobody", "anything")
 
 
@@ -84,7 +84,7 @@ def test_one_persons_failures_from_a_shared_address_lock_out_no_one_else_behind_
     add_user(db, clock, "sam", "sponsor", password=PASSWORD)
     add_user(db, clock, "kim", "sponsor", password=PASSWORD)
     fail(db, clock, 5, username="kim", address="192.0.2.9")  # a trust's NAT: everyone signs in from it
-    with pytest.raises(accounts.LoginThrottled):
+    with pytest.raises(LoginThrottled):
         sign_in(db, clock, "kim", PASSWORD, address="192.0.2.9")
     assert sign_in(db, clock, "sam", PASSWORD, address="192.0.2.9") is not None
     assert sign_in(db, clock, "kim", PASSWORD, address="10.0.0.1") is not None  # kim elsewhere
@@ -92,17 +92,17 @@ def test_one_persons_failures_from_a_shared_address_lock_out_no_one_else_behind_
 
 def test_guessing_one_username_from_many_addresses_locks_it(db, clock):
     add_user(db, clock, "sam", "sponsor", password=PASSWORD)
-    record_failures(db, clock, [("sam", f"198.51.100.{n}") for n in range(accounts.MAX_USERNAME_FAILURES - 1)])
+    record_failures(db, clock, [("sam", f"198.51.100.{n}") for n in range(password_sign_in.MAX_USERNAME_FAILURES - 1)])
     assert sign_in(db, clock, "sam", "wrong", address="10.0.0.9") is None
-    with pytest.raises(accounts.LoginThrottled):
+    with pytest.raises(LoginThrottled):
         sign_in(db, clock, "sam", PASSWORD, address="10.0.0.1")
 
 
 def test_spraying_many_usernames_from_one_address_locks_that_address(db, clock):
     add_user(db, clock, "sam", "sponsor", password=PASSWORD)
-    record_failures(db, clock, [(f"user{n}", "192.0.2.9") for n in range(accounts.MAX_ADDRESS_FAILURES - 1)])
+    record_failures(db, clock, [(f"user{n}", "192.0.2.9") for n in range(password_sign_in.MAX_ADDRESS_FAILURES - 1)])
     assert sign_in(db, clock, "pat", "wrong", address="192.0.2.9") is None  # the limit is reached
-    with pytest.raises(accounts.LoginThrottled):
+    with pytest.raises(LoginThrottled):
         sign_in(db, clock, "sam", PASSWORD, address="192.0.2.9")
     assert sign_in(db, clock, "sam", PASSWORD, address="10.0.0.1") is not None
 
@@ -112,29 +112,29 @@ def test_spraying_from_a_shared_address_does_not_lock_out_those_who_sign_in_ther
     add_user(db, clock, "kim", "sponsor", password=PASSWORD)
     assert sign_in(db, clock, "sam", PASSWORD, address="192.0.2.9") is not None  # the trust's NAT
     clock.advance(days=20)
-    record_failures(db, clock, [(f"user{n}", "192.0.2.9") for n in range(accounts.MAX_ADDRESS_FAILURES)])
+    record_failures(db, clock, [(f"user{n}", "192.0.2.9") for n in range(password_sign_in.MAX_ADDRESS_FAILURES)])
     assert sign_in(db, clock, "sam", PASSWORD, address="192.0.2.9") is not None
-    with pytest.raises(accounts.LoginThrottled):  # kim never signed in from there: the address lock holds
+    with pytest.raises(LoginThrottled):  # kim never signed in from there: the address lock holds
         sign_in(db, clock, "kim", PASSWORD, address="192.0.2.9")
-    fail(db, clock, accounts.MAX_FAILURES, username="sam", address="192.0.2.9")
-    with pytest.raises(accounts.LoginThrottled):  # sam's own mistakes there still lock sam there
+    fail(db, clock, password_sign_in.MAX_FAILURES, username="sam", address="192.0.2.9")
+    with pytest.raises(LoginThrottled):  # sam's own mistakes there still lock sam there
         sign_in(db, clock, "sam", PASSWORD, address="192.0.2.9")
 
 
 def test_an_address_signed_in_from_over_a_month_ago_is_not_known_any_more(db, clock):
     add_user(db, clock, "sam", "sponsor", password=PASSWORD)
     assert sign_in(db, clock, "sam", PASSWORD, address="192.0.2.9") is not None
-    clock.advance(days=accounts.KNOWN_ADDRESS_DAYS + 1)
-    record_failures(db, clock, [(f"user{n}", "192.0.2.9") for n in range(accounts.MAX_ADDRESS_FAILURES)])
-    with pytest.raises(accounts.LoginThrottled):
+    clock.advance(days=password_sign_in.KNOWN_ADDRESS_DAYS + 1)
+    record_failures(db, clock, [(f"user{n}", "192.0.2.9") for n in range(password_sign_in.MAX_ADDRESS_FAILURES)])
+    with pytest.raises(LoginThrottled):
         sign_in(db, clock, "sam", PASSWORD, address="192.0.2.9")
 
 
 def test_guessing_from_many_addresses_does_not_lock_the_owner_out_where_they_sign_in(db, clock):
     add_user(db, clock, "sam", "sponsor", password=PASSWORD)
     assert sign_in(db, clock, "sam", PASSWORD, address="10.0.0.1") is not None
-    record_failures(db, clock, [("sam", f"198.51.100.{n}") for n in range(accounts.MAX_USERNAME_FAILURES)])
-    with pytest.raises(accounts.LoginThrottled):
+    record_failures(db, clock, [("sam", f"198.51.100.{n}") for n in range(password_sign_in.MAX_USERNAME_FAILURES)])
+    with pytest.raises(LoginThrottled):
         sign_in(db, clock, "sam", PASSWORD, address="10.0.0.9")
     assert sign_in(db, clock, "sam", PASSWORD, address="10.0.0.1") is not None
 
@@ -147,7 +147,7 @@ def _in_parallel(attempts, work):
         start.wait()
         try:
             work(*attempt)
-        except accounts.LoginThrottled:
+        except LoginThrottled:
             pass
         except Exception as exc:  # noqa: BLE001 - reported below, with the thread's attempt
             errors.append((attempt, exc))
@@ -163,8 +163,8 @@ def _in_parallel(attempts, work):
 def test_parallel_wrong_passwords_cannot_pass_the_limit_together(db, clock):
     add_user(db, clock, "sam", "sponsor", password=PASSWORD)
     _in_parallel([("sam",)] * 12, lambda username: sign_in(db, clock, username, "wrong"))
-    assert len(system_events(db, "login_failed")) == accounts.MAX_FAILURES
-    with pytest.raises(accounts.LoginThrottled):
+    assert len(system_events(db, "login_failed")) == password_sign_in.MAX_FAILURES
+    with pytest.raises(LoginThrottled):
         sign_in(db, clock, "sam", PASSWORD)
 
 
@@ -172,14 +172,14 @@ def test_checking_a_password_holds_up_no_one_else(db, clock, monkeypatch):
     """The password hash is slow on purpose: while it runs, other sign-ins and changes go ahead."""
     add_user(db, clock, "sam", "sponsor", password=PASSWORD)
     hashing, release = threading.Event(), threading.Event()
-    slow_check = accounts.check_password_hash
+    slow_check = password_sign_in.check_password_hash
 
     def check(stored, password):
         hashing.set()
         release.wait(5)
         return slow_check(stored, password)
 
-    monkeypatch.setattr(accounts, "check_password_hash", check)
+    monkeypatch.setattr(password_sign_in, "check_password_hash", check)
     signing_in = threading.Thread(target=sign_in, args=(db, clock, "sam", PASSWORD))
     signing_in.start()
     try:
@@ -194,10 +194,10 @@ def test_checking_a_password_holds_up_no_one_else(db, clock, monkeypatch):
 
 
 def test_parallel_spraying_from_one_address_cannot_pass_its_limit_together(db, clock):
-    record_failures(db, clock, [(f"user{n}", "192.0.2.9") for n in range(accounts.MAX_ADDRESS_FAILURES - 1)])
+    record_failures(db, clock, [(f"user{n}", "192.0.2.9") for n in range(password_sign_in.MAX_ADDRESS_FAILURES - 1)])
     _in_parallel([(f"other{n}",) for n in range(8)],
                  lambda username: sign_in(db, clock, username, "wrong", address="192.0.2.9"))
-    assert len(system_events(db, "login_failed")) == accounts.MAX_ADDRESS_FAILURES
+    assert len(system_events(db, "login_failed")) == password_sign_in.MAX_ADDRESS_FAILURES
 
 
 def test_a_successful_sign_in_clears_the_username_failures(db, clock):
@@ -210,11 +210,11 @@ def test_a_successful_sign_in_clears_the_username_failures(db, clock):
 
 def test_a_disabled_user_cannot_sign_in_and_their_token_stops_working(db, clock, ada):
     add_user(db, clock, "sam", "sponsor", password=PASSWORD)
-    token = db.writing(lambda s: accounts.create_token(s, username="sam", actor="test", clock=clock))
+    token = db.writing(lambda s: tokens.create_token(s, username="sam", actor="test", clock=clock))
     db.writing(lambda s: accounts.set_active(s, "sam", active=False, actor=ada, clock=clock))
     assert sign_in(db, clock, "sam", PASSWORD) is None
     with db.reading() as s:
-        assert accounts.user_id_for_token(s, token) is None
+        assert tokens.user_id_for_token(s, token) is None
     db.writing(lambda s: accounts.set_active(s, "sam", active=True, actor=ada, clock=clock))
     assert sign_in(db, clock, "sam", PASSWORD) is not None
     assert [e["username"] for e in system_events(db, "user_disabled") + system_events(db, "user_enabled")] \
@@ -303,22 +303,22 @@ def test_a_session_ends_at_sign_out_after_hours_unused_and_after_a_day_whatever_
 
     def holds(token):
         with db.reading() as s:
-            found, _ = accounts.session_user(s, token, clock=clock)
+            found, _ = sessions.session_user(s, token, clock=clock)
         return found is not None
 
-    token = db.writing(lambda s: accounts.open_session(s, user=sam, clock=clock))
+    token = db.writing(lambda s: sessions.open_session(s, user=sam, clock=clock))
     assert holds(token) and not holds("made-up")
     for _ in range(3):  # used every 7 hours: kept alive by use, not past a day
         clock.advance(hours=7)
         assert holds(token)
-        db.writing(lambda s: accounts.touch_session(s, token, clock=clock))
+        db.writing(lambda s: sessions.touch_session(s, token, clock=clock))
     clock.advance(hours=4)
     assert not holds(token)  # 25 hours old
-    idle = db.writing(lambda s: accounts.open_session(s, user=sam, clock=clock))
+    idle = db.writing(lambda s: sessions.open_session(s, user=sam, clock=clock))
     clock.advance(hours=8, minutes=1)
     assert not holds(idle)
-    closed = db.writing(lambda s: accounts.open_session(s, user=sam, clock=clock))
-    db.writing(lambda s: accounts.close_session(s, closed, clock=clock))
+    closed = db.writing(lambda s: sessions.open_session(s, user=sam, clock=clock))
+    db.writing(lambda s: sessions.close_session(s, closed, clock=clock))
     assert not holds(closed)
 
 

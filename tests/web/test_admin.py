@@ -2,7 +2,7 @@
 adding and disabling users on sign-in and API tokens."""
 import re
 
-from engine.identity import accounts
+from engine.identity import accounts, tokens
 from tests.conftest import Api, add_user
 from tests.web.test_login_inbox import csrf_token, login
 
@@ -81,7 +81,7 @@ def test_an_admin_changes_roles_and_organisation(app, db, clock):
 
 def test_disabling_asks_first_then_stops_sign_in_and_api_tokens(app, db, clock):
     add_user(db, clock, "pat", "sponsor", password=PASSWORD)
-    token = db.writing(lambda s: accounts.create_token(s, username="pat", actor="test", clock=clock))
+    token = db.writing(lambda s: tokens.create_token(s, username="pat", actor="test", clock=clock))
     api = Api(app, token)
     assert api.get("/tasks").status_code == 200
     pat = app.test_client()

@@ -6,7 +6,7 @@ import re
 import pytest
 from sqlalchemy import select, text
 
-from engine.identity import accounts
+from engine.identity import tokens
 from engine.repository import drafts
 from engine.store.models import AuditEvent, Task, User
 from tests.conftest import Api, every_row
@@ -25,7 +25,7 @@ def world(db, clock, at_gate4):
         owner = s.scalars(select(User).where(User.username == "otto.owner")).one()
     draft = db.writing(lambda s: drafts.draft_from_version(s, user=s.get(User, owner.id), version_id=1,
                                                            clock=clock).id)
-    token = db.writing(lambda s: accounts.create_token(s, username="aud.auditor", actor="test", clock=clock))
+    token = db.writing(lambda s: tokens.create_token(s, username="aud.auditor", actor="test", clock=clock))
     return {"instance_id": at_gate4, "task_id": task, "version_id": 1, "draft_id": draft,
             "username": "hana.hub", "filename": "app.css", "token": token}
 

@@ -19,7 +19,6 @@ from sqlalchemy import select, text
 from demo import seed
 from engine import policy
 from engine.clock import FixedClock
-from engine.identity import accounts
 from engine.repository import drafts
 from engine.store import schema
 from engine.store.db import Database
@@ -219,7 +218,7 @@ def world(tmp_path_factory, _postgres_schema):
     for username, *_ in seed.DEMO_USERS:
         pages[username] = app.test_client()
         assert login(pages[username], username, seed.DEMO_PASSWORD).status_code == 302
-        tokens[username] = db.writing(lambda s, u=username: accounts.create_token(s, username=u, actor="test",
+        tokens[username] = db.writing(lambda s, u=username: tokens.create_token(s, username=u, actor="test",
                                                                                   clock=clock))
     pages[NOBODY] = app.test_client()
     values = {"version_id": version, "draft_id": draft, "username": "hana.hub", "filename": "app.css", "fmt": "csv"}

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from demo import seed
 from demo.walker import Walker
-from engine.identity import accounts
+from engine.identity import tokens
 from engine.store.models import Task
 from tests.conftest import add_user
 from tests.web.conftest import PASSWORD, signed_in
@@ -85,7 +85,7 @@ def everything_seen_by(app, db, clock, username: str, project: int) -> str:
     """Every page and API answer about the project this user can fetch, as one text."""
     with db.reading() as session:
         task_ids = list(session.scalars(select(Task.id).where(Task.instance_id == project)))
-    token = db.writing(lambda s: accounts.create_token(s, username=username, actor="test", clock=clock))
+    token = db.writing(lambda s: tokens.create_token(s, username=username, actor="test", clock=clock))
     api, headers = app.test_client(), {"Authorization": f"Bearer {token}"}
     paths = ["/instances", f"/instances/{project}", f"/instances/{project}/events",
              f"/instances/{project}/replay", "/tasks"] + [f"/tasks/{t}" for t in task_ids]

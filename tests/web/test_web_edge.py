@@ -7,7 +7,7 @@ from dataclasses import replace
 
 import pytest
 
-from engine.identity import accounts
+from engine.identity import accounts, tokens
 from tests.conftest import add_user, settings_for
 from tests.web.conftest import signed_in
 from tests.web.test_login_inbox import csrf_token, login
@@ -134,7 +134,7 @@ def test_one_persons_bad_passwords_lock_out_no_one_else_behind_the_same_address(
 
 
 def _api(db, clock, app, username):
-    token = db.writing(lambda s: accounts.create_token(s, username=username, actor="test", clock=clock))
+    token = db.writing(lambda s: tokens.create_token(s, username=username, actor="test", clock=clock))
     client = app.test_client()
     return lambda path, method="GET": client.open(f"/api/v1{path}", method=method,
                                                   headers={"Authorization": f"Bearer {token}"})

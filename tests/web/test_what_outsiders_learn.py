@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from demo import seed
 from engine.history.timeline import project_history
-from engine.identity import accounts
+from engine.identity import tokens
 from engine.sixgates.project_page import project_view
 from engine.store.models import Task, User
 from tests.conftest import add_user
@@ -17,7 +17,7 @@ world = test_no_leaks.world  # the fixture: the demo users and a plan that plant
 
 
 def api(app, db, clock, username):
-    token = db.writing(lambda s: accounts.create_token(s, username=username, actor="test", clock=clock))
+    token = db.writing(lambda s: tokens.create_token(s, username=username, actor="test", clock=clock))
     client, headers = app.test_client(), {"Authorization": f"Bearer {token}"}
     return lambda path: client.get(f"/api/v1{path}", headers=headers)
 
@@ -146,7 +146,7 @@ def test_a_partner_holding_a_hub_role_neither_opens_nor_does_the_hubs_tasks(app,
     project = walker.start()
     walker.walk(project, plan, stop_at="gate3_clinical_signoff")  # Medtech selected
     signoff = task_of(db, project, "gate3_clinical_signoff")
-    token = db.writing(lambda s: accounts.create_token(s, username="max.medtech", actor="test", clock=clock))
+    token = db.writing(lambda s: tokens.create_token(s, username="max.medtech", actor="test", clock=clock))
     client, headers = app.test_client(), {"Authorization": f"Bearer {token}"}
     assert client.get("/api/v1/tasks", headers=headers).json["tasks"] == []
     assert client.get(f"/api/v1/tasks/{signoff.id}", headers=headers).status_code == 403
@@ -157,7 +157,7 @@ def test_a_partner_holding_a_hub_role_neither_opens_nor_does_the_hubs_tasks(app,
 
 def test_a_partner_completing_the_last_eoi_is_not_told_the_boards_tasks(app, db, clock, world):
     project, theirs = datahealth_last_to_answer(world)
-    token = db.writing(lambda s: accounts.create_token(s, username="ian.datahealth", actor="test", clock=clock))
+    token = db.writing(lambda s: tokens.create_token(s, username="ian.datahealth", actor="test", clock=clock))
     answers = {**{k: "x" for k in EOI}, "contribution_value_gbp": 1, "contact_email": "ian@example.org",
                "declaration": True}
     done = app.test_client().post(f"/api/v1/tasks/{theirs.id}/complete", json={"data": answers},

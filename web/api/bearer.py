@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import g, request
 
 from engine.errors import NotAuthenticated
-from engine.identity import accounts
+from engine.identity import tokens
 from web.services import read
 
 PUBLIC = {"api.openapi.document"}  # endpoints anyone may read: the API's own description
@@ -17,7 +17,7 @@ def authenticate() -> None:
     header = request.headers.get("Authorization", "")
     if not header.startswith("Bearer ") or not header[7:].strip():
         raise NotAuthenticated("Send 'Authorization: Bearer TOKEN'.")
-    user_id = read(lambda s: accounts.user_id_for_token(s, header[7:].strip()))
+    user_id = read(lambda s: tokens.user_id_for_token(s, header[7:].strip()))
     if user_id is None:
         raise NotAuthenticated("The token is unknown or its user is disabled.")
     g.api_user_id = user_id

@@ -11,7 +11,7 @@ from wtforms.validators import DataRequired
 
 from engine.clock import Clock
 from engine.errors import LoginThrottled
-from engine.identity import accounts
+from engine.identity import password_sign_in, sessions
 from engine.store.models import User
 from web.services import clock, database, read, write
 
@@ -41,11 +41,11 @@ class SessionUser:
 
 @login_manager.user_loader
 def load_user(token: str):
-    user, stale = read(lambda s: accounts.session_user(s, token, clock=SESSION_CLOCK))
+    user, stale = read(lambda s: sessions.session_user(s, token, clock=SESSION_CLOCK))
     if user is None:
         return None
     if stale:
-        write(lambda s: accounts.touch_session(s, token, clock=SESSION_CLOCK))
+        write(lambda s: sessions.touch_session(s, token, clock=SESSION_CLOCK))
     return SessionUser(user, token)
 
 
@@ -72,14 +72,14 @@ def login():
     if not form.validate_on_submit():
         return render_template("auth/login.html", form=form), 401 if form.is_submitted() else 200
     try:
-        user = accounts.sign_in(database(), username=form.username.data.strip(), password=form.password.data,
+        user = password_sign_in.sign_in(database(), username=form.username.data.strip(), password=form.password.data,
                                 address=request.remote_addr or "unknown", clock=clock())
     except LoginThrottled as exc:
         page = render_template("auth/login.html", form=form, error=f"{NOT_RIGHT} {exc.message}")
         return page, 429, {"Retry-After": str(exc.minutes * 60)}
     if user is None:
         return render_template("auth/login.html", form=form, error=NOT_RIGHT), 401
-    token = write(lambda s: accounts.open_session(s, user=user, clock=SESSION_CLOCK))
+    token = write(lambda s: sessions.open_session(s, user=user, clock=SESSION_CLOCK))
     # A fresh cookie: nothing from before sign-in (such as a planted CSRF token) carries over.
     session.clear()
     g.pop("csrf_token", None)
@@ -91,7 +91,7 @@ def login():
 @login_required
 def logout():
     token = current_user.token
-    write(lambda s: accounts.close_session(s, token, clock=SESSION_CLOCK))
+    write(lambda s: sessions.close_session(s, token, clock=SESSION_CLOCK))
     logout_user()
     session.clear()
     return redirect(url_for("auth.login"))

@@ -1,0 +1,61 @@
+"""Signed-in browser sessions: the browser holds a random token, the database its hash, so signing out
+(or disabling the user) ends the session wherever a copy of the cookie is."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from engine.clock import Clock
+from engine.identity.digests import new_token, token_digest
+from engine.store.models import SignInSession, User
+
+# Signed-in browser sessions end after this long unused, and after SESSION_MAX_AGE whatever happens.
+SESSION_IDLE = timedelta(hours=8)
+SESSION_MAX_AGE = timedelta(hours=24)
+SESSION_TOUCH = timedelta(minutes=5)  # last_seen_at is written at most this often
+
+
+def open_session(session: Session, *, user: User, clock: Clock) -> str:
+    """A new session token for this user's browser; only its hash is stored."""
+    token = new_token()
+    now = clock.now()
+    # Sessions past their age sign in no more: forget them (sign-ins stay on the audit trail).
+    session.execute(delete(SignInSession).where(SignInSession.created_at < now - SESSION_MAX_AGE))
+    session.add(SignInSession(token_hash=token_digest(token), user_id=user.id, created_at=now, last_seen_at=now))
+    return token
+
+
+def session_user(session: Session, token: str, *, clock: Clock) -> tuple[User | None, bool]:
+    """The active user whose unrevoked, unexpired session this token opens (or None), and whether its
+    last_seen_at is old enough to be written again (see touch_session)."""
+    row = session.scalars(select(SignInSession).where(SignInSession.token_hash == token_digest(token))).first()
+    now = clock.now()
+    if row is None or row.revoked_at is not None or now - row.created_at > SESSION_MAX_AGE \
+            or now - row.last_seen_at > SESSION_IDLE:
+        return None, False
+    user = session.get(User, row.user_id)
+    if user is None or not user.active:
+        return None, False
+    return user, now - row.last_seen_at > SESSION_TOUCH
+
+
+def touch_session(session: Session, token: str, *, clock: Clock) -> None:
+    """Record that the session was used now (what keeps it from ending for lack of use)."""
+    row = session.scalars(select(SignInSession).where(SignInSession.token_hash == token_digest(token))).first()
+    if row is not None and row.revoked_at is None:
+        row.last_seen_at = clock.now()
+
+
+def close_session(session: Session, token: str, *, clock: Clock) -> None:
+    """Revoke the session: the token, and every copy of the cookie holding it, signs in no more."""
+    row = session.scalars(select(SignInSession).where(SignInSession.token_hash == token_digest(token))).first()
+    if row is not None and row.revoked_at is None:
+        row.revoked_at = clock.now()
+
+
+def close_user_sessions(session: Session, user: User, *, clock: Clock) -> None:
+    for row in session.scalars(select(SignInSession).where(SignInSession.user_id == user.id,
+                                                           SignInSession.revoked_at.is_(None))):
+        row.revoked_at = clock.now()
