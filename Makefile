@@ -26,7 +26,7 @@ test: install
 	$(BIN)/ruff check engine web cli demo bench tests
 	$(BIN)/pytest -q
 	# PostgreSQL, with the in-process workflow cache off so every change reloads from the database
-	SIXGATES_TEST_DB=postgresql SIXGATES_WORKFLOW_CACHE=0 $(BIN)/pytest -q tests/services tests/api
+	SIXGATES_TEST_DB=postgresql SIXGATES_WORKFLOW_CACHE=0 $(BIN)/pytest -q tests/services tests/api tests/diagram
 
 bench: install
 	$(BIN)/python bench/engine.py

@@ -10,15 +10,19 @@ import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
 
+import jinja2
+import jinja2.bccache
 import pytest
 from sqlalchemy import select, text
 
 from engine.clock import FixedClock
-from engine.identity import accounts
+from engine.identity import accounts, tokens
 from engine.repository import deployments
+from engine.settings import Settings
 from engine.store import schema
 from engine.store.db import Database
-from engine.store.models import Base
+from engine.store.models import Base, ProcessVersion
+from tests import snapshots
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"
@@ -35,22 +39,36 @@ def _pg_bin(name: str) -> str:
     return str(found[-1])
 
 
-def pytest_collection_modifyitems(items):
-    """Every test under tests/browser is marked `browser`, so `pytest -m "not browser"` skips them."""
+# Workflows kept in memory per Database, as configured (`SIXGATES_WORKFLOW_CACHE=0` in the PostgreSQL pass).
+CACHE_SIZE = Settings.from_environment().workflow_cache_size
+
+
+def pytest_collection_modifyitems(config, items):
+    """Every test under tests/browser is marked `browser`, so `pytest -m "not browser"` skips them.
+    On PostgreSQL only the tests that use a database run: the others ran the same in the SQLite pass."""
     browser = ROOT / "tests" / "browser"
     for item in items:
         if browser in item.path.parents:
             item.add_marker(pytest.mark.browser)
+    if USE_POSTGRES:
+        without = [item for item in items if "_postgres_schema" not in getattr(item, "fixturenames", ())]
+        if without:
+            config.hook.pytest_deselected(items=without)
+            items[:] = [item for item in items if item not in without]
 
 
 @pytest.fixture(autouse=True, scope="session")
 def _hash_each_password_once():
     """Seeding the demo people hashes their shared password with scrypt on purpose slowly; a real
-    hash of each distinct password, made once per test session, signs in exactly the same."""
-    from engine.identity import accounts
+    hash of each distinct password, made once per test session, signs in exactly the same. Likewise
+    each sign-in checks a password against a hash with scrypt: the same pair always gives the same
+    answer, so each distinct pair is checked for real once per session."""
+    from engine.identity import accounts, password_sign_in
     hashed = functools.lru_cache(maxsize=None)(accounts.generate_password_hash)
+    checked = functools.lru_cache(maxsize=None)(password_sign_in.check_password_hash)
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(accounts, "generate_password_hash", hashed)
+        patch.setattr(password_sign_in, "check_password_hash", checked)
         yield
 
 
@@ -106,13 +124,13 @@ def _sqlite_template(tmp_path_factory) -> Path:
 def db(tmp_path, _postgres_schema, _sqlite_template):
     """A migrated, empty database for one test."""
     if _postgres_schema is not None:
-        database = Database(_postgres_schema)
+        database = Database(_postgres_schema, workflow_cache_size=CACHE_SIZE)
         names = ", ".join(t.name for t in Base.metadata.sorted_tables)
         with database.engine.begin() as conn:
             conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
     else:
         shutil.copyfile(_sqlite_template, tmp_path / "test.db")
-        database = Database(f"sqlite:///{tmp_path / 'test.db'}")
+        database = Database(f"sqlite:///{tmp_path / 'test.db'}", workflow_cache_size=CACHE_SIZE)
     yield database
     database.dispose()
 
@@ -129,14 +147,22 @@ def deploy_directory(db: Database, clock, processes: Path = ROOT / "processes", 
     return version
 
 
+def deployed(db: Database, clock, processes: Path = ROOT / "processes", forms: Path = ROOT / "forms"):
+    """deploy_directory, done for real once per session and restored from a copy after that."""
+    version_id = snapshots.once(f"deploy {processes} {forms}", db, clock,
+                                lambda: deploy_directory(db, clock, processes, forms).id)
+    with db.reading() as session:
+        return session.get(ProcessVersion, version_id)
+
+
 @pytest.fixture
 def six_gates(db, clock):
-    return deploy_directory(db, clock)
+    return deployed(db, clock)
 
 
 @pytest.fixture
 def minimal(db, clock):
-    return deploy_directory(db, clock, FIXTURES, FIXTURES)
+    return deployed(db, clock, FIXTURES, FIXTURES)
 
 
 def walk_to_gate4(db: Database, clock) -> int:
@@ -156,10 +182,35 @@ def add_user(db: Database, clock, username: str, *roles: str, org: str | None = 
                                                   password=password, actor="test", clock=clock).id)
 
 
+def settings_for(db: Database) -> Settings:
+    """The app's settings for a test: its database, as the test's own Database object is set up."""
+    return Settings(database_url=db.url, secret_key="test", workflow_cache_size=db.workflow_cache_size)
+
+
+class _CompiledTemplates(jinja2.BytecodeCache):
+    """Each test builds its own app; its templates are compiled once per session, not once per app
+    (jinja checks each template's source checksum before using the compiled code)."""
+
+    def __init__(self):
+        self.compiled: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        if bucket.key in self.compiled:
+            bucket.bytecode_from_string(self.compiled[bucket.key])
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self.compiled[bucket.key] = bucket.bytecode_to_string()
+
+
+_TEMPLATES = _CompiledTemplates()
+
+
 @pytest.fixture
 def app(db, clock):
     from web import create_app
-    return create_app({"DATABASE_URL": db.url, "SECRET_KEY": "test", "CLOCK": clock, "TESTING": True})
+    app = create_app(settings_for(db), clock=clock, testing=True)
+    app.jinja_env.bytecode_cache = _TEMPLATES
+    return app
 
 
 class Api:
@@ -189,7 +240,7 @@ def api_as(app, db, clock):
     """api_as('alice', 'sponsor', org=None) -> an Api client for a new user with those roles."""
     def make(username, *roles, org=None):
         add_user(db, clock, username, *roles, org=org)
-        token = db.writing(lambda s: accounts.create_token(s, username=username, actor="test", clock=clock))
+        token = db.writing(lambda s: tokens.create_token(s, username=username, actor="test", clock=clock))
         return Api(app, token)
     return make
 
@@ -199,9 +250,12 @@ def people(db, clock, six_gates):
     """Every demo user, and a Walker that completes tasks as the right one of them."""
     from demo import seed
     from demo.walker import Walker
-    for username, name, roles, org in seed.DEMO_USERS:
-        db.writing(lambda s, u=username, n=name, r=roles, o=org: accounts.add_user(
-            s, username=u, display_name=n, roles=r, organisation=o, actor="test", clock=clock))
+
+    def add_people():
+        for username, name, roles, org in seed.DEMO_USERS:
+            db.writing(lambda s, u=username, n=name, r=roles, o=org: accounts.add_user(
+                s, username=u, display_name=n, roles=r, organisation=o, actor="test", clock=clock))
+    snapshots.once("people", db, clock, add_people)
     return Walker(db, clock)
 
 

@@ -9,6 +9,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from demo import seed
+from tests import snapshots
 from tests.conftest import ROOT, add_user
 
 CHROMIUM = os.environ.get("SIXGATES_CHROMIUM", "/usr/bin/chromium")
@@ -43,8 +44,10 @@ def live_server(app):
 @pytest.fixture
 def demo_people(db, clock, six_gates):
     """Every demo user, all with the same test password."""
-    for username, _name, roles, org in seed.DEMO_USERS:
-        add_user(db, clock, username, *roles, org=org, password=PASSWORD)
+    def add_people():
+        for username, _name, roles, org in seed.DEMO_USERS:
+            add_user(db, clock, username, *roles, org=org, password=PASSWORD)
+    snapshots.once("demo_people", db, clock, add_people)
     return [u for u, *_ in seed.DEMO_USERS]
 
 
