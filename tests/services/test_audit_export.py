@@ -17,6 +17,7 @@ from engine.runtime.timers import fire_due
 from engine.spiff import role_key
 from engine.store import trail
 from engine.store.models import AuditEvent, ProcessInstance, User
+from tests import snapshots
 from tests.conftest import ROOT
 from tests.diagram.test_six_gates import plan
 from tests.diagram_edits import deploy, element, six_gates_files
@@ -73,16 +74,18 @@ def status(db, project) -> str:
 def projects(db, clock, people):
     """Four projects: closed after every gate, rejected at Gate 1, at the KPI stage, and mid-way after a
     Gate 3 rework. Each maps to the BPMN ids of the user tasks completed, in order."""
-    walked = {}
-    finished = people.start()
-    rejected = people.start()
-    at_kpi = people.start()
-    midway = people.start()
-    walked[rejected] = people.walk(rejected, plan(**REJECT_AT_GATE1))
-    walked[at_kpi] = people.walk(at_kpi, plan(), stop_at="submit_kpi_return")
-    walked[midway] = people.walk(midway, rework_gate3_once(), stop_at="gate4_mobilisation_approval")
-    walked[finished] = walk_to_the_end(db, clock, people, finished)
-    return dict(finished=finished, rejected=rejected, at_kpi=at_kpi, midway=midway, walked=walked)
+    def walk():
+        walked = {}
+        finished = people.start()
+        rejected = people.start()
+        at_kpi = people.start()
+        midway = people.start()
+        walked[rejected] = people.walk(rejected, plan(**REJECT_AT_GATE1))
+        walked[at_kpi] = people.walk(at_kpi, plan(), stop_at="submit_kpi_return")
+        walked[midway] = people.walk(midway, rework_gate3_once(), stop_at="gate4_mobilisation_approval")
+        walked[finished] = walk_to_the_end(db, clock, people, finished)
+        return dict(finished=finished, rejected=rejected, at_kpi=at_kpi, midway=midway, walked=walked)
+    return snapshots.once("audit_export projects", db, clock, walk)
 
 
 def export_to(db, tmp_path, fmt, *, instance_id=None, lifecycle="complete"):

@@ -13,6 +13,7 @@ from engine.runtime import migration
 from engine.runtime.timers import fire_due
 from engine.store.models import AuditEvent
 from engine.tasks import claims
+from tests import snapshots
 from tests.conftest import add_user
 from tests.diagram.test_six_gates import instance, plan
 from tests.diagram_edits import deploy, insert_step_after, six_gates_files
@@ -50,25 +51,27 @@ def completion(entries, bpmn_id, nth=0):
 def eventful(db, clock, people):
     """A project that was claimed and released, deferred until its review date, moved to a new version
     and taken to the Evidence Gate (past a decision table), then viewed by an auditor."""
-    project = people.start()
-    first = people.open_tasks(project)[0]
-    as_user(db, "sam.sponsor", lambda s, u: claims.claim_task(s, user=u, task_id=first.id, clock=clock))
-    as_user(db, "sam.sponsor", lambda s, u: claims.release_task(s, user=u, task_id=first.id, clock=clock))
-    people.walk(project, plan(gate1_prioritisation={"gate1_decision": "defer", "review_date": "2026-04-15"}))
-    clock.set(clock.now().replace(month=4, day=15, hour=10))
-    assert fire_due(db, clock=clock) == 1
-    people.walk(project, plan(), stop_at="prepare_mobilisation")
-    clock.advance(days=1)
-    tree, dmn, forms = six_gates_files()
-    insert_step_after(tree, "prepare_mobilisation", "check_pack", "Check mobilisation pack", "lane_hub_team")
-    target = deploy(db, clock, tree, dmn, forms)
-    clock.advance(hours=1)
-    as_user(db, "otto.owner", lambda s, u: migration.migrate_instance(
-        s, user=u, instance_id=project, target_version_id=target.id, clock=clock))
-    people.walk(project, plan(), stop_at="gate5_evidence_gate")
-    clock.advance(hours=1)
-    as_user(db, "aud.auditor", lambda s, u: timeline.view_history(s, user=u, instance_id=project, clock=clock))
-    return project
+    def make_history():
+        project = people.start()
+        first = people.open_tasks(project)[0]
+        as_user(db, "sam.sponsor", lambda s, u: claims.claim_task(s, user=u, task_id=first.id, clock=clock))
+        as_user(db, "sam.sponsor", lambda s, u: claims.release_task(s, user=u, task_id=first.id, clock=clock))
+        people.walk(project, plan(gate1_prioritisation={"gate1_decision": "defer", "review_date": "2026-04-15"}))
+        clock.set(clock.now().replace(month=4, day=15, hour=10))
+        assert fire_due(db, clock=clock) == 1
+        people.walk(project, plan(), stop_at="prepare_mobilisation")
+        clock.advance(days=1)
+        tree, dmn, forms = six_gates_files()
+        insert_step_after(tree, "prepare_mobilisation", "check_pack", "Check mobilisation pack", "lane_hub_team")
+        target = deploy(db, clock, tree, dmn, forms)
+        clock.advance(hours=1)
+        as_user(db, "otto.owner", lambda s, u: migration.migrate_instance(
+            s, user=u, instance_id=project, target_version_id=target.id, clock=clock))
+        people.walk(project, plan(), stop_at="gate5_evidence_gate")
+        clock.advance(hours=1)
+        as_user(db, "aud.auditor", lambda s, u: timeline.view_history(s, user=u, instance_id=project, clock=clock))
+        return project
+    return snapshots.once("history_view eventful", db, clock, make_history)
 
 
 def test_the_timeline_lists_every_kind_of_event_in_order(db, eventful):

@@ -9,6 +9,7 @@ from demo.walker import Walker
 from engine.errors import Forbidden
 from engine.sixgates import dashboard
 from engine.store.models import User
+from tests import snapshots
 from tests.conftest import add_user
 from tests.web.test_login_inbox import login
 
@@ -26,23 +27,25 @@ def _plan(title, area, alliance):
 def pipeline(db, clock, six_gates):
     """Three projects: one at Gate 1, one at Gate 4 after 2 days at Gate 1, one at the Evidence Gate
     after 4 days at Gate 1; then 30 days pass so the open gate tasks are overdue."""
-    for username, _name, roles, org in seed.DEMO_USERS:
-        add_user(db, clock, username, *roles, org=org, password=PASSWORD)
-    walker = Walker(db, clock)
-    ids = {}
-    for key, area, alliance, gate1_days, stop_at in [
-        ("gate1", "Pathway Delays", WEST, None, "gate1_prioritisation"),
-        ("gate4", "Early Diagnosis & Screening", EAST, 2, "gate4_mobilisation_approval"),
-        ("gate5", "Pathway Delays", EAST, 4, "gate5_evidence_gate"),
-    ]:
-        plan = _plan(f"Project at {key}", area, alliance)
-        ids[key] = walker.start()
-        walker.walk(ids[key], plan, stop_at="gate1_prioritisation")
-        if gate1_days:
-            clock.advance(days=gate1_days)
-            walker.walk(ids[key], plan, stop_at=stop_at)
-    clock.advance(days=30)
-    return ids
+    def walk():
+        for username, _name, roles, org in seed.DEMO_USERS:
+            add_user(db, clock, username, *roles, org=org, password=PASSWORD)
+        walker = Walker(db, clock)
+        ids = {}
+        for key, area, alliance, gate1_days, stop_at in [
+            ("gate1", "Pathway Delays", WEST, None, "gate1_prioritisation"),
+            ("gate4", "Early Diagnosis & Screening", EAST, 2, "gate4_mobilisation_approval"),
+            ("gate5", "Pathway Delays", EAST, 4, "gate5_evidence_gate"),
+        ]:
+            plan = _plan(f"Project at {key}", area, alliance)
+            ids[key] = walker.start()
+            walker.walk(ids[key], plan, stop_at="gate1_prioritisation")
+            if gate1_days:
+                clock.advance(days=gate1_days)
+                walker.walk(ids[key], plan, stop_at=stop_at)
+        clock.advance(days=30)
+        return ids
+    return snapshots.once("dashboard pipeline", db, clock, walk)
 
 
 def _report(db, clock, username="hana.hub", **filters):

@@ -11,6 +11,7 @@ from demo.walker import Walker
 from engine.history import rule_reports
 from engine.store.models import AuditEvent
 from engine.store.trail import SYSTEM_CHAIN
+from tests import snapshots
 from tests.web.conftest import signed_in
 
 PAGES = ["/audit/rules", "/audit/rules/four-eyes", "/audit/rules/four-eyes.csv", "/audit/rules/conflicts",
@@ -25,8 +26,10 @@ def plan(title="Automated MDT preparation"):
 @pytest.fixture
 def approved(db, clock, at_gate4):
     """The project at Gate 4, approved by the finance approver: its id."""
-    Walker(db, clock).walk(at_gate4, plan(), stop_at="report_pilot_outcomes")
-    return at_gate4
+    def approve():
+        Walker(db, clock).walk(at_gate4, plan(), stop_at="report_pilot_outcomes")
+        return at_gate4
+    return snapshots.once("rules_pages approved", db, clock, approve)
 
 
 def completion(db, project, bpmn_id, actor=None) -> AuditEvent:

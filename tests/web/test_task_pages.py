@@ -9,6 +9,7 @@ from demo import seed
 from demo.walker import Walker
 from engine.store.models import ProcessInstance, Task
 from engine.tasks import claims
+from tests import snapshots
 from tests.conftest import add_user, every_row
 from web.pages import task_forms
 
@@ -18,8 +19,10 @@ MEDTECH, DATAHEALTH = seed.MEDTECH, seed.DATAHEALTH
 
 @pytest.fixture
 def walker(db, clock, six_gates):
-    for username, _, roles, org in seed.DEMO_USERS:
-        add_user(db, clock, username, *roles, org=org, password=PASSWORD)
+    def add_people():
+        for username, _, roles, org in seed.DEMO_USERS:
+            add_user(db, clock, username, *roles, org=org, password=PASSWORD)
+    snapshots.once("task_pages people", db, clock, add_people)
     return Walker(db, clock)
 
 

@@ -9,6 +9,7 @@ import pytest
 from demo.walker import Walker
 from engine.repository import deployments
 from engine.store.models import ProcessInstance
+from tests import snapshots
 from tests.conftest import ROOT
 from tests.engine.test_version_diff import revised_six_gates
 from tests.web.conftest import signed_in
@@ -18,17 +19,19 @@ from tests.web.conftest import signed_in
 def two_versions(db, clock, six_gates, at_gate4):
     """Version 1 with a project in progress (at Gate 4) and a finished one; version 2 deployed by
     the process owner a day later, with the revisions of revised_six_gates."""
-    finished = Walker(db, clock).start()
+    def deploy_second():
+        finished = Walker(db, clock).start()
 
-    def finish(session):
-        session.get(ProcessInstance, finished).status = "completed"
-    db.writing(finish)
-    clock.advance(days=1)
-    bpmn, dmn, forms = revised_six_gates()
-    second, created = db.writing(lambda s: deployments.deploy_process(
-        s, bpmn=bpmn, dmn=dmn, forms=forms, actor="otto.owner", clock=clock))
-    assert created
-    return six_gates.id, second.id
+        def finish(session):
+            session.get(ProcessInstance, finished).status = "completed"
+        db.writing(finish)
+        clock.advance(days=1)
+        bpmn, dmn, forms = revised_six_gates()
+        second, created = db.writing(lambda s: deployments.deploy_process(
+            s, bpmn=bpmn, dmn=dmn, forms=forms, actor="otto.owner", clock=clock))
+        assert created
+        return six_gates.id, second.id
+    return snapshots.once("versions_pages two_versions", db, clock, deploy_second)
 
 
 def text_of(response) -> str:
