@@ -251,13 +251,28 @@ def fields_that_apply(schema: dict, answers: dict, context: dict | None = None) 
     return {key: sub for key, sub in fields.items() if key in applying}
 
 
+# Versions deployed before forms could mark their ending answers keep their forms unmarked (a version's files
+# are part of its hash): for a form with no mark at all, these Six Gates answers end the project, as they did.
+UNMARKED_ENDINGS = {"gate1_decision": "reject", "gate2_decision": "close", "gate5_decision": "stop",
+                    "gate6_decision": "reject"}
+
+
 def ends_project(schema: dict, answers: dict, context: dict | None = None) -> bool:
     """Whether these answers end the project: a field the form marks x-ends-project holds one of the marked
     answers, where the mark applies to them (read-only fields hold the project's current value)."""
     instance = {**answers, **facts_for(schema, context)}
+    declared = list(_declarations(schema, instance))
+    if not any(isinstance(sub, dict) and ENDS_PROJECT in sub for _key, sub, _applies in declared):
+        return _ends_unmarked(answers, context or {})
     return any(applies and isinstance(sub, dict) and key in instance
                and any(instance[key] == value for value in sub.get(ENDS_PROJECT) or [])
-               for key, sub, applies in _declarations(schema, instance))
+               for key, sub, applies in declared)
+
+
+def _ends_unmarked(answers: dict, context: dict) -> bool:
+    if answers.get("gate5_confirm") is True:  # confirming Gate 5 takes the decision table's recommendation
+        return context.get("gate5_recommendation") == "stop"
+    return any(answers.get(key) == value for key, value in UNMARKED_ENDINGS.items())
 
 
 def _nested_that_apply(sub: Any, value: Any) -> Any:

@@ -232,3 +232,23 @@ def test_a_mistyped_ending_mark_is_refused_with_the_reason():
     assert schema_problem({"properties": {"d": decision}, "x-ends-project": ["reject"]}) \
         == "says x-ends-project outside the form's own fields: put it on the field whose answer ends the project"
     assert schema_problem({"properties": {"d": {**decision, "x-ends-project": ["reject"]}}}) is None
+
+
+def unmarked(schema):
+    """A form as versions deployed before x-ends-project keep it."""
+    if isinstance(schema, dict):
+        return {k: unmarked(v) for k, v in schema.items() if k != "x-ends-project"}
+    return [unmarked(v) for v in schema] if isinstance(schema, list) else schema
+
+
+@pytest.mark.parametrize("form, data, context, ends", [
+    ("gate1_prioritisation", {"gate1_decision": "reject"}, {}, True),
+    ("gate1_prioritisation", {"gate1_decision": "approve"}, {}, False),
+    ("gate2_partner_selection", {"gate2_decision": "close"}, {}, True),
+    ("gate5_evidence_gate", {"gate5_confirm": True}, {"gate5_recommendation": "stop"}, True),
+    ("gate5_evidence_gate", {"gate5_confirm": False, "gate5_decision": "stop"}, {}, True),
+    ("gate6_dmbc", {"gate6_decision": "reject"}, {}, True),
+    ("gate6_dmbc", {"gate6_decision": "approve"}, {}, False),
+])
+def test_projects_on_versions_deployed_before_the_marks_are_still_asked(form, data, context, ends):
+    assert ends_project(unmarked(six_gates_form(form)), data, context) is ends
