@@ -1,8 +1,9 @@
 """Reading personal data on the record: an auditor's (or administrator's) view of a project's history,
 replay, export or rule report is itself an event, on the system chain.
 
-The services that show such data call record_access in the same unit of work as their read, after it:
-a read that fails records nothing, and the system chain's lock is held only from the record to the commit.
+The services that show such data call record_access in the same unit of work as their read: the record is
+written at its end (store.db.write_at_end), so a read that fails records nothing, and the system chain's lock
+is held only from the record to the commit.
 """
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from engine import policy
+from engine.store.db import write_at_end
 from engine.store.models import User
 from engine.store.trail import record_event
 
@@ -22,5 +24,5 @@ def record_access(session: Session, *, user: User, at: datetime, what: str,
     """Put this view on the record if the user's views are recorded (on the system chain, so reading
     never touches an instance's own chain or version)."""
     if policy.access_is_recorded(user):
-        record_event(session, instance=None, at=at, actor=user.username, kind=ACCESS_KIND,
-                     data={"view": what, "instance": instance_id})
+        write_at_end(session, lambda s: record_event(s, instance=None, at=at, actor=user.username, kind=ACCESS_KIND,
+                                                     data={"view": what, "instance": instance_id}))

@@ -17,11 +17,17 @@ T = TypeVar("T")
 OPTIMISTIC_RETRIES = 5
 AFTER_COMMIT = "after_commit"  # session.info key: callables to run once the transaction committed
 DATABASE = "database"  # session.info key: the Database the session works on
+AT_END = "at_end"  # session.info key: writes that end the unit of work (see write_at_end)
 
 
 def after_commit(session: Session, hook: Callable[[], None]) -> None:
     """Run `hook` only if and when this session's transaction commits."""
     session.info.setdefault(AFTER_COMMIT, []).append(hook)
+
+
+def write_at_end(session: Session, write: Callable[[Session], None]) -> None:
+    """Make `write` the last thing this unit of work does (the record of a read, once the read succeeded)."""
+    session.info.setdefault(AT_END, []).append(write)
 
 
 class Database:
@@ -75,26 +81,34 @@ class Database:
         raise Conflict("This record was changed by someone else at the same moment; try again.")
 
     def reading_then_writing(self, work: Callable[[Session], T]) -> T:
-        """Like `writing`, for work that mostly reads and writes at its end, if at all (a view of personal data
-        put on the record for the people whose views are recorded). On SQLite the database lock is taken at the
-        first write rather than at the start, so such reads neither wait for writers nor hold them up; if
-        another change held the lock when this one came to write, it runs again, queueing for the lock."""
+        """For work that reads, then writes only at its end (write_at_end): a view of personal data put on the
+        record for the people whose views are recorded. On SQLite the database lock is taken at that write, not
+        at the start, so such reads neither wait for writers nor hold them up. If another change committed while
+        the work read, its snapshot can no longer write: the writes at its end, and only they, are made again in
+        a short transaction of their own (the read was consistent, and a read that failed writes nothing)."""
         if not self.is_sqlite:
             return self.writing(work)
-        try:
-            return self._once(work, self._reader)
-        except (StaleDataError, IntegrityError):
-            pass
-        except OperationalError as exc:
-            if "locked" not in str(exc):
-                raise
-        return self.writing(work)
+        writes = None
+        with self._reader() as session:
+            try:
+                with session.begin():
+                    result = work(session)
+                    writes = session.info.pop(AT_END, [])
+                    for write in writes:
+                        write(session)
+            except OperationalError as exc:
+                if writes is None or "locked" not in str(exc):
+                    raise
+                self.writing(lambda s: [write(s) for write in writes])
+        return result
 
     @staticmethod
     def _once(work: Callable[[Session], T], sessions: sessionmaker) -> T:
         with sessions() as session:
             with session.begin():
                 result = work(session)
+                for write in session.info.pop(AT_END, []):
+                    write(session)
             for hook in session.info.pop(AFTER_COMMIT, []):
                 hook()
             return result
