@@ -41,11 +41,16 @@ def lock_instance(instance: ProcessInstance, clock: Clock) -> None:
 
 
 def workflow_of(instance: ProcessInstance, compiled: spiff.CompiledProcess):
-    """The instance's workflow, deserialised only when this process does not hold its latest state."""
-    session = object_session(instance)
-    cached = workflow_cache(session).take(instance)
+    """The instance's workflow, to change: deserialised only when this process does not hold its latest state."""
+    cached = workflow_cache(object_session(instance)).take(instance)
     if cached is not None:
         return cached
+    return workflow_to_read(instance, compiled)
+
+
+def workflow_to_read(instance: ProcessInstance, compiled: spiff.CompiledProcess):
+    """The instance's workflow as the database holds it, leaving the cache to the changes."""
+    session = object_session(instance)
     # The shell first: every settled task it names was committed with or before it, so the
     # rows read next include them even if another change commits in between.
     shell = instance.state

@@ -9,10 +9,10 @@ from sqlalchemy.orm import Session
 from engine import policy, spiff
 from engine.clock import Clock
 from engine.errors import Conflict, Forbidden, ProcessFailed, ValidationFailed
-from engine.kernel.changes import at_one_instant, lock_instance, save_workflow, workflow_of
+from engine.kernel.changes import at_one_instant, lock_instance, save_workflow, workflow_of, workflow_to_read
 from engine.repository.deployments import compiled_for
 from engine.repository.forms import accepted_answers, answers_that_apply, field_errors, unanswered_fields
-from engine.store.models import Task, User
+from engine.store.models import ProcessInstance, Task, User
 from engine.store.trail import record_event
 from engine.tasks.access import form_schema, load_task
 
@@ -23,28 +23,12 @@ def complete_task(session: Session, *, user: User, task_id: str, data: dict, clo
     Raises NotFound (unknown or invisible), Forbidden, Conflict (no longer open),
     ValidationFailed (field errors; nothing changes). Returns the tasks now ready.
     """
-    if not isinstance(data, dict):
-        raise ValidationFailed("The form data must be a JSON object.")
     clock = at_one_instant(clock)
-    row, instance = load_task(session, user=user, task_id=task_id)
-    if row.state != "ready":
-        raise Conflict(f"This task was already {row.state} by {row.completed_by or 'the process'}.")
-    reason = policy.may_act_on(user, row)
-    if reason:
-        raise Forbidden(reason)
-    version = instance.process_version
-    compiled = compiled_for(version)
+    row, instance = _open(session, user, task_id, data)
+    compiled = compiled_for(instance.process_version)
     wf = workflow_of(instance, compiled)
     lock_instance(instance, clock)
-    known = spiff.task_data(wf, row.id)
-    schema = form_schema(session, version, compiled, row.bpmn_id, known)
-    data, errors = accepted_answers(schema or {}, data)
-    if schema:  # what is recorded is what applies to the branch chosen, checked against today's date
-        data = answers_that_apply(schema, data, known)
-        errors.update(field_errors(schema, data, today=clock.now().date(), context=known))
-    errors.update(policy.conflict_errors(user, data))
-    if errors:
-        raise ValidationFailed("Some answers need attention.", fields=errors)
+    schema, data = _accepted(session, user, row, instance, compiled, spiff.task_data(wf, row.id), data, clock)
     since = time.time()
     try:
         spiff.complete_user_task(wf, row.id, {**unanswered_fields(schema or {}, data), **data}, clock)
@@ -58,3 +42,39 @@ def complete_task(session: Session, *, user: User, task_id: str, data: dict, clo
     record_event(session, instance=instance, at=now, actor=user.username, kind="task_completed",
                  task_id=row.id, task_name=row.bpmn_id, data=data)
     return save_workflow(session, instance, wf, compiled, clock=clock, since=since)
+
+
+def check_answers(session: Session, *, user: User, task_id: str, data: dict, clock: Clock) -> dict:
+    """The answers as completing the task now would record them, or what completing it would raise before the
+    procedure moves on (NotFound, Forbidden, Conflict, ValidationFailed). Changes nothing: for a page that must
+    ask a question (are you sure?) before the answers are submitted."""
+    row, instance = _open(session, user, task_id, data)
+    compiled = compiled_for(instance.process_version)
+    known = spiff.task_data(workflow_to_read(instance, compiled), row.id)
+    return _accepted(session, user, row, instance, compiled, known, data, clock)[1]
+
+
+def _open(session: Session, user: User, task_id: str, data) -> tuple[Task, ProcessInstance]:
+    if not isinstance(data, dict):
+        raise ValidationFailed("The form data must be a JSON object.")
+    row, instance = load_task(session, user=user, task_id=task_id)
+    if row.state != "ready":
+        raise Conflict(f"This task was already {row.state} by {row.completed_by or 'the process'}.")
+    reason = policy.may_act_on(user, row)
+    if reason:
+        raise Forbidden(reason)
+    return row, instance
+
+
+def _accepted(session: Session, user: User, row: Task, instance: ProcessInstance, compiled: spiff.CompiledProcess,
+              known: dict, data: dict, clock: Clock) -> tuple[dict | None, dict]:
+    """The task's form, and the answers it accepts from `data` (raises ValidationFailed with every field's error)."""
+    schema = form_schema(session, instance.process_version, compiled, row.bpmn_id, known)
+    data, errors = accepted_answers(schema or {}, data)
+    if schema:  # what is recorded is what applies to the branch chosen, checked against today's date
+        data = answers_that_apply(schema, data, known)
+        errors.update(field_errors(schema, data, today=clock.now().date(), context=known))
+    errors.update(policy.conflict_errors(user, data))
+    if errors:
+        raise ValidationFailed("Some answers need attention.", fields=errors)
+    return schema, data

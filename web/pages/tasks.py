@@ -61,22 +61,20 @@ def act(task_id: str):
     return _submit(detail, blocked, data, problems)
 
 
-class _Rehearsed(Exception):
-    """The completion went through, but the page has something to say first: its transaction is rolled back."""
-
-
 def _submit(detail: queries.TaskDetail, blocked: str | None, data: dict, problems: dict[str, str]):
-    """One call of the engine's completion: its refusals (who may act, the answers' errors) are shown as they
-    come. While the page must first show answers it could not read, or ask whether to end the project, the
-    completion is rehearsed: run, then rolled back, so the question is asked only of answers that would go."""
+    """The engine's completion, its refusals (who may act, the answers' errors) shown as they come. While the page
+    must first show answers it could not read, or ask whether to end the project, the engine only checks the
+    answers (changing nothing), so the question is asked only of answers that would go."""
     # Answers the form marks as ending the project are asked about a second time before they count.
     asking = ends_project(detail.form, data, detail.context) and request.form.get("confirm") != "yes"
     try:
-        titles, closed = write(lambda s: _complete(s, detail, data, rehearse=bool(problems) or asking))
+        if problems or asking:
+            read(lambda s: completion.check_answers(s, user=signed_in_user(s), task_id=detail.task.id, data=data,
+                                                    clock=clock()))
+            return _page(detail, blocked, data, errors=problems, confirming=not problems)
+        titles, closed = write(lambda s: _complete(s, detail, data))
     except ValidationFailed as error:
         return _page(detail, blocked, data, errors={**(error.fields or {"_form": error.message}), **problems})
-    except _Rehearsed:
-        return _page(detail, blocked, data, errors=problems, confirming=not problems)
     except Conflict as error:
         flash(error.message)
         return redirect(url_for("inbox.index"))
@@ -84,11 +82,9 @@ def _submit(detail: queries.TaskDetail, blocked: str | None, data: dict, problem
     return redirect(url_for("inbox.index"))
 
 
-def _complete(session: Session, detail: queries.TaskDetail, data: dict, *, rehearse: bool) -> tuple[list[str], bool]:
+def _complete(session: Session, detail: queries.TaskDetail, data: dict) -> tuple[list[str], bool]:
     me = signed_in_user(session)
     ready = completion.complete_task(session, user=me, task_id=detail.task.id, data=data, clock=clock())
-    if rehearse:
-        raise _Rehearsed()
     instance = session.get(ProcessInstance, detail.instance.id)
     shown = instance_queries.tasks_as_read(session, user=me, rows=ready)  # not the tasks kept from them
     return [t["title"] for t in shown], instance.status == "completed"
