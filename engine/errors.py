@@ -63,7 +63,7 @@ class ProcessFailed(ServiceError):
 class DiagramRejected(ValidationFailed):
     """A diagram failed the deployment checks.
 
-    `findings` holds every engine.checks.Finding (errors and warnings); `problems` the errors as
+    `findings` holds every engine.repository.findings.Finding (errors and warnings); `problems` the errors as
     strings, "element X: message", for callers that only print them.
     """
 

@@ -1,9 +1,9 @@
-"""Alembic environment: runs on the connection engine.schema hands over, or DATABASE_URL."""
-import os
-
+"""Alembic environment: runs on the connection engine.store.schema hands over, or on the settings' database
+(when `alembic` is run by hand)."""
 from alembic import context
 from sqlalchemy import create_engine
 
+from engine.settings import Settings
 from engine.store.models import Base
 
 target_metadata = Base.metadata
@@ -16,7 +16,7 @@ def run_migrations_online() -> None:
         with context.begin_transaction():
             context.run_migrations()
         return
-    engine = create_engine(os.environ.get("DATABASE_URL", "sqlite:///instance/sixgates.db"))
+    engine = create_engine(Settings.from_environment().database_url)
     with engine.begin() as conn:
         context.configure(connection=conn, target_metadata=target_metadata, render_as_batch=True)
         with context.begin_transaction():

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import ColumnElement, or_
 from sqlalchemy.orm import Session
 
 from engine import policy
 from engine.store.db import write_at_end
-from engine.store.models import User
+from engine.store.models import AuditEvent, User
 from engine.store.trail import record_event
 
 ACCESS_KIND = "personal_data_viewed"
@@ -26,3 +27,9 @@ def record_access(session: Session, *, user: User, at: datetime, what: str,
     if policy.access_is_recorded(user):
         write_at_end(session, lambda s: record_event(s, instance=None, at=at, actor=user.username, kind=ACCESS_KIND,
                                                      data={"view": what, "instance": instance_id}))
+
+
+def records_of(instance_id: int) -> ColumnElement[bool]:
+    """Which events on the system chain record a view of this project (as record_access writes them)."""
+    return (AuditEvent.kind == ACCESS_KIND) & or_(AuditEvent.data_json.contains(f'"instance":{instance_id},'),
+                                                  AuditEvent.data_json.contains(f'"instance":{instance_id}}}'))

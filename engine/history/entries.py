@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from engine.history.access import ACCESS_KIND
 from engine.history.data_diff import Change, as_text, flatten
 from engine.policy.visibility import SOMEONE
 from engine.repository.version_diff.bpmn_elements import read_elements
@@ -19,13 +20,13 @@ KIND_LABELS = {
     "task_released": "Released", "task_completed": "Completed", "task_cancelled": "Cancelled",
     "gateway_taken": "Gateway taken", "decision_made": "Decision table result", "timer_fired": "Timer fired",
     "instance_completed": "Finished", "instance_migrated": "Migration", "version_deployed": "Deployment",
-    "personal_data_viewed": "Viewed by an auditor",
+    ACCESS_KIND: "Viewed by an auditor",
 }
 VERBS = {"task_ready": "ready", "task_claimed": "claimed", "task_released": "released",
          "task_completed": "completed", "task_cancelled": "cancelled",
          "decision_made": "– decision table result", "timer_fired": "– timer fired"}
 # Roles implied by the service that records the event (it refuses anyone without the role).
-KIND_ROLES = {"instance_migrated": "process_owner", "personal_data_viewed": "auditor"}
+KIND_ROLES = {"instance_migrated": "process_owner", ACCESS_KIND: "auditor"}
 ENGINE_ACTORS = {"engine"}
 
 
@@ -141,7 +142,7 @@ def _headline(kind: str, element: str, data: dict, targets: list[str]) -> str:
                 f"to {data.get('to', {}).get('version', '?')}")
     if kind == "version_deployed":
         return f"Version {data.get('version', '?')} of {data.get('key', 'the procedure')} deployed"
-    if kind == "personal_data_viewed":
+    if kind == ACCESS_KIND:
         return f"The project's {data.get('view', 'record')} viewed"
     return f"{element} {VERBS.get(kind, kind.replace('_', ' '))}".strip()
 

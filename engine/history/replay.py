@@ -1,5 +1,5 @@
 """The replay of a project as its viewer may see it: the project re-run from its start on its own
-version with its recorded inputs (engine/replay.py), and after each event the viewer may see, its
+version with its recorded inputs (engine.history.rerun), and after each event the viewer may see, its
 timeline entry, the diagram's finished and open elements, and the data as the viewer may read it."""
 from __future__ import annotations
 

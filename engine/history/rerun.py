@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from engine import spiff
 from engine.clock import FixedClock
+from engine.kernel.task_rows import ready_event_data
 from engine.kernel.task_rules import FORM, rules_for
 from engine.repository.deployments import compiled_for, forms_of
 from engine.repository.forms import unanswered_fields
@@ -201,8 +202,7 @@ class Rerun:
     def _ready_data(self, task: spiff.ReadyTask, at) -> dict:
         """What the engine records of a task made ready: its role, who alone may do it, when it is due."""
         spec = compiled_for(self.version).user_tasks.get(task.bpmn_id)
-        rules = rules_for(spec.properties if spec else {}, task.data, at)
-        return {"role": task.role, "assignee": rules.assignee, "due_at": rules.due_at}
+        return ready_event_data(task.role, rules_for(spec.properties if spec else {}, task.data, at))
 
     def _expect_nothing_more(self, seq: int) -> None:
         if self.expected.ordered:

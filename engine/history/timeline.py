@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from engine import policy
 from engine.clock import Clock
 from engine.errors import BadRequest, Forbidden
-from engine.history.access import record_access
+from engine.history.access import record_access, records_of
 from engine.history.entries import KIND_LABELS, KIND_ROLES, Entry, labels_for, make_entry
 from engine.history.replay import Replay, replay_project
 from engine.runtime.instances import get_instance
@@ -124,9 +124,7 @@ def _system_entries(session: Session, user: User, instance: ProcessInstance,
     hashes = {v.content_hash for v in versions}
     wanted = [AuditEvent.kind == "version_deployed"]
     if policy.may_read_access_records(user):
-        wanted.append((AuditEvent.kind == "personal_data_viewed") & or_(
-            AuditEvent.data_json.contains(f'"instance":{instance.id},'),
-            AuditEvent.data_json.contains(f'"instance":{instance.id}}}')))
+        wanted.append(records_of(instance.id))
     found = list(session.scalars(select(AuditEvent).where(AuditEvent.chain == SYSTEM_CHAIN, or_(*wanted))
                                  .order_by(AuditEvent.seq)))
     labels = labels_for(session, [], {e.actor for e in found})

@@ -1,5 +1,5 @@
 """Proving the record unaltered: every hash chain checked, and every instance re-run from its
-start on its own version with its recorded inputs (engine/replay.py)."""
+start on its own version with its recorded inputs (engine.history.rerun)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field

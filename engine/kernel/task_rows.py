@@ -8,7 +8,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine import spiff
-from engine.kernel.task_rules import rules_for, stored_list
+from engine.kernel.task_rules import TaskRules, rules_for
+from engine.store.lists import names_in, stored_list
 from engine.store.models import ProcessInstance, Task
 from engine.store.trail import record_event
 
@@ -31,24 +32,24 @@ def sync_task_rows(session: Session, instance: ProcessInstance, ready: list[spif
     return rows
 
 
-def ready_event_data(row: Task) -> dict:
-    """What the audit trail records of a task made ready (and the verifier's re-run compares)."""
-    return {"role": row.role, "assignee": row.assignee, "due_at": row.due_at}
+def ready_event_data(role: str | None, rules: TaskRules) -> dict:
+    """What the audit trail records of a task made ready; the verifier's re-run builds the same from its own run."""
+    return {"role": role, "assignee": rules.assignee, "due_at": rules.due_at}
 
 
 def _new_task_row(session: Session, instance: ProcessInstance, compiled: spiff.CompiledProcess,
                   task: spiff.ReadyTask, *, now: datetime) -> Task:
     row = Task(id=task.id, instance_id=instance.id, bpmn_id=task.bpmn_id, title=task.title, role=task.role,
                state="ready", created_at=now)
-    apply_task_rules(session, row, instance, compiled, task.data)
+    rules = apply_task_rules(session, row, instance, compiled, task.data)
     session.add(row)
     record_event(session, instance=instance, at=now, actor="engine", kind="task_ready",
-                 task_id=row.id, task_name=row.bpmn_id, data=ready_event_data(row))
+                 task_id=row.id, task_name=row.bpmn_id, data=ready_event_data(row.role, rules))
     return row
 
 
 def apply_task_rules(session: Session, row: Task, instance: ProcessInstance, compiled: spiff.CompiledProcess,
-                     data: dict) -> None:
+                     data: dict) -> TaskRules:
     """What the task's element says about its row: stage, who alone may do it (assignee, organisations),
     who may not (four-eyes) and when it is due (from when it became ready)."""
     spec = compiled.user_tasks.get(row.bpmn_id)
@@ -57,9 +58,9 @@ def apply_task_rules(session: Session, row: Task, instance: ProcessInstance, com
         rules.stage, rules.assignee, rules.organisations, rules.due_at)
     row.excluded_users = _completers(session, instance.id, rules.prepared_by)
     if row.organisations:
-        known = set(filter(None, (instance.organisations or "|").split("|")))
-        known.update(filter(None, row.organisations.split("|")))
-        instance.organisations = stored_list(sorted(known))
+        instance.organisations = stored_list(sorted(set(names_in(instance.organisations))
+                                                     | set(names_in(row.organisations))))
+    return rules
 
 
 def _completers(session: Session, instance_id: int, bpmn_id: str | None) -> str | None:

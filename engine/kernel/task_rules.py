@@ -9,6 +9,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 
 from engine import spiff
+from engine.store.lists import stored_list
 
 
 @dataclass(frozen=True)
@@ -68,15 +69,3 @@ def rules_for(properties: dict[str, str], data: dict, ready_at: datetime) -> Tas
         due_at=ready_at + spiff.parse_duration(due_in) if due_in else None,
         prepared_by=properties.get(NOT_COMPLETED_BY.name) or None,
     )
-
-
-def stored_list(value) -> str | None:
-    """One name or several as task rows and projects store them, |A||B|: each found whole by
-    list_token, never as part of a longer name."""
-    names = [str(v) for v in (value if isinstance(value, list) else [value]) if v]
-    return "|" + "|".join(names) + "|" if names else None
-
-
-def list_token(name: str) -> str:
-    """How one name is found in a stored list."""
-    return f"|{name}|"

@@ -13,7 +13,7 @@ from __future__ import annotations
 from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import Session
 
-from engine.kernel.task_rules import list_token
+from engine.store.lists import list_token
 from engine.store.models import ProcessInstance, Task, User
 
 from .visibility import NOT_FOLLOWED, SOMEONE, Reader, reader_for, standing_of  # noqa: F401 - per reader
@@ -115,7 +115,7 @@ def may_deploy(user: User) -> bool:
 
 
 def may_edit_drafts(user: User) -> bool:
-    """The modeller (drafts are their owner's alone, which engine/drafts.py checks)."""
+    """The modeller (drafts are their owner's alone, which engine.repository.drafts checks)."""
     return _holds(user, PROCESS_OWNERS)
 
 

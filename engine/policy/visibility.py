@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
-from engine.kernel.task_rules import list_token
 from engine.sandbox.data_flow import code_flow
+from engine.store.lists import list_token
 from engine.store.models import ProcessInstance, ProcessVersion, Task, User
 
 OUTSIDE_ROLES = frozenset({"sponsor", "industry_partner"})

@@ -1,6 +1,6 @@
 """The rules a BPMN diagram must follow to run in Six Gates, read from its XML.
 
-Each rule takes the uploaded files and yields findings; engine.checks runs them all. The element
+Each rule takes the uploaded files and yields findings; engine.repository.checks runs them all. The element
 tables mirror SpiffWorkflow's parser (SpiffBpmnParser's parser classes and its event parsers);
 tests/engine/test_checks.py compares them with the installed library.
 """

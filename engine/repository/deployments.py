@@ -37,13 +37,6 @@ def check_files(session: Session, *, bpmn: bytes, dmn: dict[str, bytes], forms: 
     return report
 
 
-def check_deployment(bpmn: bytes, dmn: dict[str, bytes],
-                     forms: dict[str, bytes]) -> tuple[spiff.CompiledProcess | None, list[str]]:
-    """Every reason the files cannot be deployed as strings (empty when they can), with the compiled process."""
-    report = checks.check_diagram(bpmn, dmn, forms)
-    return report.compiled, [str(f) for f in report.errors]
-
-
 def _staffing_warnings(session: Session, report: CheckReport) -> list[Finding]:
     staffed = set(session.scalars(select(UserRole.role).join(User, User.id == UserRole.user_id)
                                   .where(User.active.is_(True))))

@@ -1,1 +1,2 @@
-"""The runtime: starting and advancing projects, timers, migration between versions, and what a user may see of them."""
+"""The runtime: starting projects and firing their timers (the timer worker), moving them between versions, and
+what a user may see of them. Advancing a project by completing its tasks is engine.tasks' part."""

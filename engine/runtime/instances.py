@@ -13,6 +13,7 @@ from engine.clock import Clock
 from engine.errors import Forbidden, NotFound, ProcessFailed
 from engine.kernel.changes import at_one_instant, lock_instance, save_workflow, workflow_of
 from engine.repository.deployments import compiled_for, latest_version
+from engine.store import lists
 from engine.store.models import ProcessInstance, User
 from engine.store.trail import record_event
 
@@ -36,7 +37,7 @@ def start_instance(session: Session, *, user: User, process_key: str, clock: Clo
     now = clock.now()
     instance = ProcessInstance(process_version=version, status="running", stage="", title="",
                                started_by=user.username, started_at=now, updated_at=now,
-                               state="", organisations="|", audit_seq=0, audit_head="")
+                               state="", organisations=lists.EMPTY, audit_seq=0, audit_head="")
     session.add(instance)
     session.flush()
     record_event(session, instance=instance, at=now, actor=user.username, kind="instance_started",
@@ -69,8 +70,6 @@ def due_instances(session: Session, *, now: datetime, limit: int = 100) -> list[
                                              ProcessInstance.next_timer_at <= now)
             .order_by(ProcessInstance.next_timer_at).limit(limit))
     return list(session.scalars(stmt))
-
-
 
 
 def get_instance(session: Session, *, user: User, instance_id: int) -> ProcessInstance:

@@ -14,6 +14,7 @@ from engine.repository.deployments import compiled_for
 from engine.runtime.instance_queries import record_as_read
 from engine.runtime.instances import get_instance
 from engine.sixgates.stages import stage_name
+from engine.store.lists import names_in
 from engine.store.models import AuditEvent, ProcessInstance, Task, User
 
 # Audit events that mark a diagram element (not a user task) as passed.
@@ -86,7 +87,7 @@ def _open_task(row: Task, now: datetime, reader: policy.Reader) -> dict:
     """An open task and who holds it: the person who claimed it, the person it is assigned to,
     or anyone with the role (at the task's organisation, for a partner's task)."""
     holder = reader.person(row.claimed_by or row.assignee, row)
-    organisations = [o for o in (row.organisations or "").split("|") if o]
+    organisations = names_in(row.organisations)
     return {"id": row.id, "bpmn_id": row.bpmn_id, "title": row.title, "role": row.role,
             "stage_name": stage_name(row.stage), "holder": holder, "claimed": bool(row.claimed_by),
             "organisations": organisations, "due_at": row.due_at,

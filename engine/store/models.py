@@ -7,6 +7,8 @@ from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Index, Integer, Stri
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
+from engine.store.lists import EMPTY
+
 
 class UtcDateTime(TypeDecorator):
     """Timezone-aware UTC on every database: SQLite hands back naive values otherwise."""
@@ -110,7 +112,7 @@ class ProcessInstance(Base):
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
     completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     # '|org a|org b|': organisations taking part, for partner visibility checks.
-    organisations: Mapped[str] = mapped_column(Text, default="|")
+    organisations: Mapped[str] = mapped_column(Text, default=EMPTY)  # a stored list (engine.store.lists)
     # SpiffWorkflow state without the spec and without finished tasks (in finished_tasks).
     state: Mapped[str] = mapped_column(Text, deferred=True)
     data_json: Mapped[str] = mapped_column(Text, default="{}")

@@ -1,5 +1,5 @@
 """The admin pages: users, their roles and organisations, disabling and re-enabling them.
-Who may do this is the engine's question (identity.require_admin); every change is audited there."""
+Who may do this is the engine's question (accounts.require_admin); every change is audited there."""
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for

@@ -1,7 +1,7 @@
 """The process owners' modeller: edit diagrams, forms and decision tables, keep drafts, check and deploy.
 
 Pages for choosing and opening a draft; small JSON endpoints the editor page calls with fetch.
-Who may do what is engine.drafts' question; this module reads the request, calls it, answers.
+Who may do what is engine.repository.drafts' question; this module reads the request, calls it, answers.
 """
 from __future__ import annotations
 

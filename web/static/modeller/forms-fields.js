@@ -14,7 +14,7 @@
     number: function () { return { type: 'number' }; },
     integer: function () { return { type: 'integer' }; },
     date: function () { return { type: 'string', format: 'date' }; },
-    // The server refuses a date before today (engine/forms.py, x-not-before): review dates, closing dates.
+    // The server refuses a date before today (engine/repository/forms.py, x-not-before): review dates, closing dates.
     date_ahead: function () { return { type: 'string', format: 'date', 'x-not-before': 'today' }; },
     email: function () { return { type: 'string', format: 'email' }; },
     choice: function (options) { return { type: 'string', 'enum': options }; },
