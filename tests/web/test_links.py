@@ -19,6 +19,14 @@ def test_no_template_writes_a_path_of_the_site_by_hand():
     assert written == []
 
 
+def test_no_script_of_ours_writes_a_path_of_the_site_by_hand():
+    """Scripts take their links from the page (data-* attributes built with url_for)."""
+    scripts = [path for path in (TEMPLATES.parent / "static").rglob("*.js") if "vendor" not in path.parts]
+    written = [f"{path.name}: {match.group(0)}" for path in sorted(scripts)
+               for match in re.finditer(r"""["'`]/[a-z]""", path.read_text())]
+    assert scripts and written == []
+
+
 def _signed_in_under_prefix(app, username: str):
     client = app.test_client()
     base = f"http://localhost{PREFIX}"

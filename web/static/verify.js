@@ -23,7 +23,9 @@
 
   function show(problem) {
     const row = body.insertRow();
-    if (problem.instance_id) cell(row, "Project " + problem.instance_id, "/projects/" + problem.instance_id + "/history");
+    // the page names the history link (url_for), for a project numbered 999999999
+    const history = form.dataset.historyUrl.replace("999999999", String(problem.instance_id));
+    if (problem.instance_id) cell(row, "Project " + problem.instance_id, history);
     else cell(row, "System chain");
     cell(row, String(problem.seq));
     cell(row, problem.check === "chain" ? "Hash chain" : "Re-run");

@@ -75,7 +75,7 @@
     return ui.section('Form and who does it', ui.context.taskProperties.map(function (declared) {
       var key = declared.name;
       return ui.field(Object.assign({ key: key, label: declared.label, hint: declared.hint, value: values[key],
-        apply: function (v) { p.setSpiffProperty(element, key, v.trim()); } }, controls[declared.kind](key)));
+        apply: function (v) { p.setSpiffProperty(element, key, v.trim()); } }, (controls[declared.kind] || controls.text)(key)));
     }));
   }
 
