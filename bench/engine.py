@@ -26,7 +26,7 @@ from demo import seed  # noqa: E402
 from demo.walker import Walker  # noqa: E402
 from engine.clock import Clock  # noqa: E402
 from engine.identity import accounts  # noqa: E402
-from engine.kernel.cache import workflows_kept_for  # noqa: E402
+from engine.kernel.cache import keep_workflows  # noqa: E402
 from engine.repository import deployments  # noqa: E402
 from engine.store import schema  # noqa: E402
 from engine.store.db import Database  # noqa: E402
@@ -142,7 +142,7 @@ def main() -> None:
         specs = bare_specs()
         for passes in (4, 245):
             for label, cache_size in (("kept in memory", 256), ("deserialised each time", 0)):
-                workflows_kept_for(db).size = cache_size
+                keep_workflows(db, cache_size)
                 prior, median, instance_id = cost_per_task_with_history(walker, passes)
                 print(f"one task on an instance with {prior} prior tasks, service layer, workflow {label}: "
                       f"{median * 1000:.1f} ms (median)")

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping
 
+from engine.kernel.cache import DEFAULT_SIZE, keep_workflows
 from engine.store.db import Database
 
 INSTANCE_FOLDER = Path("instance")  # beside the working directory: the default database and secret key
@@ -17,7 +18,7 @@ INSTANCE_FOLDER = Path("instance")  # beside the working directory: the default 
 class Settings:
     database_url: str
     secret_key: str | None = None  # None: one is kept in instance/secret_key
-    workflow_cache_size: int = 256  # projects' workflows kept in memory per process; 0 turns the cache off
+    workflow_cache_size: int = DEFAULT_SIZE  # projects' workflows kept in memory per database; 0: none
     secure_cookies: bool = False  # served over HTTPS: cookies never travel in clear, browsers keep to HTTPS
     proxy_hops: int = 0  # reverse proxies in front of the app, whose X-Forwarded-For is trusted
 
@@ -27,13 +28,15 @@ class Settings:
         return cls(
             database_url=env.get("DATABASE_URL") or default_database_url(),
             secret_key=env.get("SECRET_KEY") or None,
-            workflow_cache_size=_whole_number(env, "SIXGATES_WORKFLOW_CACHE", 256),
+            workflow_cache_size=_whole_number(env, "SIXGATES_WORKFLOW_CACHE", DEFAULT_SIZE),
             secure_cookies=env.get("SIXGATES_SECURE_COOKIES") == "1",
             proxy_hops=_whole_number(env, "SIXGATES_PROXY_HOPS", 0),
         )
 
     def database(self) -> Database:
-        return Database(self.database_url, workflow_cache_size=self.workflow_cache_size)
+        database = Database(self.database_url)
+        keep_workflows(database, self.workflow_cache_size)
+        return database
 
     def app_secret_key(self) -> str:
         """The key signing the app's cookies: the setting, or one made once and kept in the instance folder."""

@@ -17,6 +17,7 @@ from sqlalchemy import select, text
 
 from engine.clock import FixedClock
 from engine.identity import accounts, tokens
+from engine.kernel.cache import keep_workflows, workflows_kept_for
 from engine.repository import deployments
 from engine.settings import Settings
 from engine.store import schema
@@ -124,13 +125,14 @@ def _sqlite_template(tmp_path_factory) -> Path:
 def db(tmp_path, _postgres_schema, _sqlite_template):
     """A migrated, empty database for one test."""
     if _postgres_schema is not None:
-        database = Database(_postgres_schema, workflow_cache_size=CACHE_SIZE)
+        database = Database(_postgres_schema)
         names = ", ".join(t.name for t in Base.metadata.sorted_tables)
         with database.engine.begin() as conn:
             conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
     else:
         shutil.copyfile(_sqlite_template, tmp_path / "test.db")
-        database = Database(f"sqlite:///{tmp_path / 'test.db'}", workflow_cache_size=CACHE_SIZE)
+        database = Database(f"sqlite:///{tmp_path / 'test.db'}")
+    keep_workflows(database, CACHE_SIZE)
     yield database
     database.dispose()
 
@@ -184,7 +186,7 @@ def add_user(db: Database, clock, username: str, *roles: str, org: str | None = 
 
 def settings_for(db: Database) -> Settings:
     """The app's settings for a test: its database, as the test's own Database object is set up."""
-    return Settings(database_url=db.url, secret_key="test", workflow_cache_size=db.workflow_cache_size)
+    return Settings(database_url=db.url, secret_key="test", workflow_cache_size=workflows_kept_for(db).size)
 
 
 class _CompiledTemplates(jinja2.BytecodeCache):

@@ -45,9 +45,18 @@ class WorkflowCache:
             self.entries.clear()
 
 
+DEFAULT_SIZE = 256  # projects' workflows kept for one database, unless the settings say otherwise
+
+
+def keep_workflows(database: Database, size: int) -> WorkflowCache:
+    """Keep up to `size` workflows for this database from now on (0: none)."""
+    kept = workflows_kept_for(database)
+    kept.size = size
+    return kept
+
+
 def workflows_kept_for(database: Database) -> WorkflowCache:
-    """The workflows kept for one database (how many is a setting of that database)."""
-    return database.cache("workflows", lambda: WorkflowCache(database.workflow_cache_size))
+    return database.cache("workflows", lambda: WorkflowCache(DEFAULT_SIZE))
 
 
 def workflow_cache(session: Session) -> WorkflowCache:

@@ -37,9 +37,8 @@ class Database:
     queue on the lock instead of failing when they upgrade from reading.
     """
 
-    def __init__(self, url: str, *, workflow_cache_size: int = 256):
+    def __init__(self, url: str):
         self.url = url
-        self.workflow_cache_size = workflow_cache_size
         self._caches: dict[str, object] = {}
         self._caches_lock = threading.Lock()
         self.is_sqlite = url.startswith("sqlite")
@@ -49,8 +48,8 @@ class Database:
         self._writer = sessionmaker(self.write_engine, expire_on_commit=False, info={DATABASE: self})
 
     def cache(self, name: str, make: Callable[[], T]) -> T:
-        """What another layer keeps in memory for this database (the kernel's workflows), made on first use:
-        it lives and dies with this object, not with the Python process."""
+        """What another layer keeps in memory for this database, made on first use: it lives and dies with
+        this object, not with the Python process."""
         with self._caches_lock:
             if name not in self._caches:
                 self._caches[name] = make()

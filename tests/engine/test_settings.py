@@ -1,6 +1,7 @@
 """Settings come from the environment once, at start-up, with defaults a fresh clone runs on."""
 import pytest
 
+from engine.kernel.cache import workflows_kept_for
 from engine.settings import Settings
 
 
@@ -21,7 +22,7 @@ def test_each_variable_sets_its_setting():
     assert settings == Settings(database_url="postgresql+psycopg://six@db/gates", secret_key="shared by every host",
                                 workflow_cache_size=0, secure_cookies=True, proxy_hops=2)
     assert settings.app_secret_key() == "shared by every host"
-    assert settings.database().workflow_cache_size == 0
+    assert workflows_kept_for(settings.database()).size == 0
 
 
 @pytest.mark.parametrize("value", ["many", "-1", "1.5"])
