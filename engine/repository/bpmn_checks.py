@@ -13,7 +13,7 @@ from typing import Iterator
 from lxml import etree
 
 from engine import spiff
-from engine.kernel.task_rules import DUE_IN, FORM, FORM_LAYOUT, ORGANISATION
+from engine.kernel.task_rules import DUE_IN, FORM, FORM_LAYOUT, NOT_COMPLETED_BY, ORGANISATION
 from engine.policy import ROLES, visibility
 from engine.repository.expression_checks import code_problem, language_named, timer_problem
 from engine.repository.findings import Finding, error, warning
@@ -273,7 +273,9 @@ def lane_rule(diagram: Diagram) -> Iterator[Finding]:
 
 
 def form_rule(diagram: Diagram) -> Iterator[Finding]:
-    for task in (e for e in diagram.elements() if local(e) == "userTask"):
+    user_tasks = [e for e in diagram.elements() if local(e) == "userTask"]
+    task_ids = {task.get("id") for task in user_tasks}
+    for task in user_tasks:
         props, task_id, what = properties(task), task.get("id"), describe(task)
         form = props.get(FORM.name)
         if not form:
@@ -290,6 +292,10 @@ def form_rule(diagram: Diagram) -> Iterator[Finding]:
             yield warning(task_id, f"{what} has no {DUE_IN.name} property, so it will never show as overdue")
         elif timer_problem(f'"{due}"', "timeDuration") is not None:
             yield error(task_id, f'{what} has {DUE_IN.name} "{due}", which is not an ISO 8601 duration such as P10D')
+        prepared = props.get(NOT_COMPLETED_BY.name)
+        if prepared and (prepared not in task_ids or prepared == task_id):
+            yield error(task_id, f'{what} has {NOT_COMPLETED_BY.name} "{prepared}", which is not another user task '
+                        "of this diagram, so the four-eyes rule would never apply")
 
 
 # --- gateways and code ----------------------------------------------------------------------

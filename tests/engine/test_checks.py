@@ -159,6 +159,15 @@ def test_a_due_date_that_is_not_a_duration_is_refused_and_a_missing_one_is_a_war
         'the user task "Answer a question" has no dueIn property, so it will never show as overdue']
 
 
+def test_a_four_eyes_rule_naming_no_other_user_task_is_refused():
+    for named in ("prepare_pack", "ask"):  # a task the diagram lacks, and the task itself
+        assert errors(edit('<spiffworkflow:property name="dueIn" value="P2D" />',
+                           '<spiffworkflow:property name="dueIn" value="P2D" />'
+                           f'<spiffworkflow:property name="notCompletedBy" value="{named}" />')) == [(
+            "ask", f'the user task "Answer a question" has notCompletedBy "{named}", which is not another user task '
+                   "of this diagram, so the four-eyes rule would never apply")]
+
+
 def test_a_script_that_imports_os_is_refused():
     assert errors(edit("doubled = number * 2", "import os\nos.system('id')")) == [
         ("compute", "the script uses imports, which diagram code may not use (line 1)")]
