@@ -12,6 +12,13 @@ from engine import spiff
 from engine.store.lists import stored_list
 
 
+# The ISO 8601 durations SpiffWorkflow reads (weeks alone, decimals allowed), for the modeller to check as
+# a process owner types; deployment asks SpiffWorkflow itself.
+_NUMBER = r"\d+(?:\.\d+)?"
+DURATION_PATTERN = (rf"^P(?!$)(?:{_NUMBER}W|(?:{_NUMBER}Y)?(?:{_NUMBER}M)?(?:{_NUMBER}D)?"
+                    rf"(?:T(?=\d)(?:{_NUMBER}H)?(?:{_NUMBER}M)?(?:{_NUMBER}S)?)?)$")
+
+
 @dataclass(frozen=True)
 class TaskProperty:
     name: str  # as written in the diagram
@@ -19,6 +26,7 @@ class TaskProperty:
     changed_as: str  # in a version diff: "Changed the <changed_as> of ..."
     hint: str
     kind: str = "text"  # the modeller's control: text, form, form-layout, duration, stage, user-task
+    pattern: str | None = None  # what the value must match, checked by the modeller as it is typed
 
 
 FORM = TaskProperty("formJsonSchemaFilename", "Form (JSON Schema)", "form",
@@ -27,7 +35,7 @@ FORM_LAYOUT = TaskProperty("formUiSchemaFilename", "UI schema", "form layout",
                            "Optional: field order and widgets.", "form-layout")
 DUE_IN = TaskProperty("dueIn", "Due in", "due in",
                       "An ISO 8601 duration from when the task opens: P10D is ten days, PT4H four hours.",
-                      "duration")
+                      "duration", DURATION_PATTERN)
 STAGE = TaskProperty("stage", "Stage", "stage",
                      "The stage of the procedure the project is at while this task is open.", "stage")
 ASSIGNEE = TaskProperty("assignee", "Assignee variable", "assignee",
@@ -53,7 +61,7 @@ class TaskRules:
     """What a user task's properties make of it once it is ready, given the project data it sees."""
     stage: str
     assignee: str | None  # the one person who may do it
-    organisations: str | None  # |A||B|: only people of these organisations may do it
+    organisations: str | None  # |A|B|: only people of these organisations may do it
     due_at: datetime | None
     prepared_by: str | None  # the task whose completers may not do this one (four eyes)
 

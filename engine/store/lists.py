@@ -1,5 +1,5 @@
 """Lists of names kept in one text column (a project's or a task's organisations, a task's excluded people), as
-|A||B|: each name is found whole with `list_token`, in Python or in SQL (LIKE '%|A|%'), never as part of a longer
+|A|B|: each name is found whole with `list_token`, in Python or in SQL (LIKE '%|A|%'), never as part of a longer
 name. A project's list is "|" when empty, so that it can always be searched."""
 from __future__ import annotations
 

@@ -6,7 +6,6 @@
 
   var NS = window.SixGates = window.SixGates || {};
   var ID = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
-  var DURATION = /^P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+S)?)?$/;
   var PYTHON = 'Python, not FEEL or JUEL. ';
 
   function is(bo, type) { return bo && bo.$instanceOf && bo.$instanceOf(type); }
@@ -63,9 +62,10 @@
         return { kind: 'select', options: options(names.filter(function (n) { return /\.uischema\.json$/.test(n); }),
           values[key]) };
       },
-      'duration': function () {
+      'duration': function (key, declared) {
+        var pattern = new RegExp(declared.pattern);
         return { check: function (v) {
-          return v && !DURATION.test(v.trim()) ? 'Write a duration such as P10D or P2W.' : '';
+          return v && !pattern.test(v.trim()) ? 'Write a duration such as P10D or P2W.' : '';
         } };
       },
       'stage': function () { return { list: ui.context.stages }; },
@@ -75,7 +75,7 @@
     return ui.section('Form and who does it', ui.context.taskProperties.map(function (declared) {
       var key = declared.name;
       return ui.field(Object.assign({ key: key, label: declared.label, hint: declared.hint, value: values[key],
-        apply: function (v) { p.setSpiffProperty(element, key, v.trim()); } }, (controls[declared.kind] || controls.text)(key)));
+        apply: function (v) { p.setSpiffProperty(element, key, v.trim()); } }, (controls[declared.kind] || controls.text)(key, declared)));
     }));
   }
 
