@@ -27,7 +27,7 @@ def write(work: Callable[[Session], T]) -> T:
 
 
 def read_and_record(work: Callable[[Session], T]) -> T:
-    """A read that may put the viewer's access on the record (engine.history.access)."""
+    """A read that may put the viewer's access on the record (engine.history.access_records)."""
     return database().reading_then_writing(work)
 
 

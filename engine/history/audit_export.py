@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 from engine import policy
 from engine.clock import Clock
 from engine.errors import BadRequest, Forbidden, NotFound
-from engine.history.access import record_access
+from engine.history.access_records import record_access
 from engine.repository.deployments import compiled_for
 from engine.store.models import AuditEvent, ProcessInstance, ProcessVersion, User
 from engine.store.trail import event_view

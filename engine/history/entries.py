@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.history.access import ACCESS_KIND
+from engine.history.access_records import ACCESS_KIND
 from engine.history.data_diff import Change, as_text, flatten
 from engine.policy.visibility import SOMEONE
 from engine.repository.version_diff.bpmn_elements import read_elements

@@ -13,9 +13,9 @@ from sqlalchemy.orm import Session
 from engine import policy
 from engine.clock import Clock
 from engine.errors import BadRequest, Forbidden
-from engine.history.access import record_access, records_of
+from engine.history.access_records import record_access, records_of
 from engine.history.entries import KIND_LABELS, KIND_ROLES, Entry, labels_for, make_entry
-from engine.history.replay import Replay, replay_project
+from engine.history.replay_frames import Replay, replay_project
 from engine.runtime.instances import get_instance
 from engine.store.models import AuditEvent, ProcessInstance, ProcessVersion, User
 from engine.store.trail import SYSTEM_CHAIN, event_view, verify_instance

@@ -11,7 +11,6 @@ from datetime import datetime
 from engine import spiff
 from engine.store.lists import stored_list
 
-
 # The ISO 8601 durations SpiffWorkflow reads (weeks alone, decimals allowed), for the modeller to check as
 # a process owner types; deployment asks SpiffWorkflow itself.
 _NUMBER = r"\d+(?:\.\d+)?"

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from engine import policy, spiff
 from engine.clock import Clock
 from engine.errors import Forbidden, NotFound, ProcessFailed
-from engine.kernel.changes import at_one_instant, lock_instance, save_workflow, workflow_of
+from engine.kernel.change import at_one_instant, lock_instance, save_workflow, workflow_of
 from engine.repository.deployments import compiled_for, latest_version
 from engine.store import lists
 from engine.store.models import ProcessInstance, User

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from engine import policy, spiff
 from engine.clock import Clock
 from engine.errors import BadRequest, Conflict, Forbidden, NotFound, ProcessFailed, ServiceError
-from engine.kernel.changes import at_one_instant, lock_instance, save_workflow, workflow_of
+from engine.kernel.change import at_one_instant, lock_instance, save_workflow, workflow_of
 from engine.kernel.task_rows import apply_task_rules
 from engine.repository.deployments import compiled_for, get_version
 from engine.store.db import Database

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 from engine import policy
 from engine.clock import Clock
 from engine.errors import BadRequest, Conflict, Forbidden
-from engine.kernel.changes import lock_instance
+from engine.kernel.change import lock_instance
 from engine.store.models import Task, User
 from engine.store.trail import record_event
 from engine.tasks.access import load_task, open_task_for

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from engine import policy, spiff
 from engine.clock import Clock
 from engine.errors import Conflict, Forbidden, ProcessFailed, ValidationFailed
-from engine.kernel.changes import at_one_instant, lock_instance, save_workflow, workflow_of, workflow_to_read
+from engine.kernel.change import at_one_instant, lock_instance, save_workflow, workflow_of, workflow_to_read
 from engine.repository.deployments import compiled_for
 from engine.repository.forms import accepted_answers, answers_that_apply, field_errors, unanswered_fields
 from engine.store.models import ProcessInstance, Task, User

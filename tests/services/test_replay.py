@@ -9,7 +9,7 @@ from demo.walker import Walker
 from engine import spiff
 from engine.clock import FixedClock
 from engine.history import rerun
-from engine.kernel import changes
+from engine.kernel import change
 from engine.repository.deployments import compiled_for
 from engine.runtime.timers import fire_due
 from engine.store import trail
@@ -158,7 +158,7 @@ def test_data_stored_mid_call_before_eois_left_the_top_level_still_re_runs(db, c
     people.complete(people.open_tasks(project)[0], {"solution_name": "Ours"})
     with db.reading() as s:
         instance = s.get(ProcessInstance, project)
-        legacy = spiff.survey(changes.workflow_of(instance, compiled_for(instance.process_version)),
+        legacy = spiff.survey(change.workflow_of(instance, compiled_for(instance.process_version)),
                                       since=float("inf")).last_task_data
         assert "solution_name" not in json.loads(instance.data_json) and legacy["solution_name"] == "Ours"
 

@@ -19,6 +19,7 @@ from sqlalchemy import select, text
 from demo import seed
 from engine import policy
 from engine.clock import FixedClock
+from engine.identity import tokens as api_tokens
 from engine.repository import drafts
 from engine.store import schema
 from engine.store.db import Database
@@ -218,8 +219,8 @@ def world(tmp_path_factory, _postgres_schema):
     for username, *_ in seed.DEMO_USERS:
         pages[username] = app.test_client()
         assert login(pages[username], username, seed.DEMO_PASSWORD).status_code == 302
-        tokens[username] = db.writing(lambda s, u=username: tokens.create_token(s, username=u, actor="test",
-                                                                                  clock=clock))
+        tokens[username] = db.writing(lambda s, u=username: api_tokens.create_token(s, username=u, actor="test",
+                                                                                      clock=clock))
     pages[NOBODY] = app.test_client()
     values = {"version_id": version, "draft_id": draft, "username": "hana.hub", "filename": "app.css", "fmt": "csv"}
     yield Demo(app, db, values, projects, tasks, pages, tokens)

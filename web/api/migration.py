@@ -5,7 +5,7 @@ from flask import Blueprint, jsonify
 
 from engine.errors import BadRequest
 from engine.runtime import migration
-from web.api.requests import json_body
+from web.api.request_args import json_body
 from web.odd_input import MAX_ID
 from web.services import clock, database, read, signed_in_user
 

@@ -7,7 +7,7 @@ from flask import Blueprint, jsonify, request
 from engine.errors import BadRequest
 from engine.runtime import instance_queries
 from engine.tasks import claims, completion, queries
-from web.api.requests import int_arg, json_body
+from web.api.request_args import int_arg, json_body
 from web.services import clock, read, signed_in_user, write
 
 bp = Blueprint("tasks", __name__)

@@ -10,7 +10,7 @@ from typing import Callable
 from sqlalchemy.orm import Session
 
 from engine.clock import Clock
-from engine.history.access import record_access
+from engine.history.access_records import record_access
 from engine.history.rule_reports.actions import (
     ACTION_HEADER,
     ACTION_KINDS,
