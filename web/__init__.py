@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import Flask
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from engine.clock import Clock
 from engine.settings import Settings
@@ -19,9 +20,16 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
         MAX_CONTENT_LENGTH=4 * 1024 * 1024,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
+        # served over HTTPS: cookies never travel in clear
+        SESSION_COOKIE_SECURE=settings.secure_cookies,
+        REMEMBER_COOKIE_SECURE=settings.secure_cookies,
         CLOCK=clock or Clock(),
         TESTING=testing,
     )
+    if settings.proxy_hops:  # behind N reverse proxies: throttle sign-ins by the client's address, not the proxy's
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.proxy_hops, x_proto=settings.proxy_hops)
     app.extensions["sixgates_settings"] = settings
     app.extensions["sixgates_db"] = settings.database()
 

@@ -11,7 +11,7 @@ from engine.store.models import ProcessInstance, Task
 from engine.tasks import claims
 from tests import snapshots
 from tests.conftest import add_user, every_row
-from web.pages import task_forms
+from web import task_forms
 
 PASSWORD = "correct horse"
 MEDTECH, DATAHEALTH = seed.MEDTECH, seed.DATAHEALTH

@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import Blueprint, g, redirect, render_template, request, session, url_for
 from flask_login import LoginManager, current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
-from werkzeug.middleware.proxy_fix import ProxyFix
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired
 
@@ -51,14 +50,6 @@ def load_user(token: str):
 
 def init_app(app) -> None:
     login_manager.init_app(app)
-    app.config.setdefault("REMEMBER_COOKIE_HTTPONLY", True)
-    app.config.setdefault("REMEMBER_COOKIE_SAMESITE", "Lax")
-    settings = app.extensions["sixgates_settings"]
-    if settings.secure_cookies:  # served over HTTPS: never send cookies in clear
-        app.config.update(SESSION_COOKIE_SECURE=True, REMEMBER_COOKIE_SECURE=True)
-    hops = settings.proxy_hops
-    if hops:  # behind N reverse proxies: throttle by the client's address, not the proxy's
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
 
 class LoginForm(FlaskForm):

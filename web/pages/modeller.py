@@ -19,8 +19,8 @@ from engine.repository import deployments, drafts
 from engine.repository.forms import fill_options, schema_problem
 from engine.sixgates.stages import STAGES
 from web.errors import status_of
-from web.pages.task_forms import build_fields, humanise
 from web.services import clock, read, signed_in_user, write
+from web.task_forms import build_fields, humanise
 
 bp = Blueprint("modeller", __name__, url_prefix="/modeller")
 

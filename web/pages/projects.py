@@ -5,8 +5,8 @@ from flask import Blueprint, render_template
 from flask_login import login_required
 
 from engine.sixgates.project_page import project_view
-from web.pages.task_forms import humanise
 from web.services import clock, read, signed_in_user
+from web.task_forms import humanise
 
 bp = Blueprint("projects", __name__)
 

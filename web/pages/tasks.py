@@ -13,7 +13,7 @@ from engine.repository.forms import ends_project
 from engine.runtime import instance_queries
 from engine.store.models import ProcessInstance
 from engine.tasks import claims, completion, queries
-from web.pages import task_forms
+from web import task_forms
 from web.services import clock, read, signed_in_user, write
 
 bp = Blueprint("tasks", __name__)
