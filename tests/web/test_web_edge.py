@@ -203,3 +203,19 @@ def test_the_admin_pages_refuse_an_organisation_name_holding_the_policy_separato
     with db.reading() as s:
         assert accounts.get_user(s, "pat") is None
         assert accounts.require_user(s, "ivy").organisation_name == "Medtech"
+
+
+@pytest.mark.parametrize("hops, recorded", [(0, "127.0.0.1"), (1, "203.0.113.7")])
+def test_sign_ins_are_counted_by_the_client_address_a_trusted_proxy_names(db, clock, hops, recorded):
+    from sqlalchemy import select
+
+    from engine.store.models import AuditEvent
+    from web import create_app
+    app = create_app(replace(settings_for(db), proxy_hops=hops), clock=clock, testing=True)
+    client = app.test_client()
+    page = client.get("/login").data
+    client.post("/login", data={"username": "nobody", "password": "wrong password", "csrf_token": csrf_token(page)},
+                headers={"X-Forwarded-For": "203.0.113.7"})
+    with db.reading() as s:
+        failed = s.scalars(select(AuditEvent).where(AuditEvent.kind == "login_failed")).one()
+    assert f'"address":"{recorded}"' in failed.data_json.replace(" ", "")
