@@ -53,6 +53,13 @@ def verify(session: Session, *, user: User, offset: int = 0, limit: int | None =
     return check_records(session, offset=offset, limit=limit, rerun=rerun)
 
 
+def projects_to_verify(session: Session, *, user: User) -> list[tuple[int, str, str, str]]:
+    """Every project, (id, title, status, stage), for the auditors' start page. Raises Forbidden."""
+    require_auditor(user)
+    return list(session.execute(select(ProcessInstance.id, ProcessInstance.title, ProcessInstance.status,
+                                       ProcessInstance.stage).order_by(ProcessInstance.id)))
+
+
 def check_records(session: Session, *, offset: int = 0, limit: int | None = None, rerun: bool = True) -> Report:
     """Check instances in id order (a batch when limit is given; the system chain with the first)."""
     report = Report(total=session.scalar(select(func.count()).select_from(ProcessInstance)) or 0)

@@ -6,11 +6,9 @@ import time
 
 from flask import Blueprint, jsonify, render_template, request
 from flask_login import login_required
-from sqlalchemy import select
 
 from engine.errors import BadRequest
 from engine.history import verification
-from engine.store.models import ProcessInstance
 from web.services import read, signed_in_user
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
@@ -20,11 +18,8 @@ BATCH = 25  # projects per verification request: a progress bar moves every seco
 @bp.get("")
 @login_required
 def index():
-    def work(session):
-        verification.require_auditor(signed_in_user(session))
-        return list(session.execute(select(ProcessInstance.id, ProcessInstance.title, ProcessInstance.status,
-                                           ProcessInstance.stage).order_by(ProcessInstance.id)))
-    return render_template("audit/index.html", projects=read(work))
+    projects = read(lambda s: verification.projects_to_verify(s, user=signed_in_user(s)))
+    return render_template("audit/index.html", projects=projects)
 
 
 @bp.get("/verify")
