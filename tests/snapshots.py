@@ -53,6 +53,9 @@ def once(name: str, db: Database, clock: FixedClock, build: Callable[[], T]) -> 
 
 def fingerprint(db: Database) -> str:
     """A digest of every row of every table and of the id counters: equal digests, equal databases."""
+    if not db.is_sqlite:
+        with db.engine.connect() as conn:  # one round trip: the server digests each table
+            return hashlib.sha256(repr(sorted(conn.execute(text(_POSTGRES_DIGESTS)))).encode()).hexdigest()
     digest = hashlib.sha256()
     with db.engine.connect() as conn:
         for table in Base.metadata.sorted_tables:
@@ -61,6 +64,18 @@ def fingerprint(db: Database) -> str:
                 digest.update(repr(tuple(row)).encode())
         digest.update(repr(_counters(conn, db)).encode())
     return digest.hexdigest()
+
+
+def _postgres_digests() -> str:
+    tables = [f"SELECT '{t.name}', md5(coalesce(string_agg(r::text, E'\\n' ORDER BY "
+              f"{', '.join('r.' + c.name for c in t.primary_key.columns)}), '')) FROM {t.name} r"
+              for t in Base.metadata.sorted_tables]
+    counters = ("SELECT 'counters', string_agg(sequencename || '=' || coalesce(last_value::text, '-'), ',' "
+                "ORDER BY sequencename) FROM pg_sequences")
+    return " UNION ALL ".join(tables + [counters])
+
+
+_POSTGRES_DIGESTS = _postgres_digests()
 
 
 def _counters(conn, db: Database) -> list:
@@ -89,9 +104,9 @@ def _restore(db: Database, saved: Path | tuple) -> None:
         _sqlite_copy(saved, _sqlite_path(db))
         return
     rows, counters = saved
-    names = ", ".join(t.name for t in Base.metadata.sorted_tables)
     with db.engine.begin() as conn:
-        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        for table in reversed(Base.metadata.sorted_tables):  # a few rows each: quicker than TRUNCATE
+            conn.execute(table.delete())
         for table in Base.metadata.sorted_tables:
             if rows[table.name]:
                 conn.execute(table.insert(), rows[table.name])
