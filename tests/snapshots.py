@@ -7,6 +7,7 @@ before the set-up, so a test whose own fixtures wrote something first gets the r
 """
 from __future__ import annotations
 
+import copy
 import hashlib
 import sqlite3
 import tempfile
@@ -45,9 +46,9 @@ def once(name: str, db: Database, clock: FixedClock, build: Callable[[], T]) -> 
         _restore(db, snapshot.saved)
         clock.set(snapshot.clock_after)
         assert fingerprint(db) == snapshot.fingerprint_after, f"the {name} snapshot did not restore"
-        return snapshot.result
+        return copy.deepcopy(snapshot.result)  # each test its own: no test sees another's changes to it
     result = build()
-    _snapshots[key] = _Snapshot(_save(db), result, clock.now(), fingerprint(db))
+    _snapshots[key] = _Snapshot(_save(db), copy.deepcopy(result), clock.now(), fingerprint(db))
     return result
 
 
