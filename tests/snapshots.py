@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import itertools
 import sqlite3
 import tempfile
 from dataclasses import dataclass
@@ -35,6 +36,7 @@ class _Snapshot:
 
 _snapshots: dict[tuple[str, str, datetime], _Snapshot] = {}
 _folder: Path | None = None
+_numbers = itertools.count()
 
 
 def once(name: str, db: Database, clock: FixedClock, build: Callable[[], T]) -> T:
@@ -90,9 +92,9 @@ def _save(db: Database) -> Path | tuple:
     if db.is_sqlite:
         global _folder
         _folder = _folder or Path(tempfile.mkdtemp(prefix="sixgates-snapshots-"))
-        copy = _folder / f"{len(_snapshots)}.db"
-        _sqlite_copy(_sqlite_path(db), copy)
-        return copy
+        saved = _folder / f"{next(_numbers)}.db"
+        _sqlite_copy(_sqlite_path(db), saved)
+        return saved
     with db.engine.connect() as conn:
         rows = {table.name: [dict(row._mapping) for row in conn.execute(select(table))]
                 for table in Base.metadata.sorted_tables}
