@@ -37,7 +37,7 @@ def open_task_for(session: Session, user: User, task_id: str) -> tuple[Task, Pro
     """A task still open that this person may act on now."""
     task, instance = load_task(session, user=user, task_id=task_id)
     if task.state != "ready":
-        raise Conflict(f"This task is already {task.state}.")
+        raise Conflict(f"This task was already {task.state} by {task.completed_by or 'the process'}.")
     reason = policy.may_act_on(user, task)
     if reason:
         raise Forbidden(reason)

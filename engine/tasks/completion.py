@@ -8,13 +8,13 @@ from sqlalchemy.orm import Session
 
 from engine import policy, spiff
 from engine.clock import Clock
-from engine.errors import Conflict, Forbidden, ProcessFailed, ValidationFailed
+from engine.errors import Conflict, ProcessFailed, ValidationFailed
 from engine.kernel.change import at_one_instant, lock_instance, save_workflow, workflow_of, workflow_to_read
 from engine.repository.deployments import compiled_for
 from engine.repository.forms import accepted_answers, answers_that_apply, field_errors, unanswered_fields
 from engine.store.models import ProcessInstance, Task, User
 from engine.store.trail import record_event
-from engine.tasks.access import form_schema, load_task
+from engine.tasks.access import form_schema, open_task_for
 
 
 def complete_task(session: Session, *, user: User, task_id: str, data: dict, clock: Clock) -> list[Task]:
@@ -57,13 +57,7 @@ def check_answers(session: Session, *, user: User, task_id: str, data: dict, clo
 def _open(session: Session, user: User, task_id: str, data) -> tuple[Task, ProcessInstance]:
     if not isinstance(data, dict):
         raise ValidationFailed("The form data must be a JSON object.")
-    row, instance = load_task(session, user=user, task_id=task_id)
-    if row.state != "ready":
-        raise Conflict(f"This task was already {row.state} by {row.completed_by or 'the process'}.")
-    reason = policy.may_act_on(user, row)
-    if reason:
-        raise Forbidden(reason)
-    return row, instance
+    return open_task_for(session, user, task_id)
 
 
 def _accepted(session: Session, user: User, row: Task, instance: ProcessInstance, compiled: spiff.CompiledProcess,
