@@ -23,6 +23,7 @@ total budget); rules and conditions see its current value, answers never change 
 from __future__ import annotations
 
 import copy
+import json
 import re
 import threading
 from datetime import date, datetime, timedelta
@@ -54,6 +55,18 @@ def schema_problem(schema: Any) -> str | None:
     """Why a form file is not a usable JSON Schema, or None."""
     if not isinstance(schema, dict):
         return "is not a JSON object"
+    try:
+        text = json.dumps(schema, sort_keys=True)
+    except (TypeError, ValueError):
+        return "is not plain JSON"
+    return _problem_of(text)
+
+
+@lru_cache(maxsize=512)
+def _problem_of(text: str) -> str | None:
+    # Checking a form against the JSON Schema meta-schema is most of a deployment's checks; the same form is checked
+    # again at every deployment and every modeller check, so each distinct form is checked once.
+    schema = json.loads(text)
     try:
         Draft202012Validator.check_schema(schema)
     except SchemaError as exc:
