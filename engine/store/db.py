@@ -99,6 +99,8 @@ class Database:
                 if writes is None or "locked" not in str(exc):
                     raise
                 self.writing(lambda s: [write(s) for write in writes])
+            for hook in session.info.pop(AFTER_COMMIT, []):
+                hook()
         return result
 
     @staticmethod
