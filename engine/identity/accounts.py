@@ -17,6 +17,9 @@ from engine.store.models import Organisation, User, UserRole
 from engine.store.trail import record_event
 
 USERNAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]{0,79}")
+# An address mail servers accept: no spaces, one @, a dot in the domain (the server is the final judge).
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
+EMAIL = re.compile(rf"[^@\s\x00-\x1f<>\"',;]{{1,64}}@{_LABEL}(?:\.{_LABEL})+")
 MIN_PASSWORD_LENGTH = 10
 
 
@@ -42,25 +45,51 @@ def ensure_organisation(session: Session, name: str, *, kind: str = "industry") 
 
 def add_user(session: Session, *, username: str, roles: list[str], actor: str, clock: Clock,
              organisation: str | None = None, password: str | None = None,
-             display_name: str | None = None) -> User:
+             display_name: str | None = None, email: str | None = None) -> User:
     """Create a user; raises BadRequest for a malformed name or unknown roles, Conflict if the name is taken."""
     if not USERNAME.fullmatch(username or ""):
         raise BadRequest("A username is 1 to 80 letters, digits or . _ @ - and starts with a letter or digit.",
                          fields={"username": "Use 1 to 80 letters, digits or . _ @ -"})
     roles = _known_roles(roles)
     organisation = _organisation_name(organisation)
+    email = email_address(email)
     _check_partner_organisation(roles, organisation)
     if get_user(session, username) is not None:
         raise Conflict(f"A user called {username!r} already exists.", fields={"username": "This username is taken."})
     org = ensure_organisation(session, organisation) if organisation else None
     user = User(username=username, display_name=(display_name or "").strip()[:200] or username, active=True,
                 password_hash=generate_password_hash(password) if password else None,
-                organisation=org, created_at=clock.now(),
+                organisation=org, created_at=clock.now(), email=email,
                 role_rows=[UserRole(role=r) for r in roles])
     session.add(user)
     session.flush()
     record_event(session, instance=None, at=clock.now(), actor=actor, kind="user_added",
                  data={"username": username, "roles": roles, "organisation": organisation})
+    return user
+
+
+def email_address(text: str | None) -> str | None:
+    """The address as stored (None when blank); raises BadRequest when it cannot be one."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    if len(text) > 320 or not EMAIL.fullmatch(text):
+        raise BadRequest("That does not look like an e-mail address, such as name@nhs.net.",
+                         fields={"email": "Enter an e-mail address, such as name@nhs.net."})
+    return text
+
+
+def set_email(session: Session, username: str, *, email: str | None, actor: User, clock: Clock) -> User:
+    """Set where a user's notifications are e-mailed (blank: in the app only): the user themself or an admin.
+    The trail records that it changed, not the address. Raises BadRequest, NotFound or Forbidden."""
+    email = email_address(email)
+    user = require_user(session, username)
+    if user.id != actor.id:
+        require_admin(actor)
+    if user.email != email:
+        user.email = email
+        record_event(session, instance=None, at=clock.now(), actor=actor.username, kind="user_email_changed",
+                     data={"username": username})
     return user
 
 
@@ -120,7 +149,7 @@ def list_organisations(session: Session, *, actor: User) -> list[str]:
 
 
 def create_user(session: Session, *, username: str, display_name: str, password: str, roles: list[str],
-                organisation: str | None, actor: User, clock: Clock) -> User:
+                organisation: str | None, actor: User, clock: Clock, email: str | None = None) -> User:
     """add_user for an administrator: raises Forbidden, BadRequest (weak password, unknown role,
     partner without organisation) or Conflict (name taken)."""
     if len(password or "") < MIN_PASSWORD_LENGTH:
@@ -128,7 +157,7 @@ def create_user(session: Session, *, username: str, display_name: str, password:
                          fields={"password": f"Use at least {MIN_PASSWORD_LENGTH} characters."})
     require_admin(actor)
     return add_user(session, username=username, display_name=display_name, password=password, roles=roles,
-                    organisation=organisation, actor=actor.username, clock=clock)
+                    organisation=organisation, actor=actor.username, clock=clock, email=email)
 
 
 def update_user(session: Session, username: str, *, roles: list[str], organisation: str | None,

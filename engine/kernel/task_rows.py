@@ -54,8 +54,8 @@ def apply_task_rules(session: Session, row: Task, instance: ProcessInstance, com
     who may not (four-eyes) and when it is due (from when it became ready)."""
     spec = compiled.user_tasks.get(row.bpmn_id)
     rules = rules_for(spec.properties if spec else {}, data, row.created_at)
-    row.stage, row.assignee, row.organisations, row.due_at = (
-        rules.stage, rules.assignee, rules.organisations, rules.due_at)
+    row.stage, row.assignee, row.organisations, row.due_at, row.escalate_at = (
+        rules.stage, rules.assignee, rules.organisations, rules.due_at, rules.escalate_at)
     row.excluded_users = _completers(session, instance.id, rules.prepared_by)
     if row.organisations:
         instance.organisations = stored_list(sorted(set(names_in(instance.organisations))

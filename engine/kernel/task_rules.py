@@ -18,6 +18,9 @@ DURATION_PATTERN = (rf"^P(?!$)(?:{_NUMBER}W|(?:{_NUMBER}Y)?(?:{_NUMBER}M)?(?:{_N
                     rf"(?:T(?=\d)(?:{_NUMBER}H)?(?:{_NUMBER}M)?(?:{_NUMBER}S)?)?)$")
 
 
+DEFAULT_GRACE = "P2D"  # how long an overdue task waits before the Hub team is told, when its element says nothing
+
+
 @dataclass(frozen=True)
 class TaskProperty:
     name: str  # as written in the diagram
@@ -47,7 +50,11 @@ NOT_COMPLETED_BY = TaskProperty("notCompletedBy", "Not by whoever did", "not com
                                 "Four eyes: the person who completed this other task may not do this one.",
                                 "user-task")
 
-PROPERTIES = (FORM, FORM_LAYOUT, DUE_IN, STAGE, ASSIGNEE, ORGANISATION, NOT_COMPLETED_BY)
+ESCALATE_AFTER = TaskProperty("escalateAfter", "Escalate after", "escalation",
+                              "How long the task may stay overdue before the Hub team is told, as an ISO 8601 "
+                              f"duration (P1D is a day). Without it, {DEFAULT_GRACE}.", "duration", DURATION_PATTERN)
+
+PROPERTIES = (FORM, FORM_LAYOUT, DUE_IN, ESCALATE_AFTER, STAGE, ASSIGNEE, ORGANISATION, NOT_COMPLETED_BY)
 
 
 def for_modeller() -> list[dict]:
@@ -62,6 +69,7 @@ class TaskRules:
     assignee: str | None  # the one person who may do it
     organisations: str | None  # |A|B|: only people of these organisations may do it
     due_at: datetime | None
+    escalate_at: datetime | None  # overdue until then: the Hub team is told (engine.notices.alerts)
     prepared_by: str | None  # the task whose completers may not do this one (four eyes)
 
 
@@ -69,10 +77,13 @@ def rules_for(properties: dict[str, str], data: dict, ready_at: datetime) -> Tas
     assignee = data.get(properties[ASSIGNEE.name]) if properties.get(ASSIGNEE.name) else None
     organisation = properties.get(ORGANISATION.name)
     due_in = properties.get(DUE_IN.name)
+    due_at = ready_at + spiff.parse_duration(due_in) if due_in else None
+    grace = properties.get(ESCALATE_AFTER.name) or DEFAULT_GRACE
     return TaskRules(
         stage=properties.get(STAGE.name, ""),
         assignee=str(assignee) if assignee else None,
         organisations=stored_list(data.get(organisation)) if organisation else None,
-        due_at=ready_at + spiff.parse_duration(due_in) if due_in else None,
+        due_at=due_at,
+        escalate_at=due_at + spiff.parse_duration(grace) if due_at else None,
         prepared_by=properties.get(NOT_COMPLETED_BY.name) or None,
     )

@@ -37,6 +37,9 @@ TASK_RELEASERS = frozenset({"hub_team"})  # release a task someone else claimed
 PROCEDURE_RUNNERS = frozenset({"hub_team"})  # take part in every project: its history and any task page
 CHALLENGE_PROPOSERS = frozenset({"sponsor"})  # the six_gates diagram's first lane (start_instance asks the diagram)
 ACCESS_RECORDED = AUDITORS | ADMINISTRATORS  # their reading of personal data is itself on the record
+TASK_REASSIGNERS = frozenset({"hub_team", "admin"})  # give any open task to another person who may do it
+PROJECT_STEWARDS = frozenset({"hub_team"})  # put a project on hold, resume it, stop it
+ESCALATION_ROLES = frozenset({"hub_team"})  # told when a task stays overdue past its grace period
 
 def is_internal(user: User) -> bool:
     """Inside the Hub: an internal role and not an industry partner, whatever else a partner holds
@@ -155,6 +158,26 @@ def may_propose_challenge(user: User) -> bool:
 def may_release(user: User, task: Task) -> bool:
     """Whoever claimed a task releases it; the Hub team may release anyone's claim."""
     return task.claimed_by == user.username or _holds_inside(user, TASK_RELEASERS)
+
+
+def may_reassign(user: User) -> bool:
+    """Reassigning an open task (someone left, is ill, or holds a board member's scoring): the Hub team and admins.
+    The new holder must still be allowed the task itself (may_act_on)."""
+    return _holds_inside(user, TASK_REASSIGNERS)
+
+
+def may_steward(user: User) -> bool:
+    """Holding, resuming and stopping a project: the Hub team who run the procedure."""
+    return _holds_inside(user, PROJECT_STEWARDS)
+
+
+def may_withdraw(user: User, instance: ProcessInstance) -> bool:
+    """The sponsor who proposed a challenge may withdraw it (the caller checks it has not passed Gate 1)."""
+    return "sponsor" in user.roles and instance.started_by == user.username
+
+
+def is_escalation_contact(user: User) -> bool:
+    return user.active and _holds_inside(user, ESCALATION_ROLES)
 
 
 def may_see_instance(user: User, instance: ProcessInstance) -> bool:

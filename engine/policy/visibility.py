@@ -76,10 +76,12 @@ OUTSIDE_READERS: dict[str, tuple[frozenset[str], str]] = {
 OWNER_KEY = "partner"
 
 BOARD_KEY = "board_members"  # who sits on this project's board (chosen by the Hub when it invites partners)
-# Scores: a board member reads only their own (by "board_member"), never the others' or the totals.
-OWN_SCORE_KEYS = {"board_scores", "board_score"}
+# Scores: a board member reads only their own (by "board_member"), never the others' or the totals (nor the
+# scores given before the chair extended scoring, kept aside until it closes again).
+OWN_SCORE_KEYS = {"board_scores", "board_score", "scores_kept_aside"}
 SCORER_KEY = "board_member"
-HIDDEN_FROM_BOARD = {"scores", "aggregated_scores", "partner_ranking"}
+# Who did not score, and so who is asked again, is read off the scores: as hidden as the totals.
+HIDDEN_FROM_BOARD = {"scores", "aggregated_scores", "partner_ranking", "members_not_scored", "members_to_score"}
 # Keys diagram code derives from the EoIs, kept as confidential as the EoIs themselves.
 DERIVED_FROM_EOIS = {"submitted_partners": "which invited partners answered the call"}
 # The rest of the Hub's staff: no scores, and of the EoIs only the selected partners' (co-design onwards).
@@ -106,6 +108,9 @@ OUTSIDE_EVENT_DATA = {
     "instance_completed": ("outcome",),  # project_outcome, which everyone on the project may read
     "instance_migrated": ("from", "to"),
     "version_deployed": ("key", "version", "hash"),
+    # The project's lifecycle, as its sponsor and partners see it on "My projects" (reasons stay inside the Hub,
+    # but for the sponsor's own withdrawal).
+    "instance_held": (), "instance_resumed": (), "instance_stopped": (), "instance_withdrawn": ("reason",),
 }
 # The stages of the procedure each audience outside the Hub may follow: its tasks, their events, the paths
 # its gateways took and the project standing in it. A stage nobody named stays inside the Hub; after Gate 2

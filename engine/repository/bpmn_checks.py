@@ -13,7 +13,7 @@ from typing import Iterator
 from lxml import etree
 
 from engine import spiff
-from engine.kernel.task_rules import DUE_IN, FORM, FORM_LAYOUT, NOT_COMPLETED_BY, ORGANISATION
+from engine.kernel.task_rules import DUE_IN, ESCALATE_AFTER, FORM, FORM_LAYOUT, NOT_COMPLETED_BY, ORGANISATION
 from engine.policy import ROLES, visibility
 from engine.repository.expression_checks import code_problem, language_named, timer_problem
 from engine.repository.findings import Finding, error, warning
@@ -292,6 +292,10 @@ def form_rule(diagram: Diagram) -> Iterator[Finding]:
             yield warning(task_id, f"{what} has no {DUE_IN.name} property, so it will never show as overdue")
         elif timer_problem(f'"{due}"', "timeDuration") is not None:
             yield error(task_id, f'{what} has {DUE_IN.name} "{due}", which is not an ISO 8601 duration such as P10D')
+        grace = props.get(ESCALATE_AFTER.name)
+        if grace and timer_problem(f'"{grace}"', "timeDuration") is not None:
+            yield error(task_id, f'{what} has {ESCALATE_AFTER.name} "{grace}", which is not an ISO 8601 duration '
+                        "such as P2D")
         prepared = props.get(NOT_COMPLETED_BY.name)
         if prepared and (prepared not in task_ids or prepared == task_id):
             yield error(task_id, f'{what} has {NOT_COMPLETED_BY.name} "{prepared}", which is not another user task '

@@ -12,10 +12,11 @@ from engine import policy, spiff
 from engine.clock import Clock
 from engine.errors import Forbidden, NotFound, ProcessFailed
 from engine.kernel.change import at_one_instant, lock_instance, save_workflow, workflow_of
+from engine.notices.changes import after_change
 from engine.repository.deployments import compiled_for, latest_version
 from engine.store import lists
 from engine.store.models import ProcessInstance, User
-from engine.store.trail import record_event
+from engine.store.trail import TIMER, record_event
 
 
 def start_instance(session: Session, *, user: User, process_key: str, clock: Clock) -> ProcessInstance:
@@ -43,6 +44,7 @@ def start_instance(session: Session, *, user: User, process_key: str, clock: Clo
     record_event(session, instance=instance, at=now, actor=user.username, kind="instance_started",
                  data={"process": version.key, "version": version.version, "hash": version.content_hash})
     save_workflow(session, instance, wf, compiled, clock=clock, since=0.0)
+    after_change(session, instance, since_seq=0, stage_before="", actor=user.username)
     return instance
 
 
@@ -54,6 +56,7 @@ def fire_timers(session: Session, *, instance_id: int, clock: Clock) -> bool:
         return False
     compiled = compiled_for(instance.process_version)
     wf = workflow_of(instance, compiled)
+    seq, stage = instance.audit_seq, instance.stage
     lock_instance(instance, clock)
     since = time.time()
     try:
@@ -61,6 +64,7 @@ def fire_timers(session: Session, *, instance_id: int, clock: Clock) -> bool:
     except spiff.WorkflowError as exc:
         raise ProcessFailed(f"Instance {instance_id}: a timer could not be handled. {exc}") from exc
     save_workflow(session, instance, wf, compiled, clock=clock, since=since)
+    after_change(session, instance, since_seq=seq, stage_before=stage, actor=TIMER)
     instance.timer_lease_until = None
     return True
 

@@ -17,6 +17,7 @@ from engine.clock import Clock
 from engine.errors import BadRequest, Conflict, Forbidden, NotFound, ProcessFailed, ServiceError
 from engine.kernel.change import at_one_instant, lock_instance, save_workflow, workflow_of
 from engine.kernel.task_rows import apply_task_rules
+from engine.notices.changes import after_change
 from engine.repository.deployments import compiled_for, get_version
 from engine.store.db import Database
 from engine.store.models import ProcessInstance, ProcessVersion, Task, User
@@ -76,6 +77,7 @@ def migrate_instance(session: Session, *, user: User, instance_id: int, target_v
         raise Conflict(f"{instance.title} cannot move to version {target.version}: {' '.join(plan.reasons)}")
     source = instance.process_version
     compiled = compiled_for(target)
+    seq, stage = instance.audit_seq, instance.stage
     lock_instance(instance, clock)
     since = time.time()
     spiff.migrate(wf, compiled)
@@ -94,6 +96,7 @@ def migrate_instance(session: Session, *, user: User, instance_id: int, target_v
         raise ProcessFailed(f"{instance.title} would have no open step under version {target.version}; "
                             "nothing was changed.")
     save_workflow(session, instance, wf, compiled, clock=clock, since=since)
+    after_change(session, instance, since_seq=seq, stage_before=stage, actor=user.username)
     return plan
 
 

@@ -5,7 +5,7 @@ import threading
 from contextlib import contextmanager
 from typing import Callable, Iterator, TypeVar
 
-from sqlalchemy import create_engine, event
+from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -18,6 +18,8 @@ OPTIMISTIC_RETRIES = 5
 AFTER_COMMIT = "after_commit"  # session.info key: callables to run once the transaction committed
 DATABASE = "database"  # session.info key: the Database the session works on
 AT_END = "at_end"  # session.info key: writes that end the unit of work (see write_at_end)
+WOKEN = "woken"  # session.info key: this transaction already tells the workers
+WORK_CHANNEL = "sixgates_work"  # PostgreSQL LISTEN/NOTIFY channel of sleeping workers
 
 
 def after_commit(session: Session, hook: Callable[[], None]) -> None:
@@ -28,6 +30,18 @@ def after_commit(session: Session, hook: Callable[[], None]) -> None:
 def write_at_end(session: Session, write: Callable[[Session], None]) -> None:
     """Make `write` the last thing this unit of work does (the record of a read, once the read succeeded)."""
     session.info.setdefault(AT_END, []).append(write)
+
+
+def wake_workers(session: Session) -> None:
+    """Tell sleeping workers, once this transaction commits, that it added timed work or messages to send.
+
+    On PostgreSQL a NOTIFY (delivered at commit, dropped on rollback) wakes a LISTENing worker at once; SQLite
+    has no such signal, so its workers poll briefly instead.
+    """
+    if session.info.get(WOKEN) or session.bind.dialect.name != "postgresql":
+        return
+    session.info[WOKEN] = True
+    session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": WORK_CHANNEL})
 
 
 class Database:

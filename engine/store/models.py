@@ -44,6 +44,7 @@ class User(Base):
     display_name: Mapped[str] = mapped_column(String(200))
     password_hash: Mapped[str | None] = mapped_column(String(300))
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
+    email: Mapped[str | None] = mapped_column(String(320))  # where notifications are e-mailed; None: in the app only
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     organisation: Mapped[Organisation | None] = relationship(lazy="joined")
@@ -142,6 +143,8 @@ class Task(Base):
         # Inboxes read this index in due order and stop at a page: no sort of every open task.
         Index("ix_tasks_inbox", "state", "role", "due_at", "created_at"),
         Index("ix_tasks_instance", "instance_id", "state"),
+        # The worker's reminders: open tasks by how far their alerts have gone, in due order.
+        Index("ix_tasks_alerts", "state", "alert_stage", "due_at"),
     )
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     instance_id: Mapped[int] = mapped_column(ForeignKey("process_instances.id"))
@@ -161,6 +164,9 @@ class Task(Base):
     completed_by: Mapped[str | None] = mapped_column(String(80))
     data_json: Mapped[str | None] = mapped_column(Text)
     draft_json: Mapped[str | None] = mapped_column(Text)
+    # Reminders sent so far (engine.notices.alerts): 0 none, 1 due soon, 2 overdue, 3 escalated to the Hub team.
+    alert_stage: Mapped[int] = mapped_column(Integer, default=0)
+    escalate_at: Mapped[datetime | None] = mapped_column(UtcDateTime())  # overdue this long: the Hub team is told
 
 
 class AuditEvent(Base):
@@ -226,3 +232,51 @@ class ProcessDraft(Base):
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
     last_check_json: Mapped[str | None] = mapped_column(Text)
     deployed_version_id: Mapped[int | None] = mapped_column(ForeignKey("process_versions.id"))
+
+
+class Notification(Base):
+    """One message to one person: listed in the app, and e-mailed from this outbox by the worker. Written in the
+    same transaction as the change it tells of, so a message is never lost and never sent for a change undone."""
+    __tablename__ = "notifications"
+    __table_args__ = (
+        Index("ix_notifications_unread", "user_id", "read_at"),
+        Index("ix_notifications_outbox", "email_state", "next_attempt_at"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    kind: Mapped[str] = mapped_column(String(30))  # engine.notices.kinds
+    instance_id: Mapped[int | None] = mapped_column(Integer)
+    task_id: Mapped[str | None] = mapped_column(String(36))
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    link: Mapped[str] = mapped_column(String(500))  # a path in the app, such as /tasks/<id>
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    read_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    # pending (to e-mail now), digest (in the next daily digest), sent, or none (in the app only).
+    email_state: Mapped[str] = mapped_column(String(12))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    lease_until: Mapped[datetime | None] = mapped_column(UtcDateTime())  # a worker is sending it
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class NotificationPreference(Base):
+    """How a person wants one kind of notification e-mailed: immediately (no row), daily (digest) or off."""
+    __tablename__ = "notification_preferences"
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(30), primary_key=True)
+    delivery: Mapped[str] = mapped_column(String(12))
+
+
+class Delegation(Base):
+    """Out of office: from starts_on to ends_on (inclusive), tasks made for this user go to the delegate."""
+    __tablename__ = "delegations"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    delegate_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime())  # withdrawn early by its user
+    delegate: Mapped[User] = relationship(foreign_keys=[delegate_id], lazy="joined")

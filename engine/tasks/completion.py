@@ -10,6 +10,7 @@ from engine import policy, spiff
 from engine.clock import Clock
 from engine.errors import Conflict, ProcessFailed, ValidationFailed
 from engine.kernel.change import at_one_instant, lock_instance, save_workflow, workflow_of, workflow_to_read
+from engine.notices.changes import after_change
 from engine.repository.deployments import compiled_for
 from engine.repository.forms import accepted_answers, answers_that_apply, field_errors, unanswered_fields
 from engine.store.models import ProcessInstance, Task, User
@@ -27,6 +28,7 @@ def complete_task(session: Session, *, user: User, task_id: str, data: dict, clo
     row, instance = _open(session, user, task_id, data)
     compiled = compiled_for(instance.process_version)
     wf = workflow_of(instance, compiled)
+    seq, stage = instance.audit_seq, instance.stage
     lock_instance(instance, clock)
     schema, data = _accepted(session, user, row, instance, compiled, spiff.task_data(wf, row.id), data, clock)
     since = time.time()
@@ -41,7 +43,9 @@ def complete_task(session: Session, *, user: User, task_id: str, data: dict, clo
     row.data_json, row.draft_json = json.dumps(data), None
     record_event(session, instance=instance, at=now, actor=user.username, kind="task_completed",
                  task_id=row.id, task_name=row.bpmn_id, data=data)
-    return save_workflow(session, instance, wf, compiled, clock=clock, since=since)
+    ready = save_workflow(session, instance, wf, compiled, clock=clock, since=since)
+    after_change(session, instance, since_seq=seq, stage_before=stage, actor=user.username)
+    return ready
 
 
 def check_answers(session: Session, *, user: User, task_id: str, data: dict, clock: Clock) -> dict:

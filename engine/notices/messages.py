@@ -1,0 +1,57 @@
+"""What each notification says: the project and the task in plain words, when it is due, and where to go.
+Nothing else: no answers, scores or other organisations, so a message never tells its reader more than the
+task's page would."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from engine.notices import kinds
+from engine.notices.outbox import Message
+from engine.store.models import ProcessInstance, Task, User
+
+
+def _when(at: datetime | None) -> str:
+    return at.strftime("%-d %B %Y") if at else ""
+
+
+def _task_message(kind: str, task: Task, instance: ProcessInstance, subject: str, body: str) -> Message:
+    return Message(kind=kind, subject=f"{subject}: {task.title} ({instance.title})", body=body,
+                   link=f"/tasks/{task.id}", instance_id=instance.id, task_id=task.id)
+
+
+def task_ready(task: Task, instance: ProcessInstance) -> Message:
+    due = f" It is due by {_when(task.due_at)}." if task.due_at else ""
+    return _task_message(kinds.TASK_READY, task, instance, "Ready for you",
+                         f"“{task.title}” in the project “{instance.title}” is ready for you to do.{due}")
+
+
+def due_soon(task: Task, instance: ProcessInstance) -> Message:
+    return _task_message(kinds.DUE_SOON, task, instance, f"Due {_when(task.due_at)}",
+                         f"“{task.title}” in the project “{instance.title}” is due by {_when(task.due_at)}.")
+
+
+def overdue(task: Task, instance: ProcessInstance) -> Message:
+    return _task_message(kinds.OVERDUE, task, instance, "Overdue",
+                         f"“{task.title}” in the project “{instance.title}” was due by {_when(task.due_at)} "
+                         "and is not done yet. If you cannot do it, tell the Hub team so they can give it to someone "
+                         "else.")
+
+
+def escalated(task: Task, instance: ProcessInstance) -> Message:
+    held = f"held by {task.claimed_by or task.assignee}" if task.claimed_by or task.assignee else \
+        f"for anyone with the {task.role.replace('_', ' ')} role"
+    return _task_message(kinds.ESCALATED, task, instance, "Still overdue",
+                         f"“{task.title}” in the project “{instance.title}” ({held}) was due by "
+                         f"{_when(task.due_at)} and is still not done. You can reassign it from its page.")
+
+
+def reassigned(task: Task, instance: ProcessInstance, *, by: User | None, reason: str) -> Message:
+    who = by.display_name if by is not None else "The Hub team"
+    return _task_message(kinds.REASSIGNED, task, instance, "Given to you",
+                         f"{who} gave you “{task.title}” in the project “{instance.title}”. Reason: {reason}")
+
+
+def stage_changed(instance: ProcessInstance, stage_name: str) -> Message:
+    return Message(kind=kinds.STAGE_CHANGED, subject=f"Moved on: {instance.title}",
+                   body=f"The project “{instance.title}” is now at the stage: {stage_name}.",
+                   link=f"/projects/{instance.id}", instance_id=instance.id)
