@@ -37,6 +37,11 @@ DEMO_USERS = [
 ]
 
 
+def demo_email(username: str) -> str:
+    """Demo people's addresses are at example.org (RFC 2606): no real person is e-mailed by a demo."""
+    return f"{username}@example.org"
+
+
 def happy_path(title: str, area: str, *, pathway: str = "proof_of_value", deadline: str = "2026-12-31") -> dict:
     """Answers that take a project through every gate with approval."""
     return {
@@ -114,7 +119,7 @@ def load(db: Database, *, clock: Clock) -> list[tuple[str, str, list[str]]]:
     for username, name, roles, org in DEMO_USERS:
         db.writing(lambda s, u=username, n=name, r=roles, o=org: accounts.add_user(
             s, username=u, display_name=n, roles=r, organisation=o, password=DEMO_PASSWORD,
-            actor="demo", clock=clock))
+            email=demo_email(u), actor="demo", clock=clock))
     for title, area, stop_at, days_ago, extra in PROJECTS:
         # Start in the past so that due dates fall behind and some tasks show as overdue.
         past = FixedClock(clock.now() - timedelta(days=days_ago))

@@ -28,6 +28,13 @@ from engine.store.models import AuditEvent, ProcessInstance, ProcessVersion, Tas
 from engine.store.trail import canonical_json, chain_of, list_events
 
 INPUTS = {"instance_started", "task_completed", "instance_migrated"}
+# The project's lifecycle beyond its diagram (engine.runtime.lifecycle): project status -> the event that sets it.
+LIFECYCLE = {"instance_held": "on_hold", "instance_resumed": "running", "instance_stopped": "stopped",
+             "instance_withdrawn": "withdrawn"}
+ENDINGS = {"instance_stopped", "instance_withdrawn"}
+# The project status each input may be recorded in: nothing moves a project on hold but resuming or ending it.
+RECORDED_WHEN = {"instance_resumed": {"on_hold"}, "instance_stopped": {"running", "on_hold"},
+                 "instance_withdrawn": {"running", "on_hold"}}
 OUTPUTS = {"task_ready", "task_cancelled", "gateway_taken", "decision_made", "timer_fired", "instance_completed"}
 
 
@@ -67,6 +74,8 @@ class Rerun:
         self.expected = _Expected()
         self.pending_ready: list[spiff.ReadyTask] = []
         self.last_at = None
+        self.status = "running"  # as the lifecycle events leave it
+        self.handed_to: dict[str, str] = {}  # re-run task id -> who it was last reassigned to
 
     def frames(self, events: list[AuditEvent]) -> Iterator[Frame]:
         for event in events:
@@ -91,13 +100,21 @@ class Rerun:
         if self.last_at is not None and event.at < self.last_at:
             raise Diverged(event.seq, "it is dated before the event recorded ahead of it")
         self.last_at = event.at
-        if event.kind in ("task_claimed", "task_released") and self.ids.get(event.task_id or "") not in self.open:
+        if event.kind in ("task_claimed", "task_released", "task_reassigned") \
+                and self.ids.get(event.task_id or "") not in self.open:
             raise Diverged(event.seq, f"it {event.kind[5:]} {event.task_name}, which was not open then")
-        if event.kind in INPUTS:
+        if event.kind in INPUTS | LIFECYCLE.keys():
             self._expect_nothing_more(event.seq)
-            getattr(self, f"_{event.kind}")(event, data)
+            if self.status not in RECORDED_WHEN.get(event.kind, {"running"}):
+                raise Diverged(event.seq, f"it is recorded while the project was {self.status.replace('_', ' ')}")
+            getattr(self, f"_{event.kind}", self._lifecycle)(event, data)
+        elif event.kind == "task_reassigned":
+            self.handed_to[self.ids[event.task_id]] = data.get("to")
         elif event.kind in OUTPUTS:
             if self.wf is not None and not self.expected.ordered and not self.expected.cancelled:
+                if self.status != "running":
+                    raise Diverged(event.seq, f"the engine moved the project while it was "
+                                              f"{self.status.replace('_', ' ')}")
                 self._advance(event)  # nothing pending: the timer worker moved the instance then
             self._match(event, data)
 
@@ -114,10 +131,15 @@ class Rerun:
             changed = sorted(k for k in set(stored) | set(self._data())
                              if _normal(stored.get(k)) != _normal(self._data().get(k)))
             raise Diverged(last, f"the stored data differs from the re-run in {', '.join(changed)}")
-        rows = set(self.session.scalars(select(Task.id).where(Task.instance_id == self.instance.id,
-                                                               Task.state == "ready")))
+        rows = dict(self.session.execute(select(Task.id, Task.assignee).where(
+            Task.instance_id == self.instance.id, Task.state == "ready")).all())
         if {self.ids.get(r) for r in rows} != set(self.open):
             raise Diverged(last, "the open tasks stored differ from those the re-run leaves open")
+        if any(self.handed_to.get(self.ids.get(r), holder) != holder for r, holder in rows.items()):
+            raise Diverged(last, "a task is stored as held by someone other than it was last reassigned to")
+        if (self.status != "running" or self.instance.status in LIFECYCLE.values()) \
+                and self.instance.status != self.status:
+            raise Diverged(last, f"the project is stored as {self.instance.status}; its record leaves it {self.status}")
 
     # --- inputs ---------------------------------------------------------------------------
 
@@ -147,7 +169,15 @@ class Rerun:
             raise Diverged(event.seq, f"who completed {event.task_name}, when or with what answers differs "
                                       "from the task's own record")
 
+    def _lifecycle(self, event: AuditEvent, data: dict) -> None:
+        """Held, resumed, stopped or withdrawn: a stopped or withdrawn project's open tasks are all cancelled."""
+        self.status = LIFECYCLE[event.kind]
+        if event.kind in ENDINGS:
+            self.expected.cancelled = set(self.open)
+            self.open.clear()
+
     def _instance_migrated(self, event: AuditEvent, data: dict) -> None:
+        self.handed_to.clear()  # the new version's rules decide again whether a reassigned holder keeps a task
         self.version = self._version(data.get("to", {}).get("hash"), event.seq)
         spiff.migrate(self.wf, compiled_for(self.version))
         self._run(event, lambda clock: spiff.run_engine_steps(self.wf, clock))

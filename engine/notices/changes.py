@@ -28,10 +28,16 @@ def after_change(session: Session, instance: ProcessInstance, *, since_seq: int,
             continue
         if not _to_delegate(session, instance, task, at=event.at):
             send(session, task_holders(session, task), messages.task_ready(task, instance), now=event.at)
-    if instance.stage != stage_before and instance.status in ("running", "completed"):
-        followers = [u for u in project_followers(session, instance) if u.username != actor]
-        send(session, followers, messages.stage_changed(instance, _stage_label(instance.stage)),
-             now=instance.updated_at)
+    if instance.stage != stage_before:
+        _tell_followers(session, instance, actor=actor)
+
+
+def _tell_followers(session: Session, instance: ProcessInstance, *, actor: str) -> None:
+    """The sponsor and partners hear of a stage as they see it, and of none they do not follow."""
+    for follower in project_followers(session, instance):
+        seen = policy.reader_for(follower, instance).stage(instance.stage)
+        if follower.username != actor and seen:
+            send(session, [follower], messages.stage_changed(instance, _stage_label(seen)), now=instance.updated_at)
 
 
 def _to_delegate(session: Session, instance: ProcessInstance, task: Task, *, at) -> bool:

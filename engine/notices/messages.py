@@ -55,3 +55,18 @@ def stage_changed(instance: ProcessInstance, stage_name: str) -> Message:
     return Message(kind=kinds.STAGE_CHANGED, subject=f"Moved on: {instance.title}",
                    body=f"The project “{instance.title}” is now at the stage: {stage_name}.",
                    link=f"/projects/{instance.id}", instance_id=instance.id)
+
+
+LIFECYCLE = {  # a project's new status -> (subject, what happened)
+    "on_hold": ("On hold", "has been put on hold by the Hub team: its tasks wait until it resumes"),
+    "running": ("Resumed", "has resumed: its tasks can be done again"),
+    "stopped": ("Stopped", "has been stopped by the Hub team"),
+    "withdrawn": ("Withdrawn", "has been withdrawn by its sponsor"),
+}
+
+
+def lifecycle(instance: ProcessInstance, status: str) -> Message:
+    subject, what = LIFECYCLE[status]
+    return Message(kind=kinds.STAGE_CHANGED, subject=f"{subject}: {instance.title}",
+                   body=f"The project “{instance.title}” {what}.", link=f"/projects/{instance.id}",
+                   instance_id=instance.id)

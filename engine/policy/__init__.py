@@ -39,6 +39,7 @@ CHALLENGE_PROPOSERS = frozenset({"sponsor"})  # the six_gates diagram's first la
 ACCESS_RECORDED = AUDITORS | ADMINISTRATORS  # their reading of personal data is itself on the record
 TASK_REASSIGNERS = frozenset({"hub_team", "admin"})  # give any open task to another person who may do it
 PROJECT_STEWARDS = frozenset({"hub_team"})  # put a project on hold, resume it, stop it
+WITHDRAWABLE_STAGES = frozenset({"", "proposal", "definition"})  # before Gate 1 approves the challenge
 ESCALATION_ROLES = frozenset({"hub_team"})  # told when a task stays overdue past its grace period
 
 def is_internal(user: User) -> bool:
@@ -172,8 +173,13 @@ def may_steward(user: User) -> bool:
 
 
 def may_withdraw(user: User, instance: ProcessInstance) -> bool:
-    """The sponsor who proposed a challenge may withdraw it (the caller checks it has not passed Gate 1)."""
+    """The sponsor who proposed a challenge may withdraw it (while may_still_withdraw)."""
     return "sponsor" in user.roles and instance.started_by == user.username
+
+
+def may_still_withdraw(instance: ProcessInstance) -> bool:
+    """Until Gate 1 approves a challenge, it is only its sponsor's proposal."""
+    return instance.stage in WITHDRAWABLE_STAGES
 
 
 def is_escalation_contact(user: User) -> bool:

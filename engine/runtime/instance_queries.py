@@ -13,7 +13,7 @@ from engine.store.models import AuditEvent, ProcessInstance, Task, User
 from engine.store.trail import chain_of, event_view, list_events
 from engine.tasks.queries import MAX_PAGE, task_summary
 
-STATUSES = ("running", "completed", "error")
+STATUSES = ("running", "on_hold", "completed", "withdrawn", "stopped", "error")
 
 
 def list_instances(session: Session, *, user: User, status: str | None = None, stage: str | None = None,

@@ -20,7 +20,7 @@ from engine.kernel.task_rows import apply_task_rules
 from engine.notices.changes import after_change
 from engine.repository.deployments import compiled_for, get_version
 from engine.store.db import Database
-from engine.store.models import ProcessInstance, ProcessVersion, Task, User
+from engine.store.models import AuditEvent, ProcessInstance, ProcessVersion, Task, User
 from engine.store.trail import record_event
 
 
@@ -140,11 +140,26 @@ def _refresh_open_rows(session: Session, instance: ProcessInstance, compiled: sp
         if spec is None:
             continue
         row.role, row.title = spec.role, spec.title
+        handed_to = row.assignee if _reassigned(session, row) else None
         apply_task_rules(session, row, instance, compiled, spiff.task_data(wf, row.id))
+        if handed_to and handed_to != row.assignee:
+            holder = session.scalars(select(User).where(User.username == handed_to)).first()
+            if holder is not None and not policy.may_act_on(holder, _bound_to(row, handed_to)):
+                row.assignee = handed_to  # a task the Hub gave someone stays theirs while the new rules allow it
         if row.claimed_by:
             claimant = session.scalars(select(User).where(User.username == row.claimed_by)).first()
             if claimant is None or policy.may_act_on(claimant, row):
                 row.claimed_by = None  # the new rules bar the claimant (role, four-eyes, assignee, organisation)
+
+
+def _reassigned(session: Session, row: Task) -> bool:
+    return session.scalars(select(AuditEvent.id).where(
+        AuditEvent.instance_id == row.instance_id, AuditEvent.task_id == row.id,
+        AuditEvent.kind == "task_reassigned").limit(1)).first() is not None
+
+
+def _bound_to(row: Task, username: str) -> Task:
+    return Task(role=row.role, assignee=username, organisations=row.organisations, excluded_users=row.excluded_users)
 
 
 def parse_ids(values: list[str]) -> list[int]:

@@ -61,7 +61,10 @@ def check_answers(session: Session, *, user: User, task_id: str, data: dict, clo
 def _open(session: Session, user: User, task_id: str, data) -> tuple[Task, ProcessInstance]:
     if not isinstance(data, dict):
         raise ValidationFailed("The form data must be a JSON object.")
-    return open_task_for(session, user, task_id)
+    row, instance = open_task_for(session, user, task_id)
+    if instance.status != "running":
+        raise Conflict("This project is on hold: its tasks can be done again once the Hub team resumes it.")
+    return row, instance
 
 
 def _accepted(session: Session, user: User, row: Task, instance: ProcessInstance, compiled: spiff.CompiledProcess,
