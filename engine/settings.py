@@ -3,12 +3,16 @@ passed on from there. Nothing else in Six Gates reads the environment."""
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Mapping
 
 from engine.kernel.cache import DEFAULT_SIZE, keep_workflows
+from engine.notices.delivery import SmtpSettings
+from engine.notices.kinds import DEFAULT_DUE_SOON_LEAD
 from engine.store.db import Database
 
 INSTANCE_FOLDER = Path("instance")  # beside the working directory: the default database and secret key
@@ -21,6 +25,14 @@ class Settings:
     workflow_cache_size: int = DEFAULT_SIZE  # projects' workflows kept in memory per database; 0: none
     secure_cookies: bool = False  # served over HTTPS: cookies never travel in clear, browsers keep to HTTPS
     proxy_hops: int = 0  # reverse proxies in front of the app, whose X-Forwarded-For is trusted
+    smtp_host: str | None = None  # None: notifications are kept in the app only, never e-mailed
+    smtp_port: int | None = None  # None: 587 with STARTTLS, else 25
+    smtp_starttls: bool = False
+    smtp_username: str | None = None  # None: no login
+    smtp_password: str | None = None
+    smtp_from: str = "sixgates@localhost"
+    base_url: str = "http://127.0.0.1:5000"  # where people open the app: links in e-mails start with it
+    due_soon_lead: timedelta = DEFAULT_DUE_SOON_LEAD  # "due soon" reminders go out this long before
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -31,7 +43,23 @@ class Settings:
             workflow_cache_size=_whole_number(env, "SIXGATES_WORKFLOW_CACHE", DEFAULT_SIZE),
             secure_cookies=env.get("SIXGATES_SECURE_COOKIES") == "1",
             proxy_hops=_whole_number(env, "SIXGATES_PROXY_HOPS", 0),
+            smtp_host=env.get("SIXGATES_SMTP_HOST") or None,
+            smtp_port=_whole_number(env, "SIXGATES_SMTP_PORT", 0) or None,
+            smtp_starttls=_flag(env, "SIXGATES_SMTP_STARTTLS"),
+            smtp_username=env.get("SIXGATES_SMTP_USERNAME") or None,
+            smtp_password=env.get("SIXGATES_SMTP_PASSWORD") or None,
+            smtp_from=env.get("SIXGATES_SMTP_FROM") or "sixgates@localhost",
+            base_url=(env.get("SIXGATES_BASE_URL") or "http://127.0.0.1:5000").rstrip("/"),
+            due_soon_lead=_duration(env, "SIXGATES_DUE_SOON_LEAD", DEFAULT_DUE_SOON_LEAD),
         )
+
+    def smtp(self) -> SmtpSettings | None:
+        """How the worker e-mails notifications, or None when no SMTP server is set."""
+        if not self.smtp_host:
+            return None
+        return SmtpSettings(host=self.smtp_host, port=self.smtp_port or (587 if self.smtp_starttls else 25),
+                            starttls=self.smtp_starttls, username=self.smtp_username, password=self.smtp_password,
+                            from_address=self.smtp_from, base_url=self.base_url)
 
     def database(self) -> Database:
         database = Database(self.database_url)
@@ -67,3 +95,25 @@ def _whole_number(env: Mapping[str, str], name: str, default: int) -> int:
     if value < 0:
         raise ValueError(f"{name} must not be negative")
     return value
+
+
+def _flag(env: Mapping[str, str], name: str) -> bool:
+    raw = env.get(name, "")
+    if raw not in ("", "0", "1"):
+        raise ValueError(f"{name} must be 1 or 0, not {raw!r}")
+    return raw == "1"
+
+
+_DURATION = re.compile(r"P(?:(\d+)W|(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?)")
+
+
+def _duration(env: Mapping[str, str], name: str, default: timedelta) -> timedelta:
+    """An ISO 8601 duration in weeks, days, hours, minutes and seconds (P2D, PT36H); years and months vary."""
+    raw = env.get(name)
+    if raw in (None, ""):
+        return default
+    match = _DURATION.fullmatch(raw)
+    if match is None or raw in ("P", "PT") or raw.endswith("T"):
+        raise ValueError(f"{name} must be an ISO 8601 duration such as P2D or PT12H, not {raw!r}")
+    weeks, days, hours, minutes, seconds = (int(part or 0) for part in match.groups())
+    return timedelta(weeks=weeks, days=days, hours=hours, minutes=minutes, seconds=seconds)

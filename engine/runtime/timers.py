@@ -1,20 +1,35 @@
-"""Firing due timers (EoI deadlines, review dates, KPI returns). Several workers may run at
-once: each claims an instance with a short lease before firing its timers."""
+"""The worker: firing due timers (EoI deadlines, review dates, KPI returns), sending due reminders and e-mailing
+the outbox, then sleeping until the next of these falls due. Several workers may run at once: each claims an
+instance (or a message, or a reminder) in the database before acting on it.
+
+A worker is woken early when new timed work is committed: on PostgreSQL by a NOTIFY on the work channel (see
+engine.store.db.wake_workers), on SQLite by re-reading the next due time a few times a second."""
 from __future__ import annotations
 
 import logging
+import signal
+import threading
 import time
-from datetime import timedelta
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+from typing import Iterator
 
-from sqlalchemy import or_, update
+from sqlalchemy import func, or_, select, update
 
 from engine.clock import Clock
 from engine.errors import ProcessFailed
+from engine.notices.alerts import next_alert_at, send_due_alerts
+from engine.notices.delivery import SmtpSettings, deliver_due, next_delivery_at
+from engine.notices.kinds import DEFAULT_DUE_SOON_LEAD
 from engine.runtime.instances import due_instances, fire_timers
-from engine.store.db import Database
+from engine.store.db import WORK_CHANNEL, Database
 from engine.store.models import ProcessInstance
 
 LEASE = timedelta(minutes=2)
+DEFAULT_INTERVAL = 60.0  # seconds: the longest a worker sleeps without looking (a safety net, not the schedule)
+SQLITE_POLL = 0.2  # seconds between looks at the next due time where no notification wakes the worker
+STOP_CHECK = 0.5  # seconds: the longest a sleeping worker takes to notice it was asked to stop
+IDLE_RETRY = 1.0  # seconds: work that is due but could not be done (claimed elsewhere, failing) is tried again
 log = logging.getLogger(__name__)
 
 
@@ -53,10 +68,119 @@ def _claim(db: Database, instance_id: int, clock: Clock) -> bool:
     return db.writing(work)
 
 
-def run_worker(db: Database, *, clock: Clock, once: bool, interval: float) -> int:
+def next_timer_at(session) -> datetime | None:
+    """When the next timer of a running project falls due (a claimed one: when its claim runs out)."""
+    running = ProcessInstance.status == "running"
+    free = or_(ProcessInstance.timer_lease_until.is_(None),
+               ProcessInstance.timer_lease_until <= ProcessInstance.next_timer_at)
+    due = session.scalar(select(func.min(ProcessInstance.next_timer_at)).where(running, free))
+    claimed = session.scalar(select(func.min(ProcessInstance.timer_lease_until)).where(
+        running, ProcessInstance.next_timer_at.is_not(None),
+        ProcessInstance.timer_lease_until > ProcessInstance.next_timer_at))
+    return min((t for t in (due, claimed) if t is not None), default=None)
+
+
+def next_work_at(db: Database, *, lead: timedelta) -> datetime | None:
+    """The earliest of the next timer, reminder and e-mail."""
+    with db.reading() as session:
+        times = (next_timer_at(session), next_alert_at(session, lead), next_delivery_at(session))
+    return min((t for t in times if t is not None), default=None)
+
+
+def run_round(db: Database, *, clock: Clock, smtp: SmtpSettings | None, lead: timedelta) -> tuple[int, int, int]:
+    """One round of work: (instances whose timers fired, reminders sent, e-mails accepted)."""
+    fired = fire_due(db, clock=clock)
+    alerted = send_due_alerts(db, clock=clock, lead=lead)
+    sent = deliver_due(db, smtp=smtp, clock=clock)
+    return fired, alerted, sent
+
+
+def run_worker(db: Database, *, clock: Clock, once: bool, interval: float = DEFAULT_INTERVAL,
+               smtp: SmtpSettings | None = None, lead: timedelta = DEFAULT_DUE_SOON_LEAD,
+               stop: threading.Event | None = None) -> int:
+    """Work rounds until stopped (SIGTERM or SIGINT, or `stop` set), or one round with `once`; returns how many
+    instances' timers fired. Between rounds the worker sleeps until the next work falls due, at most `interval`
+    seconds, and wakes early when new timed work is committed."""
+    stop = stop or threading.Event()
     total = 0
-    while True:
-        total += fire_due(db, clock=clock)
-        if once:
-            return total
-        time.sleep(interval)
+    with _stopped_by_signals(stop, enabled=not once), _wake_up_call(db) as waker:
+        while True:
+            fired, alerted, sent = run_round(db, clock=clock, smtp=smtp, lead=lead)
+            total += fired
+            if fired or alerted or sent:
+                log.info("fired timers on %d instance(s), sent %d reminder(s), %d e-mail(s)", fired, alerted, sent)
+            if once or stop.is_set():
+                return total
+            _sleep_until_work(db, clock=clock, lead=lead, interval=interval, waker=waker, stop=stop,
+                              busy=bool(fired or alerted or sent))
+            if stop.is_set():
+                return total
+
+
+def _sleep_until_work(db: Database, *, clock: Clock, lead: timedelta, interval: float, waker, stop: threading.Event,
+                      busy: bool) -> None:
+    """Sleep until the next work is due, `interval` has passed, new work is committed, or the worker must stop."""
+    started = clock.now()
+    latest = started + timedelta(seconds=interval)
+
+    def wake_at() -> datetime:
+        due = next_work_at(db, lead=lead)
+        if due is not None and due <= started and not busy:
+            # Due, yet the round just done could not do it (another worker has it, or it fails): not a busy loop.
+            due = started + timedelta(seconds=IDLE_RETRY)
+        return latest if due is None else min(due, latest)
+
+    until = wake_at()
+    while not stop.is_set():
+        left = (until - clock.now()).total_seconds()
+        if left <= 0:
+            return
+        if waker is not None:
+            if waker.wait(min(left, STOP_CHECK)):
+                return  # new work was committed: a round finds it, or learns when it is due
+        else:
+            time.sleep(min(left, SQLITE_POLL))
+            until = wake_at()
+
+
+class _Listener:
+    """A dedicated autocommit PostgreSQL connection LISTENing on the work channel."""
+
+    def __init__(self, connection):
+        self.connection = connection
+
+    def wait(self, seconds: float) -> bool:
+        """True if work was announced within `seconds`."""
+        return any(True for _ in self.connection.notifies(timeout=max(seconds, 0.0), stop_after=1))
+
+
+@contextmanager
+def _wake_up_call(db: Database) -> Iterator[_Listener | None]:
+    if db.is_sqlite or db.engine.dialect.name != "postgresql":
+        yield None
+        return
+    import psycopg
+    connection = psycopg.connect(db.engine.url.set(drivername="postgresql").render_as_string(hide_password=False),
+                                 autocommit=True)
+    try:
+        connection.execute(f"LISTEN {WORK_CHANNEL}")
+        yield _Listener(connection)
+    finally:
+        connection.close()
+
+
+@contextmanager
+def _stopped_by_signals(stop: threading.Event, *, enabled: bool) -> Iterator[None]:
+    """SIGTERM and SIGINT end the worker after the round it is in (only the main thread may set handlers)."""
+    if not enabled or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    signals = (signal.SIGTERM, signal.SIGINT)
+    before = {s: signal.getsignal(s) for s in signals}
+    for s in signals:
+        signal.signal(s, lambda *_: stop.set())
+    try:
+        yield
+    finally:
+        for s, handler in before.items():
+            signal.signal(s, handler)

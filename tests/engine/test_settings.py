@@ -1,7 +1,10 @@
 """Settings come from the environment once, at start-up, with defaults a fresh clone runs on."""
+from datetime import timedelta
+
 import pytest
 
 from engine.kernel.cache import workflows_kept_for
+from engine.notices.delivery import SmtpSettings
 from engine.settings import Settings
 
 
@@ -29,3 +32,38 @@ def test_each_variable_sets_its_setting():
 def test_a_number_that_is_not_a_whole_number_stops_start_up_with_its_name(value):
     with pytest.raises(ValueError, match="SIXGATES_PROXY_HOPS"):
         Settings.from_environment({"DATABASE_URL": "sqlite://", "SIXGATES_PROXY_HOPS": value})
+
+
+def test_without_an_smtp_host_notifications_are_not_e_mailed_and_links_point_at_the_local_app():
+    settings = Settings.from_environment({"DATABASE_URL": "sqlite://"})
+    assert settings.smtp() is None
+    assert settings.base_url == "http://127.0.0.1:5000"
+    assert settings.due_soon_lead == timedelta(days=2)
+
+
+def test_the_smtp_variables_say_how_the_worker_e_mails():
+    settings = Settings.from_environment({
+        "DATABASE_URL": "sqlite://", "SIXGATES_SMTP_HOST": "mail.example.nhs.uk", "SIXGATES_SMTP_STARTTLS": "1",
+        "SIXGATES_SMTP_USERNAME": "sixgates", "SIXGATES_SMTP_PASSWORD": "s3cret",
+        "SIXGATES_SMTP_FROM": "six-gates@hub.example.nhs.uk", "SIXGATES_BASE_URL": "https://gates.example.nhs.uk/",
+        "SIXGATES_DUE_SOON_LEAD": "PT36H"})
+    assert settings.smtp() == SmtpSettings(
+        host="mail.example.nhs.uk", port=587, starttls=True, username="sixgates", password="s3cret",
+        from_address="six-gates@hub.example.nhs.uk", base_url="https://gates.example.nhs.uk")
+    assert settings.due_soon_lead == timedelta(hours=36)
+
+
+def test_plain_smtp_defaults_to_port_25_and_a_port_given_is_kept():
+    plain = Settings.from_environment({"DATABASE_URL": "sqlite://", "SIXGATES_SMTP_HOST": "localhost"}).smtp()
+    assert (plain.port, plain.starttls, plain.username) == (25, False, None)
+    given = Settings.from_environment({"DATABASE_URL": "sqlite://", "SIXGATES_SMTP_HOST": "localhost",
+                                       "SIXGATES_SMTP_PORT": "2525", "SIXGATES_SMTP_STARTTLS": "1"}).smtp()
+    assert (given.port, given.starttls) == (2525, True)
+
+
+@pytest.mark.parametrize("name, value", [("SIXGATES_SMTP_STARTTLS", "yes"), ("SIXGATES_SMTP_PORT", "smtp"),
+                                         ("SIXGATES_DUE_SOON_LEAD", "2 days"), ("SIXGATES_DUE_SOON_LEAD", "P1M"),
+                                         ("SIXGATES_DUE_SOON_LEAD", "PT")])
+def test_a_mistyped_mail_or_reminder_setting_stops_start_up_with_its_name(name, value):
+    with pytest.raises(ValueError, match=name):
+        Settings.from_environment({"DATABASE_URL": "sqlite://", name: value})
