@@ -16,9 +16,7 @@ $(STAMP): setup.cfg pyproject.toml package.json package-lock.json scripts/instal
 install: $(STAMP)
 
 run: install
-	$(BIN)/sixgates init --demo
-	@echo "Six Gates is at http://127.0.0.1:5000 (Ctrl-C stops it)"
-	$(BIN)/sixgates serve --host 127.0.0.1 --port 5000
+	$(BIN)/sixgates run --demo --host 127.0.0.1 --port 5000
 
 test: install
 	./scripts/install-system-packages

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import functools
+import logging
+import subprocess
 import sys
 from pathlib import Path
 
@@ -51,7 +53,11 @@ def main() -> None:
 @reports_errors
 def init(demo: bool) -> None:
     """Create or upgrade the schema and deploy processes/ and forms/ if not yet deployed."""
-    db = _database()
+    _set_up(_database(), demo=demo)
+
+
+def _set_up(db: Database, *, demo: bool) -> None:
+    """What `init` does: the schema, the procedure deployed, and the demo data and its logins if asked."""
     schema.upgrade(db)
     bpmn, dmn, forms = deployments.read_directory(ROOT / "processes", ROOT / "forms")
     version, created = db.writing(lambda s: deployments.deploy_process(
@@ -59,13 +65,13 @@ def init(demo: bool) -> None:
     click.echo(f"{'deployed' if created else 'already deployed'}: {version.key} version {version.version}")
     if demo:
         from demo import seed as demo_data
-        logins = demo_data.load(db, clock=Clock())
+        if not demo_data.load(db, clock=Clock()):
+            click.echo("demo data already present")
+        logins = demo_data.logins(db)  # every time, not only when first loaded: people forget them
         if logins:
             click.echo("demo logins (username / password):")
             for username, password, roles in logins:
                 click.echo(f"  {username:<14} {password:<14} {', '.join(roles)}")
-        else:
-            click.echo("demo data already present")
 
 
 @main.group()
@@ -111,14 +117,48 @@ def serve(host: str, port: int, workers: int) -> None:
 
 
 @main.command()
-@click.option("--once", is_flag=True, help="Fire what is due now, then exit.")
-@click.option("--interval", default=10.0, help="Seconds between polls.")
+@click.option("--once", is_flag=True, help="Do what is due now, then exit.")
+@click.option("--interval", default=timers.DEFAULT_INTERVAL, show_default=True,
+              help="The longest the worker sleeps, in seconds; it wakes when work falls due or is committed.")
 @reports_errors
 def worker(once: bool, interval: float) -> None:
-    """Fire due timers; several workers may run at once."""
-    db = _database()
-    fired = timers.run_worker(db, clock=Clock(), once=once, interval=interval)
+    """Fire due timers, send reminders and escalations, and e-mail notifications; several workers may run at once.
+    SIGTERM or Ctrl-C stops it after the round it is in."""
+    settings = Settings.from_environment()
+    if not logging.getLogger().handlers:  # a worker on its own says what it does; under a test runner, not
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s worker %(levelname)s %(message)s")
+    fired = timers.run_worker(settings.database(), clock=Clock(), once=once, interval=interval,
+                              smtp=settings.smtp(), lead=settings.due_soon_lead)
     click.echo(f"fired timers on {fired} instance(s)")
+
+
+@main.command()
+@click.option("--demo", is_flag=True, help="Add demo users and sample projects to a new database; print the logins.")
+@click.option("--host", default="127.0.0.1")
+@click.option("--port", default=5000, type=int)
+@click.option("--workers", default=2, type=int, help="gunicorn worker processes.")
+@reports_errors
+def run(demo: bool, host: str, port: int, workers: int) -> None:
+    """Set up as `init` does, then serve the web UI and API with one worker beside it; Ctrl-C stops both."""
+    _set_up(_database(), demo=demo)
+    click.echo(f"Six Gates is at http://{host}:{port} (Ctrl-C stops it)")
+    worker_process = subprocess.Popen([sys.executable, "-m", "cli.commands", "worker"], cwd=Path.cwd())
+    try:
+        from web.server import run as serve_web
+        serve_web(host=host, port=port, workers=workers)
+    finally:
+        _stop(worker_process)
+
+
+def _stop(process: subprocess.Popen) -> None:
+    """End the worker beside the server (Ctrl-C reached it too, from the terminal); it finishes its round first."""
+    if process.poll() is None:
+        process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 @main.command()
@@ -209,3 +249,7 @@ def audit_export_command(fmt: str, instance_id: int | None, output: Path, lifecy
     with _database().reading() as session:
         count = audit_export.export(session, fmt=fmt, instance_id=instance_id, path=output, lifecycle=lifecycle)
     click.echo(f"wrote {count} event(s) to {output}")
+
+
+if __name__ == "__main__":  # `python -m cli.commands`: how `sixgates run` starts its worker
+    main()

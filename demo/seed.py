@@ -133,6 +133,14 @@ def load(db: Database, *, clock: Clock) -> list[tuple[str, str, list[str]]]:
     return [(u, DEMO_PASSWORD, r) for u, _, r, _ in DEMO_USERS]
 
 
+def logins(db: Database) -> list[tuple[str, str, list[str]]]:
+    """The demo logins of the demo users this database holds (username, password, roles), in the order above."""
+    with db.reading() as session:
+        present = set(session.scalars(select(User.username).where(
+            User.username.in_([u for u, _, _, _ in DEMO_USERS]), User.active)))
+    return [(u, DEMO_PASSWORD, r) for u, _, r, _ in DEMO_USERS if u in present]
+
+
 def _finish_with_kpi_returns(walker: Walker, instance_id: int, plan: dict, clock: Clock) -> None:
     """KPI returns wait on timers: move the walker's clock on and fire them until the project closes."""
     from engine.runtime.timers import fire_due
