@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from engine.repository.forms import NOT_BEFORE, SUM_OF, fields_that_apply, form_fields
+from engine.repository.forms import NOT_BEFORE, ON_OR_AFTER, SUM_OF, fields_that_apply, form_fields
 
 SAMPLE_DATE = "2026-04-01"
 DAYS_AHEAD = 30  # a date that must lie ahead is set this far after the clock's today
@@ -50,7 +50,17 @@ def _sample_object(schema: dict, name: str, today: date | None, overrides: dict,
         parts = sub.get(SUM_OF)
         if key in answers and key not in overrides and isinstance(parts, list):
             answers[key] = sum(v for p in parts if isinstance(v := answers.get(p), (int, float)))
+        earliest = _date(answers.get(sub.get(ON_OR_AFTER)))  # a date after another: this far after it
+        if key in answers and key not in overrides and earliest is not None:
+            answers[key] = (earliest + timedelta(days=DAYS_AHEAD)).isoformat()
     return answers
+
+
+def _date(value: Any) -> date | None:
+    try:
+        return date.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
 
 
 FORMATTED = {"email": "contact@example.org", "date": SAMPLE_DATE, "date-time": f"{SAMPLE_DATE}T09:00:00+00:00"}

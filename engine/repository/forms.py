@@ -13,6 +13,8 @@ Rules a form can state beside JSON Schema's own, checked by the server here and 
   reads it, and one past the calendar's end cannot be set).
 - `"x-sum-of": ["a", "b"]` on a number field: it must equal the sum of those sibling fields.
 - `"x-at-most": "a"` on a number field: it may not exceed the sibling field `a`.
+- `"x-on-or-after": "a"` on a date field: it may not lie before the sibling date field `a` (scoring closes
+  on or after the day the call closes).
 - `"x-message": "..."` on a (sub)schema: the message shown when its `required` list is not met.
 - `"x-ends-project": ["reject"]` on a field: these answers end the project, so the task page asks a second
   time before they count (ends_project). On a field declared in a branch, only while its condition holds:
@@ -39,6 +41,7 @@ from referencing.jsonschema import DRAFT202012
 OPTIONS_KEY = "x-options"
 NOT_BEFORE, SUM_OF, AT_MOST, MESSAGE = "x-not-before", "x-sum-of", "x-at-most", "x-message"
 DURATION_AT_MOST = "x-duration-at-most"
+ON_OR_AFTER = "x-on-or-after"
 ENDS_PROJECT = "x-ends-project"
 TODAY, TOMORROW = "today", "tomorrow"
 DAYS_AHEAD = {TODAY: 0, TOMORROW: 1}  # how many days after today the earliest date allowed lies
@@ -85,6 +88,8 @@ def _rule_problem(schema: dict) -> str | None:
             return f"says {SUM_OF} {parts!r}: give a list of the names of the fields to add up"
         if AT_MOST in node and not isinstance(node[AT_MOST], str):
             return f"says {AT_MOST} {node[AT_MOST]!r}: give the name of a field"
+        if ON_OR_AFTER in node and not isinstance(node[ON_OR_AFTER], str):
+            return f"says {ON_OR_AFTER} {node[ON_OR_AFTER]!r}: give the name of a date field"
     return _ending_problem(schema)
 
 
@@ -379,7 +384,7 @@ def field_errors(schema: dict, data: Any, *, today: date | None = None,
             message = _custom_message(error) or "This field is required."
         elif error.validator == "enum":
             message = "Choose one of the options offered."
-        elif error.validator in (SUM_OF, AT_MOST):
+        elif error.validator in (SUM_OF, AT_MOST, ON_OR_AFTER):
             message = _sibling_message(error, _fields_at(schema, path[:-1]))
         elif error.validator == "maximum" and _is_number(error.validator_value):
             # jsonschema's message repeats the number given, which may be hundreds of digits long
@@ -467,12 +472,19 @@ def _duration_words(text: str) -> str:
 
 
 def _sibling_rules(props: dict, instance: dict) -> Iterator[ValidationError]:
-    """Rules between fields of one object: a total that must add up, an amount under a limit."""
+    """Rules between fields of one object: a total that must add up, an amount under a limit, a date not
+    before another."""
     def usable(key: str) -> bool:  # a number over its own maximum is reported there, not added up
         limit = props.get(key, {}).get("maximum") if isinstance(props.get(key), dict) else None
         return _is_number(instance.get(key)) and not (_is_number(limit) and instance[key] > limit)
 
     for key, sub in props.items():
+        if isinstance(sub, dict) and isinstance(sub.get(ON_OR_AFTER), str):
+            earliest_key = sub[ON_OR_AFTER]
+            when, earliest = _date_of(instance.get(key)), _date_of(instance.get(earliest_key))
+            if when is not None and earliest is not None and when < earliest:
+                yield ValidationError(f"{key} cannot be before {earliest_key}", path=[key], validator=ON_OR_AFTER,
+                                      validator_value=earliest_key, instance=instance[earliest_key])
         if not isinstance(sub, dict) or not usable(key):
             continue
         value = instance[key]
@@ -494,6 +506,8 @@ def _sibling_message(error: ValidationError, fields: dict[str, dict]) -> str:
         return fields.get(key, {}).get("title") or key.replace("_", " ").capitalize()
 
     key = str(error.absolute_path[-1])
+    if error.validator == ON_OR_AFTER:
+        return f"{title(key)} cannot be before the {_lowered(title(error.validator_value))} ({error.instance})."
     if error.validator == SUM_OF:
         return f"{title(key)} must equal {' + '.join(title(p) for p in error.validator_value)}: " \
                f"{_amount(error.instance)}."
@@ -508,6 +522,14 @@ def _fields_at(schema: dict, path: list[str]) -> dict[str, dict]:
             return {}
         node = node.get("items") if part.isdigit() else form_fields(node).get(part)
     return form_fields(node) if isinstance(node, dict) else {}
+
+
+def _date_of(value: Any) -> date | None:
+    """The date a date field holds; None when it holds none (the `format` check reports a bad one)."""
+    try:
+        return date.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
 
 
 def _is_number(value: Any) -> bool:

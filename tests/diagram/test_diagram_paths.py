@@ -31,7 +31,7 @@ from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.util.task import TaskState
 
-from engine.repository.forms import fill_options, form_fields
+from engine.repository.forms import fill_options, form_fields, unanswered_fields
 from engine.sandbox import check_code
 from engine.sandbox.rules import SAFE_BUILTIN_NAMES
 from engine.spiff import SCRIPT_ENGINE
@@ -93,6 +93,9 @@ USERS = {"board_member": ["bm_alice", "bm_bob", "bm_carol"]}
 CRITERIA = ["strategic_fit", "patient_impact", "strength_of_evidence", "deliverability",
             "value_for_money", "equity_of_access"]
 START = datetime(2030, 1, 1, 9, 0, tzinfo=timezone.utc)
+# Forms whose left-out fields the diagram reads: cleared to None as the service clears them
+# (engine.tasks.completion), so that a scoring closing date left out takes the diagram's default.
+CLEARED = {"invite_partners"}
 
 # ----------------------------------------------------------------------------- fixtures
 @pytest.fixture(scope="module")
@@ -262,7 +265,8 @@ class Run:
         validate_form(task_id, payload, task.data)
         # The engine must not use DeepMerge (UserTask.add_data_from_form) for form data: it
         # merges lists element by element, so a shorter list would keep old items.
-        task.set_data(**copy.deepcopy(payload))
+        cleared = unanswered_fields(schema_for(task_id), payload) if task_id in CLEARED else {}
+        task.set_data(**cleared, **copy.deepcopy(payload))
         task.run()
         self.done.append(task_id)
         self.settle()
@@ -361,8 +365,13 @@ class Run:
 
 
 def tree_depth(wf):
-    def depth(task):
-        return 1 + max((depth(c) for c in task.children), default=0)
+    def depth(root):  # walked without recursion: a long loop's tree is deeper than Python's stack allows
+        deepest, stack = 0, [(root, 1)]
+        while stack:
+            task, level = stack.pop()
+            deepest = max(deepest, level)
+            stack.extend((child, level + 1) for child in task.children)
+        return deepest
     return max([depth(wf.task_tree)] + [depth(sp.task_tree) for sp in wf.subprocesses.values()])
 
 

@@ -59,7 +59,7 @@ def test_collecting_each_partners_eoi_into_a_key_partners_read_is_refused():
 def test_collecting_scores_into_a_key_staff_read_is_refused():
     found = errors(b"<bpmn:loopDataOutputRef>board_scores</bpmn:loopDataOutputRef>",
                    b"<bpmn:loopDataOutputRef>board_notes</bpmn:loopDataOutputRef>")
-    assert "score_eois" in [e for e, _ in found]
+    assert "collect_board_scores" in [e for e, _ in found]  # the scoring subprocess collects each member's
 
 
 def test_a_decision_table_that_reads_the_scores_into_its_recommendation_is_refused():

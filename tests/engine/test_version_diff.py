@@ -169,7 +169,7 @@ def test_timers_settings_and_repeats_inside_subprocesses_are_compared():
     def edit(root):
         one(root, "//bpmn:boundaryEvent[@id='eoi_deadline']//bpmn:timeDate").text = 'call_closes_at + "T17:00:00+00:00"'
         one(root, "//bpmn:userTask[@id='submit_eoi']//*[@name='dueIn']").set("value", "P21D")
-        one(root, "//bpmn:userTask[@id='score_eois']//bpmn:loopDataInputRef").text = "scoring_panel"
+        one(root, "//bpmn:subProcess[@id='collect_board_scores']/*/bpmn:loopDataInputRef").text = "scoring_panel"
         element(root, "record_eoi").set("name", "Keep submitted EoI")
         one(root, "//bpmn:scriptTask[@id='record_eoi']/bpmn:script").text = "eoi = {'partner': partner}"
     found = {c.kind: c for c in changes(edited(BPMN, edit))}
@@ -179,8 +179,8 @@ def test_timers_settings_and_repeats_inside_subprocesses_are_compared():
         'to “date call_closes_at + "T17:00:00+00:00"”')
     assert found["property_changed"].description == (
         "Submit expression of interest: due in changed from “P14D” to “P21D”")
-    assert found["loop_changed"].description == ("Score EoIs: multi-instance collection changed from "
-                                                 "“board_members” to “scoring_panel”")
+    assert found["loop_changed"].description == ("Collect board scores: multi-instance collection changed from "
+                                                 "“members_to_score” to “scoring_panel”")
     assert found["renamed"].description == "Record submitted EoI renamed to “Keep submitted EoI”"
     assert found["script_changed"].element_id == "record_eoi"
     assert found["script_changed"].new == "eoi = {'partner': partner}"
