@@ -31,7 +31,7 @@ from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.util.task import TaskState
 
-from engine.repository.forms import fill_options, form_fields, unanswered_fields
+from engine.repository.forms import facts_for, fill_options, form_fields, unanswered_fields
 from engine.sandbox import check_code
 from engine.sandbox.rules import SAFE_BUILTIN_NAMES
 from engine.spiff import SCRIPT_ENGINE
@@ -139,7 +139,8 @@ def directory(source):
 
 def validate_form(task_id, payload, task_data):
     schema = fill_options(schema_for(task_id), data=task_data, directory=directory)
-    Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER).validate(payload)
+    answers = {**facts_for(schema, task_data), **payload}  # read-only facts decide conditions, as in the service
+    Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER).validate(answers)
 
 
 # ----------------------------------------------------------------------------- sample form data
@@ -793,6 +794,105 @@ def test_gate2_close_goes_to_lessons_learned(specs, clock):
     run.do("gate2_partner_selection", data={"gate2_decision": "close"})
     run.finish_lessons("closed_at_gate2")
 
+
+# ----------------------------------------------------------------------------- board scoring deadline
+@pytest.mark.parametrize("call_closes, scoring_closes", [
+    ("2030-03-31", "2030-04-10"), ("2030-02-25", "2030-03-07"), ("2032-02-25", "2032-03-06"),
+    ("2030-12-28", "2031-01-07"), ("2030-06-05", "2030-06-15"),
+])
+def test_scoring_closes_ten_days_after_the_call_when_the_hub_gives_no_date(specs, clock, call_closes, scoring_closes):
+    run = Run(specs)
+    run.to_gate1()
+    run.do("gate1_prioritisation")
+    run.do("invite_partners", call_closes_at=call_closes)
+    data = run.data("submit_eoi")
+    assert data["scoring_closes_at"] == scoring_closes
+    assert not {"year", "month", "day", "leap_year", "days_in_month"} & set(data)  # the counting leaves nothing
+
+
+def late_scoring(specs, clock):
+    """Alice scores, Bob never does; scoring closes at the end of 2030-04-05."""
+    run = Run(specs)
+    run.to_gate1()
+    run.do("gate1_prioritisation")
+    run.do("invite_partners", invited_partners=ORGANISATIONS[:2], board_members=["bm_alice", "bm_bob"],
+           call_closes_at="2030-03-31", scoring_closes_at="2030-04-05")
+    for partner in ORGANISATIONS[:2]:
+        run.do("submit_eoi", where=lambda d, p=partner: d["partner"] == p)
+    run.do("score_eois", where=lambda d: d["board_member"] == "bm_alice")
+    assert run.restore()  # the pending deadline survives a save and restore
+    assert {e.value for e in run.wf.waiting_events()} == {"2030-04-05T23:59:59+00:00"}
+    clock.move_to("2030-04-05T23:59:00+00:00")
+    run.settle()
+    assert run.wf_board() == ["bm_bob"]
+    clock.move_to("2030-04-06T00:00:00+00:00")
+    run.settle()
+    return run
+
+
+def test_a_member_who_never_scores_is_recorded_as_not_scoring_and_gate2_goes_ahead(specs, clock):
+    run = late_scoring(specs, clock)
+    assert run.ready_ids() == ["gate2_partner_selection"]
+    data = run.data("gate2_partner_selection")
+    assert data["members_not_scored"] == ["bm_bob"]
+    assert {bs["board_member"]: bs.get("not_scored", False) for bs in data["board_scores"]} == \
+        {"bm_alice": False, "bm_bob": True}
+    assert next(bs for bs in data["board_scores"] if bs["board_member"] == "bm_bob")["scores"] == []
+    for partner in ORGANISATIONS[:2]:  # the scores given count; the missing member counts for nothing
+        assert data["aggregated_scores"][partner]["scorers"] == 1
+        assert data["aggregated_scores"][partner]["total_mean"] == 24
+    run.do("gate2_partner_selection")
+    assert run.ready_ids() == ["draft_specification"]
+
+
+def test_scoring_can_be_extended_only_when_a_member_did_not_score(specs, clock):
+    run = Run(specs)
+    run.to_gate2()
+    data = run.data("gate2_partner_selection")
+    assert data["members_not_scored"] == []
+    with pytest.raises(ValidationError, match="extend_scoring"):
+        validate_form("gate2_partner_selection",
+                      {"gate2_decision": "extend_scoring", "scoring_extended_to": "2030-05-01"}, data)
+    with pytest.raises(ValidationError, match="scoring_extended_to"):  # the new date is required
+        validate_form("gate2_partner_selection", {"gate2_decision": "extend_scoring"},
+                      dict(data, members_not_scored=["bm_bob"]))
+
+
+def test_the_chair_extends_scoring_for_the_late_member_only_and_sees_everyones_scores(specs, clock):
+    run = late_scoring(specs, clock)
+    run.do("gate2_partner_selection", data={"gate2_decision": "extend_scoring",
+                                            "scoring_extended_to": "2030-04-12"})
+    assert run.wf_board() == ["bm_bob"]  # Alice is not asked again
+    waiting = run.data("score_eois")
+    assert waiting["scoring_closes_at"] == "2030-04-12" and waiting["board_scores"] == []
+    assert [bs["board_member"] for bs in waiting["scores_kept_aside"]] == ["bm_alice"]
+    run.restore()
+    run.do("score_eois", where=lambda d: d["board_member"] == "bm_bob", scores=[
+        dict({"partner": p, "conflict_of_interest": False}, **{c: 2 for c in CRITERIA}) for p in ORGANISATIONS[:2]])
+    assert run.ready_ids() == ["gate2_partner_selection"]
+    data = run.data("gate2_partner_selection")
+    assert sorted(bs["board_member"] for bs in data["board_scores"]) == ["bm_alice", "bm_bob"]
+    assert data["members_not_scored"] == [] and data["scores_kept_aside"] == []
+    for partner in ORGANISATIONS[:2]:
+        assert data["aggregated_scores"][partner]["scorers"] == 2
+        assert data["aggregated_scores"][partner]["total_mean"] == 18  # (24 + 12) / 2
+
+
+def test_an_extension_that_passes_unanswered_again_keeps_the_scores_given(specs, clock):
+    run = late_scoring(specs, clock)
+    for closes in ("2030-04-12", "2030-04-20"):
+        run.do("gate2_partner_selection", data={"gate2_decision": "extend_scoring", "scoring_extended_to": closes})
+        assert run.wf_board() == ["bm_bob"]
+        clock.move_to(f"{closes}T23:59:59+00:00")
+        run.settle()
+        clock.tick(timedelta(seconds=1))
+        run.settle()
+        data = run.data("gate2_partner_selection")
+        assert data["members_not_scored"] == ["bm_bob"]
+        assert [bs["board_member"] for bs in data["board_scores"]] == ["bm_alice", "bm_bob"]
+        assert data["aggregated_scores"][ORGANISATIONS[0]]["scorers"] == 1
+    run.do("gate2_partner_selection", data={"gate2_decision": "close"})
+    run.finish_lessons("closed_at_gate2")
 
 def signoff(task_id, decision, comment=None):
     """A Gate 3 answer; a comment is only required for rework."""

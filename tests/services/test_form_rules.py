@@ -100,6 +100,24 @@ def test_a_total_must_add_up_and_an_amount_stay_under_its_limit():
     assert field_errors(BUDGET, {"nhs": 1, "total": 4}) == {}  # a missing part is for `required` to report
 
 
+CALL = {"type": "object", "properties": {
+    "call_closes_at": {"type": "string", "format": "date", "title": "Call closing date"},
+    "scoring_closes_at": {"type": "string", "format": "date", "title": "Scoring closing date",
+                          "x-on-or-after": "call_closes_at"}}}
+
+
+def test_a_date_that_may_not_lie_before_another_field_is_checked_against_it():
+    assert field_errors(CALL, {"call_closes_at": "2026-03-20", "scoring_closes_at": "2026-03-19"}) == {
+        "scoring_closes_at": "Scoring closing date cannot be before the call closing date (2026-03-20)."}
+    assert field_errors(CALL, {"call_closes_at": "2026-03-20", "scoring_closes_at": "2026-03-20"}) == {}
+    assert field_errors(CALL, {"call_closes_at": "2026-03-20"}) == {}  # left out: the diagram's default
+    assert field_errors(CALL, {"call_closes_at": "soon", "scoring_closes_at": "2026-03-19"}) == {
+        "call_closes_at": "'soon' is not a 'date'"}  # a bad date is the `format` check's to report
+    assert "name of a date field" in schema_problem({"properties": {"d": {"x-on-or-after": ["a"]}}})
+    assert schema_problem(CALL) is None
+    sampled = sample_answers(CALL, {"call_closes_at": "2026-12-31"})
+    assert sampled["scoring_closes_at"] == "2027-01-30" and field_errors(CALL, sampled) == {}
+
 def test_rules_a_process_owner_mistypes_are_refused_with_the_reason():
     assert schema_problem({"type": "object", "properties": {"d": {"type": "string", "x-not-before": "yesterday"}}}) \
         == 'says x-not-before \'yesterday\': the values understood are "today" and "tomorrow"'
