@@ -27,7 +27,8 @@ def after_change(session: Session, instance: ProcessInstance, *, since_seq: int,
         if task is None or task.state != "ready":
             continue
         if not _to_delegate(session, instance, task, at=event.at):
-            send(session, task_holders(session, task), messages.task_ready(task, instance), now=event.at)
+            told = [u for u in task_holders(session, task) if u.username != actor]  # the actor sees it already
+            send(session, told, messages.task_ready(task, instance), now=event.at)
     if instance.stage != stage_before:
         _tell_followers(session, instance, actor=actor)
 

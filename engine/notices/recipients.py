@@ -12,13 +12,14 @@ from engine.store.models import Organisation, ProcessInstance, Task, User, UserR
 
 def task_holders(session: Session, task: Task) -> list[User]:
     """Whoever holds the task (its claimer or assignee), else everyone whose role, organisation and four-eyes
-    standing let them do it."""
+    standing let them do it, in a project they may see (a sponsor sees only the challenges they proposed)."""
     named = task.claimed_by or task.assignee
     if named:
         people = list(session.scalars(select(User).where(User.username == named, User.active)))
     else:
         people = list(session.scalars(select(User).join(UserRole).where(UserRole.role == task.role, User.active)))
-    return [u for u in people if policy.may_act_on(u, task) is None]
+    instance = session.get(ProcessInstance, task.instance_id)
+    return [u for u in people if policy.may_act_on(u, task) is None and policy.may_see_instance(u, instance)]
 
 
 def escalation_contacts(session: Session) -> list[User]:

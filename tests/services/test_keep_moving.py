@@ -63,8 +63,15 @@ def test_each_task_made_ready_tells_exactly_the_people_who_may_do_it(db, people)
         assert tasks
         for task in tasks:
             told = {s.get(User, n.user_id).username for n in notes(db, kind=kinds.TASK_READY, task_id=task.id)}
+            made_by = s.scalars(select(AuditEvent.actor).where(  # whose change made it ready: they see it already
+                AuditEvent.instance_id == project, AuditEvent.seq < s.scalars(select(AuditEvent.seq).where(
+                    AuditEvent.task_id == task.id, AuditEvent.kind == "task_ready")).one(),
+                AuditEvent.kind.in_(["task_completed", "instance_started"])).order_by(AuditEvent.seq.desc())).first()
+            instance = s.get(ProcessInstance, project)
+            may = {u.username for u in everyone if policy.may_act_on(u, task) is None
+                   and policy.may_see_instance(u, instance)}
             if task.state == "ready":
-                assert told == {u.username for u in everyone if policy.may_act_on(u, task) is None}, task.bpmn_id
+                assert told == may - {made_by}, task.bpmn_id
     eoi_notes = [n for n in notes(db, kind=kinds.TASK_READY) if "expression of interest" in n.subject.lower()]
     with db.reading() as s:
         told = {(s.get(User, n.user_id).username, s.get(Task, n.task_id).organisations) for n in eoi_notes}
@@ -72,6 +79,13 @@ def test_each_task_made_ready_tells_exactly_the_people_who_may_do_it(db, people)
     assert told == {("ivy.medtech", f"|{seed.MEDTECH}|"), ("ian.datahealth", f"|{seed.DATAHEALTH}|")}
     for note in eoi_notes:
         assert seed.MEDTECH not in note.body + note.subject and seed.DATAHEALTH not in note.body + note.subject
+
+
+def test_a_sponsor_is_not_told_of_another_sponsors_challenge(db, clock, people):
+    db.writing(lambda s: accounts.add_user(s, username="sue.sponsor", roles=["sponsor"], actor="test", clock=clock))
+    project = people.start()  # sam.sponsor's
+    people.walk(project, plan(), stop_at="gate1_prioritisation")
+    assert "sue.sponsor" not in recipients(db)
 
 
 def test_preferences_decide_whether_and_when_a_message_is_emailed(db, clock, people):
