@@ -122,25 +122,24 @@ def _sleep_until_work(db: Database, *, clock: Clock, lead: timedelta, interval: 
     """Sleep until the next work is due, `interval` has passed, new work is committed, or the worker must stop."""
     started = clock.now()
     latest = started + timedelta(seconds=interval)
-
-    def wake_at() -> datetime:
-        due = next_work_at(db, lead=lead)
-        if due is not None and due <= started and not busy:
-            # Due, yet the round just done could not do it (another worker has it, or it fails): not a busy loop.
-            due = started + timedelta(seconds=IDLE_RETRY)
-        return latest if due is None else min(due, latest)
-
-    until = wake_at()
+    due = next_work_at(db, lead=lead)
+    stuck = due if due is not None and due <= started and not busy else None
+    if stuck is not None:
+        # Due, yet the round just done could not do it (another worker has it, or it fails): no busy loop.
+        due = started + timedelta(seconds=IDLE_RETRY)
+    until = latest if due is None else min(due, latest)
     while not stop.is_set():
         left = (until - clock.now()).total_seconds()
         if left <= 0:
             return
         if waker is not None:
             if waker.wait(min(left, STOP_CHECK)):
-                return  # new work was committed: a round finds it, or learns when it is due
+                return  # new work was committed: a round does it, or learns when it falls due
         else:
             time.sleep(min(left, SQLITE_POLL))
-            until = wake_at()
+            due = next_work_at(db, lead=lead)
+            if due is not None and due != stuck:
+                until = min(until, due)
 
 
 class _Listener:

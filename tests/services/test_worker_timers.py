@@ -1,0 +1,84 @@
+"""The worker fires timers on time: it sleeps until the next one falls due, is woken when a change commits a new
+one, and stops cleanly when told to. These run on the real clock, as a worker does: short real waits."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from engine.clock import Clock
+from engine.identity import accounts
+from engine.runtime import instances, timers
+from engine.store.models import AuditEvent, ProcessInstance, Task, User
+from engine.tasks import completion
+from tests.conftest import FIXTURES, USE_POSTGRES, deployed
+
+TIMED = FIXTURES / "timed"  # a timer between two tasks, its duration the first task's answer (wait_ms)
+
+
+@pytest.fixture
+def timed(db, clock):
+    return deployed(db, clock, TIMED, TIMED)
+
+
+def start_waiting(db, user_id: int, wait_ms: int) -> int:
+    """A project whose timer falls due `wait_ms` from now (on the real clock)."""
+    now = Clock()
+    project = db.writing(lambda s: instances.start_instance(s, user=s.get(User, user_id), process_key="timed",
+                                                            clock=now).id)
+    with db.reading() as session:
+        task = session.scalars(select(Task).where(Task.instance_id == project, Task.state == "ready")).one()
+    db.writing(lambda s: completion.complete_task(s, user=s.get(User, user_id), task_id=task.id,
+                                                  data={"wait_ms": wait_ms}, clock=now))
+    return project
+
+
+@pytest.mark.xfail(USE_POSTGRES, strict=True, reason="a new timer wakes a PostgreSQL worker only once the kernel's "
+                   "save_workflow calls wake_workers when next_timer_at is set")
+def test_a_sleeping_worker_is_woken_by_a_new_timer_and_fires_it_within_a_second_of_being_due(db, clock, timed):
+    sponsor = db.writing(lambda s: accounts.add_user(s, username="sam", roles=["sponsor"], actor="test",
+                                                     clock=clock).id)
+    stop = threading.Event()
+    worker = threading.Thread(target=timers.run_worker, args=(db,),
+                              kwargs={"clock": Clock(), "once": False, "interval": 30.0, "stop": stop})
+    worker.start()
+    try:
+        time.sleep(0.3)  # nothing is due: the worker sleeps for up to 30 s
+        project = start_waiting(db, sponsor, 1500)
+        with db.reading() as session:
+            due = session.get(ProcessInstance, project).next_timer_at
+        deadline = time.monotonic() + 5
+        fired = None
+        while fired is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+            with db.reading() as session:
+                fired = session.scalar(select(AuditEvent.at).where(AuditEvent.instance_id == project,
+                                                                   AuditEvent.kind == "timer_fired"))
+    finally:
+        stop.set()
+        worker.join(5)
+    assert fired is not None, "the timer did not fire"
+    assert 0 <= (fired - due).total_seconds() < 1.0
+
+
+def test_sigterm_stops_a_sleeping_worker_at_once_and_cleanly(db, tmp_path):
+    env = {**os.environ, "DATABASE_URL": db.url}
+    worker = subprocess.Popen([str(Path(sys.executable).parent / "sixgates"), "worker"], env=env, cwd=tmp_path,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        time.sleep(3)  # started, one round done, asleep (up to a minute)
+        asked = time.monotonic()
+        worker.send_signal(signal.SIGTERM)
+        out, _ = worker.communicate(timeout=10)
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+    assert worker.returncode == 0 and "fired timers on 0 instance(s)" in out
+    assert time.monotonic() - asked < 2.0
