@@ -310,3 +310,161 @@ def test_the_history_does_not_show_a_board_member_the_others_scores(db, people):
     scored = [e for e in seen if e["kind"] == "task_completed" and e["task"] == "score_eois"]
     assert len(scored) == 3 and [("scores" in e["data"]) for e in scored] == [e["actor"] == "bea.board" for e in scored]
     assert all("scores" in e["data"] for e in audited if e["kind"] == "task_completed" and e["task"] == "score_eois")
+
+
+# --- the board's scoring deadline ----------------------------------------------------------
+
+LATE_CALL = {"invited_partners": [seed.MEDTECH, seed.DATAHEALTH], "board_members": ["bea.board", "ben.board",
+             "bill.board"], "call_closes_at": "2026-03-20", "scoring_closes_at": "2026-03-27"}
+
+
+def bill_never_scores(db, clock, people) -> int:
+    """Both partners answer, Bea and Ben score, Bill never does; scoring closes at the end of 27 March."""
+    project = people.start()
+    people.walk(project, plan(invite_partners=LATE_CALL), stop_at="score_eois")
+    for task in [t for t in people.open_tasks(project) if t.assignee in ("bea.board", "ben.board")]:
+        people.complete(task, plan()["score_eois"])
+    [bills] = people.open_tasks(project)
+    assert (bills.bpmn_id, bills.assignee) == ("score_eois", "bill.board")
+    clock.set(clock.now().replace(day=27, hour=23, minute=59))
+    assert fire_due(db, clock=clock) == 0  # not before the end of the day
+    clock.set(clock.now().replace(day=28, hour=9, minute=0))
+    assert fire_due(db, clock=clock) == 1
+    with db.reading() as s:
+        assert s.get(Task, bills.id).state == "cancelled"
+    return project
+
+
+def _chair_sees(db, project) -> tuple[Task, dict]:
+    [gate2] = [t for t in _open(db, project) if t.bpmn_id == "gate2_partner_selection"]
+    with db.reading() as s:
+        detail = queries.get_task(s, user=_user(s, "cara.chair"), task_id=gate2.id)
+        return gate2, detail.context
+
+
+def _open(db, project) -> list[Task]:
+    with db.reading() as s:
+        return list(s.scalars(select(Task).where(Task.instance_id == project, Task.state == "ready")))
+
+
+def _verified(db) -> bool:
+    from engine.history import verification
+    with db.reading() as s:
+        return verification.verify(s, user=_user(s, "aud.auditor")).problems == []
+
+
+def test_a_board_member_who_never_scores_is_recorded_as_not_scoring_and_gate2_goes_ahead(db, clock, people):
+    project = bill_never_scores(db, clock, people)
+    gate2, seen = _chair_sees(db, project)
+    assert seen["members_not_scored"] == ["bill.board"]  # the chair is told who did not score
+    scores = seen["aggregated_scores"]
+    assert scores[seed.MEDTECH]["scorers"] == 2 and scores[seed.MEDTECH]["conflicted"] == 0  # Bill's gone
+    assert scores[seed.DATAHEALTH]["scorers"] == 2
+    assert {b["board_member"]: b.get("not_scored", False) for b in seen["board_scores"]} == {
+        "bea.board": False, "ben.board": False, "bill.board": True}
+    assert _verified(db)  # the re-run from the trail fires the deadline the same way
+    people.walk(project, plan(), stop_at="draft_specification")
+    assert instance(db, project).data["selected_partners"] == [seed.MEDTECH]
+
+
+def test_the_chair_extends_scoring_and_only_the_late_member_is_asked_again(db, clock, people):
+    project = bill_never_scores(db, clock, people)
+    gate2, _ = _chair_sees(db, project)
+    db.writing(lambda s: completion.complete_task(s, user=_user(s, "cara.chair"), task_id=gate2.id, clock=clock,
+                                                  data={"gate2_decision": "extend_scoring",
+                                                        "scoring_extended_to": "2026-04-03"}))
+    [again] = _open(db, project)
+    assert (again.bpmn_id, again.assignee) == ("score_eois", "bill.board")
+    assert instance(db, project).data["scoring_closes_at"] == "2026-04-03"
+    people.complete(again, plan()["score_eois"])
+    _, seen = _chair_sees(db, project)
+    assert seen["members_not_scored"] == [] and seen["scores_kept_aside"] == []
+    assert sorted(b["board_member"] for b in seen["board_scores"]) == ["bea.board", "ben.board", "bill.board"]
+    assert not any(b.get("not_scored") for b in seen["board_scores"])
+    scores = seen["aggregated_scores"]  # everyone's scores, Bill's declared conflict with Medtech included
+    assert scores[seed.MEDTECH]["scorers"] == 2 and scores[seed.MEDTECH]["conflicted"] == 1
+    assert scores[seed.DATAHEALTH]["scorers"] == 3
+    assert completed(db, project).count("gate2_partner_selection") == 1
+    assert _verified(db)
+
+
+def test_scoring_cannot_be_extended_when_everyone_scored_nor_without_a_new_date(db, clock, people):
+    from engine.errors import ValidationFailed
+    project = people.start()
+    people.walk(project, plan(), stop_at="gate2_partner_selection")
+    gate2, seen = _chair_sees(db, project)
+    assert seen["members_not_scored"] == []
+    with pytest.raises(ValidationFailed) as caught:
+        db.writing(lambda s: completion.complete_task(s, user=_user(s, "cara.chair"), task_id=gate2.id, clock=clock,
+                                                      data={"gate2_decision": "extend_scoring",
+                                                            "scoring_extended_to": "2026-04-03"}))
+    assert "gate2_decision" in caught.value.fields
+    project = bill_never_scores(db, clock, people)
+    gate2, _ = _chair_sees(db, project)
+    with pytest.raises(ValidationFailed) as caught:
+        db.writing(lambda s: completion.complete_task(s, user=_user(s, "cara.chair"), task_id=gate2.id, clock=clock,
+                                                      data={"gate2_decision": "extend_scoring"}))
+    assert "scoring_extended_to" in caught.value.fields
+
+
+def test_the_scoring_closing_date_may_not_lie_before_the_call_closes_and_defaults_to_ten_days_after(db, clock,
+                                                                                                    people):
+    from engine.errors import ValidationFailed
+    project = people.start()
+    people.walk(project, plan(), stop_at="invite_partners")
+    [invite] = people.open_tasks(project)
+    early = dict(LATE_CALL, scoring_closes_at="2026-03-19")
+    with pytest.raises(ValidationFailed) as caught:
+        db.writing(lambda s: completion.complete_task(s, user=_user(s, "hana.hub"), task_id=invite.id, clock=clock,
+                                                      data=early))
+    assert caught.value.fields == {
+        "scoring_closes_at": "Scoring closing date cannot be before the call closing date (2026-03-20)."}
+    left_out = {k: v for k, v in LATE_CALL.items() if k != "scoring_closes_at"}
+    db.writing(lambda s: completion.complete_task(s, user=_user(s, "hana.hub"), task_id=invite.id, clock=clock,
+                                                  data=left_out))
+    assert instance(db, project).data["scoring_closes_at"] == "2026-03-30"
+
+
+def _scores_of_others(events: list[dict], username: str) -> list:
+    """Every score in these events given by someone other than `username`: answers to the scoring form
+    completed by another, or a record of scores naming another board member, at any depth."""
+    def records(value) -> list:
+        if isinstance(value, dict):
+            other = "scores" in value and value.get("board_member") not in (None, username)
+            return [value] * other + [r for v in value.values() for r in records(v)]
+        return [r for v in value for r in records(v)] if isinstance(value, list) else []
+    found = []
+    for event in events:
+        data = event.get("data") or {}
+        if event.get("actor") != username and isinstance(data, dict) and data.get("scores"):
+            found.append(data)
+        found += records(data)
+    return found
+
+
+def test_no_board_member_reads_anothers_scores_through_the_extension(db, clock, people):
+    from engine.runtime.instance_queries import instance_detail, instance_events
+    project = bill_never_scores(db, clock, people)
+    gate2, _ = _chair_sees(db, project)
+    db.writing(lambda s: completion.complete_task(s, user=_user(s, "cara.chair"), task_id=gate2.id, clock=clock,
+                                                  data={"gate2_decision": "extend_scoring",
+                                                        "scoring_extended_to": "2026-04-03"}))
+    kept = instance(db, project).data["scores_kept_aside"]
+    assert sorted(b["board_member"] for b in kept) == ["bea.board", "ben.board"]
+    [bills] = _open(db, project)
+    with db.reading() as s:
+        bill = instance_detail(s, user=_user(s, "bill.board"), instance_id=project)["data"]
+        bea = instance_detail(s, user=_user(s, "bea.board"), instance_id=project)["data"]
+        task = queries.get_task(s, user=_user(s, "bill.board"), task_id=bills.id).context
+        events = instance_events(s, user=_user(s, "bea.board"), instance_id=project)
+        outsider = instance_detail(s, user=_user(s, "ian.datahealth"), instance_id=project)["data"]
+        chair = instance_detail(s, user=_user(s, "cara.chair"), instance_id=project)["data"]
+        chairs_events = instance_events(s, user=_user(s, "cara.chair"), instance_id=project)
+    assert bill["scores_kept_aside"] == [] and task["scores_kept_aside"] == []  # Bea's and Ben's wait unseen
+    assert [b["board_member"] for b in bea["scores_kept_aside"]] == ["bea.board"]  # her own only
+    for seen in (bill, bea, task):
+        assert not {"members_not_scored", "members_to_score", "aggregated_scores"} & set(seen)
+    assert _scores_of_others(events, "bea.board") == []  # nor in her history of the project
+    assert _scores_of_others(chairs_events, "bea.board")  # which the chair's holds
+    assert not {"scores_kept_aside", "members_not_scored", "members_to_score", "board_scores"} & set(outsider)
+    assert len(chair["scores_kept_aside"]) == 2 and chair["members_to_score"] == ["bill.board"]
