@@ -25,15 +25,11 @@ def current_delegation(session: Session, user: User, *, today: date) -> Delegati
         .order_by(Delegation.starts_on)).first()
 
 
-def delegate_on(session: Session, username: str, *, today: date) -> tuple[User, Delegation] | None:
-    """Who takes `username`'s new tasks today, if they are away and their delegate is still active."""
-    user = get_user(session, username)
-    if user is None:
-        return None
-    delegation = current_delegation(session, user, today=today)
-    if delegation is None or delegation.starts_on > today or not delegation.delegate.active:
-        return None
-    return delegation.delegate, delegation
+def delegations_in_force(session: Session, *, today: date) -> list[Delegation]:
+    """Everyone away today whose delegate can still sign in (delegation.user is who is away)."""
+    return [d for d in session.scalars(select(Delegation).where(
+        Delegation.ended_at.is_(None), Delegation.starts_on <= today, Delegation.ends_on >= today))
+        if d.delegate.active]
 
 
 def set_delegation(session: Session, *, user: User, delegate: str, starts_on: date, ends_on: date,

@@ -32,6 +32,14 @@ def sync_task_rows(session: Session, instance: ProcessInstance, ready: list[spif
     return rows
 
 
+MADE_READY = "tasks_made_ready"  # session.info key: rows this unit of work made, for the follow-up to find
+
+
+def made_ready(session: Session) -> list[Task]:
+    """The task rows made ready in this unit of work since the last call (each is handed out once)."""
+    return session.info.pop(MADE_READY, [])
+
+
 def ready_event_data(role: str | None, rules: TaskRules) -> dict:
     """What the audit trail records of a task made ready; the verifier's re-run builds the same from its own run."""
     return {"role": role, "assignee": rules.assignee, "due_at": rules.due_at}
@@ -43,6 +51,7 @@ def _new_task_row(session: Session, instance: ProcessInstance, compiled: spiff.C
                state="ready", created_at=now)
     rules = apply_task_rules(session, row, instance, compiled, task.data)
     session.add(row)
+    session.info.setdefault(MADE_READY, []).append(row)
     record_event(session, instance=instance, at=now, actor="engine", kind="task_ready",
                  task_id=row.id, task_name=row.bpmn_id, data=ready_event_data(row.role, rules))
     return row

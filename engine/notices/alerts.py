@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from engine.clock import Clock
 from engine.notices import messages
 from engine.notices.outbox import send
-from engine.notices.recipients import escalation_contacts, task_holders
+from engine.notices.recipients import escalation_contacts, holders_of
 from engine.store.db import Database
 from engine.store.models import ProcessInstance, Task
 
@@ -46,9 +46,9 @@ def _alert(session: Session, task_id: str, *, now: datetime, lead: timedelta) ->
         return 0
     stage = task.alert_stage
     if stage == NONE_SENT and now < task.due_at <= now + lead:
-        new, people, message = DUE_SOON_SENT, task_holders(session, task), messages.due_soon(task, instance)
+        new, people, message = DUE_SOON_SENT, holders_of(session, task, instance), messages.due_soon(task, instance)
     elif stage in (NONE_SENT, DUE_SOON_SENT) and task.due_at <= now:
-        new, people, message = OVERDUE_SENT, task_holders(session, task), messages.overdue(task, instance)
+        new, people, message = OVERDUE_SENT, holders_of(session, task, instance), messages.overdue(task, instance)
     elif stage == OVERDUE_SENT and task.escalate_at is not None and task.escalate_at <= now:
         new, people, message = ESCALATED, escalation_contacts(session), messages.escalated(task, instance)
     else:

@@ -1,54 +1,72 @@
 """What follows a change to a project, in its transaction: a task made for someone who is away goes to their
 delegate, the people who may do each new task are told, and the sponsor and partners hear of a new stage.
-Every service that moves a project calls after_change once its workflow is saved."""
+Every service that moves a project calls after_change once its workflow is saved.
+
+It costs at most three queries: the people it may tell, the delegations in force (only when a new task is
+bound to a person) and the preferences of those told."""
 from __future__ import annotations
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine import policy
-from engine.identity.delegation import delegate_on
+from engine.identity.delegation import delegations_in_force
+from engine.kernel.task_rows import made_ready
 from engine.notices import messages
 from engine.notices.handover import hand_over
-from engine.notices.outbox import send
-from engine.notices.recipients import project_followers, task_holders
-from engine.store.models import AuditEvent, ProcessInstance, Task
-from engine.store.trail import chain_of
+from engine.notices.outbox import send_all
+from engine.notices.recipients import (
+    Person,
+    people_for,
+    project_followers,
+    task_holders,
+    wanted_for_followers,
+    wanted_for_task,
+)
+from engine.store.models import Delegation, ProcessInstance, Task
 
 
-def after_change(session: Session, instance: ProcessInstance, *, since_seq: int, stage_before: str,
-                 actor: str) -> None:
-    """Follow up the events this change recorded after `since_seq` (the instance's audit_seq before it)."""
-    made_ready = session.scalars(select(AuditEvent).where(
-        AuditEvent.chain == chain_of(instance.id), AuditEvent.seq > since_seq, AuditEvent.kind == "task_ready")
-        .order_by(AuditEvent.seq)).all()
-    for event in made_ready:
-        task = session.get(Task, event.task_id)
-        if task is None or task.state != "ready":
-            continue
-        if not _to_delegate(session, instance, task, at=event.at):
-            told = [u for u in task_holders(session, task) if u.username != actor]  # the actor sees it already
-            send(session, told, messages.task_ready(task, instance), now=event.at)
-    if instance.stage != stage_before:
-        _tell_followers(session, instance, actor=actor)
+def after_change(session: Session, instance: ProcessInstance, *, stage_before: str, actor: str) -> None:
+    """Follow up a change the kernel has just saved: its new tasks, and its new stage if it has one."""
+    tasks = [(task, task.created_at) for task in made_ready(session) if task.state == "ready"]
+    stage_changed = instance.stage != stage_before
+    if not tasks and not stage_changed:
+        return
+    away = _away(session, tasks)
+    wanted: dict[str, list] = {"roles": [], "usernames": [], "organisations": []}
+    for task, _ in tasks:
+        for key, values in wanted_for_task(task).items():
+            wanted[key] += values
+    wanted["usernames"] += [d.delegate.username for d in away.values()]
+    if stage_changed:
+        for key, values in wanted_for_followers(instance).items():
+            wanted[key] += values
+    people = people_for(session, **wanted)
+    batch = []
+    for task, at in tasks:
+        if not _to_delegate(session, instance, task, away, at=at):
+            told = [u for u in task_holders(people, task, instance) if u.username != actor]  # the actor sees it
+            batch.append((told, messages.task_ready(task, instance)))
+    if stage_changed:
+        batch += _for_followers(people, instance, actor=actor)
+    send_all(session, batch, now=instance.updated_at)
 
 
-def _tell_followers(session: Session, instance: ProcessInstance, *, actor: str) -> None:
-    """The sponsor and partners hear of a stage as they see it, and of none they do not follow."""
-    for follower in project_followers(session, instance):
-        seen = policy.reader_for(follower, instance).stage(instance.stage)
-        if follower.username != actor and seen:
-            send(session, [follower], messages.stage_changed(instance, _stage_label(seen)), now=instance.updated_at)
+def _away(session: Session, tasks: list[tuple[Task, object]]) -> dict[str, Delegation]:
+    """The delegations in force of the people new tasks are bound to."""
+    bound = {task.assignee for task, _ in tasks if task.assignee}
+    if not bound:
+        return {}
+    today = tasks[0][1].date()
+    return {d.user.username: d for d in delegations_in_force(session, today=today) if d.user.username in bound}
 
 
-def _to_delegate(session: Session, instance: ProcessInstance, task: Task, *, at) -> bool:
+def _to_delegate(session: Session, instance: ProcessInstance, task: Task, away: dict[str, Delegation], *,
+                 at) -> bool:
     """A task made for one person who is away goes to their delegate, if policy lets the delegate do it."""
-    if not task.assignee:
+    delegation = away.get(task.assignee or "")
+    if delegation is None:
         return False
-    away = delegate_on(session, task.assignee, today=at.date())
-    if away is None:
-        return False
-    delegate, delegation = away
+    delegate = delegation.delegate
     if policy.may_act_on(delegate, _as_if_held_by(task, delegate.username)) is not None:
         return False
     hand_over(session, instance, task, delegate, actor=task.assignee, now=at, delegated=True,
@@ -61,6 +79,16 @@ def _as_if_held_by(task: Task, username: str) -> Task:
     """A detached copy of the task bound to `username`, for policy to judge before anything changes."""
     return Task(role=task.role, assignee=username, organisations=task.organisations,
                 excluded_users=task.excluded_users, claimed_by=None)
+
+
+def _for_followers(people: list[Person], instance: ProcessInstance, *, actor: str) -> list:
+    """The sponsor and partners hear of a stage as they see it, and of none they do not follow."""
+    batch = []
+    for follower in project_followers(people, instance):
+        seen = policy.reader_for(follower, instance).stage(instance.stage)
+        if follower.username != actor and seen:
+            batch.append(([follower], messages.stage_changed(instance, _stage_label(seen))))
+    return batch
 
 
 def _stage_label(key: str) -> str:

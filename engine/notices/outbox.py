@@ -5,13 +5,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Iterable
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, insert, text
 from sqlalchemy.orm import Session
 
 from engine.notices.kinds import DAILY, IMMEDIATELY, OFF, next_digest
 from engine.store.db import wake_workers
-from engine.store.models import Notification, NotificationPreference, User
+from engine.store.models import Notification, User
 
+_PREFERENCES = text("SELECT user_id, kind, delivery FROM notification_preferences WHERE user_id IN :ids"
+                    ).bindparams(bindparam("ids", expanding=True))
+_INSERT = insert(Notification.__table__)
 PENDING, DIGEST, SENT, NOT_EMAILED = "pending", "digest", "sent", "none"  # Notification.email_state
 
 
@@ -25,23 +28,31 @@ class Message:
     task_id: str | None = None
 
 
-def send(session: Session, recipients: Iterable[User], message: Message, *, now: datetime) -> list[Notification]:
+def send(session: Session, recipients: Iterable[User], message: Message, *, now: datetime) -> int:
     """Notify each active recipient once; their preference for this kind decides whether and when it is e-mailed."""
-    people = {u.id: u for u in recipients if u is not None and u.active}
-    if not people:
-        return []
-    chosen = dict(session.execute(select(NotificationPreference.user_id, NotificationPreference.delivery).where(
-        NotificationPreference.user_id.in_(people), NotificationPreference.kind == message.kind)).all())
+    return send_all(session, [(recipients, message)], now=now)
+
+
+def send_all(session: Session, batch: list[tuple[Iterable[User], Message]], *, now: datetime) -> int:
+    """send() for several messages at once, reading everyone's preferences in one query."""
+    batch = [({u.id: u for u in people if u is not None and u.active}, message) for people, message in batch]
+    ids = {user_id for people, _ in batch for user_id in people}
+    if not ids:
+        return 0
+    chosen = {(user_id, kind): delivery for user_id, kind, delivery in session.execute(_PREFERENCES,
+                                                                                     {"ids": sorted(ids)})}
     rows = []
-    for user_id, user in sorted(people.items()):
-        delivery = chosen.get(user_id, IMMEDIATELY) if user.email else OFF
-        state, attempt_at = {IMMEDIATELY: (PENDING, now), DAILY: (DIGEST, next_digest(now))}.get(
-            delivery, (NOT_EMAILED, None))
-        rows.append(Notification(
-            user_id=user_id, kind=message.kind, instance_id=message.instance_id, task_id=message.task_id,
-            subject=message.subject[:300], body=message.body, link=message.link, created_at=now,
-            email_state=state, attempts=0, next_attempt_at=attempt_at))
-    session.add_all(rows)
-    if any(r.email_state != NOT_EMAILED for r in rows):
+    for people, message in batch:
+        for user_id, user in sorted(people.items()):
+            delivery = chosen.get((user_id, message.kind), IMMEDIATELY) if user.email else OFF
+            state, attempt_at = {IMMEDIATELY: (PENDING, now), DAILY: (DIGEST, next_digest(now))}.get(
+                delivery, (NOT_EMAILED, None))
+            rows.append({"user_id": user_id, "kind": message.kind, "instance_id": message.instance_id,
+                         "task_id": message.task_id, "subject": message.subject[:300], "body": message.body,
+                         "link": message.link, "created_at": now, "email_state": state, "attempts": 0,
+                         "next_attempt_at": attempt_at})
+    if rows:
+        session.connection().execute(_INSERT, rows)  # plain SQL: a change's follow-up must cost its task little
+    if any(r["email_state"] != NOT_EMAILED for r in rows):
         wake_workers(session)
-    return rows
+    return len(rows)

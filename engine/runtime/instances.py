@@ -44,7 +44,7 @@ def start_instance(session: Session, *, user: User, process_key: str, clock: Clo
     record_event(session, instance=instance, at=now, actor=user.username, kind="instance_started",
                  data={"process": version.key, "version": version.version, "hash": version.content_hash})
     save_workflow(session, instance, wf, compiled, clock=clock, since=0.0)
-    after_change(session, instance, since_seq=0, stage_before="", actor=user.username)
+    after_change(session, instance, stage_before="", actor=user.username)
     return instance
 
 
@@ -56,7 +56,7 @@ def fire_timers(session: Session, *, instance_id: int, clock: Clock) -> bool:
         return False
     compiled = compiled_for(instance.process_version)
     wf = workflow_of(instance, compiled)
-    seq, stage = instance.audit_seq, instance.stage
+    stage = instance.stage
     lock_instance(instance, clock)
     since = time.time()
     try:
@@ -64,7 +64,7 @@ def fire_timers(session: Session, *, instance_id: int, clock: Clock) -> bool:
     except spiff.WorkflowError as exc:
         raise ProcessFailed(f"Instance {instance_id}: a timer could not be handled. {exc}") from exc
     save_workflow(session, instance, wf, compiled, clock=clock, since=since)
-    after_change(session, instance, since_seq=seq, stage_before=stage, actor=TIMER)
+    after_change(session, instance, stage_before=stage, actor=TIMER)
     instance.timer_lease_until = None
     return True
 

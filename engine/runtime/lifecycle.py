@@ -13,7 +13,7 @@ from engine.errors import BadRequest, Conflict, Forbidden
 from engine.kernel.change import CLOSED_STAGE, lock_instance
 from engine.notices import messages
 from engine.notices.outbox import send
-from engine.notices.recipients import project_followers
+from engine.notices.recipients import followers_of
 from engine.runtime.instances import get_instance
 from engine.store.db import wake_workers
 from engine.store.models import ProcessInstance, Task, User
@@ -81,7 +81,7 @@ def _change(session: Session, user: User, instance: ProcessInstance, status: str
     now = clock.now()
     instance.status = status
     record_event(session, instance=instance, at=now, actor=user.username, kind=kind, data={"reason": reason})
-    followers = [u for u in project_followers(session, instance) if u.username != user.username]
+    followers = [u for u in followers_of(session, instance) if u.username != user.username]
     send(session, followers, messages.lifecycle(instance, status), now=now)
     return instance
 

@@ -77,7 +77,7 @@ def migrate_instance(session: Session, *, user: User, instance_id: int, target_v
         raise Conflict(f"{instance.title} cannot move to version {target.version}: {' '.join(plan.reasons)}")
     source = instance.process_version
     compiled = compiled_for(target)
-    seq, stage = instance.audit_seq, instance.stage
+    stage = instance.stage
     lock_instance(instance, clock)
     since = time.time()
     spiff.migrate(wf, compiled)
@@ -96,7 +96,7 @@ def migrate_instance(session: Session, *, user: User, instance_id: int, target_v
         raise ProcessFailed(f"{instance.title} would have no open step under version {target.version}; "
                             "nothing was changed.")
     save_workflow(session, instance, wf, compiled, clock=clock, since=since)
-    after_change(session, instance, since_seq=seq, stage_before=stage, actor=user.username)
+    after_change(session, instance, stage_before=stage, actor=user.username)
     return plan
 
 

@@ -279,4 +279,5 @@ class Delegation(Base):
     ends_on: Mapped[date] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime())  # withdrawn early by its user
+    user: Mapped[User] = relationship(foreign_keys=[user_id], lazy="joined")
     delegate: Mapped[User] = relationship(foreign_keys=[delegate_id], lazy="joined")

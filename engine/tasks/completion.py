@@ -28,7 +28,7 @@ def complete_task(session: Session, *, user: User, task_id: str, data: dict, clo
     row, instance = _open(session, user, task_id, data)
     compiled = compiled_for(instance.process_version)
     wf = workflow_of(instance, compiled)
-    seq, stage = instance.audit_seq, instance.stage
+    stage = instance.stage
     lock_instance(instance, clock)
     schema, data = _accepted(session, user, row, instance, compiled, spiff.task_data(wf, row.id), data, clock)
     since = time.time()
@@ -44,7 +44,7 @@ def complete_task(session: Session, *, user: User, task_id: str, data: dict, clo
     record_event(session, instance=instance, at=now, actor=user.username, kind="task_completed",
                  task_id=row.id, task_name=row.bpmn_id, data=data)
     ready = save_workflow(session, instance, wf, compiled, clock=clock, since=since)
-    after_change(session, instance, since_seq=seq, stage_before=stage, actor=user.username)
+    after_change(session, instance, stage_before=stage, actor=user.username)
     return ready
 
 
