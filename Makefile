@@ -4,7 +4,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PYTHON ?= python3
 
-.PHONY: run test install lint bench clean
+.PHONY: run test install lint bench bench-timers clean
 
 $(STAMP): setup.cfg pyproject.toml package.json package-lock.json scripts/install-assets
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,9 @@ test: install
 
 bench: install
 	$(BIN)/python bench/engine.py
+
+bench-timers: install
+	$(BIN)/python bench/timers.py
 
 clean:
 	rm -rf $(VENV) instance *.egg-info node_modules web/static/vendor
