@@ -35,6 +35,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
 
     from web import api, errors, odd_input, security_headers
     from web.pages import (
+        account,
         admin,
         audit,
         auth,
@@ -42,9 +43,13 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
         exports,
         history,
         inbox,
+        lifecycle,
         migration,
         modeller,
+        my_projects,
+        notifications,
         projects,
+        reassignment,
         register,
         rules,
         tasks,
@@ -56,7 +61,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
     errors.init_app(app)
     security_headers.init_app(app)
     for page in (auth, admin, inbox, register, dashboard, tasks, projects, versions, modeller, migration, audit,
-                 rules, exports, history):
+                 rules, exports, history, notifications, account, my_projects, lifecycle, reassignment):
         app.register_blueprint(page.bp)
     app.register_blueprint(api.bp)
     for area in api.AREAS:  # the API authenticates with bearer tokens, not cookies

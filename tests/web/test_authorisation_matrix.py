@@ -82,6 +82,13 @@ def may_open_and_act(user, task) -> bool:
     return policy.may_open_task(user, task) and may_act(user, task)
 
 
+def _owns_notification(user, session) -> bool:
+    """The notification the matrix opens (values' notification_id) is only its own recipient's to open."""
+    from engine.store.models import Notification
+    note = session.get(Notification, 1)
+    return note is not None and note.user_id == user.id
+
+
 SESSION = None  # signing in and out is everyone's own business, not an authorisation question
 
 EXPECTATIONS: dict[tuple[str, str], Ask | None] = {
@@ -139,6 +146,20 @@ EXPECTATIONS: dict[tuple[str, str], Ask | None] = {
     ("admin.disable_user", "GET"): asks(policy.may_administer),
     ("admin.disable_user", "POST"): asks(policy.may_administer, ok=302),
     ("admin.enable_user", "POST"): asks(policy.may_administer, ok=302),
+    ("notifications.index", "GET"): anyone(),
+    ("notifications.mark_all_read", "POST"): anyone(ok=302),
+    ("notifications.open_one", "POST"): Ask(lambda user, target, session: 302 if _owns_notification(
+        user, session) else NOT_FOUND, ok=302),
+    ("account.settings", "GET"): anyone(),
+    **{(f"account.{name}", "POST"): anyone(ok=302)
+       for name in ("save_preferences", "save_email", "set_away", "end_away")},
+    ("my_projects.index", "GET"): anyone(),
+    **{(f"lifecycle.{name}", method): instance_route(lambda user, instance, session: policy.may_steward(user))
+       for name in ("hold", "resume", "stop") for method in ("GET", "POST")},
+    **{("lifecycle.withdraw", method): instance_route(lambda user, instance, session: policy.may_withdraw(
+        user, instance)) for method in ("GET", "POST")},
+    **{("reassignment.reassign", method): task_route(lambda user, task: policy.may_reassign(user))
+       for method in ("GET", "POST")},
     ("api.versions.list_processes", "GET"): anyone(),
     ("api.versions.deploy_process", "POST"): asks(policy.may_deploy, ok=201),
     ("api.versions.process_version", "GET"): asks(policy.may_read_versions),
@@ -222,7 +243,8 @@ def world(tmp_path_factory, _postgres_schema):
         tokens[username] = db.writing(lambda s, u=username: api_tokens.create_token(s, username=u, actor="test",
                                                                                       clock=clock))
     pages[NOBODY] = app.test_client()
-    values = {"version_id": version, "draft_id": draft, "username": "hana.hub", "filename": "app.css", "fmt": "csv"}
+    values = {"version_id": version, "draft_id": draft, "username": "hana.hub", "filename": "app.css", "fmt": "csv",
+              "notification_id": 1}
     yield Demo(app, db, values, projects, tasks, pages, tokens)
     db.dispose()
 

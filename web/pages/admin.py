@@ -5,12 +5,15 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
+from sqlalchemy.orm import Session
 from wtforms import PasswordField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Length
 
 from engine.errors import ServiceError
 from engine.identity import accounts
 from engine.policy import ROLES
+from engine.store.models import Task
+from engine.tasks import queries, reassignment
 from web.errors import status_of
 from web.services import clock, read, signed_in_user, write
 
@@ -21,6 +24,7 @@ class UserForm(FlaskForm):
     # Unknown roles are the engine's to refuse, with the list of known ones.
     roles = SelectMultipleField("Roles", choices=list(ROLES), validate_choice=False)
     organisation = StringField("Organisation", validators=[Length(max=200)])
+    email = StringField("E-mail address", validators=[Length(max=320)])
 
 
 class NewUserForm(UserForm):
@@ -53,7 +57,7 @@ def add_user():
             write(lambda s: accounts.create_user(
                 s, username=form.username.data.strip(), display_name=form.display_name.data,
                 password=form.password.data, roles=form.roles.data, organisation=form.organisation.data,
-                actor=signed_in_user(s), clock=clock()))
+                email=form.email.data, actor=signed_in_user(s), clock=clock()))
         except ServiceError as exc:
             return _form_page("admin/new_user.html", form, exc)
         flash(f"Added {form.username.data.strip()}. They can sign in now.")
@@ -65,33 +69,46 @@ def add_user():
 def edit_user(username: str):
     user = read(lambda s: accounts.show_user(s, username, actor=signed_in_user(s)))
     form = UserForm(data=None if request.method == "POST" else
-                    {"roles": sorted(user.roles), "organisation": user.organisation_name or ""})
+                    {"roles": sorted(user.roles), "organisation": user.organisation_name or "",
+                     "email": user.email or ""})
     if form.validate_on_submit():
         try:
-            write(lambda s: accounts.update_user(s, username, roles=form.roles.data,
-                                                 organisation=form.organisation.data,
-                                                 actor=signed_in_user(s), clock=clock()))
+            write(lambda s: _save_user(s, username, form))
         except ServiceError as exc:
             return _form_page("admin/edit_user.html", form, exc, user=user)
-        flash(f"Saved the roles and organisation of {username}.")
+        flash(f"Saved the roles, organisation and e-mail address of {username}.")
         return redirect(url_for("admin.index"))
     return _form_page("admin/edit_user.html", form, user=user)
 
 
+def _save_user(session: Session, username: str, form: UserForm) -> None:
+    actor = signed_in_user(session)
+    accounts.update_user(session, username, roles=form.roles.data, organisation=form.organisation.data, actor=actor,
+                         clock=clock())
+    accounts.set_email(session, username, email=form.email.data, actor=actor, clock=clock())
+
+
+def _held_by(session: Session, username: str) -> tuple[list[Task], dict[int, str]]:
+    """The open tasks a person holds (to reassign before they go), with their projects' titles."""
+    held = reassignment.open_tasks_held_by(session, user=signed_in_user(session), username=username)
+    return held, queries.instance_titles(session, held)
+
+
 @bp.route("/users/<username>/disable", methods=["GET", "POST"])
 def disable_user(username: str):
-    """GET asks for confirmation; only the confirmed POST disables."""
+    """GET asks for confirmation, listing the tasks they hold; only the confirmed POST disables."""
     user = read(lambda s: accounts.show_user(s, username, actor=signed_in_user(s)))
+    held, titles = read(lambda s: _held_by(s, username))
     form = ConfirmForm()
+    page = {"form": form, "user": user, "held": held, "titles": titles}
     if form.validate_on_submit():
         try:
             write(lambda s: accounts.set_active(s, username, active=False, actor=signed_in_user(s), clock=clock()))
         except ServiceError as exc:
-            return render_template("admin/disable_user.html", form=form, user=user, error=exc.message), \
-                status_of(exc)
+            return render_template("admin/disable_user.html", **page, error=exc.message), status_of(exc)
         flash(f"Disabled {username}: they cannot sign in and their API tokens no longer work.")
         return redirect(url_for("admin.index"))
-    return render_template("admin/disable_user.html", form=form, user=user)
+    return render_template("admin/disable_user.html", **page)
 
 
 @bp.post("/users/<username>/enable")

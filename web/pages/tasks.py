@@ -14,6 +14,7 @@ from engine.runtime import instance_queries
 from engine.store.models import ProcessInstance
 from engine.tasks import claims, completion, queries
 from web import task_forms
+from web.pages.reassignment import last_reassignment
 from web.services import clock, read, signed_in_user, write
 
 bp = Blueprint("tasks", __name__)
@@ -106,7 +107,8 @@ def _page(detail: queries.TaskDetail, blocked: str | None, values: dict, *, erro
     kept = [(k, v) for k, v in request.form.items(multi=True) if k not in FORM_CONTROLS] if confirming else []
     page = render_template("tasks/show.html", detail=detail, blocked=blocked, fields=fields,
                            errors=task_forms.error_summary(fields, errors), confirming=confirming, kept=kept,
-                           from_draft=from_draft, now=clock().now(), me=current_user.user)
+                           from_draft=from_draft, now=clock().now(), me=current_user.user,
+                           reassigned=read(lambda s: last_reassignment(s, signed_in_user(s), detail.task)))
     return page, 422 if errors else 200
 
 

@@ -1,0 +1,111 @@
+"""Your settings: the e-mail address notifications go to, how each kind of notification is e-mailed, and who
+takes your new tasks while you are out of the office. Each person changes only their own, through the engine."""
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import login_required
+from sqlalchemy.orm import Session
+
+from engine import policy
+from engine.errors import BadRequest, ServiceError
+from engine.identity import accounts, delegation
+from engine.notices import inbox, kinds
+from engine.notices.recipients import Person, people_for
+from engine.store.models import User
+from web.errors import status_of
+from web.services import clock, read, signed_in_user, write
+
+# The e-mails' footer links here, so the preferences live at this path.
+bp = Blueprint("account", __name__, url_prefix="/notifications/preferences")
+
+
+def colleagues(session: Session, me: User) -> list[Person]:
+    """Active people who could do some of my tasks (a role in common; a partner's own organisation only)."""
+    mine = policy.acting_roles(me)
+    found = [p for p in people_for(session, roles=mine) if p.id != me.id and policy.acting_roles(p) & mine
+             and (policy.is_internal(me) or p.organisation_name == me.organisation_name)]
+    return sorted(found, key=lambda p: p.display_name.lower())
+
+
+def _page(errors: dict[str, str] | None = None, error: ServiceError | None = None, values: dict | None = None):
+    def work(session: Session):
+        me = signed_in_user(session)
+        away = delegation.current_delegation(session, me, today=clock().now().date())
+        return (me.email, inbox.preferences_of(session, user=me), colleagues(session, me),
+                away and {"name": away.delegate.display_name, "starts_on": away.starts_on, "ends_on": away.ends_on})
+
+    email, preferences, people, away = read(work)
+    fields = {**(error.fields if error else {}), **(errors or {})}
+    page = render_template("account/settings.html", email=email, preferences=preferences, people=people, away=away,
+                           kinds=kinds.KINDS, deliveries=kinds.DELIVERIES, errors=fields,
+                           error=error.message if error else None, values=values or {}, today=clock().now().date())
+    return page, status_of(error) if error else 200
+
+
+@bp.get("", strict_slashes=False)
+@login_required
+def settings():
+    return _page()
+
+
+@bp.post("/email")
+@login_required
+def save_email():
+    address = request.form.get("email", "")
+    try:
+        write(lambda s: accounts.set_email(s, signed_in_user(s).username, email=address, actor=signed_in_user(s),
+                                           clock=clock()))
+    except ServiceError as exc:
+        return _page(error=exc, values={"email": address})
+    flash("Saved your e-mail address." if address.strip() else "Removed your e-mail address: "
+          "notifications are shown here only.")
+    return redirect(url_for("account.settings"))
+
+
+@bp.post("", strict_slashes=False)
+@login_required
+def save_preferences():
+    choices = {kind: request.form[kind] for kind in kinds.KINDS if kind in request.form}
+    try:
+        write(lambda s: inbox.set_preferences(s, user=signed_in_user(s), choices=choices))
+    except ServiceError as exc:
+        return _page(error=exc)
+    flash("Saved how you are told of each kind of notification.")
+    return redirect(url_for("account.settings"))
+
+
+@bp.post("/away")
+@login_required
+def set_away():
+    form = request.form
+    try:
+        starts_on, ends_on = _day(form, "starts_on", "first"), _day(form, "ends_on", "last")
+        name = write(lambda s: delegation.set_delegation(
+            s, user=signed_in_user(s), delegate=form.get("delegate", ""), starts_on=starts_on, ends_on=ends_on,
+            clock=clock()).delegate.display_name)
+    except ServiceError as exc:
+        return _page(error=exc, values=form.to_dict())
+    flash(f"Saved: from {_said(starts_on)} to {_said(ends_on)} your new tasks go to {name}.")
+    return redirect(url_for("account.settings"))
+
+
+@bp.post("/away/end")
+@login_required
+def end_away():
+    ended = write(lambda s: delegation.end_delegation(s, user=signed_in_user(s), clock=clock()))
+    flash("Welcome back: your new tasks come to you again." if ended else "You had no delegate set.")
+    return redirect(url_for("account.settings"))
+
+
+def _day(form, name: str, which: str) -> date:
+    try:
+        return date.fromisoformat(form.get(name, "").strip())
+    except ValueError:
+        raise BadRequest(f"Enter the {which} day as a date.", fields={name: f"Enter the {which} day, such as "
+                                                                            "2026-03-16."}) from None
+
+
+def _said(day: date) -> str:
+    return f"{day.day} {day.strftime('%B %Y')}"

@@ -1,0 +1,92 @@
+"""Reassigning an open task: the Hub team (and admins) give it to another person who may do it, with a reason.
+The page lists those people; engine.tasks.reassignment decides, records and tells the new holder."""
+from __future__ import annotations
+
+import json
+from urllib.parse import urlparse
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import login_required
+from sqlalchemy.orm import Session
+
+from engine import policy
+from engine.errors import Forbidden, ServiceError
+from engine.identity.accounts import get_user
+from engine.notices.recipients import Person, holders_of
+from engine.store.models import ProcessInstance, Task, User
+from engine.store.trail import chain_of, list_events
+from engine.tasks.access import load_task
+from engine.tasks.reassignment import reassign_task
+from web.errors import status_of
+from web.services import clock, read, signed_in_user, write
+
+bp = Blueprint("reassignment", __name__)
+
+
+def last_reassignment(session: Session, user: User, task: Task) -> dict | None:
+    """When the task was last given to someone else, and why; the names only for readers inside the Hub."""
+    moves = [e for e in list_events(session, chain_of(task.instance_id))
+             if e.kind == "task_reassigned" and e.task_id == task.id]
+    if not moves:
+        return None
+    data = json.loads(moves[-1].data_json)
+    named = policy.is_internal(user) or data.get("to") == user.username
+    return {"at": moves[-1].at, "reason": data.get("reason", ""), "delegated": bool(data.get("delegated")),
+            "from": _name(session, data.get("from")) if named else None,
+            "to": ("you" if data.get("to") == user.username else _name(session, data.get("to"))) if named else None}
+
+
+def _name(session: Session, username: str | None) -> str:
+    person = get_user(session, username) if username else None
+    return person.display_name if person else (username or "nobody in particular")
+
+
+def _candidates(session: Session, task: Task, instance: ProcessInstance) -> list[Person]:
+    """Active people whom policy would let do the task were it theirs alone (role, organisation, four eyes)."""
+    unbound = Task(role=task.role, organisations=task.organisations, excluded_users=task.excluded_users)
+    holder = task.claimed_by or task.assignee
+    return sorted((u for u in holders_of(session, unbound, instance) if u.username != holder),
+                  key=lambda u: u.display_name.lower())
+
+
+def _view(session: Session, task_id: str) -> dict:
+    me = signed_in_user(session)
+    task, instance = load_task(session, user=me, task_id=task_id)
+    if not policy.may_reassign(me):
+        raise Forbidden("Only the Hub team or an administrator can reassign a task.")
+    holder = task.claimed_by or task.assignee
+    return {"task": {"id": task.id, "title": task.title, "role": task.role, "state": task.state,
+                     "may_open": policy.may_open_task(me, task)},
+            "project": {"id": instance.id, "title": instance.title},
+            "holder": _name(session, holder) if holder else None,
+            "people": [(u.username, u.display_name) for u in _candidates(session, task, instance)]
+            if task.state == "ready" else [], "last": last_reassignment(session, me, task)}
+
+
+@bp.route("/tasks/<task_id>/reassign", methods=["GET", "POST"])
+@login_required
+def reassign(task_id: str):
+    view = read(lambda s: _view(s, task_id))
+    if request.method == "GET":
+        return render_template("reassignment/reassign.html", **view, values={"next": request.args.get("next", "")},
+                               errors={}, error=None)
+    values = {key: request.form.get(key, "") for key in ("to", "reason", "next")}
+    try:
+        name = write(lambda s: _name(s, reassign_task(s, user=signed_in_user(s), task_id=task_id, to=values["to"],
+                                                      reason=values["reason"], clock=clock()).assignee))
+    except ServiceError as exc:
+        if status_of(exc) in (403, 404):
+            raise
+        return render_template("reassignment/reassign.html", **view, values=values, errors=exc.fields,
+                               error=exc.message), status_of(exc)
+    flash(f"{view['task']['title']} is now {name}'s. They have been told, with your reason.")
+    return redirect(_back_to(request.form.get("next", "")) or (
+        url_for("tasks.show", task_id=task_id) if view["task"]["may_open"]
+        else url_for("projects.show", instance_id=view["project"]["id"])))
+
+
+def _back_to(target: str) -> str | None:
+    """Where the person came from (the disable-user page), when it is a path on this site."""
+    parts = urlparse(target)
+    on_site = target.startswith("/") and not target.startswith("//") and "\\" not in target
+    return target if on_site and not parts.scheme and not parts.netloc else None
