@@ -1,11 +1,12 @@
-"""REST API /instances: starting projects, listing them, one project and its audit events."""
+"""REST API /instances: starting projects, listing them, one project and its audit events, and its lifecycle
+beyond the diagram (the sponsor withdraws it; the Hub team holds, resumes or stops it)."""
 from __future__ import annotations
 
 from flask import Blueprint, jsonify, request
 
 from engine.errors import BadRequest
-from engine.runtime import instance_queries, instances
-from web.api.request_args import int_arg, json_body
+from engine.runtime import instance_queries, instances, lifecycle
+from web.api.request_args import int_arg, json_body, text_field
 from web.services import clock, read, signed_in_user, write
 
 bp = Blueprint("instances", __name__)
@@ -46,3 +47,37 @@ def get_instance(instance_id: int):
 def instance_events(instance_id: int):
     events = read(lambda s: instance_queries.instance_events(s, user=signed_in_user(s), instance_id=instance_id))
     return jsonify({"events": events})
+
+
+
+@bp.post("/instances/<int:instance_id>/withdraw")
+def withdraw_instance(instance_id: int):
+    """The sponsor withdraws the challenge they proposed, before Gate 1."""
+    return _lifecycle(lifecycle.withdraw, instance_id)
+
+
+@bp.post("/instances/<int:instance_id>/hold")
+def hold_instance(instance_id: int):
+    return _lifecycle(lifecycle.hold, instance_id)
+
+
+@bp.post("/instances/<int:instance_id>/resume")
+def resume_instance(instance_id: int):
+    return _lifecycle(lifecycle.resume, instance_id)
+
+
+@bp.post("/instances/<int:instance_id>/stop")
+def stop_instance(instance_id: int):
+    return _lifecycle(lifecycle.stop, instance_id)
+
+
+def _lifecycle(change, instance_id: int):
+    """Body {"reason": text} (resuming may go without); answers with the project as GET /instances/{id} does."""
+    reason = text_field(json_body(), "reason")
+
+    def work(session):
+        user = signed_in_user(session)
+        change(session, user=user, instance_id=instance_id, reason=reason, clock=clock())
+        session.flush()
+        return instance_queries.instance_detail(session, user=user, instance_id=instance_id)
+    return jsonify(write(work))

@@ -8,6 +8,8 @@ import re
 from flask import Blueprint, jsonify, request
 
 from engine.errors import BadRequest
+from engine.identity.accounts import EMAIL
+from engine.notices.kinds import DELIVERIES, KINDS
 from engine.runtime.instance_queries import STATUSES
 from web.odd_input import MAX_ID
 
@@ -113,6 +115,51 @@ MIGRATED = {"type": "object", "required": ["dry_run", "results"], "properties": 
     "dry_run": {"type": "boolean"}, "results": {"type": "array", "items": {"type": "object"}}}}
 VERIFIED = {"type": "object", "required": ["ok"], "properties": {"ok": {"type": "boolean"}}}
 
+# Keeping the work moving: reassigning, a project's lifecycle, notifications and one's own settings.
+REASON = {"type": "string", "maxLength": 1000, "pattern": r"\S", "description": "Why: it goes on the record"}
+REASSIGN = _json({"type": "object", "required": ["to", "reason"], "properties": {
+    "to": {"type": "string", "minLength": 1, "maxLength": 80, "description": "Username of the new holder"},
+    "reason": REASON}})
+WITH_REASON = _json({"type": "object", "required": ["reason"], "properties": {"reason": REASON}})
+MAYBE_REASON = _json({"type": "object", "properties": {"reason": {"type": "string", "maxLength": 1000}}})
+NOTIFICATION = {"type": "object", "required": ["id", "kind", "subject", "body", "link", "instance_id", "task_id",
+                                               "created_at", "read", "emailed"], "properties": {
+    "id": {"type": "integer"}, "kind": {"type": "string"}, "subject": {"type": "string"},
+    "body": {"type": "string"}, "link": NULLABLE_STRING, "instance_id": {"type": "integer", "nullable": True},
+    "task_id": NULLABLE_STRING, "created_at": {"type": "string"}, "read": {"type": "boolean"},
+    "emailed": {"type": "boolean"}}}
+NOTIFICATIONS = {"type": "object", "required": ["notifications", "unread"], "properties": {
+    "notifications": {"type": "array", "items": NOTIFICATION}, "unread": {"type": "integer"}}}
+MARK_READ = _json({"type": "object", "properties": {"ids": {
+    "type": "array", "items": ID, "description": "The notifications to mark read; absent: all of them"}}})
+COUNT = {"type": "object", "required": ["marked"], "properties": {"marked": {"type": "integer"}}}
+CHOICES = {"type": "object", "additionalProperties": False,
+           "properties": {kind: {"type": "string", "enum": list(DELIVERIES)} for kind in KINDS}}
+PREFERENCES = {"type": "object", "required": ["preferences", "kinds", "deliveries"], "properties": {
+    "preferences": {**CHOICES, "required": list(KINDS)},
+    "kinds": {"type": "object", "additionalProperties": {"type": "string"}, "description": "kind -> what it means"},
+    "deliveries": {"type": "object", "additionalProperties": {"type": "string"},
+                   "description": "delivery -> what it means"}}}
+DAY = {"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$"}
+DELEGATION = {"type": "object", "required": ["delegation"], "properties": {"delegation": {
+    "type": "object", "nullable": True, "required": ["delegate", "delegate_name", "starts_on", "ends_on", "in_force"],
+    "properties": {"delegate": {"type": "string"}, "delegate_name": {"type": "string"}, "starts_on": DAY,
+                   "ends_on": DAY, "in_force": {"type": "boolean", "description": "Whether today is in the range"}}}}}
+DELEGATE = _json({"type": "object", "required": ["delegate", "starts_on", "ends_on"], "properties": {
+    "delegate": {"type": "string", "minLength": 1, "maxLength": 80, "description": "Username of a colleague "
+                 "holding one of the caller's roles"}, "starts_on": DAY, "ends_on": {**DAY, "description":
+                 "The last day, included; at most a year after starts_on"}}})
+ENDED = {"type": "object", "required": ["ended"], "properties": {"ended": {"type": "boolean"}}}
+ADDRESS = {"type": "string", "nullable": True, "maxLength": 320, "pattern": f"^(?:{EMAIL.pattern})?$"}
+EMAIL_BODY = _json({"type": "object", "required": ["email"], "properties": {"email": {
+    **ADDRESS, "description": "Where notifications are e-mailed; blank or null: in the app only"}}})
+MY_PROJECT = {**INSTANCE, "required": [*INSTANCE["required"], "stage_name", "waiting", "may_withdraw"], "properties": {
+    **INSTANCE["properties"], "stage_name": {"type": "string"}, "may_withdraw": {"type": "boolean"},
+    "waiting": {"type": "array", "items": {"type": "object", "required": ["task_id", "title", "waiting_on", "due_at",
+                                                                          "yours"], "properties": {
+        "task_id": {"type": "string"}, "title": {"type": "string"}, "waiting_on": {"type": "string"},
+        "due_at": NULLABLE_STRING, "yours": {"type": "boolean"}}}}}}
+
 
 def _deploy_op() -> dict:
     """POST /processes: 201 new version (200 same content), 422 with every finding of the checks."""
@@ -129,6 +176,19 @@ def _bpmn_op() -> dict:
     op["responses"]["200"] = {"description": "The diagram", "content": {"application/xml": {"schema": {
         "type": "string"}}}}
     return op
+
+
+def _lifecycle_paths() -> dict:
+    """The sponsor withdraws a challenge before Gate 1; the Hub team holds, resumes or stops a project."""
+    ops = {"withdraw": ("Withdraw the challenge the caller proposed, before Gate 1 (its sponsor)", WITH_REASON),
+           "hold": ("Put a project on hold: its timers wait and its tasks cannot be completed (Hub team)",
+                    WITH_REASON),
+           "resume": ("Resume a project on hold; timers that fell due meanwhile fire at once (Hub team)",
+                      MAYBE_REASON),
+           "stop": ("Stop a project for good, cancelling its open tasks (Hub team)", WITH_REASON)}
+    return {f"/instances/{{instance_id}}/{change}": {"post": _op(
+        summary, result=INSTANCE_DETAIL, errors=(403, 404, 409, 413), body=body, params=(INSTANCE_ID,))}
+        for change, (summary, body) in ops.items()}
 
 
 def openapi_document() -> dict:
@@ -192,6 +252,30 @@ def openapi_document() -> dict:
                                                   body=ANSWERS, params=(TASK_ID,), result={
                                                       "type": "object", "required": ["saved"],
                                                       "properties": {"saved": {"type": "boolean"}}})},
+            "/tasks/{task_id}/reassign": {"post": _op(
+                "Give an open task to another person who may do it, with a reason (Hub team, admins)", result=TASK,
+                errors=(403, 404, 409, 413), body=REASSIGN, params=(TASK_ID,))},
+            **_lifecycle_paths(),
+            "/notifications": {"get": _op("The caller's notifications, newest first, and how many are unread",
+                                          result=NOTIFICATIONS,
+                                          params=(_query("unread", {"type": "boolean"}),) + PAGE)},
+            "/notifications/read": {"post": _op("Mark the caller's notifications read (all when no ids are given)",
+                                                result=COUNT, errors=(413,), body=MARK_READ)},
+            "/me/preferences": {"get": _op("How each kind of notification is e-mailed to the caller",
+                                           result=PREFERENCES),
+                                "put": _op("Choose how some kinds are e-mailed: {kind: delivery}", result=PREFERENCES,
+                                           errors=(413,), body=_json(CHOICES))},
+            "/me/delegation": {"get": _op("The caller's out-of-office delegate, in force or to come",
+                                          result=DELEGATION),
+                               "put": _op("Name a delegate for the caller's new tasks between two dates",
+                                          result=DELEGATION, errors=(413,), body=DELEGATE),
+                               "delete": _op("Back early: end the delegation", result=ENDED)},
+            "/me/email": {"put": _op("Where the caller's notifications are e-mailed", errors=(413,), body=EMAIL_BODY,
+                                     result={"type": "object", "required": ["email"], "properties": {
+                                         "email": NULLABLE_STRING}})},
+            "/me/projects": {"get": _op("The projects the caller proposed or takes part in, with what each waits on",
+                                        result={"type": "object", "required": ["projects"], "properties": {
+                                            "projects": {"type": "array", "items": MY_PROJECT}}})},
             "/audit/verify": {"get": _op("Verify every hash chain and re-run every instance from its start "
                                          "(auditors; ?rerun=false checks the chains only)", result=VERIFIED,
                                          errors=(403,), params=(_query("rerun", {"type": "boolean"}),))},

@@ -17,3 +17,15 @@ def json_body() -> dict:
 
 def int_arg(name: str, default: int) -> int:
     return bounded_int(request.args.get(name), name, default=default)
+
+
+def text_field(body: dict, name: str, *, longest: int = 1000) -> str:
+    """A text member of the body ("" when absent: the service says whether it is required); raises BadRequest
+    for anything but text, or text longer than `longest`."""
+    value = body.get(name)
+    if value is None:
+        return ""
+    if not isinstance(value, str) or len(value) > longest:
+        raise BadRequest(f"{name} must be text of at most {longest} characters.",
+                         fields={name: f"Use text of at most {longest} characters."})
+    return value

@@ -1,13 +1,13 @@
 """REST API /tasks: the tasks a caller may act on, one task with its form, and acting on it (complete,
-claim, release, keep a draft)."""
+claim, release, keep a draft), and the Hub team giving one to another person (reassign)."""
 from __future__ import annotations
 
 from flask import Blueprint, jsonify, request
 
 from engine.errors import BadRequest
 from engine.runtime import instance_queries
-from engine.tasks import claims, completion, queries
-from web.api.request_args import int_arg, json_body
+from engine.tasks import claims, completion, queries, reassignment
+from web.api.request_args import int_arg, json_body, text_field
 from web.services import clock, read, signed_in_user, write
 
 bp = Blueprint("tasks", __name__)
@@ -72,3 +72,16 @@ def save_draft(task_id: str):
     data = json_body().get("data")
     write(lambda s: claims.save_draft(s, user=signed_in_user(s), task_id=task_id, data=data, clock=clock()))
     return jsonify({"saved": True})
+
+
+@bp.post("/tasks/<task_id>/reassign")
+def reassign_task(task_id: str):
+    """Body {"to": username, "reason": text}: the Hub team or an admin gives an open task to that person alone."""
+    body = json_body()
+    to, reason = text_field(body, "to"), text_field(body, "reason")
+
+    def work(session):
+        user = signed_in_user(session)
+        task = reassignment.reassign_task(session, user=user, task_id=task_id, to=to, reason=reason, clock=clock())
+        return instance_queries.tasks_as_read(session, user=user, rows=[task], acted_on=True)[0]
+    return jsonify(write(work))
