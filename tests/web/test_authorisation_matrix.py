@@ -179,6 +179,20 @@ EXPECTATIONS: dict[tuple[str, str], Ask | None] = {
     ("api.tasks.release_task", "POST"): task_route(policy.may_release),
     ("api.tasks.save_draft", "PUT"): task_route(may_act),
     ("api.audit.verify", "GET"): asks(policy.may_verify),
+    ("api.tasks.reassign_task", "POST"): task_route(lambda user, task: policy.may_reassign(user)),
+    ("api.instances.withdraw_instance", "POST"): instance_route(lambda user, instance, session: policy.may_withdraw(
+        user, instance)),
+    **{(f"api.instances.{change}_instance", "POST"): instance_route(lambda user, instance, session: policy.may_steward(
+        user)) for change in ("hold", "resume", "stop")},
+    ("api.notifications.list_notifications", "GET"): anyone(),
+    ("api.notifications.mark_read", "POST"): anyone(),
+    ("api.me.get_preferences", "GET"): anyone(),
+    ("api.me.set_preferences", "PUT"): anyone(),
+    ("api.me.get_delegation", "GET"): anyone(),
+    ("api.me.set_delegation", "PUT"): anyone(),
+    ("api.me.end_delegation", "DELETE"): anyone(),
+    ("api.me.set_email", "PUT"): anyone(),
+    ("api.me.list_my_projects", "GET"): anyone(),
 }
 
 # Query strings some routes need to answer at all (kept small: the matrix stays fast).
