@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import smtplib
 import socket
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
@@ -65,8 +66,10 @@ def deliver_due(db: Database, *, smtp: SmtpSettings | None, clock: Clock) -> int
     if unaddressed:  # the address was removed or the person disabled since: kept in the app only
         db.writing(lambda s: _settle(s, unaddressed, state=NOT_EMAILED, now=clock.now()))
     kept = set(unaddressed)
-    emails = _emails([(n, u) for n, u in rows if n.id not in kept], smtp, clock.now())
-    return _send_all(db, emails, smtp, clock)
+    emails, unwritable = _emails([(n, u) for n, u in rows if n.id not in kept], smtp, clock.now())
+    for ids, reason in unwritable:
+        _keep_for_later(db, ids, reason, clock)
+    return _send_all(db, emails, smtp, clock) if emails else 0
 
 
 def next_delivery_at(session: Session) -> datetime | None:
@@ -109,6 +112,11 @@ def _settle(session: Session, ids: list[int], *, state: str, now: datetime) -> N
                     .execution_options(synchronize_session=False))
 
 
+def _release(session: Session, ids: list[int]) -> None:
+    session.execute(update(Notification).where(Notification.id.in_(ids)).values(lease_until=None)
+                    .execution_options(synchronize_session=False))
+
+
 def _failed(session: Session, ids: list[int], *, error: str, now: datetime) -> None:
     for notification in session.scalars(select(Notification).where(Notification.id.in_(ids))):
         notification.attempts += 1
@@ -117,16 +125,28 @@ def _failed(session: Session, ids: list[int], *, error: str, now: datetime) -> N
         notification.lease_until = None
 
 
-def _emails(rows: list[tuple[Notification, User]], smtp: SmtpSettings, now: datetime) -> list[_Email]:
-    emails = []
+def _emails(rows: list[tuple[Notification, User]], smtp: SmtpSettings,
+            now: datetime) -> tuple[list[_Email], list[tuple[list[int], str]]]:
+    """The e-mails to send, and the notifications no e-mail could be written for (with why): those wait for a
+    retry rather than holding up everyone else's."""
+    emails, unwritable = [], []
     for _user_id, group in groupby(rows, key=lambda row: row[0].user_id):
         group = list(group)
         user = group[0][1]
-        emails += [_Email([n.id], _single(n, user, smtp, now)) for n, _ in group if n.email_state == PENDING]
+        batches = [[n] for n, _ in group if n.email_state == PENDING]
         digest = [n for n, _ in group if n.email_state == DIGEST]
         if digest:
-            emails.append(_Email([n.id for n in digest], _digest(digest, user, smtp, now)))
-    return emails
+            batches.append(digest)
+        for batch in batches:
+            ids = [n.id for n in batch]
+            try:
+                message = (_single(batch[0], user, smtp, now) if batch[0].email_state == PENDING
+                           else _digest(batch, user, smtp, now))
+            except (ValueError, TypeError) as exc:  # an address or header the e-mail library refuses
+                unwritable.append((ids, f"could not write the e-mail: {exc}"))
+                continue
+            emails.append(_Email(ids, message))
+    return emails, unwritable
 
 
 def _single(notification: Notification, user: User, smtp: SmtpSettings, now: datetime) -> EmailMessage:
@@ -151,7 +171,7 @@ def _message(smtp: SmtpSettings, user: User, *, subject: str, body: str, now: da
     message = EmailMessage()
     message["From"] = smtp.from_address
     message["To"] = user.email
-    message["Subject"] = subject
+    message["Subject"] = " ".join(subject.split())  # one line: a title typed with a line break stays a title
     message["Date"] = format_datetime(now)
     message["Message-ID"] = f"<{local_id}@{_domain(smtp)}>"
     message.set_content(body)
@@ -176,7 +196,7 @@ def _domain(smtp: SmtpSettings) -> str:
 def _send_all(db: Database, emails: list[_Email], smtp: SmtpSettings, clock: Clock) -> int:
     """Send over one connection; each accepted e-mail is committed as sent at once, each refused one is kept for
     a later attempt. A lost connection keeps every e-mail not yet accepted."""
-    sent = 0
+    sent, started = 0, time.monotonic()
     try:
         connection = _connect(smtp)
     except (OSError, smtplib.SMTPException) as exc:
@@ -184,6 +204,10 @@ def _send_all(db: Database, emails: list[_Email], smtp: SmtpSettings, clock: Clo
         return 0
     try:
         for position, email in enumerate(emails):
+            if time.monotonic() - started > LEASE.total_seconds() / 2:
+                # A slow server: hand the rest back before the lease runs out and another worker may take them.
+                db.writing(lambda s, rest=[i for e in emails[position:] for i in e.ids]: _release(s, rest))
+                return sent
             try:
                 connection.send_message(email.message)
             except (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError, smtplib.SMTPSenderRefused) as exc:

@@ -29,6 +29,7 @@ LEASE = timedelta(minutes=2)
 DEFAULT_INTERVAL = 60.0  # seconds: the longest a worker sleeps without looking (a safety net, not the schedule)
 SQLITE_POLL = 0.2  # seconds between looks at the next due time where no notification wakes the worker
 STOP_CHECK = 0.5  # seconds: the longest a sleeping worker takes to notice it was asked to stop
+ERROR_PAUSE = 5.0  # seconds before a worker tries again after a round failed
 IDLE_RETRY = 1.0  # seconds: work that is due but could not be done (claimed elsewhere, failing) is tried again
 log = logging.getLogger(__name__)
 
@@ -103,18 +104,23 @@ def run_worker(db: Database, *, clock: Clock, once: bool, interval: float = DEFA
     seconds, and wakes early when new timed work is committed."""
     stop = stop or threading.Event()
     total = 0
-    with _stopped_by_signals(stop, enabled=not once), _wake_up_call(db) as waker:
-        while True:
-            fired, alerted, sent = run_round(db, clock=clock, smtp=smtp, lead=lead)
-            total += fired
-            if fired or alerted or sent:
-                log.info("fired timers on %d instance(s), sent %d reminder(s), %d e-mail(s)", fired, alerted, sent)
-            if once or stop.is_set():
-                return total
-            _sleep_until_work(db, clock=clock, lead=lead, interval=interval, waker=waker, stop=stop,
-                              busy=bool(fired or alerted or sent))
-            if stop.is_set():
-                return total
+    if once:
+        return run_round(db, clock=clock, smtp=smtp, lead=lead)[0]
+    with _stopped_by_signals(stop), _wake_up_call(db) as waker:
+        while not stop.is_set():
+            try:
+                fired, alerted, sent = run_round(db, clock=clock, smtp=smtp, lead=lead)
+                total += fired
+                if fired or alerted or sent:
+                    log.info("fired timers on %d instance(s), sent %d reminder(s), %d e-mail(s)",
+                             fired, alerted, sent)
+                if not stop.is_set():
+                    _sleep_until_work(db, clock=clock, lead=lead, interval=interval, waker=waker, stop=stop,
+                                      busy=bool(fired or alerted or sent))
+            except Exception:  # the database away for a moment, a bug in one kind of work: the worker carries on
+                log.exception("a round of work failed; trying again in %.0f s", ERROR_PAUSE)
+                stop.wait(ERROR_PAUSE)
+    return total
 
 
 def _sleep_until_work(db: Database, *, clock: Clock, lead: timedelta, interval: float, waker, stop: threading.Event,
@@ -143,14 +149,31 @@ def _sleep_until_work(db: Database, *, clock: Clock, lead: timedelta, interval: 
 
 
 class _Listener:
-    """A dedicated autocommit PostgreSQL connection LISTENing on the work channel."""
+    """A dedicated autocommit PostgreSQL connection LISTENing on the work channel, made again if it is lost."""
 
-    def __init__(self, connection):
-        self.connection = connection
+    def __init__(self, url: str):
+        self.url = url
+        self.connection = None
 
     def wait(self, seconds: float) -> bool:
-        """True if work was announced within `seconds`."""
-        return any(True for _ in self.connection.notifies(timeout=max(seconds, 0.0), stop_after=1))
+        """True if work was announced within `seconds` (or the connection was lost: a round looks for itself)."""
+        import psycopg
+        try:
+            if self.connection is None or self.connection.closed:
+                self.connection = psycopg.connect(self.url, autocommit=True)
+                self.connection.execute(f"LISTEN {WORK_CHANNEL}")
+                return True  # announcements made while not listening were missed
+            return any(True for _ in self.connection.notifies(timeout=max(seconds, 0.0), stop_after=1))
+        except psycopg.OperationalError as exc:
+            log.warning("listening for new work failed (%s); trying again", exc)
+            self.close()
+            time.sleep(min(seconds, STOP_CHECK))
+            return False
+
+    def close(self) -> None:
+        if self.connection is not None:
+            self.connection.close()
+            self.connection = None
 
 
 @contextmanager
@@ -158,20 +181,18 @@ def _wake_up_call(db: Database) -> Iterator[_Listener | None]:
     if db.is_sqlite or db.engine.dialect.name != "postgresql":
         yield None
         return
-    import psycopg
-    connection = psycopg.connect(db.engine.url.set(drivername="postgresql").render_as_string(hide_password=False),
-                                 autocommit=True)
+    listener = _Listener(db.engine.url.set(drivername="postgresql").render_as_string(hide_password=False))
+    listener.wait(0)  # listening before the first round, so nothing committed during it is missed
     try:
-        connection.execute(f"LISTEN {WORK_CHANNEL}")
-        yield _Listener(connection)
+        yield listener
     finally:
-        connection.close()
+        listener.close()
 
 
 @contextmanager
-def _stopped_by_signals(stop: threading.Event, *, enabled: bool) -> Iterator[None]:
+def _stopped_by_signals(stop: threading.Event) -> Iterator[None]:
     """SIGTERM and SIGINT end the worker after the round it is in (only the main thread may set handlers)."""
-    if not enabled or threading.current_thread() is not threading.main_thread():
+    if threading.current_thread() is not threading.main_thread():
         yield
         return
     signals = (signal.SIGTERM, signal.SIGINT)

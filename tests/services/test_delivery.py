@@ -347,3 +347,12 @@ def test_a_sleeping_worker_e_mails_a_committed_message_within_a_second(db, clock
 
 def _settings(server: SmtpServer) -> SmtpSettings:
     return SmtpSettings(host="127.0.0.1", port=server.port, from_address=SENDER, base_url=BASE_URL, timeout=5)
+
+
+def test_a_title_typed_with_line_breaks_stays_in_the_subject_and_adds_no_header(db, clock, smtp, smtp_server):
+    amy = person(db, clock, "amy")
+    tell(db, clock, [amy], "Ready for you: Define the challenge (Lung referrals\r\nBcc: everyone@example.org)")
+    assert deliver_due(db, smtp=smtp, clock=clock) == 1
+    [(recipients, message)] = smtp_server.inbox.accepted
+    assert recipients == ["amy@example.org"] and message["Bcc"] is None
+    assert message["Subject"] == "Ready for you: Define the challenge (Lung referrals Bcc: everyone@example.org)"
