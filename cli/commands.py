@@ -15,10 +15,12 @@ from engine.history import audit_export, verification
 from engine.identity import accounts
 from engine.identity import tokens as api_tokens
 from engine.repository import deployments
-from engine.runtime import migration, timers
+from engine.runtime import lifecycle, migration, timers
 from engine.settings import Settings
 from engine.store import schema
 from engine.store.db import Database
+from engine.store.models import User, UserRole
+from engine.tasks import reassignment
 
 ROOT = Path(__file__).resolve().parent.parent
 CLI_ACTOR = "cli"
@@ -84,13 +86,31 @@ def users() -> None:
 @click.option("--role", "roles", multiple=True, required=True, help="A role key; repeat for several.")
 @click.option("--org", default=None, help="The user's organisation (required for industry partners).")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@click.option("--email", default=None, help="Where the user's notifications are e-mailed.")
 @reports_errors
-def users_add(name: str, roles: tuple[str, ...], org: str | None, password_stdin: bool) -> None:
+def users_add(name: str, roles: tuple[str, ...], org: str | None, password_stdin: bool, email: str | None) -> None:
     password = sys.stdin.readline().rstrip("\n") if password_stdin else None
     _database().writing(lambda s: accounts.add_user(
-        s, username=name, roles=list(roles), organisation=org, password=password,
+        s, username=name, roles=list(roles), organisation=org, password=password, email=email,
         actor=CLI_ACTOR, clock=Clock()))
     click.echo(f"added {name}")
+
+
+@users.command("email")
+@click.argument("name")
+@click.argument("address")
+@reports_errors
+def users_email(name: str, address: str) -> None:
+    """Set where NAME's notifications are e-mailed; a blank ADDRESS ("") keeps them in the app only."""
+    email = _database().writing(lambda s: accounts.set_email(s, name, email=address, actor=_operator(),
+                                                             clock=Clock()).email)
+    click.echo(f"{name}: notifications e-mailed to {email}" if email else f"{name}: notifications in the app only")
+
+
+def _operator() -> User:
+    """Whoever runs the command on the server, as the trail names them ("cli"): they hold the database, so they
+    administer users as `users add` does. Never stored."""
+    return User(username=CLI_ACTOR, display_name="the command line", active=True, role_rows=[UserRole(role="admin")])
 
 
 @main.group()
@@ -249,6 +269,51 @@ def audit_export_command(fmt: str, instance_id: int | None, output: Path, lifecy
     with _database().reading() as session:
         count = audit_export.export(session, fmt=fmt, instance_id=instance_id, path=output, lifecycle=lifecycle)
     click.echo(f"wrote {count} event(s) to {output}")
+
+
+@main.group()
+def tasks() -> None:
+    """Act on tasks as a named person."""
+
+
+@tasks.command("reassign")
+@click.argument("task_id")
+@click.option("--to", "to", required=True, help="Username of the person who takes the task.")
+@click.option("--reason", default="", help="Why (it goes on the project's record).")
+@click.option("--as", "username", required=True, help="The Hub team member or admin doing it.")
+@reports_errors
+def tasks_reassign(task_id: str, to: str, reason: str, username: str) -> None:
+    """Give an open task to another person who may do it."""
+    def work(session):
+        task = reassignment.reassign_task(session, user=accounts.require_user(session, username), task_id=task_id,
+                                          to=to, reason=reason, clock=Clock())
+        return f"reassigned {task.id} ({task.title}) to {task.assignee}"
+    click.echo(_database().writing(work))
+
+
+@main.group()
+def projects() -> None:
+    """A project's lifecycle beyond its diagram: withdraw, hold, resume, stop."""
+
+
+def _lifecycle_command(name: str, change, doc: str) -> None:
+    @projects.command(name, help=doc)
+    @click.argument("instance_id", type=int)
+    @click.option("--reason", default="", help="Why (it goes on the project's record).")
+    @click.option("--as", "username", required=True, help="The person doing it (the services decide who may).")
+    @reports_errors
+    def command(instance_id: int, reason: str, username: str) -> None:
+        def work(session):
+            instance = change(session, user=accounts.require_user(session, username), instance_id=instance_id,
+                              reason=reason, clock=Clock())
+            return f"project {instance.id} ({instance.title}) is {instance.status.replace('_', ' ')}"
+        click.echo(_database().writing(work))
+
+
+_lifecycle_command("withdraw", lifecycle.withdraw, "Withdraw a challenge you proposed, before Gate 1 (its sponsor).")
+_lifecycle_command("hold", lifecycle.hold, "Put a project on hold: its timers wait, its tasks cannot be completed.")
+_lifecycle_command("resume", lifecycle.resume, "Resume a project on hold; timers that fell due fire at once.")
+_lifecycle_command("stop", lifecycle.stop, "Stop a project for good, cancelling its open tasks.")
 
 
 if __name__ == "__main__":  # `python -m cli.commands`: how `sixgates run` starts its worker
