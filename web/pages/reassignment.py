@@ -32,7 +32,7 @@ def last_reassignment(session: Session, user: User, task: Task) -> dict | None:
     data = json.loads(moves[-1].data_json)
     named = policy.is_internal(user) or data.get("to") == user.username
     return {"at": moves[-1].at, "reason": data.get("reason", ""), "delegated": bool(data.get("delegated")),
-            "from": _name(session, data.get("from")) if named else None,
+            "from": _name(session, data.get("from")) if named and data.get("from") else None,
             "to": ("you" if data.get("to") == user.username else _name(session, data.get("to"))) if named else None}
 
 
