@@ -154,6 +154,8 @@ def _fill(made: Field, schema: dict, ui: dict, value: Any, build: _Build) -> Non
         made.value = {True: "true", False: "false"}.get(value, "") if isinstance(value, bool) else ""
     elif made.widget == "readonly" and isinstance(value, bool):
         made.value = humanise(value)
+    elif made.widget == "readonly" and isinstance(value, list):  # Gate 2's board members who did not score
+        made.value = ", ".join(_text_of(v) for v in value) or "None"
     else:
         made.value = _text_of(value)
     made.attrs = _attributes(schema, made.widget)
