@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import smtplib
 import socket
+import ssl
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -230,8 +231,8 @@ def _connect(smtp: SmtpSettings) -> smtplib.SMTP:
     connection = smtplib.SMTP(smtp.host, smtp.port, timeout=smtp.timeout)
     try:
         connection.ehlo()
-        if smtp.starttls:
-            connection.starttls()
+        if smtp.starttls:  # the server's certificate is checked against the system's trusted authorities
+            connection.starttls(context=ssl.create_default_context())
             connection.ehlo()
         if smtp.username:
             connection.login(smtp.username, smtp.password or "")

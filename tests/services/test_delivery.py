@@ -4,11 +4,14 @@ configured at all."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import email
 import email.policy
 import os
+import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import threading
@@ -19,6 +22,7 @@ from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult
 from sqlalchemy import select, update
 
 from engine.clock import Clock, FixedClock
@@ -174,7 +178,8 @@ def test_a_partner_is_never_told_of_a_competitor_nor_of_scores(db, clock, people
         assert received, f"{partner} was told nothing"
         for message in received:
             text = f"{message['Subject']}\n{text_of(message)}"
-            for secret in [competitor, *their_people, "strategic fit", "strategic_fit", "conflict", "/5"]:
+            for secret in [competitor, *their_people, "strategic fit", "strategic_fit", "patient impact",
+                           "value for money", "conflict", "score"]:
                 assert secret.lower() not in text.lower(), (address, secret, text)
     board = inbox.to("bea.board@example.org")
     assert any("Automated MDT preparation" in m["Subject"] for m in board)  # the board member was told to score
@@ -356,3 +361,65 @@ def test_a_title_typed_with_line_breaks_stays_in_the_subject_and_adds_no_header(
     [(recipients, message)] = smtp_server.inbox.accepted
     assert recipients == ["amy@example.org"] and message["Bcc"] is None
     assert message["Subject"] == "Ready for you: Define the challenge (Lung referrals Bcc: everyone@example.org)"
+
+
+@pytest.fixture
+def certificate(tmp_path):
+    """A self-signed certificate for 127.0.0.1, as a mail relay inside a trust's network might have."""
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is not installed")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(cert),
+                    "-days", "1", "-subj", "/CN=localhost", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"],
+                   check=True, capture_output=True)
+    return cert, key
+
+
+@pytest.fixture
+def tls_server(certificate):
+    """An SMTP server that takes mail only after STARTTLS and a login as sixgates / s3cret."""
+    cert, key = certificate
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    server = SmtpServer()
+    server.logins = []
+
+    def authenticator(smtp_server, session, envelope, mechanism, auth_data):
+        server.logins.append((mechanism, auth_data.login))
+        return AuthResult(success=(auth_data.login, auth_data.password) == (b"sixgates", b"s3cret"), handled=False)
+    server.controller = Controller(server.inbox, hostname="127.0.0.1", port=server.port, tls_context=context,
+                                   require_starttls=True, auth_required=True, authenticator=authenticator)
+    server.controller.start()
+    yield server
+    server.stop()
+
+
+def test_mail_goes_over_starttls_with_a_login_and_a_wrong_password_is_retried_not_lost(
+        db, clock, certificate, tls_server, monkeypatch):
+    monkeypatch.setenv("SSL_CERT_FILE", str(certificate[0]))  # the relay's certificate is trusted here
+    amy = person(db, clock, "amy")
+    tell(db, clock, [amy], "Given to you: Gate 5 evidence gate (MDT)")
+    settings = SmtpSettings(host="127.0.0.1", port=tls_server.port, starttls=True, username="sixgates",
+                            password="wrong", from_address=SENDER, base_url=BASE_URL, timeout=5)
+
+    assert deliver_due(db, smtp=settings, clock=clock) == 0
+    with db.reading() as session:
+        kept = session.scalars(select(Notification)).one()
+    assert (kept.email_state, kept.attempts) == ("pending", 1) and "535" in kept.last_error
+
+    clock.advance(seconds=10)
+    assert deliver_due(db, smtp=dataclasses.replace(settings, password="s3cret"), clock=clock) == 1
+    assert [r[0] for r, _ in tls_server.inbox.accepted] == ["amy@example.org"]
+    assert tls_server.logins[-1][1] == b"sixgates"  # aiosmtpd allows a login only once the line is encrypted
+
+
+def test_a_relay_whose_certificate_is_not_trusted_gets_no_mail(db, clock, tls_server):
+    amy = person(db, clock, "amy")
+    tell(db, clock, [amy], "Given to you: Gate 6 DMBC (MDT)")
+    settings = SmtpSettings(host="127.0.0.1", port=tls_server.port, starttls=True, username="sixgates",
+                            password="s3cret", from_address=SENDER, base_url=BASE_URL, timeout=5)
+    assert deliver_due(db, smtp=settings, clock=clock) == 0
+    with db.reading() as session:
+        kept = session.scalars(select(Notification)).one()
+    assert kept.email_state == "pending" and "CERTIFICATE_VERIFY_FAILED" in kept.last_error
+    assert tls_server.logins == [] and tls_server.inbox.accepted == []
