@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -162,12 +163,19 @@ def run(demo: bool, host: str, port: int, workers: int) -> None:
     """Set up as `init` does, then serve the web UI and API with one worker beside it; Ctrl-C stops both."""
     _set_up(_database(), demo=demo)
     click.echo(f"Six Gates is at http://{host}:{port} (Ctrl-C stops it)")
-    worker_process = subprocess.Popen([sys.executable, "-m", "cli.commands", "worker"], cwd=Path.cwd())
+    # Ctrl-C reaches the worker too; until it can stop cleanly (its imports done), it ignores it and the
+    # server's exit ends it instead.
+    worker_process = subprocess.Popen([sys.executable, "-m", "cli.commands", "worker"], cwd=Path.cwd(),
+                                      preexec_fn=_ignore_ctrl_c)
     try:
         from web.server import run as serve_web
         serve_web(host=host, port=port, workers=workers)
     finally:
         _stop(worker_process)
+
+
+def _ignore_ctrl_c() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _stop(process: subprocess.Popen) -> None:
