@@ -62,7 +62,7 @@ def task_holders(people: list[Person], task: Task, instance: ProcessInstance) ->
     """Whoever holds the task (its claimer or assignee), else everyone whose role, organisation and four-eyes
     standing let them do it, in a project they may see (a sponsor sees only the challenges they proposed)."""
     named = task.claimed_by or task.assignee
-    return [u for u in people if (u.username == named if named else task.role in u.roles)
+    return [u for u in people if (u.username == named if named else policy.holds_role(u, task.role))
             and policy.may_act_on(u, task) is None and policy.may_see_instance(u, instance)]
 
 
@@ -80,7 +80,7 @@ def project_followers(people: list[Person], instance: ProcessInstance) -> list[P
     see it."""
     organisations = set(names_in(instance.organisations or ""))
     return [u for u in people if (u.username == instance.started_by or u.organisation_name in organisations)
-            and u.roles & policy.EXTERNAL_ROLES and policy.may_see_instance(u, instance)]
+            and policy.follows_as_outsider(u) and policy.may_see_instance(u, instance)]
 
 
 def holders_of(session: Session, task: Task, instance: ProcessInstance) -> list[Person]:

@@ -182,6 +182,16 @@ def may_still_withdraw(instance: ProcessInstance) -> bool:
     return instance.stage in WITHDRAWABLE_STAGES
 
 
+def holds_role(user: User, role: str | None) -> bool:
+    """Whether the user holds the role of a task's lane (who to tell of it; may_act_on decides the rest)."""
+    return role in user.roles
+
+
+def follows_as_outsider(user: User) -> bool:
+    """A sponsor or partner, who follows their own projects' progress from outside the Hub."""
+    return bool(user.roles & EXTERNAL_ROLES)
+
+
 def is_escalation_contact(user: User) -> bool:
     return user.active and _holds_inside(user, ESCALATION_ROLES)
 
