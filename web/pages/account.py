@@ -34,12 +34,14 @@ def _page(errors: dict[str, str] | None = None, error: ServiceError | None = Non
         me = signed_in_user(session)
         away = delegation.current_delegation(session, me, today=clock().now().date())
         return (me.email, inbox.preferences_of(session, user=me), colleagues(session, me),
+                # escalations only ever go to the Hub team: nobody else is asked about them
+                {k: v for k, v in kinds.KINDS.items() if k != kinds.ESCALATED or policy.is_escalation_contact(me)},
                 away and {"name": away.delegate.display_name, "starts_on": away.starts_on, "ends_on": away.ends_on})
 
-    email, preferences, people, away = read(work)
+    email, preferences, people, shown_kinds, away = read(work)
     fields = {**(error.fields if error else {}), **(errors or {})}
     page = render_template("account/settings.html", email=email, preferences=preferences, people=people, away=away,
-                           kinds=kinds.KINDS, deliveries=kinds.DELIVERIES, errors=fields,
+                           kinds=shown_kinds, deliveries=kinds.DELIVERIES, errors=fields,
                            error=error.message if error else None, values=values or {}, today=clock().now().date())
     return page, status_of(error) if error else 200
 
