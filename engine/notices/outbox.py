@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Iterable
 
-from sqlalchemy import bindparam, insert, text
+from sqlalchemy import Integer, bindparam, insert, text
 from sqlalchemy.orm import Session
 
 from engine.notices.kinds import DAILY, IMMEDIATELY, OFF, next_digest
@@ -13,7 +13,7 @@ from engine.store.db import wake_workers
 from engine.store.models import Notification, User
 
 _PREFERENCES = text("SELECT user_id, kind, delivery FROM notification_preferences WHERE user_id IN :ids"
-                    ).bindparams(bindparam("ids", expanding=True))
+                    ).bindparams(bindparam("ids", expanding=True, type_=Integer))
 _INSERT = insert(Notification.__table__)
 PENDING, DIGEST, SENT, NOT_EMAILED = "pending", "digest", "sent", "none"  # Notification.email_state
 

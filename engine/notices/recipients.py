@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable
 
-from sqlalchemy import bindparam, text
+from sqlalchemy import String, bindparam, text
 from sqlalchemy.orm import Session
 
 from engine import policy
@@ -33,8 +33,7 @@ _PEOPLE = text(
     "LEFT JOIN organisations o ON o.id = u.organisation_id JOIN user_roles r ON r.user_id = u.id "
     "WHERE u.active AND (u.id IN (SELECT user_id FROM user_roles WHERE role IN :roles) "
     "OR u.username IN :usernames OR o.name IN :organisations)"
-).bindparams(bindparam("roles", expanding=True), bindparam("usernames", expanding=True),
-             bindparam("organisations", expanding=True))
+).bindparams(*(bindparam(name, expanding=True, type_=String) for name in ("roles", "usernames", "organisations")))
 
 
 def people_for(session: Session, *, roles: Iterable[str] = (), usernames: Iterable[str] = (),
