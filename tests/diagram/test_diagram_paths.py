@@ -804,10 +804,11 @@ def test_scoring_closes_ten_days_after_the_call_when_the_hub_gives_no_date(specs
     run = Run(specs)
     run.to_gate1()
     run.do("gate1_prioritisation")
-    run.do("invite_partners", call_closes_at=call_closes)
-    data = run.data("submit_eoi")
+    run.through_eois(closes=call_closes)
+    data = run.data("score_eois")
     assert data["scoring_closes_at"] == scoring_closes
-    assert not {"year", "month", "day", "leap_year", "days_in_month"} & set(data)  # the counting leaves nothing
+    assert not {"year", "month", "day", "leap_year", "days_in_month", "closes"} & set(data)  # counting leaves nothing
+    assert {e.value for e in run.wf.waiting_events()} == {f"{scoring_closes}T23:59:59+00:00"}
 
 
 def late_scoring(specs, clock):

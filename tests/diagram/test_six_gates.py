@@ -422,7 +422,9 @@ def test_the_scoring_closing_date_may_not_lie_before_the_call_closes_and_default
     left_out = {k: v for k, v in LATE_CALL.items() if k != "scoring_closes_at"}
     db.writing(lambda s: completion.complete_task(s, user=_user(s, "hana.hub"), task_id=invite.id, clock=clock,
                                                   data=left_out))
-    assert instance(db, project).data["scoring_closes_at"] == "2026-03-30"
+    assert instance(db, project).data["scoring_closes_at"] is None
+    people.walk(project, plan(), stop_at="score_eois")
+    assert instance(db, project).data["scoring_closes_at"] == "2026-03-30"  # set when scoring opens
 
 
 def _scores_of_others(events: list[dict], username: str) -> list:
