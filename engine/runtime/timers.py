@@ -28,6 +28,7 @@ from engine.store.models import ProcessInstance
 LEASE = timedelta(minutes=2)
 DEFAULT_INTERVAL = 60.0  # seconds: the longest a worker sleeps without looking (a safety net, not the schedule)
 SQLITE_POLL = 0.2  # seconds between looks at the next due time where no notification wakes the worker
+LISTEN_SAFETY_LOOK = 5.0  # seconds: a listening worker still looks now and then, should a change not announce itself
 STOP_CHECK = 0.5  # seconds: the longest a sleeping worker takes to notice it was asked to stop
 ERROR_PAUSE = 5.0  # seconds before a worker tries again after a round failed
 IDLE_RETRY = 1.0  # seconds: work that is due but could not be done (claimed elsewhere, failing) is tried again
@@ -134,6 +135,7 @@ def _sleep_until_work(db: Database, *, clock: Clock, lead: timedelta, interval: 
         # Due, yet the round just done could not do it (another worker has it, or it fails): no busy loop.
         due = started + timedelta(seconds=IDLE_RETRY)
     until = latest if due is None else min(due, latest)
+    looked = time.monotonic()
     while not stop.is_set():
         left = (until - clock.now()).total_seconds()
         if left <= 0:
@@ -141,11 +143,14 @@ def _sleep_until_work(db: Database, *, clock: Clock, lead: timedelta, interval: 
         if waker is not None:
             if waker.wait(min(left, STOP_CHECK)):
                 return  # new work was committed: a round does it, or learns when it falls due
+            if time.monotonic() - looked < LISTEN_SAFETY_LOOK:
+                continue
         else:
             time.sleep(min(left, SQLITE_POLL))
-            due = next_work_at(db, lead=lead)
-            if due is not None and due != stuck:
-                until = min(until, due)
+        looked = time.monotonic()
+        due = next_work_at(db, lead=lead)
+        if due is not None and due != stuck:
+            until = min(until, due)
 
 
 class _Listener:
