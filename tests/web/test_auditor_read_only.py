@@ -14,7 +14,9 @@ from tests.web.conftest import signed_in
 from tests.web.test_login_inbox import csrf_token
 
 SESSION_ROUTES = {"auth.login", "auth.logout", "static"}  # signing in and out is the auditor's own business
-ALLOWED_POSTS = {"modeller.preview_form"}  # renders a form from the posted schema; stores nothing
+ALLOWED_POSTS = {"modeller.preview_form",  # renders a form from the posted schema; stores nothing
+                 # their own notifications and settings are the auditor's own business, as signing in is
+                 "notifications.mark_all_read", "account.save_preferences", "account.save_email", "account.end_away"}
 
 
 @pytest.fixture
@@ -27,7 +29,7 @@ def world(db, clock, at_gate4):
                                                            clock=clock).id)
     token = db.writing(lambda s: tokens.create_token(s, username="aud.auditor", actor="test", clock=clock))
     return {"instance_id": at_gate4, "task_id": task, "version_id": 1, "draft_id": draft,
-            "username": "hana.hub", "filename": "app.css", "token": token}
+            "username": "hana.hub", "filename": "app.css", "token": token, "notification_id": 1}
 
 
 def routes(app):
