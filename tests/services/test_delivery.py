@@ -423,3 +423,32 @@ def test_a_relay_whose_certificate_is_not_trusted_gets_no_mail(db, clock, tls_se
         kept = session.scalars(select(Notification)).one()
     assert kept.email_state == "pending" and "CERTIFICATE_VERIFY_FAILED" in kept.last_error
     assert tls_server.logins == [] and tls_server.inbox.accepted == []
+
+
+class _Crash(Exception):
+    pass
+
+
+def test_a_crash_after_the_server_accepted_but_before_the_commit_resends_with_the_same_message_id(
+        db, clock, smtp, smtp_server, monkeypatch):
+    """The one window an outbox cannot close: the resend is a duplicate its reader's mail system can recognise."""
+    amy = person(db, clock, "amy")
+    tell(db, clock, [amy], "Given to you: Gate 2 partner selection (MDT)")
+    settle = delivery._settle
+
+    def crash_on_commit(session, ids, *, state, now):
+        if state == "sent":
+            raise _Crash()  # the worker dies here: the server has the message, the database does not know
+        return settle(session, ids, state=state, now=now)
+    monkeypatch.setattr(delivery, "_settle", crash_on_commit)
+    with pytest.raises(_Crash):
+        deliver_due(db, smtp=smtp, clock=clock)
+    monkeypatch.setattr(delivery, "_settle", settle)
+    assert states(db) == Counter(pending=1)
+
+    assert deliver_due(db, smtp=smtp, clock=clock) == 0  # leased to the worker that died
+    clock.advance(seconds=delivery.LEASE.total_seconds())
+    assert deliver_due(db, smtp=smtp, clock=clock) == 1
+    first, second = (m for _, m in smtp_server.inbox.accepted)
+    assert first["Message-ID"] == second["Message-ID"] and text_of(first) == text_of(second)
+    assert states(db) == Counter(sent=1)
