@@ -35,6 +35,13 @@ def test_the_hub_puts_a_project_on_hold_with_a_reason_and_resumes_it(app, db, at
     page = words(hana.get(f"/projects/{at_gate4}"))
     assert "On hold since 2 Mar 2026, 09:00" in page and "Reason: Funding review until April" in page
     assert "The project is on hold" in page and "Resume" in page and "Put on hold" not in page
+    task = gate4_task(db, at_gate4)
+    hugo = signed_in(app, "hugo.hub")
+    assert "This project is on hold." in words(hugo.get(f"/tasks/{task.id}"))
+    refused = post(hugo, f"/tasks/{task.id}", {"action": "submit", "gate4_decision": "approve"},
+                   page=f"/tasks/{task.id}")
+    assert refused.status_code == 302 and gate4_task(db, at_gate4).state == "ready"
+    assert "This project is on hold: its tasks can be done again" in text_of(hugo.get(refused.location))
     resumed = post(hana, f"/projects/{at_gate4}/resume", {"reason": ""}, page=f"/projects/{at_gate4}/resume")
     assert resumed.status_code == 302 and status(db, at_gate4) == "running"
     assert "On hold since" not in words(hana.get(f"/projects/{at_gate4}"))
