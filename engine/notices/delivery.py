@@ -63,6 +63,7 @@ def deliver_due(db: Database, *, smtp: SmtpSettings | None, clock: Clock) -> int
         rows = session.execute(select(Notification, User).join(User, User.id == Notification.user_id)
                                .where(Notification.id.in_(claimed))
                                .order_by(Notification.user_id, Notification.id)).all()
+    rows = _whole_digests(db, rows, full=len(claimed) == BATCH)
     unaddressed = [n.id for n, user in rows if not (user.active and user.email)]
     if unaddressed:  # the address was removed or the person disabled since: kept in the app only
         db.writing(lambda s: _settle(s, unaddressed, state=NOT_EMAILED, now=clock.now()))
@@ -98,11 +99,24 @@ def _claim(session: Session, *, now: datetime) -> list[int]:
     """Lease the due notifications to this worker; a conditional UPDATE, so two workers never take one row."""
     due = and_(Notification.email_state.in_((PENDING, DIGEST)), Notification.next_attempt_at <= now,
                or_(Notification.lease_until.is_(None), Notification.lease_until <= now))
-    candidates = select(Notification.id).where(due).order_by(Notification.next_attempt_at).limit(BATCH)
+    candidates = (select(Notification.id).where(due)
+                  .order_by(Notification.next_attempt_at, Notification.user_id, Notification.id).limit(BATCH))
     result = session.execute(update(Notification).where(Notification.id.in_(candidates.scalar_subquery()), due)
                              .values(lease_until=now + LEASE).returning(Notification.id)
                              .execution_options(synchronize_session=False))
     return sorted(result.scalars())
+
+
+def _whole_digests(db: Database, rows: list, *, full: bool) -> list:
+    """A full batch may have cut the last person's digest in two: their digest waits for the next round, whole."""
+    if not full:
+        return rows
+    last = max(rows, key=lambda row: (row[0].next_attempt_at, row[0].user_id, row[0].id))[0].user_id
+    cut = [n.id for n, _ in rows if n.user_id == last and n.email_state == DIGEST]
+    if not cut or len({n.user_id for n, _ in rows}) == 1:
+        return rows
+    db.writing(lambda s: _release(s, cut))
+    return [(n, u) for n, u in rows if n.id not in set(cut)]
 
 
 def _settle(session: Session, ids: list[int], *, state: str, now: datetime) -> None:

@@ -452,3 +452,20 @@ def test_a_crash_after_the_server_accepted_but_before_the_commit_resends_with_th
     first, second = (m for _, m in smtp_server.inbox.accepted)
     assert first["Message-ID"] == second["Message-ID"] and text_of(first) == text_of(second)
     assert states(db) == Counter(sent=1)
+
+
+def test_a_digest_is_never_cut_in_two_by_a_full_round(db, clock, smtp, smtp_server, monkeypatch):
+    monkeypatch.setattr(delivery, "BATCH", 4)
+    dora, ed = person(db, clock, "dora"), person(db, clock, "ed")
+    for someone in (dora, ed):
+        db.writing(lambda s, i=someone: set_preferences(s, user=s.get(User, i),
+                                                        choices={kinds.REASSIGNED: kinds.DAILY}))
+    for number in range(3):
+        tell(db, clock, [dora, ed], f"Given to you: step {number} (MDT)", link=f"/tasks/t-{number}")
+    clock.set(datetime(2026, 3, 3, 7, 0, tzinfo=timezone.utc))
+
+    assert deliver_everything(db, smtp, clock) == 2
+    for address in ("dora@example.org", "ed@example.org"):
+        [digest] = smtp_server.inbox.to(address)
+        assert "3 notifications" in digest["Subject"]
+    assert states(db) == Counter(sent=6)
