@@ -165,6 +165,10 @@ def test_my_projects_shows_the_sponsors_project_with_its_stage_and_whom_it_waits
     assert "Gate 4 – Mobilisation approval: the finance approver role" in page
     assert "Withdraw" not in page  # past Gate 1
     assert "Automated MDT preparation" not in text_of(signed_in(app, "cleo.clinical").get("/my-projects"))
+    selected, other = words(signed_in(app, "ivy.medtech").get("/my-projects")), \
+        words(signed_in(app, "ian.datahealth").get("/my-projects"))
+    assert "Stage Mobilisation (Gate 4)" in selected and "Gate 4 – Mobilisation approval" in selected
+    assert "Automated MDT preparation Stage Not followed by you" in other and "Gate 4" not in other
 
 
 def test_the_admin_pages_set_an_email_and_list_the_tasks_to_reassign_before_disabling(app, db, clock, at_gate4):

@@ -8,6 +8,7 @@ from flask import Blueprint, render_template
 from flask_login import login_required
 
 from engine.sixgates.my_projects import my_projects
+from engine.sixgates.project_page import NOT_FOLLOWED_NAME
 from web.services import read, signed_in_user
 
 bp = Blueprint("my_projects", __name__)
@@ -28,4 +29,5 @@ def day(iso: str | None) -> str:
 @login_required
 def index():
     projects = read(lambda s: my_projects(s, user=signed_in_user(s)))
-    return render_template("my_projects/index.html", projects=projects, status_words=STATUS, day=day)
+    return render_template("my_projects/index.html", projects=projects, status_words=STATUS, day=day,
+                           not_followed=NOT_FOLLOWED_NAME)
