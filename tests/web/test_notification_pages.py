@@ -123,6 +123,8 @@ def test_out_of_office_names_a_colleague_for_dates_and_ends_now(app, db, clock, 
     page = bea.get("/notifications/preferences").get_data(as_text=True)
     choices = re.findall(r'<option value="([^"]+)"', page.split('id="delegate"')[1].split("</select>")[0])
     assert "ben.board" in choices and "bea.board" not in choices and "hana.hub" not in choices
+    partner = signed_in(app, "ivy.medtech").get("/notifications/preferences").get_data(as_text=True)
+    assert "ian.datahealth" not in partner  # never another organisation's people
     saved = post(bea, "/notifications/preferences/away",
                  {"delegate": "ben.board", "starts_on": "2026-03-02", "ends_on": "2026-03-13"})
     assert saved.status_code == 302

@@ -33,6 +33,7 @@ class Change:
     from_statuses: tuple[str, ...]
     reason_required: bool = True
     ends_it: bool = False  # cannot be undone: its open tasks are cancelled
+    before_gate1: bool = False  # only while policy.may_still_withdraw
 
 
 def _steward(user: User, _instance: ProcessInstance) -> bool:
@@ -51,7 +52,7 @@ CHANGES = {
     "withdraw": Change("Withdraw this challenge", "Yes, withdraw this challenge", "The challenge is withdrawn.",
                        lifecycle.withdraw, policy.may_withdraw,
                        "Only the sponsor who proposed this challenge can withdraw it.", ("running", "on_hold"),
-                       ends_it=True),
+                       ends_it=True, before_gate1=True),
 }
 
 
@@ -62,7 +63,7 @@ def _project(session: Session, instance_id: int, change: Change) -> dict:
     if not change.may(me, instance):
         raise Forbidden(change.refused)
     possible = instance.status in change.from_statuses and (
-        change.change is not lifecycle.withdraw or policy.may_still_withdraw(instance))
+        not change.before_gate1 or policy.may_still_withdraw(instance))
     return {"id": instance.id, "title": instance.title, "status": instance.status, "possible": possible,
             "stage_name": stage_name(instance.stage) if instance.stage else ""}
 
