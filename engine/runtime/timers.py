@@ -140,13 +140,15 @@ def _sleep_until_work(db: Database, *, clock: Clock, lead: timedelta, interval: 
         left = (until - clock.now()).total_seconds()
         if left <= 0:
             return
-        if waker is not None:
+        if isinstance(waker, _Listener):
             if waker.wait(min(left, STOP_CHECK)):
                 return  # new work was committed: a round does it, or learns when it falls due
             if time.monotonic() - looked < LISTEN_SAFETY_LOOK:
                 continue
         else:
             time.sleep(min(left, SQLITE_POLL))
+            if waker is not None and not waker.changed():
+                continue  # nothing committed since the last look: the next due time is as it was
         looked = time.monotonic()
         due = next_work_at(db, lead=lead)
         if due is not None and due != stuck:
@@ -181,9 +183,41 @@ class _Listener:
             self.connection = None
 
 
+class _Commits:
+    """SQLite's count of commits made by other connections (PRAGMA data_version), read on one kept connection
+    outside any transaction: a look at the next due time is needed only when it moved."""
+
+    def __init__(self, db: Database):
+        self.connection = db.engine.raw_connection()
+        self.seen = self._version()
+
+    def _version(self) -> int:
+        cursor = self.connection.cursor()
+        try:
+            cursor.execute("PRAGMA data_version")
+            return cursor.fetchone()[0]
+        finally:
+            cursor.close()
+
+    def changed(self) -> bool:
+        version = self._version()
+        changed, self.seen = version != self.seen, version
+        return changed
+
+    def close(self) -> None:
+        self.connection.close()
+
+
 @contextmanager
-def _wake_up_call(db: Database) -> Iterator[_Listener | None]:
-    if db.is_sqlite or db.engine.dialect.name != "postgresql":
+def _wake_up_call(db: Database) -> Iterator[_Listener | _Commits | None]:
+    if db.is_sqlite:
+        commits = _Commits(db)
+        try:
+            yield commits
+        finally:
+            commits.close()
+        return
+    if db.engine.dialect.name != "postgresql":
         yield None
         return
     listener = _Listener(db.engine.url.set(drivername="postgresql").render_as_string(hide_password=False))
