@@ -16,6 +16,7 @@ from sqlalchemy import select
 from engine.clock import Clock
 from engine.identity import accounts
 from engine.runtime import instances, timers
+from engine.store.db import Database
 from engine.store.models import AuditEvent, ProcessInstance, Task, User
 from engine.tasks import completion
 from tests.conftest import FIXTURES, USE_POSTGRES, deployed
@@ -82,3 +83,37 @@ def test_sigterm_stops_a_sleeping_worker_at_once_and_cleanly(db, tmp_path):
             worker.kill()
     assert worker.returncode == 0 and "fired timers on 0 instance(s)" in out
     assert time.monotonic() - asked < 2.0
+
+
+def test_two_workers_at_once_fire_each_timer_once(db, clock, timed):
+    sponsor = db.writing(lambda s: accounts.add_user(s, username="sam", roles=["sponsor"], actor="test",
+                                                     clock=clock).id)
+    projects = [start_waiting(db, sponsor, wait_ms) for wait_ms in (300, 600, 600, 900, 1200, 1200)]
+    stop = threading.Event()
+    databases = [Database(db.url), Database(db.url)]
+    workers = [threading.Thread(target=timers.run_worker, args=(d,),
+                                kwargs={"clock": Clock(), "once": False, "interval": 30.0, "stop": stop})
+               for d in databases]
+    for worker in workers:
+        worker.start()
+    try:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and len(_fired(db, projects)) < len(projects):
+            time.sleep(0.1)
+        time.sleep(0.5)  # time enough for a second firing, were there to be one
+    finally:
+        stop.set()
+        for worker in workers:
+            worker.join(5)
+        for database in databases:
+            database.dispose()
+    assert sorted(_fired(db, projects)) == sorted(projects)  # each fired, once
+    with db.reading() as session:
+        after = list(session.scalars(select(Task.instance_id).where(Task.bpmn_id == "after_wait")))
+    assert sorted(after) == sorted(projects)
+
+
+def _fired(db, projects: list[int]) -> list[int]:
+    with db.reading() as session:
+        return list(session.scalars(select(AuditEvent.instance_id).where(
+            AuditEvent.instance_id.in_(projects), AuditEvent.kind == "timer_fired")))
