@@ -39,7 +39,7 @@ def _children(pid: int) -> dict[int, str]:
     return found
 
 
-def _stops_on_sigterm(pid: int) -> bool:
+def handles_sigterm(pid: int) -> bool:
     """The process has installed a handler for SIGTERM (the caught-signals mask in /proc)."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("SigCgt:"):
@@ -70,7 +70,7 @@ def test_run_serves_with_a_worker_beside_it_and_ctrl_c_stops_both(tmp_path):
         assert _answers(port), "the web server did not start"
         workers = [pid for pid, line in _children(run.pid).items() if "cli.commands worker" in line]
         assert len(workers) == 1, _children(run.pid)
-        while not _stops_on_sigterm(workers[0]) and time.monotonic() < deadline:
+        while not handles_sigterm(workers[0]) and time.monotonic() < deadline:
             time.sleep(0.1)  # the worker is at work: it has its handler for SIGTERM and Ctrl-C
 
         os.killpg(run.pid, signal.SIGINT)  # Ctrl-C in the terminal: the whole foreground group

@@ -19,6 +19,7 @@ from engine.runtime import instances, timers
 from engine.store.db import Database
 from engine.store.models import AuditEvent, ProcessInstance, Task, User
 from engine.tasks import completion
+from tests.api.test_cli_run import handles_sigterm
 from tests.conftest import FIXTURES, USE_POSTGRES, deployed
 
 TIMED = FIXTURES / "timed"  # a timer between two tasks, its duration the first task's answer (wait_ms)
@@ -74,7 +75,10 @@ def test_sigterm_stops_a_sleeping_worker_at_once_and_cleanly(db, tmp_path):
     worker = subprocess.Popen([str(Path(sys.executable).parent / "sixgates"), "worker"], env=env, cwd=tmp_path,
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        time.sleep(3)  # started, one round done, asleep (up to a minute)
+        deadline = time.monotonic() + 30
+        while not handles_sigterm(worker.pid) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        time.sleep(0.5)  # its first round done, asleep (for up to a minute)
         asked = time.monotonic()
         worker.send_signal(signal.SIGTERM)
         out, _ = worker.communicate(timeout=10)
