@@ -329,3 +329,29 @@ def test_the_auditors_four_eyes_report_covers_gate6_as_the_diagram_says(six_gate
     assert sorted(rules) == ["gate4_mobilisation_approval", "gate6_dmbc"]
     assert rules["gate6_dmbc"].prepared_id == "prepare_business_case"
     assert rules["gate6_dmbc"].fields["funding_authorised"] == "Funding authorised (GBP)"  # a conditional field
+
+
+# --- the board's scoring deadline ----------------------------------------------------------
+
+def test_a_scoring_date_typed_before_choosing_select_is_not_recorded_beside_the_selection(db, clock, people):
+    from tests.diagram.test_six_gates import bill_never_scores
+    project = bill_never_scores(db, clock, people)
+    gate2 = open_task(people, project, "gate2_partner_selection")
+    complete(db, clock, "cara.chair", gate2, {"gate2_decision": "select",
+                                               "selected_partners": ["Medtech Innovations Ltd"],
+                                               "scoring_extended_to": "2026-04-03"})
+    assert recorded(db, project, "gate2_partner_selection") == [
+        {"gate2_decision": "select", "selected_partners": ["Medtech Innovations Ltd"]}]
+    data = instance(db, project).data
+    assert data["scoring_extended_to"] is None and data["scoring_closes_at"] == "2026-03-27"
+    assert [t.bpmn_id for t in people.open_tasks(project)] == ["draft_specification"]  # nobody asked to score again
+    assert verified(db)
+
+
+def test_a_new_scoring_date_in_the_past_is_refused(db, clock, people):
+    from tests.diagram.test_six_gates import bill_never_scores
+    project = bill_never_scores(db, clock, people)  # the clock reads 28 March
+    gate2 = open_task(people, project, "gate2_partner_selection")
+    assert refused(db, clock, "cara.chair", gate2, {"gate2_decision": "extend_scoring",
+                                                    "scoring_extended_to": "2026-03-27"}) == {
+        "scoring_extended_to": "The new scoring closing date must be today or later (2026-03-28 or after)."}
