@@ -89,12 +89,31 @@ def next_work_at(db: Database, *, lead: timedelta) -> datetime | None:
     return min((t for t in times if t is not None), default=None)
 
 
-def run_round(db: Database, *, clock: Clock, smtp: SmtpSettings | None, lead: timedelta) -> tuple[int, int, int]:
-    """One round of work: (instances whose timers fired, reminders sent, e-mails accepted)."""
-    fired = fire_due(db, clock=clock)
-    alerted = send_due_alerts(db, clock=clock, lead=lead)
-    sent = deliver_due(db, smtp=smtp, clock=clock)
-    return fired, alerted, sent
+def run_round(db: Database, *, clock: Clock, smtp: SmtpSettings | None, lead: timedelta,
+              carry_on: bool = False) -> tuple[int, int, int]:
+    """One round of work: (instances whose timers fired, reminders sent, e-mails accepted). With `carry_on`, a
+    kind of work that fails is logged and the others still run (raising RoundFailed at the end)."""
+    kinds_of_work = (("firing timers", lambda: fire_due(db, clock=clock)),
+                     ("sending reminders", lambda: send_due_alerts(db, clock=clock, lead=lead)),
+                     ("e-mailing notifications", lambda: deliver_due(db, smtp=smtp, clock=clock)))
+    done, failed = [], False
+    for name, work in kinds_of_work:
+        if not carry_on:
+            done.append(work())
+            continue
+        try:
+            done.append(work())
+        except Exception:  # the database away for a moment, or a bug in one kind of work: the others go on
+            log.exception("%s failed; trying again in %.0f s", name, ERROR_PAUSE)
+            done.append(0)
+            failed = True
+    if failed:
+        raise RoundFailed(*done)
+    return done[0], done[1], done[2]
+
+
+class RoundFailed(Exception):
+    """Some kind of work failed in a round that carried on; args: what the round did all the same."""
 
 
 def run_worker(db: Database, *, clock: Clock, once: bool, interval: float = DEFAULT_INTERVAL,
@@ -110,16 +129,19 @@ def run_worker(db: Database, *, clock: Clock, once: bool, interval: float = DEFA
     with _stopped_by_signals(stop), _wake_up_call(db) as waker:
         while not stop.is_set():
             try:
-                fired, alerted, sent = run_round(db, clock=clock, smtp=smtp, lead=lead)
-                total += fired
-                if fired or alerted or sent:
-                    log.info("fired timers on %d instance(s), sent %d reminder(s), %d e-mail(s)",
-                             fired, alerted, sent)
-                if not stop.is_set():
-                    _sleep_until_work(db, clock=clock, lead=lead, interval=interval, waker=waker, stop=stop,
-                                      busy=bool(fired or alerted or sent))
-            except Exception:  # the database away for a moment, a bug in one kind of work: the worker carries on
-                log.exception("a round of work failed; trying again in %.0f s", ERROR_PAUSE)
+                fired, alerted, sent = run_round(db, clock=clock, smtp=smtp, lead=lead, carry_on=True)
+            except RoundFailed as failed:
+                total += failed.args[0]
+                stop.wait(ERROR_PAUSE)
+                continue
+            total += fired
+            if fired or alerted or sent:
+                log.info("fired timers on %d instance(s), sent %d reminder(s), %d e-mail(s)", fired, alerted, sent)
+            try:
+                _sleep_until_work(db, clock=clock, lead=lead, interval=interval, waker=waker, stop=stop,
+                                  busy=bool(fired or alerted or sent))
+            except Exception:  # the database away for a moment: look again shortly
+                log.exception("looking for the next work failed; trying again in %.0f s", ERROR_PAUSE)
                 stop.wait(ERROR_PAUSE)
     return total
 

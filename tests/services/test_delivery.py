@@ -469,3 +469,26 @@ def test_a_digest_is_never_cut_in_two_by_a_full_round(db, clock, smtp, smtp_serv
         [digest] = smtp_server.inbox.to(address)
         assert "3 notifications" in digest["Subject"]
     assert states(db) == Counter(sent=6)
+
+
+def test_a_kind_of_work_that_fails_holds_up_neither_the_e_mail_nor_the_worker(db, clock, smtp, smtp_server,
+                                                                             monkeypatch, caplog):
+    def broken(*args, **kwargs):
+        raise RuntimeError("reminders are broken")
+    monkeypatch.setattr(timers, "send_due_alerts", broken)
+    monkeypatch.setattr(timers, "ERROR_PAUSE", 0.2)
+    amy = person(db, clock, "amy")
+    tell(db, clock, [amy], "Given to you: Gate 1 prioritisation (MDT)")
+    stop = threading.Event()
+    worker = threading.Thread(target=timers.run_worker, args=(db,),
+                              kwargs={"clock": clock, "once": False, "interval": 30.0, "smtp": smtp, "stop": stop})
+    worker.start()
+    try:
+        assert smtp_server.inbox.arrived.wait(5)
+        time.sleep(0.5)  # rounds go on failing and being retried
+        assert worker.is_alive()
+    finally:
+        stop.set()
+        worker.join(5)
+    assert [r[0] for r, _ in smtp_server.inbox.accepted] == ["amy@example.org"]
+    assert "sending reminders failed" in caplog.text
