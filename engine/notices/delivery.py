@@ -189,6 +189,7 @@ def _message(smtp: SmtpSettings, user: User, *, subject: str, body: str, now: da
     message["Subject"] = " ".join(subject.split())  # one line: a title typed with a line break stays a title
     message["Date"] = format_datetime(now)
     message["Message-ID"] = f"<{local_id}@{_domain(smtp)}>"
+    message["Auto-Submitted"] = "auto-generated"  # RFC 3834: out-of-office replies are not sent back to it
     message.set_content(body)
     return message
 

@@ -162,7 +162,7 @@ def test_each_person_told_gets_an_e_mail_naming_the_project_and_task_with_a_link
     assert f"{BASE_URL}/notifications/preferences" in body
     ids = {n.id for n in notifications if n.task_id == define.id and addresses[n.user_id] == "hana.hub@example.org"}
     assert told["Message-ID"] == f"<sixgates.notification.{ids.pop()}@hub.example.nhs.uk>"
-    assert told["Date"]
+    assert told["Date"] and told["Auto-Submitted"] == "auto-generated"
 
 
 def test_a_partner_is_never_told_of_a_competitor_nor_of_scores(db, clock, people, smtp, smtp_server):
