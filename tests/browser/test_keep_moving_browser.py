@@ -44,6 +44,7 @@ def test_the_hub_reassigns_scoring_and_the_new_holder_is_told_and_opens_it(db, c
     hub.get_by_role("link", name=re.compile("Reassign this task")).click()
     hub.get_by_label("Give it to").select_option("nia.board")
     hub.get_by_label("Reason").fill("Bea is on leave until April")
+    screenshot(hub, "reassign-task")
     hub.get_by_role("button", name="Reassign").click()
     assert hub.get_by_text("They have been told, with your reason.").is_visible()
     assert "Reassigned from bea.board to nia.board" in hub.locator(".inset").first.inner_text()
@@ -92,6 +93,7 @@ def test_a_sponsor_follows_my_projects_and_the_hub_holds_and_resumes_one(db, clo
     hub.get_by_role("link", name="Put on hold").click()
     hub.get_by_role("button", name="Put on hold").click()  # no reason: refused, shown
     assert hub.get_by_text("Give a reason: it goes on the project's record.").is_visible()
+    screenshot(hub, "hold-project-without-a-reason")
     hub.get_by_label("Reason").fill("Waiting for the alliance's funding decision")
     hub.get_by_role("button", name="Put on hold").click()
     banner = hub.get_by_role("status")
