@@ -15,7 +15,8 @@ Rules a form can state beside JSON Schema's own, checked by the server here and 
 - `"x-at-most": "a"` on a number field: it may not exceed the sibling field `a`.
 - `"x-on-or-after": "a"` on a date field: it may not lie before the sibling date field `a` (scoring closes
   on or after the day the call closes).
-- `"x-message": "..."` on a (sub)schema: the message shown when its `required` list is not met.
+- `"x-message": "..."` on a (sub)schema: the message shown when its `required` list is not met, or when
+  an answer is not one of its `enum` (Gate 2's "extend scoring" when everyone scored).
 - `"x-ends-project": ["reject"]` on a field: these answers end the project, so the task page asks a second
   time before they count (ends_project). On a field declared in a branch, only while its condition holds:
   Gate 5's recommendation ends the project when it is confirmed, the override's "stop" when it is not.
@@ -383,7 +384,7 @@ def field_errors(schema: dict, data: Any, *, today: date | None = None,
             path.append(missing)
             message = _custom_message(error) or "This field is required."
         elif error.validator == "enum":
-            message = "Choose one of the options offered."
+            message = _custom_message(error) or "Choose one of the options offered."
         elif error.validator in (SUM_OF, AT_MOST, ON_OR_AFTER):
             message = _sibling_message(error, _fields_at(schema, path[:-1]))
         elif error.validator == "maximum" and _is_number(error.validator_value):

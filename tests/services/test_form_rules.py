@@ -118,6 +118,16 @@ def test_a_date_that_may_not_lie_before_another_field_is_checked_against_it():
     sampled = sample_answers(CALL, {"call_closes_at": "2026-12-31"})
     assert sampled["scoring_closes_at"] == "2027-01-30" and field_errors(CALL, sampled) == {}
 
+def test_an_answer_a_condition_rules_out_is_refused_with_the_forms_own_message():
+    form = {"type": "object", "properties": {"decision": {"enum": ["go", "wait"]}, "late": {"readOnly": True}},
+            "if": {"properties": {"late": {"minItems": 1}}, "required": ["late"]},
+            "else": {"properties": {"decision": {"enum": ["go"], "x-message": "Wait only when someone is late."}}}}
+    assert field_errors(form, {"decision": "wait"}, context={"late": []}) == {
+        "decision": "Wait only when someone is late."}
+    assert field_errors(form, {"decision": "wait"}, context={"late": ["bob"]}) == {}
+    assert field_errors(form, {"decision": "stop"}, context={"late": ["bob"]}) == {
+        "decision": "Choose one of the options offered."}
+
 def test_rules_a_process_owner_mistypes_are_refused_with_the_reason():
     assert schema_problem({"type": "object", "properties": {"d": {"type": "string", "x-not-before": "yesterday"}}}) \
         == 'says x-not-before \'yesterday\': the values understood are "today" and "tomorrow"'
