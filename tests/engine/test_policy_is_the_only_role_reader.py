@@ -17,6 +17,7 @@ STORES_OR_SHOWS = {
     ("engine/history/entries.py", "role"): "Labels.roles: a diagram's lane names, not a user's roles",
     ("web/pages/admin.py", "add_user"): "the admin form's chosen roles, passed to identity to store",
     ("web/pages/admin.py", "edit_user"): "fills the admin form with the user's roles, then passes the chosen ones on",
+    ("web/pages/admin.py", "_save_user"): "passes the admin form's chosen roles to identity to store",
     ("web/pages/inbox.py", "index"): "the user's own roles as the inbox's filter choices",
 }
 # Templates that show or set roles (the admin pages); every other template asks `policy`.

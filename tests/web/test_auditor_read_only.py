@@ -16,7 +16,9 @@ from tests.web.test_login_inbox import csrf_token
 SESSION_ROUTES = {"auth.login", "auth.logout", "static"}  # signing in and out is the auditor's own business
 ALLOWED_POSTS = {"modeller.preview_form",  # renders a form from the posted schema; stores nothing
                  # their own notifications and settings are the auditor's own business, as signing in is
-                 "notifications.mark_all_read", "account.save_preferences", "account.save_email", "account.end_away"}
+                 "notifications.mark_all_read", "account.save_preferences", "account.save_email", "account.end_away",
+                 "api.notifications.mark_read", "api.me.set_preferences", "api.me.set_delegation",
+                 "api.me.end_delegation", "api.me.set_email"}
 
 
 @pytest.fixture
