@@ -154,3 +154,21 @@ def test_one_board_member_casts_one_vote(db, clock, people):
     task = open_task(people, project, "score_eois", assignee="bea.board")
     with pytest.raises(BadRequest):
         reassign(db, clock, task.id, "ben.board")  # ben holds his own scoring of these EoIs already
+
+
+@pytest.mark.xfail(strict=True, reason="hand_over keeps the task's alert stage and dates: a task reassigned after "
+                                       "its escalation is never chased again, so it can wait for ever on its holder")
+def test_a_task_reassigned_after_its_escalation_is_still_chased(db, clock, people):
+    project = people.start()
+    people.walk(project, plan(), stop_at="invite_partners")  # due in 5 days, escalated 2 days later
+    task = open_task(people, project, "invite_partners")
+    start = clock.now()
+    for days in (6, 8):
+        clock.set(start + timedelta(days=days))
+        assert alerts.send_due_alerts(db, clock=clock, lead=LEAD) == 1  # overdue, then escalated
+    reassign(db, clock, task.id, "hugo.hub", reason="Hana is on sick leave")
+    given_at = clock.now()
+    clock.set(start + timedelta(days=60))  # still not done, weeks later
+    alerts.send_due_alerts(db, clock=clock, lead=LEAD)
+    chased = [n for n in notes_of(db, "hugo.hub") if n.created_at > given_at]
+    assert chased, "nobody is reminded of a reassigned task that stays undone"
