@@ -6,7 +6,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from engine.clock import Clock
-from engine.errors import BadRequest
+from engine.errors import BadRequest, NotFound
 from engine.notices.kinds import DELIVERIES, IMMEDIATELY, KINDS
 from engine.store.models import Notification, NotificationPreference, User
 
@@ -37,6 +37,15 @@ def mark_read(session: Session, *, user: User, clock: Clock, ids: list[int] | No
     if ids is not None:
         stmt = stmt.where(Notification.id.in_(ids))
     return session.execute(stmt.values(read_at=clock.now()).execution_options(synchronize_session=False)).rowcount
+
+
+def open_notification(session: Session, *, user: User, notification_id: int, clock: Clock) -> Notification:
+    """One of the user's own notifications, marked read as they follow it; anyone else's is not found."""
+    note = session.get(Notification, notification_id)
+    if note is None or note.user_id != user.id:
+        raise NotFound("No such notification.")
+    mark_read(session, user=user, clock=clock, ids=[note.id])
+    return note
 
 
 def notification_view(n: Notification) -> dict:

@@ -178,8 +178,14 @@ def may_withdraw(user: User, instance: ProcessInstance) -> bool:
 
 
 def may_still_withdraw(instance: ProcessInstance) -> bool:
-    """Until Gate 1 approves a challenge, it is only its sponsor's proposal."""
-    return instance.stage in WITHDRAWABLE_STAGES
+    """Until Gate 1 approves a challenge, and while it is neither finished nor ended, it is only its sponsor's
+    proposal."""
+    return instance.stage in WITHDRAWABLE_STAGES and instance.status in ("running", "on_hold")
+
+
+def may_withdraw_now(user: User, instance: ProcessInstance) -> bool:
+    """Whether to offer this user the withdrawal of this project now."""
+    return may_withdraw(user, instance) and may_still_withdraw(instance)
 
 
 def holds_role(user: User, role: str | None) -> bool:

@@ -36,8 +36,7 @@ def my_projects(session: Session, *, user: User) -> list[dict]:
                    for t in open_tasks.get(instance.id, []) if policy.may_see_task(user, t) and reader.sees_task(t)]
         projects.append({**summary, "stage_name": stage_name(summary["stage"]) if summary["stage"] else "",
                          "waiting": waiting,
-                         "may_withdraw": policy.may_withdraw(user, instance) and policy.may_still_withdraw(instance)
-                         and instance.status in ("running", "on_hold")})
+                         "may_withdraw": policy.may_withdraw_now(user, instance)})
     return projects
 
 

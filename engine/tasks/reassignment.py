@@ -11,7 +11,7 @@ from engine.errors import BadRequest, Conflict, Forbidden
 from engine.identity.accounts import get_user
 from engine.kernel.change import lock_instance
 from engine.notices.handover import hand_over
-from engine.store.models import Task, User
+from engine.store.models import AuditEvent, Task, User
 from engine.tasks.access import load_task
 
 MAX_REASON = 1000
@@ -42,6 +42,13 @@ def reassign_task(session: Session, *, user: User, task_id: str, to: str, reason
     lock_instance(instance, clock)
     hand_over(session, instance, task, target, actor=user.username, by=user, reason=reason, now=clock.now())
     return task
+
+
+def last_reassignment(session: Session, task: Task) -> AuditEvent | None:
+    """The event that last gave this task to someone else (its data: from, to, reason, and whether delegated)."""
+    return session.scalars(select(AuditEvent).where(
+        AuditEvent.instance_id == task.instance_id, AuditEvent.task_id == task.id,
+        AuditEvent.kind == "task_reassigned").order_by(AuditEvent.seq.desc()).limit(1)).first()
 
 
 def open_tasks_held_by(session: Session, *, user: User, username: str) -> list[Task]:

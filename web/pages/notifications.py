@@ -6,7 +6,6 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy.exc import SQLAlchemyError
 
-from engine.errors import NotFound
 from engine.notices import inbox
 from engine.store.models import Notification
 from web.services import clock, read, signed_in_user, write
@@ -60,12 +59,5 @@ def mark_all_read():
 @login_required
 def open_one(notification_id: int):
     """Mark one of the person's own notifications read and follow it; anyone else's is not found."""
-    def work(session):
-        me = signed_in_user(session)
-        note = session.get(Notification, notification_id)
-        if note is None or note.user_id != me.id:
-            raise NotFound("No such notification.")
-        inbox.mark_read(session, user=me, clock=clock(), ids=[note.id])
-        return target_of(note)
-
-    return redirect(write(work))
+    return redirect(write(lambda s: target_of(inbox.open_notification(
+        s, user=signed_in_user(s), notification_id=notification_id, clock=clock()))))

@@ -32,8 +32,7 @@ def show(instance_id: int):
         me = signed_in_user(session)
         project = project_view(session, user=me, instance_id=instance_id, now=clock().now())
         instance = get_instance(session, user=me, instance_id=instance_id)
-        return project, _halted(session, me, instance), policy.may_withdraw(me, instance) \
-            and policy.may_still_withdraw(instance) and instance.status in ("running", "on_hold")
+        return project, _halted(session, me, instance), policy.may_withdraw_now(me, instance)
 
     project, halted, may_withdraw = read(work)
     return render_template("projects/show.html", project=project, halted=halted, may_withdraw=may_withdraw)

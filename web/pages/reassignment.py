@@ -14,9 +14,8 @@ from engine.errors import Forbidden, ServiceError
 from engine.identity.accounts import get_user
 from engine.notices.recipients import Person, holders_of
 from engine.store.models import ProcessInstance, Task, User
-from engine.store.trail import chain_of, list_events
+from engine.tasks import reassignment
 from engine.tasks.access import load_task
-from engine.tasks.reassignment import reassign_task
 from web.errors import status_of
 from web.services import clock, read, signed_in_user, write
 
@@ -25,13 +24,12 @@ bp = Blueprint("reassignment", __name__)
 
 def last_reassignment(session: Session, user: User, task: Task) -> dict | None:
     """When the task was last given to someone else, and why; the names only for readers inside the Hub."""
-    moves = [e for e in list_events(session, chain_of(task.instance_id))
-             if e.kind == "task_reassigned" and e.task_id == task.id]
-    if not moves:
+    move = reassignment.last_reassignment(session, task)
+    if move is None:
         return None
-    data = json.loads(moves[-1].data_json)
+    data = json.loads(move.data_json)
     named = policy.is_internal(user) or data.get("to") == user.username
-    return {"at": moves[-1].at, "reason": data.get("reason", ""), "delegated": bool(data.get("delegated")),
+    return {"at": move.at, "reason": data.get("reason", ""), "delegated": bool(data.get("delegated")),
             "from": _name(session, data.get("from")) if named and data.get("from") else None,
             "to": ("you" if data.get("to") == user.username else _name(session, data.get("to"))) if named else None}
 
@@ -72,8 +70,9 @@ def reassign(task_id: str):
                                errors={}, error=None)
     values = {key: request.form.get(key, "") for key in ("to", "reason", "next")}
     try:
-        name = write(lambda s: _name(s, reassign_task(s, user=signed_in_user(s), task_id=task_id, to=values["to"],
-                                                      reason=values["reason"], clock=clock()).assignee))
+        name = write(lambda s: _name(s, reassignment.reassign_task(
+            s, user=signed_in_user(s), task_id=task_id, to=values["to"], reason=values["reason"],
+            clock=clock()).assignee))
     except ServiceError as exc:
         if status_of(exc) in (403, 404):
             raise
