@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from engine import policy
 from engine.identity.delegation import delegations_in_force
+from engine.kernel.stages import stage_name
 from engine.kernel.task_rows import made_ready
 from engine.notices import messages
 from engine.notices.handover import hand_over
@@ -87,9 +88,5 @@ def _for_followers(people: list[Person], instance: ProcessInstance, *, actor: st
     for follower in project_followers(people, instance):
         seen = policy.reader_for(follower, instance).stage(instance.stage)
         if follower.username != actor and seen:
-            batch.append(([follower], messages.stage_changed(instance, _stage_label(seen))))
+            batch.append(([follower], messages.stage_changed(instance, stage_name(seen))))
     return batch
-
-
-def _stage_label(key: str) -> str:
-    return key.replace("_", " ").capitalize()

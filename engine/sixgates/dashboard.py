@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from engine import policy
 from engine.errors import Forbidden
-from engine.sixgates.stages import STAGES, stage_name
+from engine.kernel.stages import STAGES, stage_name
 from engine.store.models import ProcessInstance, Task, User
 
 GATE_TASKS = {

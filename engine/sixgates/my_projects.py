@@ -6,8 +6,8 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from engine import policy
+from engine.kernel.stages import stage_name
 from engine.runtime.instance_queries import instance_summary
-from engine.sixgates.stages import stage_name
 from engine.store.lists import list_token
 from engine.store.models import ProcessInstance, Task, User
 

@@ -10,10 +10,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine import policy
+from engine.kernel.stages import stage_name
 from engine.repository.deployments import compiled_for
 from engine.runtime.instance_queries import record_as_read
 from engine.runtime.instances import get_instance
-from engine.sixgates.stages import stage_name
 from engine.store.lists import names_in
 from engine.store.models import AuditEvent, ProcessInstance, Task, User
 

@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session
 
 from engine.clock import Clock
 from engine.errors import Forbidden, ValidationFailed
+from engine.kernel.stages import stage_name
 from engine.policy import may_record_register, may_see_register, reader_for
-from engine.sixgates.stages import stage_name
 from engine.store.models import PastProject, ProcessInstance, User
 from engine.store.trail import record_event
 

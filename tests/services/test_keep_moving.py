@@ -113,11 +113,11 @@ def test_a_sponsor_hears_of_each_new_stage_they_follow_and_a_partner_not_selecte
     people.walk(project, plan(), stop_at="draft_specification")
     sponsor_heard = [n.body for n in notes(db, kind=kinds.STAGE_CHANGED)
                      if n.user_id == _id(db, "sam.sponsor")]
-    assert any("Codesign" in body for body in sponsor_heard)
+    assert any("Co-design and scoping (Gate 3)" in body for body in sponsor_heard)
     with db.reading() as s:
         data = s.get(ProcessInstance, project).data_json
     not_selected = "ian.datahealth" if seed.MEDTECH in data.split("selected_partners")[1][:80] else "ivy.medtech"
-    assert not any("Codesign" in n.body for n in notes(db, kind=kinds.STAGE_CHANGED)
+    assert not any("Co-design" in n.body for n in notes(db, kind=kinds.STAGE_CHANGED)
                    if n.user_id == _id(db, not_selected))
 
 

@@ -5,9 +5,9 @@ from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import login_required
 
 from engine import policy
+from engine.kernel.stages import STAGES, stage_name
 from engine.policy import ROLES
 from engine.runtime import instances
-from engine.sixgates.stages import STAGES, stage_name
 from engine.tasks import queries
 from web.services import clock, read, signed_in_user, write
 

@@ -12,9 +12,9 @@ from sqlalchemy.orm import Session
 
 from engine import policy
 from engine.errors import Forbidden, ServiceError
+from engine.kernel.stages import stage_name
 from engine.runtime import lifecycle
 from engine.runtime.instances import get_instance
-from engine.sixgates.stages import stage_name
 from engine.store.models import ProcessInstance, User
 from web.errors import status_of
 from web.services import clock, read, signed_in_user, write

@@ -14,10 +14,10 @@ from sqlalchemy.orm import Session
 
 from engine.errors import BadRequest, ServiceError
 from engine.kernel import task_rules
+from engine.kernel.stages import STAGES
 from engine.policy import ROLES
 from engine.repository import deployments, drafts
 from engine.repository.forms import fill_options, schema_problem
-from engine.sixgates.stages import STAGES
 from web.errors import status_of
 from web.services import clock, read, signed_in_user, write
 from web.task_forms import build_fields, humanise
