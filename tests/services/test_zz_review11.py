@@ -186,3 +186,28 @@ def test_a_board_members_scoring_is_due_when_scoring_closes(db, clock, people):
     task = open_task(people, project, "score_eois", assignee="bea.board")
     closes = datetime(2026, 3, 6, 23, 59, 59, tzinfo=timezone.utc)
     assert task.due_at is not None and task.due_at.replace(tzinfo=timezone.utc) <= closes
+
+
+@pytest.mark.xfail(strict=True, reason="an address accounts accept (non-ASCII local part) makes a relay without "
+                                       "SMTPUTF8 raise SMTPNotSupportedError, which _send_all treats as a lost "
+                                       "connection: everyone after that person in the round waits, round after round")
+def test_one_unsendable_address_does_not_hold_up_everyone_after_it(db, clock):
+    from aiosmtpd.controller import Controller
+
+    from engine.notices.delivery import SmtpSettings, deliver_due
+    from tests.services.test_delivery import SmtpServer, person, tell
+
+    server = SmtpServer()  # a relay that does not advertise SMTPUTF8, as many do not
+    server.controller = Controller(server.inbox, hostname="127.0.0.1", port=server.port, enable_SMTPUTF8=False)
+    server.controller.start()
+    try:
+        smtp = SmtpSettings(host="127.0.0.1", port=server.port, from_address="six-gates@hub.example.org", timeout=5)
+        people_ids = [person(db, clock, "amy"), person(db, clock, "bob", email_address="jøsé@example.org"),
+                      person(db, clock, "cat")]
+        tell(db, clock, people_ids, "Ready for you: Score EoIs (Faster lung cancer referrals)")
+        for _ in range(5):  # five rounds, each after the retry wait
+            deliver_due(db, smtp=smtp, clock=clock)
+            clock.advance(minutes=31)
+        assert sorted(r[0] for r, _ in server.inbox.accepted) == ["amy@example.org", "cat@example.org"]
+    finally:
+        server.stop()
