@@ -170,3 +170,19 @@ def test_a_board_members_new_scoring_goes_to_the_delegate_she_named_over_the_api
     later = people.start()
     people.walk(later, PLAN, stop_at="score_eois")
     assert len(listed(bea, later, "score_eois")) == 1 and listed(nia, later, "score_eois") == []
+
+
+@pytest.mark.xfail(strict=True, reason="engine.notices.changes hands a delegated task over with by=None, so "
+                   "messages.reassigned tells the delegate 'The Hub team gave you ...' and names the absent member "
+                   "by username only")
+def test_the_delegate_is_told_who_is_away_not_that_the_hub_team_gave_them_the_task(db, clock, client, people):
+    add_user(db, clock, "nia.board", "board_member")
+    bea, nia = client("bea.board"), client("nia.board")
+    assert bea.client.put("/api/v1/me/delegation", headers=bea.headers, json={
+        "delegate": "nia.board", "starts_on": "2026-03-02", "ends_on": "2026-03-16"}).status_code == 200
+    project = people.start()
+    people.walk(project, PLAN, stop_at="score_eois")
+    [task] = listed(nia, project, "score_eois")
+    [told] = [n for n in nia.get("/notifications").json["notifications"] if n["task_id"] == task]
+    assert "Hub team" not in told["body"]  # nobody at the Hub did anything: Bea is away
+    assert "Bea Williams" in told["body"]
