@@ -226,10 +226,15 @@ def _send_all(db: Database, emails: list[_Email], smtp: SmtpSettings, clock: Clo
                 return sent
             try:
                 connection.send_message(email.message)
-            except (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError, smtplib.SMTPSenderRefused) as exc:
-                _keep_for_later(db, email.ids, _reason(exc), clock)  # this message only; the connection goes on
+            except smtplib.SMTPServerDisconnected as exc:
+                _keep_for_later(db, [i for e in emails[position:] for i in e.ids], _reason(exc), clock)
+                return sent
+            except (smtplib.SMTPException, ValueError) as exc:
+                # This message only (refused, or an address the server cannot take): the connection goes on. Had
+                # the server hung up after refusing, the next message finds out and keeps the rest.
+                _keep_for_later(db, email.ids, _reason(exc), clock)
                 continue
-            except (OSError, smtplib.SMTPException) as exc:
+            except OSError as exc:  # the connection is lost (SMTPException is an OSError too, hence this order)
                 _keep_for_later(db, [i for e in emails[position:] for i in e.ids], _reason(exc), clock)
                 return sent
             db.writing(lambda s, ids=email.ids: _settle(s, ids, state=SENT, now=clock.now()))

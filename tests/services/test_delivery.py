@@ -492,3 +492,21 @@ def test_a_kind_of_work_that_fails_holds_up_neither_the_e_mail_nor_the_worker(db
         worker.join(5)
     assert [r[0] for r, _ in smtp_server.inbox.accepted] == ["amy@example.org"]
     assert "sending reminders failed" in caplog.text
+
+
+def test_an_address_the_relay_cannot_take_waits_alone_and_holds_up_no_one_after_it(db, clock):
+    server = SmtpServer()  # a relay that does not offer SMTPUTF8, as many do not
+    server.controller = Controller(server.inbox, hostname="127.0.0.1", port=server.port, enable_SMTPUTF8=False)
+    server.controller.start()
+    try:
+        smtp = SmtpSettings(host="127.0.0.1", port=server.port, from_address=SENDER, base_url=BASE_URL, timeout=5)
+        amy, bob, cat = (person(db, clock, name) for name in ("amy", "bob", "cat"))
+        db.writing(lambda s: s.execute(update(User).where(User.id == bob).values(email="jøsé@example.org")))
+        tell(db, clock, [amy, bob, cat], "Ready for you: Score EoIs (Faster lung cancer referrals)")
+        assert deliver_due(db, smtp=smtp, clock=clock) == 2
+        assert sorted(r[0] for r, _ in server.inbox.accepted) == ["amy@example.org", "cat@example.org"]
+        with db.reading() as session:
+            kept = session.scalars(select(Notification).where(Notification.user_id == bob)).one()
+        assert (kept.email_state, kept.attempts) == ("pending", 1) and "SMTPUTF8" in kept.last_error
+    finally:
+        server.stop()
