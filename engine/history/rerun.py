@@ -75,7 +75,7 @@ class Rerun:
         self.pending_ready: list[spiff.ReadyTask] = []
         self.last_at = None
         self.status = "running"  # as the lifecycle events leave it
-        self.handed_to: dict[str, str] = {}  # re-run task id -> who it was last reassigned to
+        self.holders: dict[str, str | None] = {}  # re-run task id -> who alone may do it (rules, then reassignment)
 
     def frames(self, events: list[AuditEvent]) -> Iterator[Frame]:
         for event in events:
@@ -109,7 +109,7 @@ class Rerun:
                 raise Diverged(event.seq, f"it is recorded while the project was {self.status.replace('_', ' ')}")
             getattr(self, f"_{event.kind}", self._lifecycle)(event, data)
         elif event.kind == "task_reassigned":
-            self.handed_to[self.ids[event.task_id]] = data.get("to")
+            self.holders[self.ids[event.task_id]] = data.get("to")
         elif event.kind in OUTPUTS:
             if self.wf is not None and not self.expected.ordered and not self.expected.cancelled:
                 if self.status != "running":
@@ -135,8 +135,9 @@ class Rerun:
             Task.instance_id == self.instance.id, Task.state == "ready")).all())
         if {self.ids.get(r) for r in rows} != set(self.open):
             raise Diverged(last, "the open tasks stored differ from those the re-run leaves open")
-        if any(self.handed_to.get(self.ids.get(r), holder) != holder for r, holder in rows.items()):
-            raise Diverged(last, "a task is stored as held by someone other than it was last reassigned to")
+        if any(self.holders.get(self.ids.get(r), holder) != holder for r, holder in rows.items()):
+            raise Diverged(last, "an open task is stored as bound to someone other than its rules and its "
+                                 "reassignments say")
         if (self.status != "running" or self.instance.status in LIFECYCLE.values()) \
                 and self.instance.status != self.status:
             raise Diverged(last, f"the project is stored as {self.instance.status}; its record leaves it {self.status}")
@@ -177,7 +178,7 @@ class Rerun:
             self.open.clear()
 
     def _instance_migrated(self, event: AuditEvent, data: dict) -> None:
-        self.handed_to.clear()  # the new version's rules decide again whether a reassigned holder keeps a task
+        self.holders.clear()  # the new version's rules decide again who holds the tasks open now
         self.version = self._version(data.get("to", {}).get("hash"), event.seq)
         spiff.migrate(self.wf, compiled_for(self.version))
         self._run(event, lambda clock: spiff.run_engine_steps(self.wf, clock))
@@ -223,6 +224,7 @@ class Rerun:
         if kind == "task_ready":
             ready = self.pending_ready.pop(0)
             self.ids[event.task_id] = ready.id
+            self.holders[ready.id] = produced.get("assignee")
         elif kind == "instance_completed":
             produced, data = {}, {}
         if _normal(produced) != _normal(data):

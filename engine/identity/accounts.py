@@ -17,9 +17,10 @@ from engine.store.models import Organisation, User, UserRole
 from engine.store.trail import record_event
 
 USERNAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]{0,79}")
-# An address mail servers accept: no spaces, one @, a dot in the domain (the server is the final judge).
+# An address every mail server accepts: ASCII only (many relays refuse international addresses, and one refused
+# address must not hold up everyone else's mail), one @, a dot in the domain.
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
-EMAIL = re.compile(rf"[^@\s\x00-\x1f<>\"',;]{{1,64}}@{_LABEL}(?:\.{_LABEL})+")
+EMAIL = re.compile(rf"[A-Za-z0-9.!#$%&*+/=?^_{{}}~-]{{1,64}}@{_LABEL}(?:\.{_LABEL})+")
 MIN_PASSWORD_LENGTH = 10
 
 

@@ -38,13 +38,13 @@ def set_delegation(session: Session, *, user: User, delegate: str, starts_on: da
     Raises BadRequest (no such active colleague, oneself, sharing none of one's roles, or dates that are wrong)."""
     today = clock.now().date()
     other = get_user(session, (delegate or "").strip())
-    if other is None or not other.active:
-        raise BadRequest("Choose a colleague who can sign in to Six Gates.", fields={"delegate": "No such person."})
-    if other.id == user.id:
+    if other is not None and other.id == user.id:
         raise BadRequest("You cannot be your own delegate.", fields={"delegate": "Choose someone else."})
-    if not policy.acting_roles(user) & policy.acting_roles(other):
-        raise BadRequest(f"{other.display_name} holds none of your roles, so could do none of your tasks.",
-                         fields={"delegate": "Choose someone who holds one of your roles."})
+    if other is None or not policy.may_delegate_to(user, other):
+        # One answer for every refusal: nobody learns from it who else exists, or works where.
+        raise BadRequest("Choose an active colleague who holds one of your roles"
+                         + ("" if policy.is_internal(user) else " in your own organisation") + ".",
+                         fields={"delegate": "Choose someone who could do your tasks."})
     if ends_on < starts_on:
         raise BadRequest("The last day must be on or after the first.", fields={"ends_on": "Use a later date."})
     if ends_on < today:

@@ -9,7 +9,9 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from engine import spiff
 from engine.clock import Clock
+from engine.kernel.task_rules import DEFAULT_GRACE
 from engine.notices import messages
 from engine.notices.outbox import send
 from engine.notices.recipients import escalation_contacts, holders_of
@@ -18,13 +20,15 @@ from engine.store.models import ProcessInstance, Task
 
 NONE_SENT, DUE_SOON_SENT, OVERDUE_SENT, ESCALATED = 0, 1, 2, 3  # Task.alert_stage
 BATCH = 200
+GRACE = spiff.parse_duration(DEFAULT_GRACE)  # for tasks made before their escalation time was kept
 
 
 def _due_clause(now: datetime, lead: timedelta):
     return and_(Task.state == "ready", Task.due_at.is_not(None), or_(
         and_(Task.alert_stage == NONE_SENT, Task.due_at <= now + lead),
         and_(Task.alert_stage == DUE_SOON_SENT, Task.due_at <= now),
-        and_(Task.alert_stage == OVERDUE_SENT, Task.escalate_at <= now)))
+        and_(Task.alert_stage == OVERDUE_SENT, or_(Task.escalate_at <= now,  # none before migration 0008:
+                                                    and_(Task.escalate_at.is_(None), Task.due_at <= now - GRACE)))))
 
 
 def send_due_alerts(db: Database, *, clock: Clock, lead: timedelta) -> int:
@@ -49,7 +53,7 @@ def _alert(session: Session, task_id: str, *, now: datetime, lead: timedelta) ->
         new, people, message = DUE_SOON_SENT, holders_of(session, task, instance), messages.due_soon(task, instance)
     elif stage in (NONE_SENT, DUE_SOON_SENT) and task.due_at <= now:
         new, people, message = OVERDUE_SENT, holders_of(session, task, instance), messages.overdue(task, instance)
-    elif stage == OVERDUE_SENT and task.escalate_at is not None and task.escalate_at <= now:
+    elif stage == OVERDUE_SENT and (task.escalate_at or task.due_at + GRACE) <= now:
         new, people, message = ESCALATED, escalation_contacts(session), messages.escalated(task, instance)
     else:
         return 0

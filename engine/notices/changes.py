@@ -8,12 +8,11 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from engine import policy
 from engine.identity.delegation import delegations_in_force
 from engine.kernel.stages import stage_name
 from engine.kernel.task_rows import made_ready
 from engine.notices import messages
-from engine.notices.handover import hand_over
+from engine.notices.handover import hand_over, refusal
 from engine.notices.outbox import send_all
 from engine.notices.recipients import (
     Person,
@@ -68,25 +67,16 @@ def _to_delegate(session: Session, instance: ProcessInstance, task: Task, away: 
     if delegation is None:
         return False
     delegate = delegation.delegate
-    if policy.may_act_on(delegate, _as_if_held_by(task, delegate.username)) is not None:
-        return False
+    if refusal(session, task, instance, delegate) is not None:
+        return False  # the task stays theirs, and they are told of it
     hand_over(session, instance, task, delegate, actor=task.assignee, now=at, delegated=True,
               reason=f"{task.assignee} is away until {delegation.ends_on.isoformat()}; "
-                     f"{delegate.username} is their delegate")
+                     f"{delegate.username} is their delegate",
+              message=messages.delegated(task, instance, away=delegation.user, until=delegation.ends_on))
     return True
-
-
-def _as_if_held_by(task: Task, username: str) -> Task:
-    """A detached copy of the task bound to `username`, for policy to judge before anything changes."""
-    return Task(role=task.role, assignee=username, organisations=task.organisations,
-                excluded_users=task.excluded_users, claimed_by=None)
 
 
 def _for_followers(people: list[Person], instance: ProcessInstance, *, actor: str) -> list:
     """The sponsor and partners hear of a stage as they see it, and of none they do not follow."""
-    batch = []
-    for follower in project_followers(people, instance):
-        seen = policy.reader_for(follower, instance).stage(instance.stage)
-        if follower.username != actor and seen:
-            batch.append(([follower], messages.stage_changed(instance, stage_name(seen))))
-    return batch
+    return [([follower], messages.stage_changed(instance, stage_name(seen)))
+            for follower, seen in project_followers(people, instance) if follower.username != actor]

@@ -3,14 +3,15 @@ Nothing else: no answers, scores or other organisations, so a message never tell
 task's page would."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date
 
+from engine import policy
 from engine.notices import kinds
 from engine.notices.outbox import Message
 from engine.store.models import ProcessInstance, Task, User
 
 
-def _when(at: datetime | None) -> str:
+def _when(at: date | None) -> str:
     return at.strftime("%-d %B %Y") if at else ""
 
 
@@ -45,10 +46,18 @@ def escalated(task: Task, instance: ProcessInstance) -> Message:
                          f"{_when(task.due_at)} and is still not done. You can reassign it from its page.")
 
 
-def reassigned(task: Task, instance: ProcessInstance, *, by: User | None, reason: str) -> Message:
-    who = by.display_name if by is not None else "The Hub team"
+def reassigned(task: Task, instance: ProcessInstance, *, by: User, reason: str, to: User) -> Message:
+    """Inside the Hub, who gave it and why; outside, only that the Hub team did (its people and reasons stay in)."""
+    said = f"{by.display_name} gave you" if policy.is_internal(to) else "The Hub team has given you"
+    why = f" Reason: {reason}" if policy.is_internal(to) else ""
     return _task_message(kinds.REASSIGNED, task, instance, "Given to you",
-                         f"{who} gave you “{task.title}” in the project “{instance.title}”. Reason: {reason}")
+                         f"{said} “{task.title}” in the project “{instance.title}”.{why}")
+
+
+def delegated(task: Task, instance: ProcessInstance, *, away: User, until: date) -> Message:
+    return _task_message(kinds.REASSIGNED, task, instance, "Given to you while a colleague is away",
+                         f"{away.display_name} is away until {_when(until)} and named you their delegate, so "
+                         f"“{task.title}” in the project “{instance.title}” is yours to do.")
 
 
 def stage_changed(instance: ProcessInstance, stage_name: str) -> Message:

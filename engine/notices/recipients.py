@@ -74,17 +74,23 @@ def wanted_for_followers(instance: ProcessInstance) -> dict:
     return {"usernames": [instance.started_by], "organisations": names_in(instance.organisations or "")}
 
 
-def project_followers(people: list[Person], instance: ProcessInstance) -> list[Person]:
-    """The sponsor who proposed the project and the people of the organisations taking part, as far as each may
-    see it."""
+def project_followers(people: list[Person], instance: ProcessInstance) -> list[tuple[Person, str]]:
+    """The sponsor who proposed the project and the people of the organisations taking part, each with the stage as
+    they see it; those who do not follow the stage it is in (a partner not selected at Gate 2) are left out."""
     organisations = set(names_in(instance.organisations or ""))
-    return [u for u in people if (u.username == instance.started_by or u.organisation_name in organisations)
-            and policy.follows_as_outsider(u) and policy.may_see_instance(u, instance)]
+    followers = []
+    for person in people:
+        if (person.username == instance.started_by or person.organisation_name in organisations) \
+                and policy.follows_as_outsider(person) and policy.may_see_instance(person, instance):
+            seen = policy.reader_for(person, instance).stage(instance.stage)
+            if seen:
+                followers.append((person, seen))
+    return followers
 
 
 def holders_of(session: Session, task: Task, instance: ProcessInstance) -> list[Person]:
     return task_holders(people_for(session, **wanted_for_task(task)), task, instance)
 
 
-def followers_of(session: Session, instance: ProcessInstance) -> list[Person]:
+def followers_of(session: Session, instance: ProcessInstance) -> list[tuple[Person, str]]:
     return project_followers(people_for(session, **wanted_for_followers(instance)), instance)

@@ -188,6 +188,13 @@ def may_withdraw_now(user: User, instance: ProcessInstance) -> bool:
     return may_withdraw(user, instance) and may_still_withdraw(instance)
 
 
+def may_delegate_to(user: User, delegate: User) -> bool:
+    """An out-of-office delegate: an active colleague sharing one of the user's lanes; a partner's, of their own
+    organisation (each task handed over is still checked as it is made)."""
+    return delegate.active and bool(acting_roles(user) & acting_roles(delegate)) and (
+        is_internal(user) or delegate.organisation_name == user.organisation_name)
+
+
 def holds_role(user: User, role: str | None) -> bool:
     """Whether the user holds the role of a task's lane (who to tell of it; may_act_on decides the rest)."""
     return role in user.roles

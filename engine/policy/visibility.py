@@ -75,6 +75,7 @@ OUTSIDE_READERS: dict[str, tuple[frozenset[str], str]] = {
 # Who owns a record in an OWN list: the organisation named by its "partner".
 OWNER_KEY = "partner"
 
+BOARD_ROLE = "board_member"  # the lane whose people read the EoIs they score
 BOARD_KEY = "board_members"  # who sits on this project's board (chosen by the Hub when it invites partners)
 # Scores: a board member reads only their own (by "board_member"), never the others' or the totals (nor the
 # scores given before the chair extended scoring, kept aside until it closes again).
@@ -296,21 +297,23 @@ def standing_of(user: User) -> str:
         return "outside"
     if internal & COMPETITION_READERS:
         return "hub"
-    return "board" if "board_member" in internal else "staff"
+    return "board" if BOARD_ROLE in internal else "staff"
 
 
-def reader_for(user: User, instance: ProcessInstance, data: dict | None = None) -> Reader:
+def reader_for(user: User, instance: ProcessInstance, data: dict | None = None, *, task: Task | None = None) -> Reader:
     """`data` is the project's data as stored, when the caller has read it already.
 
-    A board member reads as one only in a project whose board they sit on (BOARD_KEY); elsewhere as the
-    rest of the Hub's staff, or, working for an organisation (a partner that may compete), as an outsider
-    who is no audience of the project's."""
+    A board member reads as one only in a project whose board they sit on (BOARD_KEY), or in the board's own
+    task they were given in a member's place (`task`, reassigned or delegated to them); elsewhere as the rest of the
+    Hub's staff, or, working for an organisation (a partner that may compete), as an outsider who is no audience
+    of the project's."""
     standing = standing_of(user)
     audiences: set[str] = set()
     org = user.organisation_name
     stored = data if data is not None or standing == "hub" else json.loads(instance.data_json or "{}")
     board = (stored or {}).get(BOARD_KEY)
-    if standing == "board" and not (isinstance(board, list) and user.username in board):
+    in_place = task is not None and task.role == BOARD_ROLE and user.username in (task.assignee, task.completed_by)
+    if standing == "board" and not (isinstance(board, list) and user.username in board) and not in_place:
         standing = "outside" if org else "staff"
     chosen = (stored or {}).get("selected_partners")
     selected = frozenset(str(p) for p in chosen) if isinstance(chosen, list) else frozenset()

@@ -81,7 +81,7 @@ def _change(session: Session, user: User, instance: ProcessInstance, status: str
     now = clock.now()
     instance.status = status
     record_event(session, instance=instance, at=now, actor=user.username, kind=kind, data={"reason": reason})
-    followers = [u for u in followers_of(session, instance) if u.username != user.username]
+    followers = [u for u, _stage in followers_of(session, instance) if u.username != user.username]
     send(session, followers, messages.lifecycle(instance, status), now=now)
     return instance
 

@@ -112,6 +112,8 @@ def _plan(session: Session, instance: ProcessInstance, target: ProcessVersion):
     plan = MigrationPlan(instance.id, instance.title, instance.stage, source.version, target.version, safe=False)
     if target.key != source.key:
         plan.reasons.append(f"Version {target.version} belongs to another process ({target.key}).")
+    elif instance.status == "on_hold":
+        plan.reasons.append("The project is on hold: resume it first, then move it.")
     elif instance.status != "running":
         plan.reasons.append("The project has finished; finished projects keep their version.")
     elif target.id == source.id:

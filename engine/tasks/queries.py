@@ -86,7 +86,7 @@ def get_task(session: Session, *, user: User, task_id: str) -> TaskDetail:
     version = instance.process_version
     compiled = compiled_for(version)
     data = json.loads(instance.data_json or "{}")
-    reader = policy.reader_for(user, instance, data)
+    reader = policy.reader_for(user, instance, data, task=task)
     shown = reader.data(data)  # a form's choices drawn from the data are data too: only what the reader may see
     form = form_schema(session, version, compiled, task.bpmn_id, shown) if task.state == "ready" else None
     spec = compiled.user_tasks.get(task.bpmn_id)

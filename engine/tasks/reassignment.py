@@ -10,7 +10,8 @@ from engine.clock import Clock
 from engine.errors import BadRequest, Conflict, Forbidden
 from engine.identity.accounts import get_user
 from engine.kernel.change import lock_instance
-from engine.notices.handover import hand_over
+from engine.notices import messages
+from engine.notices.handover import hand_over, refusal
 from engine.store.models import AuditEvent, Task, User
 from engine.tasks.access import load_task
 
@@ -35,12 +36,12 @@ def reassign_task(session: Session, *, user: User, task_id: str, to: str, reason
         raise BadRequest("Choose a person who can sign in to Six Gates.", fields={"to": "No such active person."})
     if target.username == (task.claimed_by or task.assignee):
         raise BadRequest(f"{target.display_name} already holds this task.", fields={"to": "Choose someone else."})
-    why_not = policy.may_act_on(target, Task(role=task.role, assignee=target.username,
-                                             organisations=task.organisations, excluded_users=task.excluded_users))
+    why_not = refusal(session, task, instance, target)
     if why_not:
         raise BadRequest(f"{target.display_name} cannot do this task. {why_not}", fields={"to": why_not})
     lock_instance(instance, clock)
-    hand_over(session, instance, task, target, actor=user.username, by=user, reason=reason, now=clock.now())
+    hand_over(session, instance, task, target, actor=user.username, reason=reason, now=clock.now(),
+              message=messages.reassigned(task, instance, by=user, reason=reason, to=target))
     return task
 
 

@@ -172,9 +172,6 @@ def test_a_board_members_new_scoring_goes_to_the_delegate_she_named_over_the_api
     assert len(listed(bea, later, "score_eois")) == 1 and listed(nia, later, "score_eois") == []
 
 
-@pytest.mark.xfail(strict=True, reason="engine.notices.changes hands a delegated task over with by=None, so "
-                   "messages.reassigned tells the delegate 'The Hub team gave you ...' and names the absent member "
-                   "by username only")
 def test_the_delegate_is_told_who_is_away_not_that_the_hub_team_gave_them_the_task(db, clock, client, people):
     add_user(db, clock, "nia.board", "board_member")
     bea, nia = client("bea.board"), client("nia.board")

@@ -23,9 +23,8 @@ bp = Blueprint("account", __name__, url_prefix="/notifications/preferences")
 
 def colleagues(session: Session, me: User) -> list[Person]:
     """Active people who could do some of my tasks (a role in common; a partner's own organisation only)."""
-    mine = policy.acting_roles(me)
-    found = [p for p in people_for(session, roles=mine) if p.id != me.id and policy.acting_roles(p) & mine
-             and (policy.is_internal(me) or p.organisation_name == me.organisation_name)]
+    found = [p for p in people_for(session, roles=policy.acting_roles(me))
+             if p.id != me.id and policy.may_delegate_to(me, p)]
     return sorted(found, key=lambda p: p.display_name.lower())
 
 
