@@ -6,7 +6,7 @@ task, or by when, starts here."""
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from datetime import datetime
+from datetime import date, datetime, time, timezone
 
 from engine import spiff
 from engine.store.lists import stored_list
@@ -50,11 +50,14 @@ NOT_COMPLETED_BY = TaskProperty("notCompletedBy", "Not by whoever did", "not com
                                 "Four eyes: the person who completed this other task may not do this one.",
                                 "user-task")
 
+DUE_BY = TaskProperty("dueBy", "Due by (date variable)", "due-by date",
+                      "Optional: the name of a data variable holding the date the task is due by (the end of that "
+                      "day, UTC), such as call_closes_at; when it holds a date it counts instead of Due in.")
 ESCALATE_AFTER = TaskProperty("escalateAfter", "Escalate after", "escalation",
                               "How long the task may stay overdue before the Hub team is told, as an ISO 8601 "
                               f"duration (P1D is a day). Without it, {DEFAULT_GRACE}.", "duration", DURATION_PATTERN)
 
-PROPERTIES = (FORM, FORM_LAYOUT, DUE_IN, ESCALATE_AFTER, STAGE, ASSIGNEE, ORGANISATION, NOT_COMPLETED_BY)
+PROPERTIES = (FORM, FORM_LAYOUT, DUE_IN, DUE_BY, ESCALATE_AFTER, STAGE, ASSIGNEE, ORGANISATION, NOT_COMPLETED_BY)
 
 
 def for_modeller() -> list[dict]:
@@ -77,7 +80,9 @@ def rules_for(properties: dict[str, str], data: dict, ready_at: datetime) -> Tas
     assignee = data.get(properties[ASSIGNEE.name]) if properties.get(ASSIGNEE.name) else None
     organisation = properties.get(ORGANISATION.name)
     due_in = properties.get(DUE_IN.name)
-    due_at = ready_at + spiff.parse_duration(due_in) if due_in else None
+    due_at = _end_of(data.get(properties[DUE_BY.name])) if properties.get(DUE_BY.name) else None
+    if due_at is None and due_in:
+        due_at = ready_at + spiff.parse_duration(due_in)
     grace = properties.get(ESCALATE_AFTER.name) or DEFAULT_GRACE
     return TaskRules(
         stage=properties.get(STAGE.name, ""),
@@ -87,3 +92,11 @@ def rules_for(properties: dict[str, str], data: dict, ready_at: datetime) -> Tas
         escalate_at=due_at + spiff.parse_duration(grace) if due_at else None,
         prepared_by=properties.get(NOT_COMPLETED_BY.name) or None,
     )
+
+
+def _end_of(day) -> datetime | None:
+    """The end (UTC) of a day given as an ISO date, or None when the value is no date."""
+    try:
+        return datetime.combine(date.fromisoformat(str(day)), time(23, 59, 59), tzinfo=timezone.utc)
+    except ValueError:
+        return None

@@ -13,7 +13,7 @@ from typing import Iterator
 from lxml import etree
 
 from engine import spiff
-from engine.kernel.task_rules import DUE_IN, ESCALATE_AFTER, FORM, FORM_LAYOUT, NOT_COMPLETED_BY, ORGANISATION
+from engine.kernel.task_rules import DUE_BY, DUE_IN, ESCALATE_AFTER, FORM, FORM_LAYOUT, NOT_COMPLETED_BY, ORGANISATION
 from engine.policy import ROLES, visibility
 from engine.repository.expression_checks import code_problem, language_named, timer_problem
 from engine.repository.findings import Finding, error, warning
@@ -287,19 +287,25 @@ def form_rule(diagram: Diagram) -> Iterator[Finding]:
         ui = props.get(FORM_LAYOUT.name)
         if ui and ui not in diagram.forms:
             yield error(task_id, f"{what} uses the form layout {ui}, which was not uploaded")
-        due = props.get(DUE_IN.name)
-        if not due:
-            yield warning(task_id, f"{what} has no {DUE_IN.name} property, so it will never show as overdue")
-        elif timer_problem(f'"{due}"', "timeDuration") is not None:
-            yield error(task_id, f'{what} has {DUE_IN.name} "{due}", which is not an ISO 8601 duration such as P10D')
-        grace = props.get(ESCALATE_AFTER.name)
-        if grace and timer_problem(f'"{grace}"', "timeDuration") is not None:
-            yield error(task_id, f'{what} has {ESCALATE_AFTER.name} "{grace}", which is not an ISO 8601 duration '
-                        "such as P2D")
+        yield from _timing_findings(props, task_id, what)
         prepared = props.get(NOT_COMPLETED_BY.name)
         if prepared and (prepared not in task_ids or prepared == task_id):
             yield error(task_id, f'{what} has {NOT_COMPLETED_BY.name} "{prepared}", which is not another user task '
                         "of this diagram, so the four-eyes rule would never apply")
+
+
+def _timing_findings(props: dict[str, str], task_id: str, what: str) -> Iterator[Finding]:
+    """When a user task is due (a duration, or a date variable) and how long it may stay overdue."""
+    due, due_by, grace = props.get(DUE_IN.name), props.get(DUE_BY.name), props.get(ESCALATE_AFTER.name)
+    if due_by and not due_by.isidentifier():
+        yield error(task_id, f'{what} has {DUE_BY.name} "{due_by}", which is not the name of a data variable')
+    if not due and not due_by:
+        yield warning(task_id, f"{what} has no {DUE_IN.name} property, so it will never show as overdue")
+    if due and timer_problem(f'"{due}"', "timeDuration") is not None:
+        yield error(task_id, f'{what} has {DUE_IN.name} "{due}", which is not an ISO 8601 duration such as P10D')
+    if grace and timer_problem(f'"{grace}"', "timeDuration") is not None:
+        yield error(task_id, f'{what} has {ESCALATE_AFTER.name} "{grace}", which is not an ISO 8601 duration '
+                    "such as P2D")
 
 
 # --- gateways and code ----------------------------------------------------------------------

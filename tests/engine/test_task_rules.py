@@ -29,3 +29,14 @@ def test_what_a_task_is_due_and_whose_it_is_follow_from_its_properties_and_the_d
     assert (rules.organisations, rules.stage, rules.prepared_by) == ("|A|B|", "gate2", "prepare_pack")
     unset = rules_for({"assignee": "board_member"}, {}, ready)
     assert (unset.assignee, unset.organisations, unset.due_at, unset.stage) == (None, None, None, "")
+
+
+def test_a_task_due_by_a_date_in_the_data_is_due_at_the_end_of_that_day_and_escalated_after_its_grace():
+    ready = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
+    properties = {"dueIn": "P10D", "dueBy": "scoring_closes_at", "escalateAfter": "P1D"}
+    rules = rules_for(properties, {"scoring_closes_at": "2026-03-06"}, ready)
+    assert rules.due_at == datetime(2026, 3, 6, 23, 59, 59, tzinfo=timezone.utc)
+    assert rules.escalate_at == rules.due_at + timedelta(days=1)
+    for no_date in ({}, {"scoring_closes_at": None}, {"scoring_closes_at": "next Friday"}):
+        assert rules_for(properties, no_date, ready).due_at == ready + timedelta(days=10)  # then dueIn counts
+    assert rules_for({"dueIn": "P10D"}, {}, ready).escalate_at == ready + timedelta(days=12)  # two days' grace

@@ -165,8 +165,6 @@ def test_a_task_reassigned_after_its_escalation_is_still_chased(db, clock, peopl
     assert chased, "nobody is reminded of a reassigned task that stays undone"
 
 
-@pytest.mark.xfail(strict=True, reason="score_eois is due P10D after it opens, not when scoring closes: its "
-                                       "reminders come after the member was recorded as not scoring")
 def test_a_board_members_scoring_is_due_when_scoring_closes(db, clock, people):
     project = people.start()
     people.walk(project, plan(invite_partners={"invited_partners": [seed.MEDTECH, seed.DATAHEALTH],
