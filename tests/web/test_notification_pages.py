@@ -4,9 +4,11 @@ import html
 import re
 from datetime import date
 
+from sqlalchemy import select
+
 from engine.identity import accounts, delegation
 from engine.notices import inbox
-from engine.store.models import Notification, User
+from engine.store.models import Notification, Task, User
 from tests.web.conftest import signed_in
 from tests.web.test_login_inbox import csrf_token
 
@@ -190,3 +192,15 @@ def test_the_admin_pages_set_an_email_and_list_the_tasks_to_reassign_before_disa
     page = text_of(admin.get("/admin/users/fran.finance/disable"))
     assert "Tasks fran.finance holds" in page and "Gate 4 – Mobilisation approval" in page
     assert f'/tasks/{gate4}/reassign?next=/admin/users/fran.finance/disable"' in page
+
+
+def test_what_was_done_is_said_as_news_and_what_could_not_be_done_as_an_alert(app, db, at_gate4):
+    hugo = signed_in(app, "hugo.hub")
+    done = text_of(hugo.post("/notifications/read", data={"csrf_token": csrf_token(hugo.get("/notifications").data)},
+                             follow_redirects=True))
+    assert '<div class="notice ok" role="status">Marked' in done and 'role="alert"' not in done
+    with db.reading() as s:
+        finished = s.scalars(select(Task.id).where(Task.state == "completed")).first()
+    refused = text_of(hugo.post(f"/tasks/{finished}/claim", data={"csrf_token": csrf_token(hugo.get("/inbox").data)},
+                                follow_redirects=True))  # a settled task cannot be claimed
+    assert '<div class="notice" role="alert">' in refused

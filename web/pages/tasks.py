@@ -49,7 +49,7 @@ def act(task_id: str):
     action = request.form.get("action", "submit")
     detail, blocked = _load(task_id)
     if detail.form is None:
-        flash(f"{detail.task.title} is no longer open.")
+        flash(f"{detail.task.title} is no longer open.", "error")
         return redirect(url_for("inbox.index"))
     form = task_forms.without_row(request.form, action[7:]) if action.startswith("remove:") else request.form
     data, problems = task_forms.read_form(detail.form, form)
@@ -77,7 +77,7 @@ def _submit(detail: queries.TaskDetail, blocked: str | None, data: dict, problem
     except ValidationFailed as error:
         return _page(detail, blocked, data, errors={**(error.fields or {"_form": error.message}), **problems})
     except Conflict as error:
-        flash(error.message)
+        flash(error.message, "error")
         return redirect(url_for("inbox.index"))
     flash(_submitted(detail.task.title, titles, closed))
     return redirect(url_for("inbox.index"))
@@ -119,7 +119,7 @@ def claim(task_id: str):
         write(lambda s: claims.claim_task(s, user=signed_in_user(s), task_id=task_id, clock=clock()))
         flash("You have claimed this task. Others can see it, but only you can do it until you release it.")
     except Conflict as error:
-        flash(error.message)
+        flash(error.message, "error")
     return redirect(_back_to(task_id))
 
 
