@@ -134,8 +134,11 @@ def test_out_of_office_names_a_colleague_for_dates_and_ends_now(app, db, clock, 
         away = delegation.current_delegation(s, accounts.require_user(s, "bea.board"), today=date(2026, 3, 2))
         assert (away.delegate.username, away.starts_on, away.ends_on) == ("ben.board", date(2026, 3, 2),
                                                                          date(2026, 3, 13))
-    page = words(bea.get("/notifications/preferences"))
+    shown = bea.get("/notifications/preferences")
+    page = words(shown)
     assert "Until 13 March 2026, your new tasks go to ben.board ." in page and "End now" in page
+    form = text_of(shown).split('id="delegate"')[1]  # the form to change it starts from what is set
+    assert '<option value="ben.board" selected>' in form and 'value="2026-03-13"' in form
     ended = post(bea, "/notifications/preferences/away/end", page="/notifications/preferences")
     assert ended.status_code == 302
     with db.reading() as s:

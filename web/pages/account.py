@@ -35,9 +35,13 @@ def _page(errors: dict[str, str] | None = None, error: ServiceError | None = Non
         return (me.email, inbox.preferences_of(session, user=me), colleagues(session, me),
                 # escalations only ever go to the Hub team: nobody else is asked about them
                 {k: v for k, v in kinds.KINDS.items() if k != kinds.ESCALATED or policy.is_escalation_contact(me)},
-                away and {"name": away.delegate.display_name, "starts_on": away.starts_on, "ends_on": away.ends_on})
+                away and {"name": away.delegate.display_name, "username": away.delegate.username,
+                          "starts_on": away.starts_on, "ends_on": away.ends_on})
 
     email, preferences, people, shown_kinds, away = read(work)
+    if values is None and away:  # the form to change it starts from what is set
+        values = {"delegate": away["username"], "starts_on": away["starts_on"].isoformat(),
+                  "ends_on": away["ends_on"].isoformat()}
     fields = {**(error.fields if error else {}), **(errors or {})}
     page = render_template("account/settings.html", email=email, preferences=preferences, people=people, away=away,
                            kinds=shown_kinds, deliveries=kinds.DELIVERIES, errors=fields,
