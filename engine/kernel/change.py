@@ -12,7 +12,7 @@ from engine import spiff
 from engine.clock import Clock, FixedClock
 from engine.kernel.cache import workflow_cache
 from engine.kernel.task_rows import sync_task_rows
-from engine.store.db import after_commit
+from engine.store.db import after_commit, wake_workers
 from engine.store.models import FinishedTask, ProcessInstance, Task
 from engine.store.trail import TIMER, record_event
 
@@ -87,7 +87,9 @@ def save_workflow(session: Session, instance: ProcessInstance, wf, compiled: spi
     instance.data_json = json.dumps(data, default=str)
     instance.title = str(data.get("title") or instance.title or f"Project {instance.id}")[:300]
     instance.updated_at = now
-    instance.next_timer_at = spiff.next_timer_due(wf)
+    timer_before, instance.next_timer_at = instance.next_timer_at, spiff.next_timer_due(wf)
+    if instance.next_timer_at is not None and instance.next_timer_at != timer_before:
+        wake_workers(session)  # a sleeping worker learns of the new timer when this change commits
     if found.completed:
         instance.status, instance.stage, instance.completed_at = "completed", CLOSED_STAGE, now
         instance.next_timer_at = None

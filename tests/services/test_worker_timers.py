@@ -20,7 +20,7 @@ from engine.store.db import Database
 from engine.store.models import AuditEvent, ProcessInstance, Task, User
 from engine.tasks import completion
 from tests.api.test_cli_run import handles_sigterm
-from tests.conftest import FIXTURES, USE_POSTGRES, deployed
+from tests.conftest import FIXTURES, deployed
 
 TIMED = FIXTURES / "timed"  # a timer between two tasks, its duration the first task's answer (wait_ms)
 
@@ -42,8 +42,6 @@ def start_waiting(db, user_id: int, wait_ms: int) -> int:
     return project
 
 
-@pytest.mark.xfail(USE_POSTGRES, strict=True, reason="a new timer wakes a PostgreSQL worker only once the kernel's "
-                   "save_workflow calls wake_workers when next_timer_at is set")
 def test_a_sleeping_worker_is_woken_by_a_new_timer_and_fires_it_within_a_second_of_being_due(db, clock, timed):
     sponsor = db.writing(lambda s: accounts.add_user(s, username="sam", roles=["sponsor"], actor="test",
                                                      clock=clock).id)
