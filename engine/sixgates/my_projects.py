@@ -40,13 +40,20 @@ def my_projects(session: Session, *, user: User) -> list[dict]:
     return projects
 
 
+# Who each lane is, as people at a trust or a company would say it.
+LANE_WORDS = {"sponsor": "the sponsor", "hub_team": "the Hub team", "industry_partner": "the industry partner",
+              "board_member": "the project board", "board_chair": "the board chair", "clinical_lead": "the clinical lead",
+              "finance_approver": "finance", "evidence_panel": "the evidence panel", "dmbc_board": "the DMBC board",
+              "procurement": "procurement"}
+
+
 def _waiting_on(user: User, task: Task) -> str:
     """Who a step waits on, in words the reader may know: never another organisation's people by name."""
     holder = task.claimed_by or task.assignee
-    if holder == user.username:
+    if holder == user.username or (not holder and policy.may_act_on(user, task) is None):
         return "you"
     if holder and policy.is_internal(user):
         return holder
     if task.organisations and list_token(user.organisation_name or "") in task.organisations:
         return "your organisation"
-    return f"the {(task.role or '').replace('_', ' ')} role" if not holder else "a named person"
+    return LANE_WORDS.get(task.role or "", "the Hub team") if not holder else "a named person"

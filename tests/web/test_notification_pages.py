@@ -169,8 +169,11 @@ def test_my_projects_shows_the_sponsors_project_with_its_stage_and_whom_it_waits
     page = text_of(sam.get("/my-projects"))
     assert f'<a href="/projects/{at_gate4}">Automated MDT preparation</a>' in page
     assert "Mobilisation" in page and "In progress" in page
-    assert "Gate 4 – Mobilisation approval: the finance approver role" in page
+    assert "Gate 4 – Mobilisation approval: finance" in page
     assert "Withdraw" not in page  # past Gate 1
+    started = sam.post("/projects/new", data={"csrf_token": csrf_token(sam.get("/inbox").data)})
+    assert started.status_code == 302
+    assert "Propose challenge : you" in words(sam.get("/my-projects"))  # a step the sponsor does is theirs
     assert "Automated MDT preparation" not in text_of(signed_in(app, "cleo.clinical").get("/my-projects"))
     selected, other = words(signed_in(app, "ivy.medtech").get("/my-projects")), \
         words(signed_in(app, "ian.datahealth").get("/my-projects"))
