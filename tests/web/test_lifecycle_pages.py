@@ -5,6 +5,7 @@ import re
 
 from sqlalchemy import select
 
+from engine.identity import accounts
 from engine.store.models import AuditEvent, ProcessInstance, Task
 from tests.conftest import every_row
 from tests.web.conftest import signed_in
@@ -167,3 +168,21 @@ def test_an_admin_reassigns_from_the_disable_page_and_comes_back_to_it(app, db, 
     shown = words(signed_in(app, "hugo.hub").get(f"/tasks/{moved.id}"))
     assert "Reassigned from fran.finance to you on 2 March 2026: Fran is leaving" in shown
     assert "They hold no open task." in text_of(admin.get(back))
+
+
+def test_a_board_members_scoring_is_offered_only_to_board_members_without_a_score_of_their_own(app, db, clock,
+                                                                                              at_gate4):
+    from demo import seed
+    from demo.walker import Walker
+    from tests.diagram.test_six_gates import plan
+    db.writing(lambda s: accounts.add_user(s, username="nia.board", roles=["board_member"], actor="test",
+                                           clock=clock))
+    walker = Walker(db, clock)
+    project = walker.start()
+    walker.walk(project, plan(invite_partners={"invited_partners": [seed.MEDTECH], "board_members": [
+        "bea.board", "ben.board"], "call_closes_at": "2026-03-20"}), stop_at="submit_eoi")
+    walker.walk(project, plan(), stop_at="score_eois")
+    task = next(t for t in walker.open_tasks(project) if t.assignee == "bea.board")
+    form = signed_in(app, "hana.hub").get(f"/tasks/{task.id}/reassign").get_data(as_text=True)
+    offered = re.findall(r'<option value="([^"]+)"', form.split('id="to"')[1].split("</select>")[0])
+    assert offered == ["bill.board", "nia.board"]  # Ben scores these EoIs already: one person, one score

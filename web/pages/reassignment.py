@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session
 from engine import policy
 from engine.errors import Forbidden, ServiceError
 from engine.identity.accounts import get_user
-from engine.notices.recipients import Person, holders_of
+from engine.notices.handover import refusal
+from engine.notices.recipients import Person, people_for
 from engine.store.models import ProcessInstance, Task, User
 from engine.tasks import reassignment
 from engine.tasks.access import load_task
@@ -40,10 +41,10 @@ def _name(session: Session, username: str | None) -> str:
 
 
 def _candidates(session: Session, task: Task, instance: ProcessInstance) -> list[Person]:
-    """Active people whom policy would let do the task were it theirs alone (role, organisation, four eyes)."""
-    unbound = Task(role=task.role, organisations=task.organisations, excluded_users=task.excluded_users)
+    """Active people of the task's lane who may be given it (engine.notices.handover.refusal says who may not)."""
     holder = task.claimed_by or task.assignee
-    return sorted((u for u in holders_of(session, unbound, instance) if u.username != holder),
+    lane = people_for(session, roles=[task.role])
+    return sorted((u for u in lane if u.username != holder and refusal(session, task, instance, u) is None),
                   key=lambda u: u.display_name.lower())
 
 
