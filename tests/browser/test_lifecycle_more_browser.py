@@ -93,7 +93,7 @@ def test_a_sponsor_withdraws_a_challenge_before_gate_1_from_my_projects(db, cloc
     sponsor.get_by_role("button", name="Yes, withdraw this challenge").click()
     sponsor.wait_for_url(f"**/projects/{early}")
     expect(sponsor.locator(".notice")).to_contain_text("The challenge is withdrawn.")
-    banner = sponsor.get_by_role("status")
+    banner = sponsor.get_by_role("status").filter(has_text="Withdrawn since")
     expect(banner).to_contain_text("Withdrawn since")
     expect(banner).to_contain_text("Reason: The alliance found a regional service that already does this.")
     expect(sponsor.get_by_role("link", name="Withdraw this challenge")).to_have_count(0)
