@@ -41,10 +41,12 @@ def my_projects(session: Session, *, user: User) -> list[dict]:
 
 
 # Who each lane is, as people at a trust or a company would say it.
-LANE_WORDS = {"sponsor": "the sponsor", "hub_team": "the Hub team", "industry_partner": "the industry partner",
-              "board_member": "the project board", "board_chair": "the board chair", "clinical_lead": "the clinical lead",
-              "finance_approver": "finance", "evidence_panel": "the evidence panel", "dmbc_board": "the DMBC board",
-              "procurement": "procurement"}
+LANE_WORDS = {
+    "sponsor": "the sponsor", "hub_team": "the Hub team", "industry_partner": "the industry partner",
+    "board_member": "the project board", "board_chair": "the board chair", "clinical_lead": "the clinical lead",
+    "finance_approver": "finance", "evidence_panel": "the evidence panel", "dmbc_board": "the DMBC board",
+    "procurement": "procurement",
+}
 
 
 def _waiting_on(user: User, task: Task) -> str:

@@ -382,3 +382,22 @@ def test_a_sponsor_withdraws_their_challenge_before_gate_1_and_not_after(db, clo
     with pytest.raises(Conflict):
         db.writing(lambda s: lifecycle.withdraw(s, user=user(s, "sam.sponsor"), instance_id=second,
                                                 reason="Too late", clock=clock))
+
+
+def test_a_resumed_projects_tasks_are_due_as_much_later_as_it_was_held(db, clock, people):
+    project = people.start()
+    people.walk(project, plan(), stop_at="invite_partners")
+    before = open_task(people, project, "invite_partners")
+    db.writing(lambda s: lifecycle.hold(s, user=user(s, "hana.hub"), instance_id=project, reason="Funding review",
+                                        clock=clock))
+    clock.set(clock.now() + timedelta(days=3))
+    db.writing(lambda s: lifecycle.resume(s, user=user(s, "hana.hub"), instance_id=project, reason="Funded",
+                                          clock=clock))
+    after = open_task(people, project, "invite_partners")
+    assert (after.due_at - before.due_at, after.escalate_at - before.escalate_at) == (timedelta(days=3),) * 2
+    clock.set(before.due_at + timedelta(hours=1))  # when it would have been overdue had it not been held
+    assert alerts.send_due_alerts(db, clock=clock, lead=LEAD) == 0
+    clock.set(after.due_at - LEAD + timedelta(hours=1))
+    assert alerts.send_due_alerts(db, clock=clock, lead=LEAD) == 1
+    assert recipients(db, kind=kinds.OVERDUE) == set() and "hana.hub" in recipients(db, kind=kinds.DUE_SOON)
+    assert verified(db, project) == []
