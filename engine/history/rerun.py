@@ -24,6 +24,7 @@ from engine.kernel.task_rows import ready_event_data
 from engine.kernel.task_rules import FORM, rules_for
 from engine.repository.deployments import compiled_for, forms_of
 from engine.repository.forms import unanswered_fields
+from engine.store.lists import stored_list
 from engine.store.models import AuditEvent, ProcessInstance, ProcessVersion, Task
 from engine.store.trail import canonical_json, chain_of, list_events
 
@@ -75,7 +76,9 @@ class Rerun:
         self.pending_ready: list[spiff.ReadyTask] = []
         self.last_at = None
         self.status = "running"  # as the lifecycle events leave it
-        self.holders: dict[str, str | None] = {}  # re-run task id -> who alone may do it (rules, then reassignment)
+        # re-run task id -> (who alone may do it, organisations, who may not): its rules, then its reassignments
+        self.bindings: dict[str, tuple[str | None, str | None, str | None]] = {}
+        self.completers: dict[str, set[str]] = {}  # bpmn id -> who completed it so far (four eyes)
 
     def frames(self, events: list[AuditEvent]) -> Iterator[Frame]:
         for event in events:
@@ -109,7 +112,8 @@ class Rerun:
                 raise Diverged(event.seq, f"it is recorded while the project was {self.status.replace('_', ' ')}")
             getattr(self, f"_{event.kind}", self._lifecycle)(event, data)
         elif event.kind == "task_reassigned":
-            self.holders[self.ids[event.task_id]] = data.get("to")
+            rerun_id = self.ids[event.task_id]
+            self.bindings[rerun_id] = (data.get("to"), *self.bindings.get(rerun_id, (None, None, None))[1:])
         elif event.kind in OUTPUTS:
             if self.wf is not None and not self.expected.ordered and not self.expected.cancelled:
                 if self.status != "running":
@@ -131,13 +135,14 @@ class Rerun:
             changed = sorted(k for k in set(stored) | set(self._data())
                              if _normal(stored.get(k)) != _normal(self._data().get(k)))
             raise Diverged(last, f"the stored data differs from the re-run in {', '.join(changed)}")
-        rows = dict(self.session.execute(select(Task.id, Task.assignee).where(
-            Task.instance_id == self.instance.id, Task.state == "ready")).all())
+        rows = {r.id: (r.assignee, r.organisations, r.excluded_users) for r in self.session.execute(
+            select(Task.id, Task.assignee, Task.organisations, Task.excluded_users).where(
+                Task.instance_id == self.instance.id, Task.state == "ready"))}
         if {self.ids.get(r) for r in rows} != set(self.open):
             raise Diverged(last, "the open tasks stored differ from those the re-run leaves open")
-        if any(self.holders.get(self.ids.get(r), holder) != holder for r, holder in rows.items()):
+        if any(self.bindings.get(self.ids.get(r), bound) != bound for r, bound in rows.items()):
             raise Diverged(last, "an open task is stored as bound to someone other than its rules and its "
-                                 "reassignments say")
+                                 "reassignments say (its person, its organisations or who four eyes bar)")
         if (self.status != "running" or self.instance.status in LIFECYCLE.values()) \
                 and self.instance.status != self.status:
             raise Diverged(last, f"the project is stored as {self.instance.status}; its record leaves it {self.status}")
@@ -154,6 +159,7 @@ class Rerun:
         if task_id is None or task_id not in self.open:
             raise Diverged(event.seq, f"task {event.task_name} is not open in the re-run")
         self._check_task_row(event, data)
+        self.completers.setdefault(event.task_name, set()).add(event.actor)
         spec = compiled_for(self.version).user_tasks.get(event.task_name)
         form = forms_of(self.version).get(spec.properties.get(FORM.name)) if spec else None
         answers = {**unanswered_fields(form or {}, data), **data}
@@ -178,7 +184,7 @@ class Rerun:
             self.open.clear()
 
     def _instance_migrated(self, event: AuditEvent, data: dict) -> None:
-        self.holders.clear()  # the new version's rules decide again who holds the tasks open now
+        self.bindings.clear()  # the new version's rules decide again who holds the tasks open now
         self.version = self._version(data.get("to", {}).get("hash"), event.seq)
         spiff.migrate(self.wf, compiled_for(self.version))
         self._run(event, lambda clock: spiff.run_engine_steps(self.wf, clock))
@@ -224,7 +230,7 @@ class Rerun:
         if kind == "task_ready":
             ready = self.pending_ready.pop(0)
             self.ids[event.task_id] = ready.id
-            self.holders[ready.id] = produced.get("assignee")
+            self.bindings[ready.id] = self._binding(ready, event.at)
         elif kind == "instance_completed":
             produced, data = {}, {}
         if _normal(produced) != _normal(data):
@@ -235,6 +241,13 @@ class Rerun:
         """What the engine records of a task made ready: its role, who alone may do it, when it is due."""
         spec = compiled_for(self.version).user_tasks.get(task.bpmn_id)
         return ready_event_data(task.role, rules_for(spec.properties if spec else {}, task.data, at))
+
+    def _binding(self, task: spiff.ReadyTask, at) -> tuple[str | None, str | None, str | None]:
+        """Who alone may do a task made ready, which organisations, and who may not (as kernel.task_rows sets them)."""
+        spec = compiled_for(self.version).user_tasks.get(task.bpmn_id)
+        rules = rules_for(spec.properties if spec else {}, task.data, at)
+        barred = stored_list(sorted(self.completers.get(rules.prepared_by, ()))) if rules.prepared_by else None
+        return rules.assignee, rules.organisations, barred
 
     def _expect_nothing_more(self, seq: int) -> None:
         if self.expected.ordered:

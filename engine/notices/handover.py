@@ -31,7 +31,7 @@ def refusal(session: Session, task: Task, instance: ProcessInstance, person: Use
         Task.created_at == task.created_at,  # made ready together: the shares of one multi-instance step
         or_(Task.assignee == person.username, Task.claimed_by == person.username,
             Task.completed_by == person.username))
-    if session.scalars(share.limit(1)).first() is not None:
+    if session.scalars(share.limit(1)).first() is not None or policy.scores_already(person, task, instance):
         return "They already have their own share of this step: one person, one say."
     return None
 

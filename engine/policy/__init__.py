@@ -16,7 +16,15 @@ from sqlalchemy.orm import Session
 from engine.store.lists import list_token
 from engine.store.models import ProcessInstance, Task, User
 
-from .visibility import NOT_FOLLOWED, SOMEONE, Reader, reader_for, standing_of  # noqa: F401 - per reader
+from .visibility import (  # noqa: F401 - per reader
+    BOARD_ROLE,
+    NOT_FOLLOWED,
+    SOMEONE,
+    Reader,
+    board_of,
+    reader_for,
+    standing_of,
+)
 
 ROLES = (
     "sponsor", "hub_team", "industry_partner", "board_member", "board_chair", "clinical_lead",
@@ -193,6 +201,12 @@ def may_delegate_to(user: User, delegate: User) -> bool:
     organisation (each task handed over is still checked as it is made)."""
     return delegate.active and bool(acting_roles(user) & acting_roles(delegate)) and (
         is_internal(user) or delegate.organisation_name == user.organisation_name)
+
+
+def scores_already(user: User, task: Task, instance: ProcessInstance) -> bool:
+    """A member of a project's board scores its call once: a board task in another member's place is never theirs
+    too (whatever round of scoring it belongs to)."""
+    return task.role == BOARD_ROLE and user.username in board_of(instance)
 
 
 def holds_role(user: User, role: str | None) -> bool:

@@ -300,6 +300,12 @@ def standing_of(user: User) -> str:
     return "board" if BOARD_ROLE in internal else "staff"
 
 
+def board_of(instance: ProcessInstance) -> list[str]:
+    """Who sits on this project's board (chosen when partners were invited)."""
+    board = json.loads(instance.data_json or "{}").get(BOARD_KEY)
+    return [str(name) for name in board] if isinstance(board, list) else []
+
+
 def reader_for(user: User, instance: ProcessInstance, data: dict | None = None, *, task: Task | None = None) -> Reader:
     """`data` is the project's data as stored, when the caller has read it already.
 
@@ -312,7 +318,8 @@ def reader_for(user: User, instance: ProcessInstance, data: dict | None = None, 
     org = user.organisation_name
     stored = data if data is not None or standing == "hub" else json.loads(instance.data_json or "{}")
     board = (stored or {}).get(BOARD_KEY)
-    in_place = task is not None and task.role == BOARD_ROLE and user.username in (task.assignee, task.completed_by)
+    # Only while the task is theirs to do: what the project does later is not a scorer's to read.
+    in_place = task is not None and task.role == BOARD_ROLE and task.state == "ready" and task.assignee == user.username
     if standing == "board" and not (isinstance(board, list) and user.username in board) and not in_place:
         standing = "outside" if org else "staff"
     chosen = (stored or {}).get("selected_partners")

@@ -11,9 +11,11 @@ from engine import policy
 from engine.clock import Clock
 from engine.errors import BadRequest, Conflict, Forbidden
 from engine.kernel.change import CLOSED_STAGE, lock_instance
+from engine.kernel.task_rules import DUE_BY
 from engine.notices import messages
 from engine.notices.outbox import send
 from engine.notices.recipients import followers_of
+from engine.repository.deployments import compiled_for
 from engine.runtime.instances import get_instance
 from engine.store.db import wake_workers
 from engine.store.models import AuditEvent, ProcessInstance, Task, User
@@ -41,16 +43,19 @@ def hold(session: Session, *, user: User, instance_id: int, reason: str, clock: 
 
 
 def resume(session: Session, *, user: User, instance_id: int, reason: str, clock: Clock) -> ProcessInstance:
-    """Its open tasks' due dates move on by as long as it was held (nobody could do them meanwhile); the diagram's
-    own timers keep their dates, and those that fell due meanwhile fire at once."""
+    """Its open tasks' due dates move on by as long as it was held (nobody could do them meanwhile), but for those
+    due by a date the project set (dueBy: the call's or scoring's close); the diagram's own timers keep their dates,
+    and those that fell due meanwhile fire at once."""
     instance = _stewarded(session, user, instance_id)
     _require(instance, ON_HOLD)
     held_at = session.scalar(select(AuditEvent.at).where(
         AuditEvent.instance_id == instance.id, AuditEvent.kind == "instance_held").order_by(AuditEvent.seq.desc()))
     _change(session, user, instance, RUNNING, "instance_resumed", _reason(reason, required=False), clock)
     held_for = clock.now() - held_at if held_at else None
+    compiled = compiled_for(instance.process_version)
     for task in session.scalars(select(Task).where(Task.instance_id == instance.id, Task.state == "ready")):
-        if held_for and task.due_at:
+        spec = compiled.user_tasks.get(task.bpmn_id)
+        if held_for and task.due_at and not (spec and spec.properties.get(DUE_BY.name)):  # a set date stays set
             task.due_at += held_for
             task.escalate_at = task.escalate_at + held_for if task.escalate_at else None
     wake_workers(session)  # its timers that fell due meanwhile fire now

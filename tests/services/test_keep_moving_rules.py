@@ -202,3 +202,31 @@ def test_one_unsendable_address_does_not_hold_up_everyone_after_it(db, clock):
         assert sorted(r[0] for r, _ in server.inbox.accepted) == ["amy@example.org", "cat@example.org"]
     finally:
         server.stop()
+
+
+def test_an_irish_name_is_a_good_address_and_an_old_address_does_not_stop_an_admin_saving_roles(db, clock, people):
+    assert accounts.email_address("john.o'neill@nhs.net") == "john.o'neill@nhs.net"
+    for odd in (".a@nhs.net", "a..b@nhs.net", "a.@nhs.net"):
+        with pytest.raises(BadRequest):
+            accounts.email_address(odd)
+
+    def kept_from_before(s):
+        user(s, "ben.board").email = "bén@example.org"
+    db.writing(kept_from_before)
+    db.writing(lambda s: accounts.set_email(s, "ben.board", email="bén@example.org", actor=user(s, "ada.admin"),
+                                            clock=clock))  # unchanged: not refused again
+    with db.reading() as s:
+        assert user(s, "ben.board").email == "bén@example.org"
+
+
+def test_resuming_keeps_a_date_the_project_set_and_moves_only_the_rest(db, clock, people):
+    project = people.start()
+    people.walk(project, plan(invite_partners={"invited_partners": [seed.MEDTECH], "board_members": ["bea.board"],
+                                               "call_closes_at": "2026-03-20"}), stop_at="submit_eoi")
+    [eoi] = [t for t in people.open_tasks(project) if t.bpmn_id == "submit_eoi"]
+    hub = lambda s: user(s, "hana.hub")  # noqa: E731
+    db.writing(lambda s: lifecycle.hold(s, user=hub(s), instance_id=project, reason="Review", clock=clock))
+    clock.set(clock.now() + timedelta(days=4))
+    db.writing(lambda s: lifecycle.resume(s, user=hub(s), instance_id=project, reason="", clock=clock))
+    [after] = [t for t in people.open_tasks(project) if t.id == eoi.id]
+    assert after.due_at == eoi.due_at == datetime(2026, 3, 20, 23, 59, 59, tzinfo=timezone.utc)  # the call's close

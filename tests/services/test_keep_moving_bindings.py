@@ -1,5 +1,6 @@
-"""Second hostile review of issue 11's fixes (see /work/notes/review11b.md): each strict-xfail test fails today for
-the reason it gives; fix the bug, then remove its xfail."""
+"""What binds a task to people, across rounds and records: a board member scores a call once even after the chair
+extends scoring; someone who scored in a member's place reads nothing of the project's later work; verification
+finds an open task moved to another organisation."""
 from datetime import timedelta
 
 import pytest
@@ -52,8 +53,6 @@ def to_extended_scoring(db, clock, people) -> int:
     return project
 
 
-@pytest.mark.xfail(strict=True, reason="one-share rule compares created_at, so a member who scored in round 1 is "
-                                       "given an absent member's round-2 share after the chair extends scoring")
 def test_a_member_who_scored_before_the_extension_is_not_given_anothers_share(db, clock, people):
     project = to_extended_scoring(db, clock, people)
     [beas] = scoring(db, project)
@@ -64,8 +63,6 @@ def test_a_member_who_scored_before_the_extension_is_not_given_anothers_share(db
 
 
 
-@pytest.mark.xfail(strict=True, reason="reader_for(task=) gives whoever completed a board task in a member's place "
-                                       "the board's reading of all the project's current data, for ever")
 def test_a_delegate_who_scored_in_a_members_place_reads_no_later_work_of_the_project(db, clock, people):
     today = clock.now().date()  # Bea, on this board, names Bill (Medtech; not on it) her delegate: no Hub decision
     db.writing(lambda s: delegation.set_delegation(s, user=user(s, "bea.board"), delegate="bill.board",
@@ -80,8 +77,6 @@ def test_a_delegate_who_scored_in_a_members_place_reads_no_later_work_of_the_pro
     assert not {"objectives", "solution_description", "gate2_comments"} & set(context)
 
 
-@pytest.mark.xfail(strict=True, reason="the re-run checks only an open task's assignee, not the organisations it "
-                                       "is bound to")
 def test_an_eoi_task_moved_to_a_competitor_in_the_database_is_found_by_verification(db, clock, people):
     project = people.start()
     people.walk(project, plan(), stop_at="submit_eoi")
