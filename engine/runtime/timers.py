@@ -3,7 +3,8 @@ the outbox, then sleeping until the next of these falls due. Several workers may
 instance (or a message, or a reminder) in the database before acting on it.
 
 A worker is woken early when new timed work is committed: on PostgreSQL by a NOTIFY on the work channel (see
-engine.store.db.wake_workers), on SQLite by re-reading the next due time a few times a second."""
+engine.store.db.wake_workers), on SQLite by a look a few times a second at whether another connection committed
+(PRAGMA data_version), re-reading the next due time only when one did."""
 from __future__ import annotations
 
 import logging
