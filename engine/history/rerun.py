@@ -73,7 +73,7 @@ class Rerun:
         self.ids: dict[str, str] = {}  # recorded task id -> re-run task id
         self.open: dict[str, str] = {}  # re-run ids of open user tasks -> bpmn id
         self.expected = _Expected()
-        self.pending_ready: list[spiff.ReadyTask] = []
+        self.pending_ready: list[tuple[spiff.ReadyTask, tuple]] = []  # made ready, with the binding its row must have
         self.last_at = None
         self.status = "running"  # as the lifecycle events leave it
         # re-run task id -> (who alone may do it, organisations, who may not): its rules, then its reassignments
@@ -203,8 +203,9 @@ class Rerun:
         self.expected.cancelled = {i for i in self.open if i not in ready_ids}
         self.expected.ordered = [(s.kind, s.bpmn_id, s.data) for s in found.steps]
         new = [t for t in found.ready if t.id not in self.open]
-        self.expected.ordered += [("task_ready", t.bpmn_id, self._ready_data(t, event.at)) for t in new]
-        self.pending_ready = new
+        made = [(t, *self._ready(t, event.at)) for t in new]
+        self.expected.ordered += [("task_ready", t.bpmn_id, recorded) for t, recorded, _ in made]
+        self.pending_ready = [(t, binding) for t, _, binding in made]
         for task in found.ready:
             self.open[task.id] = task.bpmn_id
         for gone in self.expected.cancelled:
@@ -228,26 +229,22 @@ class Rerun:
             raise Diverged(event.seq, f"the record has {_label(event.kind, event.task_name)}; "
                                       f"the re-run has {_label(kind, bpmn_id)}")
         if kind == "task_ready":
-            ready = self.pending_ready.pop(0)
+            ready, binding = self.pending_ready.pop(0)
             self.ids[event.task_id] = ready.id
-            self.bindings[ready.id] = self._binding(ready, event.at)
+            self.bindings[ready.id] = binding
         elif kind == "instance_completed":
             produced, data = {}, {}
         if _normal(produced) != _normal(data):
             raise Diverged(event.seq, f"{_label(kind, bpmn_id)} recorded {canonical_json(data)}; "
                                       f"the re-run gives {canonical_json(produced)}")
 
-    def _ready_data(self, task: spiff.ReadyTask, at) -> dict:
-        """What the engine records of a task made ready: its role, who alone may do it, when it is due."""
-        spec = compiled_for(self.version).user_tasks.get(task.bpmn_id)
-        return ready_event_data(task.role, rules_for(spec.properties if spec else {}, task.data, at))
-
-    def _binding(self, task: spiff.ReadyTask, at) -> tuple[str | None, str | None, str | None]:
-        """Who alone may do a task made ready, which organisations, and who may not (as kernel.task_rows sets them)."""
+    def _ready(self, task: spiff.ReadyTask, at) -> tuple[dict, tuple[str | None, str | None, str | None]]:
+        """What the engine records of a task made ready (its role, who alone may do it, when it is due), and whom
+        its row binds it to: that person, its organisations and who four eyes bar (as kernel.task_rows sets them)."""
         spec = compiled_for(self.version).user_tasks.get(task.bpmn_id)
         rules = rules_for(spec.properties if spec else {}, task.data, at)
         barred = stored_list(sorted(self.completers.get(rules.prepared_by, ()))) if rules.prepared_by else None
-        return rules.assignee, rules.organisations, barred
+        return ready_event_data(task.role, rules), (rules.assignee, rules.organisations, barred)
 
     def _expect_nothing_more(self, seq: int) -> None:
         if self.expected.ordered:

@@ -4,7 +4,7 @@ told. Each task moves through these once, by a compare-and-set on its alert stag
 twice; a project on hold or ended sends none."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
@@ -67,21 +67,11 @@ def _alert(session: Session, task_id: str, *, now: datetime, lead: timedelta) ->
 
 def next_alert_at(session: Session, lead: timedelta) -> datetime | None:
     """When the next reminder falls due (for the worker's sleep)."""
-    live = select(Task).join(ProcessInstance, ProcessInstance.id == Task.instance_id).where(
-        Task.state == "ready", ProcessInstance.status == "running").subquery()
-    times = [
-        session.scalar(select(func.min(live.c.due_at)).where(live.c.alert_stage == NONE_SENT)),
-        session.scalar(select(func.min(live.c.due_at)).where(live.c.alert_stage == DUE_SOON_SENT)),
-        session.scalar(select(func.min(live.c.escalate_at)).where(live.c.alert_stage == OVERDUE_SENT)),
-    ]
-    if times[0] is not None:
-        times[0] = _aware(times[0]) - lead
-    found = [_aware(t) for t in times if t is not None]
-    return min(found) if found else None
-
-
-def _aware(value: datetime) -> datetime:
-    """SQLite hands back aggregate times as naive (or text): they are UTC."""
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    def earliest(column, stage: int) -> datetime | None:
+        return session.scalar(select(func.min(column)).join(ProcessInstance, ProcessInstance.id == Task.instance_id)
+                              .where(Task.state == "ready", ProcessInstance.status == "running",
+                                     Task.alert_stage == stage))
+    due_soon = earliest(Task.due_at, NONE_SENT)
+    times = (due_soon - lead if due_soon else None, earliest(Task.due_at, DUE_SOON_SENT),
+             earliest(Task.escalate_at, OVERDUE_SENT))
+    return min((t for t in times if t is not None), default=None)

@@ -3,18 +3,16 @@ delegate): who may be given it, the task row, the event on the project's trail t
 new holder told. Its reminders start again for them."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from engine import policy
-from engine.notices.alerts import DUE_SOON_SENT, NONE_SENT
+from engine.notices.alerts import DUE_SOON_SENT, GRACE, NONE_SENT
 from engine.notices.outbox import Message, send
 from engine.store.models import ProcessInstance, Task, User
 from engine.store.trail import record_event
-
-DEFAULT_GRACE = timedelta(days=2)  # how long a task handed over when overdue waits before it is escalated again
 
 
 def refusal(session: Session, task: Task, instance: ProcessInstance, person: User) -> str | None:
@@ -43,7 +41,7 @@ def hand_over(session: Session, instance: ProcessInstance, task: Task, to: User,
     before = task.claimed_by or task.assignee
     task.assignee, task.claimed_by, task.draft_json = to.username, None, None
     if task.due_at is not None and task.due_at <= now:
-        grace = (task.escalate_at - task.due_at) if task.escalate_at else DEFAULT_GRACE
+        grace = (task.escalate_at - task.due_at) if task.escalate_at else GRACE
         task.alert_stage, task.escalate_at = DUE_SOON_SENT, now + grace
     else:
         task.alert_stage = NONE_SENT
