@@ -33,8 +33,9 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
     app.extensions["sixgates_settings"] = settings
     app.extensions["sixgates_db"] = settings.database()
 
-    from web import api, errors, odd_input, security_headers
+    from web import api, errors, odd_input, security_headers, wording
     from web.pages import (
+        about,
         account,
         admin,
         audit,
@@ -60,7 +61,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
     auth.init_app(app)
     errors.init_app(app)
     security_headers.init_app(app)
-    for page in (auth, admin, inbox, register, dashboard, tasks, projects, versions, modeller, migration, audit,
+    wording.init_app(app)
+    for page in (about, auth, admin, inbox, register, dashboard, tasks, projects, versions, modeller, migration, audit,
                  rules, exports, history, notifications, account, my_projects, lifecycle, reassignment):
         app.register_blueprint(page.bp)
     app.register_blueprint(api.bp)

@@ -93,6 +93,7 @@ SESSION = None  # signing in and out is everyone's own business, not an authoris
 
 EXPECTATIONS: dict[tuple[str, str], Ask | None] = {
     ("auth.login", "GET"): Ask(lambda u, t, s: OK, public=True),
+    ("about.accessibility", "GET"): Ask(lambda u, t, s: OK, public=True),
     ("auth.login", "POST"): SESSION,
     ("auth.logout", "POST"): SESSION,
     ("static", "GET"): Ask(lambda u, t, s: OK, public=True),

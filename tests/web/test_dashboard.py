@@ -95,7 +95,8 @@ def test_the_dashboard_page_shows_each_section_as_chart_and_table(app, pipeline)
     response = client.get("/dashboard")
     assert response.status_code == 200
     page = response.data.decode()
-    assert page.count('role="img"') == 6 and "vendor/chart.umd.min.js" in page and "dashboard.js" in page
+    # six charts and the NHS logo
+    assert page.count('role="img"') == 6 + 1 and "vendor/chart.umd.min.js" in page and "dashboard.js" in page
     assert 'aria-label="Median days at each gate: Gate 1 – Prioritisation 3.0 days' in page
     assert "Project at gate1" in page and "Gate 1 – Prioritisation" in page
     data = _page_data(response)

@@ -46,8 +46,8 @@ def test_the_header_shows_the_unread_count_and_the_page_lists_newest_first(app, 
     assert count >= 2
     hugo = signed_in(app, "hugo.hub")
     header = text_of(hugo.get("/inbox")).split("</header>")[0]
-    assert f"Notifications<span class=\"badge\" aria-hidden=\"true\">{count}</span>" in header
-    assert f'class="notifications-link" aria-label="Notifications, {count} unread">' in header
+    assert f"Notifications<span class=\"app-badge\" aria-hidden=\"true\">{count}</span>" in header
+    assert f'notifications-link" href="/notifications" aria-label="Notifications, {count} unread">' in header
     page = text_of(hugo.get("/notifications"))
     subjects = [n.subject for n in notes_of(db, "hugo.hub")]
     positions = [page.index(subject) for subject in subjects]
@@ -204,9 +204,11 @@ def test_what_was_done_is_said_as_news_and_what_could_not_be_done_as_an_alert(ap
     hugo = signed_in(app, "hugo.hub")
     done = text_of(hugo.post("/notifications/read", data={"csrf_token": csrf_token(hugo.get("/notifications").data)},
                              follow_redirects=True))
-    assert '<div class="notice ok" role="status">Marked' in done and 'role="alert"' not in done
+    success = re.search(r'nhsuk-notification-banner--success.*?</div>\s*</div>', done, re.S).group(0)
+    assert "Marked" in success and "nhsuk-error-summary" not in done
     with db.reading() as s:
         finished = s.scalars(select(Task.id).where(Task.state == "completed")).first()
     refused = text_of(hugo.post(f"/tasks/{finished}/claim", data={"csrf_token": csrf_token(hugo.get("/inbox").data)},
                                 follow_redirects=True))  # a settled task cannot be claimed
-    assert '<div class="notice" role="alert">' in refused
+    problem = re.search(r'class="nhsuk-error-summary".*?</div>\s*</div>\s*</div>', refused, re.S).group(0)
+    assert 'role="alert"' in problem and "There is a problem" in problem and "success" not in refused
