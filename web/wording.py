@@ -16,7 +16,8 @@ def _as_date(value: object) -> dt.date | dt.datetime | None:
         return value
     if isinstance(value, str) and value:
         try:
-            return dt.datetime.fromisoformat(value) if "T" in value or " " in value.strip() else dt.date.fromisoformat(value)
+            timed = "T" in value or " " in value.strip()
+            return dt.datetime.fromisoformat(value) if timed else dt.date.fromisoformat(value)
         except ValueError:
             return None
     return None
