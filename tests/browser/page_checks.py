@@ -1,0 +1,230 @@
+"""Checks every page must pass, run in a real browser: axe-core (WCAG 2.2 A/AA), no sideways scrolling, and
+words people use (no raw form field keys, snake_case codes or usernames where a name belongs).
+
+`check_page(page, name)` runs them at 1280 px and 320 px and keeps a screenshot of each width.
+From the command line, against a running server:
+    python -m tests.browser.page_checks BASE_URL USERNAME PASSWORD /path ...
+"""
+from __future__ import annotations
+
+import json
+import re
+import sys
+from functools import cache
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+FORMS = ROOT / "forms"
+SCREENSHOTS = ROOT / "test-output" / "screenshots"
+WIDTHS = (1280, 320)
+HEIGHT = 900
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+
+# Text in these is code or a picture, shown as it is on purpose.
+VERBATIM = "code, pre, samp, kbd, input, textarea, select, script, style, noscript, template, svg, " \
+           "[data-verbatim], .diagram, .djs-container, .dmn-js-parent, [role=img]"
+SNAKE_CASE = re.compile(r"\b[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)+\b")
+DEVELOPER_PHRASES = re.compile(r"\bby cli\b|\bhumanise\b", re.IGNORECASE)
+
+_RUN_AXE = """async (tags) => {
+  const result = await axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']});
+  return result.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+    targets: v.nodes.slice(0, 3).map(n => n.target.join(' ')), count: v.nodes.length}));
+}"""
+
+_OVERFLOW = """() => {
+  const root = document.documentElement, limit = root.clientWidth;
+  if (root.scrollWidth <= limit) return null;
+  const scrolls = el => ['auto', 'scroll', 'hidden', 'clip'].includes(getComputedStyle(el).overflowX);
+  const inside = el => { for (let p = el.parentElement; p && p !== document.body; p = p.parentElement)
+    if (scrolls(p)) return true; return false; };
+  const sticks = el => el.getBoundingClientRect().right > limit + 1;
+  const name = el => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') +
+    [...el.classList].slice(0, 2).map(c => '.' + c).join('');
+  const out = [];
+  for (const el of document.body.querySelectorAll('*')) {
+    if (!sticks(el) || (el.parentElement && sticks(el.parentElement)) || inside(el)) continue;
+    out.push(name(el) + ' (right edge ' + Math.round(el.getBoundingClientRect().right) + ' px)');
+    if (out.length >= 5) break;
+  }
+  return {scrollWidth: root.scrollWidth, width: limit, elements: out};
+}"""
+
+_VISIBLE_TEXT = """(verbatim) => {
+  const texts = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const text = node.textContent.trim(), el = node.parentElement;
+    if (!text || !el || el.closest(verbatim)) continue;
+    if (!el.checkVisibility({visibilityProperty: true})) continue;
+    texts.push(text);
+  }
+  for (const el of document.body.querySelectorAll('[aria-label], img[alt]')) {
+    if (el.closest(verbatim)) continue;
+    texts.push(el.getAttribute('aria-label') || el.getAttribute('alt') || '');
+  }
+  const title = document.title; if (title) texts.push(title);
+  return texts;
+}"""
+
+
+@cache
+def axe_source() -> str:
+    return AXE.read_text(encoding="utf-8")
+
+
+@cache
+def form_field_keys() -> frozenset[str]:
+    """Every property key with an underscore in the task forms' schemas (at any depth)."""
+    keys: set[str] = set()
+
+    def walk(node):
+        if isinstance(node, dict):
+            properties = node.get("properties")
+            if isinstance(properties, dict):
+                keys.update(key for key in properties if "_" in key)
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    for schema in FORMS.glob("*.schema.json"):
+        walk(json.loads(schema.read_text(encoding="utf-8")))
+    return frozenset(keys)
+
+
+def demo_usernames() -> list[str]:
+    from demo import seed
+    return [username for username, *_ in seed.DEMO_USERS]
+
+
+def axe_violations(page) -> list[str]:
+    """axe-core's WCAG 2.2 A/AA violations on the page as it stands, one readable line each."""
+    # page.evaluate runs outside the page's CSP (script-src 'self' forbids an injected inline <script>).
+    if not page.evaluate("() => typeof window.axe === 'object'"):
+        page.evaluate(axe_source())
+    violations = page.evaluate(_RUN_AXE, WCAG_TAGS)
+    return [f"axe {v['id']} ({v['impact']}): {v['help']} -- {v['count']} element(s), e.g. "
+            + "; ".join(v["targets"]) for v in violations]
+
+
+def sideways_scroll(page) -> list[str]:
+    """A problem if the page is wider than the viewport (WCAG 1.4.10 reflow), naming what sticks out."""
+    found = page.evaluate(_OVERFLOW)
+    if not found:
+        return []
+    return [f"scrolls sideways: page is {found['scrollWidth']} px wide in a {found['width']} px window; "
+            f"sticking out: {', '.join(found['elements']) or 'nothing found (check margins)'}"]
+
+
+def words_problems(page, usernames=None, field_keys=None) -> list[str]:
+    """Visible words that are a form field key, a snake_case code or a username where a name belongs."""
+    usernames = demo_usernames() if usernames is None else list(usernames)
+    field_keys = form_field_keys() if field_keys is None else frozenset(field_keys)
+    username_pattern = _username_pattern(tuple(sorted(set(usernames))))
+    problems: dict[str, None] = {}
+    for text in page.evaluate(_VISIBLE_TEXT, VERBATIM):
+        quoted = _shorten(text)
+        for word in SNAKE_CASE.findall(text):
+            kind = "form field key" if word in field_keys else "snake_case code"
+            problems[f"words: {kind} `{word}` in \"{quoted}\""] = None
+        if username_pattern:
+            for name in username_pattern.findall(text):
+                problems[f"words: username `{name}` where a name belongs, in \"{quoted}\""] = None
+        for phrase in DEVELOPER_PHRASES.findall(text):
+            problems[f"words: developer wording `{phrase}` in \"{quoted}\""] = None
+    return list(problems)
+
+
+@cache
+def _username_pattern(usernames: tuple[str, ...]) -> re.Pattern | None:
+    if not usernames:
+        return None
+    # Not part of an e-mail address (bea.board@example.org is an address where an address belongs).
+    names = "|".join(re.escape(u) for u in sorted(usernames, key=len, reverse=True))
+    return re.compile(rf"(?<![\w.@-])(?:{names})(?![\w@-]|\.\w)")
+
+
+def _shorten(text: str, limit: int = 90) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def _settle(page) -> None:
+    """Let a resize reach the page's scripts and layout before checking (two animation frames)."""
+    page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+
+
+def check_width(page, usernames=None) -> list[str]:
+    """Every check at the current viewport width."""
+    return [*axe_violations(page), *sideways_scroll(page), *words_problems(page, usernames)]
+
+
+def check_page(page, name: str, usernames=None, widths=WIDTHS, screenshots: Path | None = SCREENSHOTS) -> list[str]:
+    """Every check at 1280 px and 320 px, with a full-page screenshot of each; the viewport is put back after."""
+    original = page.viewport_size
+    problems: dict[str, None] = {}
+    try:
+        for width in widths:
+            page.set_viewport_size({"width": width, "height": HEIGHT})
+            _settle(page)
+            for problem in check_width(page, usernames):
+                problems[f"at {width} px: {problem}"] = None
+            if screenshots is not None:
+                screenshots.mkdir(parents=True, exist_ok=True)
+                page.screenshot(path=str(screenshots / f"{name}-{width}.png"), full_page=True)
+    finally:
+        if original:
+            page.set_viewport_size(original)
+    return _merge_widths(list(problems))
+
+
+def _merge_widths(problems: list[str]) -> list[str]:
+    """The same problem at both widths said once, "at 1280 and 320 px"."""
+    by_text: dict[str, list[str]] = {}
+    for problem in problems:
+        width, text = problem.split(": ", 1)
+        by_text.setdefault(text, []).append(width.removeprefix("at ").removesuffix(" px"))
+    return [f"at {' and '.join(widths)} px: {text}" for text, widths in by_text.items()]
+
+
+def assert_page_ok(page, name: str, usernames=None) -> None:
+    problems = check_page(page, name, usernames)
+    assert not problems, f"{name} ({page.url}) has {len(problems)} problem(s):\n  " + "\n  ".join(problems)
+
+
+def main(argv: list[str]) -> int:
+    """Sign in and check each path; print the problems per page. Exit 1 if any page has problems."""
+    if len(argv) < 4:
+        print(__doc__)
+        return 2
+    base, username, password, *paths = argv
+    from playwright.sync_api import sync_playwright
+    failed = 0
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", headless=True,
+                                             args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        context = browser.new_context(base_url=base.rstrip("/"), viewport={"width": 1280, "height": HEIGHT})
+        page = context.new_page()
+        if username != "-":
+            page.goto("/login")
+            page.get_by_label("Username").fill(username)
+            page.get_by_label("Password").fill(password)
+            page.get_by_role("button", name="Sign in").click()
+            page.wait_for_load_state()
+        for path in paths:
+            page.goto(path)
+            name = "cli-" + (path.strip("/").replace("/", "_").replace("?", "_") or "root")
+            problems = check_page(page, name)
+            failed += bool(problems)
+            print(f"{path} as {username}: {len(problems)} problem(s)")
+            for problem in problems:
+                print(f"  - {problem}")
+        browser.close()
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
