@@ -34,18 +34,18 @@ def test_only_admins_see_the_admin_pages(app, db, clock):
 def test_the_user_list_shows_names_roles_organisations_and_status(app, db, clock):
     add_user(db, clock, "ivy", "industry_partner", org="Medtech Innovations Ltd")
     page = admin_client(app, db, clock).get("/admin").data.decode()
-    assert "<caption>" in page and "ivy" in page and "industry partner" in page
+    assert "<caption" in page and "<code class=\"app-username\">ivy</code>" in page and "Industry partner" in page
     assert "Medtech Innovations Ltd" in page and "Active" in page
 
 
 def test_an_admin_adds_a_user_who_can_then_sign_in(app, db, clock):
     client = admin_client(app, db, clock)
     form = client.get("/admin/users/new").data.decode()
-    assert "<fieldset" in form and "<legend>Roles</legend>" in form and 'for="username"' in form
+    assert "<fieldset" in form and ">Roles</legend>" in form and 'for="username"' in form
     added = post_form(client, "/admin/users/new", {"username": "pat", "display_name": "Pat Jones",
                                                    "password": PASSWORD, "roles": ["sponsor", "auditor"]})
     assert added.status_code == 302 and added.location.endswith("/admin/")
-    assert "Added pat" in client.get("/admin").data.decode()
+    assert "Added Pat Jones. They can sign in now as pat." in client.get("/admin").data.decode()
     pat = app.test_client()
     assert login(pat, "pat", PASSWORD).location.endswith("/inbox")
     assert "Pat Jones" in pat.get("/inbox").data.decode()

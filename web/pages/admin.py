@@ -60,7 +60,7 @@ def add_user():
                 email=form.email.data, actor=signed_in_user(s), clock=clock()))
         except ServiceError as exc:
             return _form_page("admin/new_user.html", form, exc)
-        flash(f"Added {form.username.data.strip()}. They can sign in now.")
+        flash(f"Added {form.display_name.data.strip()}. They can sign in now as {form.username.data.strip()}.")
         return redirect(url_for("admin.index"))
     return _form_page("admin/new_user.html", form)
 
@@ -76,7 +76,7 @@ def edit_user(username: str):
             write(lambda s: _save_user(s, username, form))
         except ServiceError as exc:
             return _form_page("admin/edit_user.html", form, exc, user=user)
-        flash(f"Saved the roles, organisation and e-mail address of {username}.")
+        flash(f"Saved the roles, organisation and e-mail address of {user.display_name}.")
         return redirect(url_for("admin.index"))
     return _form_page("admin/edit_user.html", form, user=user)
 
@@ -106,15 +106,16 @@ def disable_user(username: str):
             write(lambda s: accounts.set_active(s, username, active=False, actor=signed_in_user(s), clock=clock()))
         except ServiceError as exc:
             return render_template("admin/disable_user.html", **page, error=exc.message), status_of(exc)
-        flash(f"Disabled {username}: they cannot sign in and their API tokens no longer work.")
+        flash(f"Disabled {user.display_name}: they cannot sign in and their API tokens no longer work.")
         return redirect(url_for("admin.index"))
     return render_template("admin/disable_user.html", **page)
 
 
 @bp.post("/users/<username>/enable")
 def enable_user(username: str):
-    write(lambda s: accounts.set_active(s, username, active=True, actor=signed_in_user(s), clock=clock()))
-    flash(f"Re-enabled {username}: they can sign in again and their API tokens work again.")
+    name = write(lambda s: accounts.set_active(s, username, active=True, actor=signed_in_user(s),
+                                               clock=clock()).display_name)
+    flash(f"Re-enabled {name}: they can sign in again and their API tokens work again.")
     return redirect(url_for("admin.index"))
 
 
