@@ -9,9 +9,13 @@ from flask_login import login_required
 
 from engine.errors import BadRequest
 from engine.history import verification
+from engine.kernel.stages import stage_name
 from web.services import read, signed_in_user
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
+# A project's status as people say it (the engine keeps it as a code).
+STATUS_WORDS = {"running": "In progress", "on_hold": "On hold", "completed": "Closed", "withdrawn": "Withdrawn",
+                "stopped": "Stopped"}
 BATCH = 25  # projects per verification request: a progress bar moves every second or so
 
 
@@ -19,7 +23,7 @@ BATCH = 25  # projects per verification request: a progress bar moves every seco
 @login_required
 def index():
     projects = read(lambda s: verification.projects_to_verify(s, user=signed_in_user(s)))
-    return render_template("audit/index.html", projects=projects)
+    return render_template("audit/index.html", projects=projects, status_words=STATUS_WORDS, stage_name=stage_name)
 
 
 @bp.get("/verify")
