@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session
 from engine import policy
 from engine.history.data_diff import diff_data, plain
 from engine.history.entries import KIND_ROLES, Entry, Labels, labels_for, make_entry
-from engine.history.rerun import Diverged, Rerun, instance_events
+from engine.history.rerun import Diverged, instance_events
+from engine.history.rerun_cache import rerun_frames
 from engine.store.models import AuditEvent, ProcessInstance, Task, User
 from engine.store.trail import event_view
 
@@ -40,31 +41,30 @@ def replay_project(session: Session, *, user: User, instance: ProcessInstance) -
     labels = labels_for(session, list(replay.versions), {e.actor for e in events})
     roles = {e.task_id: json.loads(e.data_json).get("role") for e in events if e.kind == "task_ready"}
     first_role = next(iter(roles.values()), None)
-    version, before, rerun, seen = None, {}, Rerun(session, instance), _Seen()
-    try:
-        for frame in rerun.frames(events):
-            event = frame.event
-            version = _version_of(event) or version
-            data = plain(reader.data(frame.data))
-            shown = views.get(event.seq)
-            if shown is not None:
-                if reader.outside:  # the diagram as their own events show it: a competitor's EoI shows nothing
-                    frame.finished, frame.active = seen.after(event)
-                role = _role(event, rows, roles, first_role)
-                entry = make_entry(event, data=shown["data"], version=version, role=role, labels=labels,
-                                   actor=shown["actor"])
-                entry.seq, entry.changes = shown["seq"], diff_data(before, data)
-                replay.entries.append(entry)
-                replay.frames.append({"seq": entry.seq, "version": version, "finished": sorted(frame.finished),
-                                      "active": sorted(frame.active), "event": entry.as_dict(), "data": data})
-            before = data
-        rerun.finish()  # the stored state must be what the re-run reaches
-    except Diverged as exc:
+    version, before, seen = None, {}, _Seen()
+    frames, diverged = rerun_frames(session, instance, events, rows)
+    for frame in frames:
+        event = frame.event
+        version = _version_of(event) or version
+        data = plain(reader.data(frame.data))
+        shown = views.get(event.seq)
+        if shown is not None:
+            if reader.outside:  # the diagram as their own events show it: a competitor's EoI shows nothing
+                frame.finished, frame.active = seen.after(event)
+            role = _role(event, rows, roles, first_role)
+            entry = make_entry(event, data=shown["data"], version=version, role=role, labels=labels,
+                               actor=shown["actor"])
+            entry.seq, entry.changes = shown["seq"], diff_data(before, data)
+            replay.entries.append(entry)
+            replay.frames.append({"seq": entry.seq, "version": version, "finished": sorted(frame.finished),
+                                  "active": sorted(frame.active), "event": entry.as_dict(), "data": data})
+        before = data
+    if diverged is not None:  # the frames stop there; so does the history
         # Numbered as the reader sees the record (outside the Hub, the events they may see, 1..n).
-        shown_before = [v["seq"] for e in events if e.seq <= exc.seq and (v := views.get(e.seq)) is not None]
-        replay.diverged = Diverged(shown_before[-1] if shown_before else 0, reader.verification_note(exc.reason))
-        replay.not_shown = sum(1 for e in events if e.seq > exc.seq and views.get(e.seq) is not None)
-        _mark_divergence(replay, events, exc, views=views, rows=rows, labels=labels, version=version)
+        shown_before = [v["seq"] for e in events if e.seq <= diverged.seq and (v := views.get(e.seq)) is not None]
+        replay.diverged = Diverged(shown_before[-1] if shown_before else 0, reader.verification_note(diverged.reason))
+        replay.not_shown = sum(1 for e in events if e.seq > diverged.seq and views.get(e.seq) is not None)
+        _mark_divergence(replay, events, diverged, views=views, rows=rows, labels=labels, version=version)
     return replay
 
 
