@@ -3,7 +3,7 @@ task table: it never deserialises a workflow."""
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -14,6 +14,7 @@ from engine.kernel.task_rules import FORM_LAYOUT
 from engine.repository.deployments import compiled_for, forms_of
 from engine.store.models import ProcessInstance, Task, User
 from engine.tasks.access import form_schema, load_task
+from engine.tasks.decisions import CarriedAnswers, decides_on, field_titles, last_answers
 
 MAX_PAGE = 200
 
@@ -68,6 +69,9 @@ class TaskDetail:
     context: dict
     draft: dict | None
     summary: dict  # task_summary as the user may read it (who holds or completed it)
+    leads_with: list[str] = field(default_factory=list)  # context keys the decision is on, shown first
+    labels: dict[str, str] = field(default_factory=dict)  # the project's data keys as the forms title them
+    carried: CarriedAnswers | None = None  # the answers last given to this step, when there is no draft
 
     @property
     def people(self) -> dict:
@@ -93,5 +97,6 @@ def get_task(session: Session, *, user: User, task_id: str) -> TaskDetail:
     ui_name = spec.properties.get(FORM_LAYOUT.name) if spec else None
     ui = forms_of(version).get(ui_name) if ui_name else None
     draft = json.loads(task.draft_json) if task.draft_json and task.claimed_by == user.username else None
+    carried = last_answers(session, task) if form is not None and draft is None else None
     return TaskDetail(task, instance, form, ui, spec.documentation if spec else "", shown, draft,
-                      task_summary(task, reader))
+                      task_summary(task, reader), decides_on(task.bpmn_id, shown), field_titles(version), carried)

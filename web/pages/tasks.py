@@ -8,11 +8,13 @@ from flask_login import current_user, login_required
 from sqlalchemy.orm import Session
 
 from engine import policy
-from engine.errors import Conflict, ValidationFailed
+from engine.errors import Conflict, ServiceError, ValidationFailed
+from engine.identity.accounts import get_user
+from engine.kernel.stages import stage_name
 from engine.repository.forms import ends_project
 from engine.runtime import instance_queries
 from engine.store.models import ProcessInstance
-from engine.tasks import claims, completion, queries
+from engine.tasks import claims, completion, decisions, queries
 from web import task_forms
 from web.pages.reassignment import last_reassignment
 from web.services import clock, read, signed_in_user, write
@@ -20,11 +22,13 @@ from web.services import clock, read, signed_in_user, write
 bp = Blueprint("tasks", __name__)
 
 FORM_CONTROLS = ("csrf_token", "action", "confirm")
+PERSON_LISTS = ("board_members", "members_not_scored")  # project data naming people by username
 
 
 @bp.context_processor
 def _presentation():
-    return {"humanise": task_forms.humanise, "columns": task_forms.columns}
+    return {"humanise": task_forms.humanise, "columns": task_forms.columns, "stage_name": stage_name,
+            "lead_heading": decisions.lead_heading}
 
 
 def _load(task_id: str) -> tuple[queries.TaskDetail, str | None]:
@@ -40,7 +44,10 @@ def _load(task_id: str) -> tuple[queries.TaskDetail, str | None]:
 @login_required
 def show(task_id: str):
     detail, blocked = _load(task_id)
-    return _page(detail, blocked, detail.draft or {}, from_draft=bool(detail.draft))
+    if detail.draft:
+        return _page(detail, blocked, detail.draft, from_draft=True)
+    # A form reached again (a deferral, a re-opened call, rework) starts from the answers given last time.
+    return _page(detail, blocked, detail.carried.answers if detail.carried else {}, carried=detail.carried)
 
 
 @bp.post("/tasks/<task_id>")
@@ -72,15 +79,27 @@ def _submit(detail: queries.TaskDetail, blocked: str | None, data: dict, problem
         if problems or asking:
             read(lambda s: completion.check_answers(s, user=signed_in_user(s), task_id=detail.task.id, data=data,
                                                     clock=clock()))
+            if problems:
+                _keep_as_draft(detail, data)
             return _page(detail, blocked, data, errors=problems, confirming=not problems)
         titles, closed = write(lambda s: _complete(s, detail, data))
     except ValidationFailed as error:
+        _keep_as_draft(detail, data)
         return _page(detail, blocked, data, errors={**(error.fields or {"_form": error.message}), **problems})
     except Conflict as error:
         flash(error.message, "error")
         return redirect(url_for("inbox.index"))
     flash(_submitted(detail.task.title, titles, closed))
     return redirect(url_for("inbox.index"))
+
+
+def _keep_as_draft(detail: queries.TaskDetail, data: dict) -> None:
+    """A refused submission is kept as the draft, so leaving and coming back shows what was typed."""
+    try:
+        write(lambda s: claims.save_draft(s, user=signed_in_user(s), task_id=detail.task.id, data=data,
+                                          clock=clock()))
+    except ServiceError:
+        pass  # not theirs to keep (claimed meanwhile by someone else): the page still shows their answers
 
 
 def _complete(session: Session, detail: queries.TaskDetail, data: dict) -> tuple[list[str], bool]:
@@ -100,16 +119,36 @@ def _submitted(title: str, next_titles: list[str], closed: bool) -> str:
 
 
 def _page(detail: queries.TaskDetail, blocked: str | None, values: dict, *, errors: dict | None = None,
-          add_row: str | None = None, confirming: bool = False, from_draft: bool = False):
+          add_row: str | None = None, confirming: bool = False, from_draft: bool = False,
+          carried: decisions.CarriedAnswers | None = None):
     errors = errors or {}
     fields = task_forms.build_fields(detail.form, detail.ui_schema, values, errors, context=detail.context,
                                      add_row=add_row) if detail.form else []
     kept = [(k, v) for k, v in request.form.items(multi=True) if k not in FORM_CONTROLS] if confirming else []
     page = render_template("tasks/show.html", detail=detail, blocked=blocked, fields=fields,
                            errors=task_forms.error_summary(fields, errors), confirming=confirming, kept=kept,
-                           from_draft=from_draft, now=clock().now(), me=current_user.user,
-                           reassigned=read(lambda s: last_reassignment(s, signed_in_user(s), detail.task)))
+                           from_draft=from_draft, carried=carried, now=clock().now(), me=current_user.user,
+                           label=_labeller(detail), money_keys=decisions.MONEY,
+                           **read(lambda s: _people(s, detail)))
     return page, 422 if errors else 200
+
+
+def _people(session: Session, detail: queries.TaskDetail) -> dict:
+    """Who holds, completed or was last given the task, by name as the reader may know them."""
+    def name(username: str | None) -> str | None:
+        person = get_user(session, username) if username else None
+        return person.display_name if person else username
+    ctx = detail.context
+    members = [m for key in PERSON_LISTS for m in (ctx.get(key) or []) if isinstance(m, str)]
+    members += [s.get("board_member") for s in ctx.get("board_scores") or [] if isinstance(s, dict)]
+    return {"names": {k: name(v) for k, v in detail.people.items()},
+            "person": {m: name(m) for m in members if m},
+            "reassigned": last_reassignment(session, signed_in_user(session), detail.task)}
+
+
+def _labeller(detail: queries.TaskDetail):
+    """A project data key as the forms title it."""
+    return lambda key: detail.labels.get(key) or task_forms.humanise(key)
 
 
 @bp.post("/tasks/<task_id>/claim")
