@@ -1,24 +1,39 @@
-"""Task forms in HTML: a JSON Schema becomes fields to render, posted fields become JSON answers.
+"""Task forms in HTML: a JSON Schema becomes fields to render (tasks/_fields.html draws them with the NHS.UK
+design system's markup), posted fields become JSON answers (web/form_reading.py).
 
-Pure functions, no Flask. HTML names use dashes for nesting (`scores-0-partner`); error
-paths use dots, as the engine reports them (`scores.0.partner`).
+Pure functions, no Flask. HTML names use dashes for nesting (`scores-0-partner`); error paths use dots,
+as the engine reports them (`scores.0.partner`). Words come from the schema (web/form_words.py):
+label = `title`, hint = `description`, choices labelled by `x-labels` (or `oneOf` const/title).
+
+How a field is drawn:
+- a date (`format: date`) as day, month and year boxes; the error summary links to the day box;
+- a number field marked `"x-unit": "GBP"` as an amount of money with a £ before the box;
+- an integer whose `minimum` and `maximum` lie at most 10 apart (a 1 to 5 score) as radios, one per value;
+- a field declared only in the `then` (or, for a yes/no, the `else`) of an `if` that asks for one value of a
+  radio or yes/no field beside it (`{"properties": {"gate1_decision": {"const": "defer"}}, "required":
+  ["gate1_decision"]}`) is revealed under that choice (the NHS conditional pattern); one that belongs to
+  more than one choice, or to a condition of another kind, is always shown and its hint says when it applies.
+  The engine keeps only the answers of the branch chosen (engine.repository.forms.answers_that_apply).
 """
 from __future__ import annotations
 
-import math
-import re
 from dataclasses import dataclass, field
-from typing import Any
-
-from werkzeug.datastructures import MultiDict
+from typing import Any, Iterator
 
 from engine.repository.forms import form_fields
+from web.form_reading import DATE_PARTS, MUST_INCLUDE, REAL_DATE, date_parts, read_form, without_row
+from web.form_words import choice_label, choices_of, humanise
+from web.wording import money, uk_date
+
+__all__ = ["Field", "Option", "all_fields", "build_fields", "columns", "error_summary", "humanise", "read_form",
+           "widget_for", "without_row"]
 
 MAX_RADIOS = 5  # more choices than this become a drop-down list
+MAX_SCALE = 10  # an integer with at most this between its minimum and maximum is a row of radios
 LONG_TEXT = 200  # strings allowed to be longer than this get a text area
-MAX_ROWS = 100  # repeating-group rows read from one post
+MONEY = "GBP"
 REQUIRED = "This field is required."
-MISSING = object()
+CHOICE_WIDGETS = ("radios", "yesno", "scale", "checkbox")
 
 
 @dataclass
@@ -29,13 +44,15 @@ class Option:
 
 @dataclass
 class Field:
-    """One question as the template draws it; `rows` holds a repeating group's rows of fields."""
+    """One question as the template draws it; `rows` holds a repeating group's rows of fields, `reveals` the
+    fields shown under one of its choices."""
     name: str
     path: str
     label: str
     widget: str
     hint: str = ""
     required: bool = False
+    optional: bool = False  # asked for in no branch of the form either: the label says "(optional)"
     value: Any = None
     options: list[Option] = field(default_factory=list)
     attrs: dict[str, Any] = field(default_factory=dict)
@@ -44,10 +61,23 @@ class Field:
     item_label: str = ""
     row_label: str = ""
     focus: bool = False
+    reveals: dict[str, list[Field]] = field(default_factory=dict)
+    prefix: str = ""
+    width: int = 0  # the nhsuk-input--width-N of a box; 0: the column's width
+    inline: bool = False
+    parts: dict[str, str] = field(default_factory=dict)  # a date's day, month and year boxes
+    wrong_parts: tuple[str, ...] = ()
 
     @property
     def id(self) -> str:
         return f"f-{self.name}"
+
+    @property
+    def error_target(self) -> str:
+        """Where the error summary's link goes: the box to correct first."""
+        if self.widget == "date" and self.wrong_parts and self.wrong_parts[0] != "day":
+            return f"#{self.id}-{self.wrong_parts[0]}"
+        return f"#{self.id}"
 
     @property
     def shown(self) -> str:
@@ -58,19 +88,16 @@ class Field:
             return ", ".join(o.label for o in self.options if o.value in self.value)
         if self.options:
             return next((o.label for o in self.options if o.value == self.value), self.value or "")
+        if self.widget == "date" and self.value:
+            return uk_date(self.value) or self.value
+        if self.prefix == "£" and self.value:
+            return money(self.value)
         return self.value or ""
 
-
-def humanise(value: Any) -> str:
-    """Codes such as `proof_of_value` read as words; names and numbers stay as they are."""
-    if isinstance(value, bool):
-        return "Yes" if value else "No"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    text = "" if value is None else str(value)
-    if re.fullmatch(r"[a-z][a-z0-9_]*", text):
-        return text.replace("_", " ").capitalize()
-    return text
+    def revealed_now(self) -> list[Field]:
+        """The fields revealed by the choice made."""
+        chosen = self.value if isinstance(self.value, list) else [self.value]
+        return [f for value, fields in self.reveals.items() if value in chosen for f in fields]
 
 
 def columns(rows: list) -> list[str]:
@@ -101,23 +128,24 @@ def build_fields(schema: dict, ui: dict | None = None, values: dict | None = Non
 
 def _object_fields(schema: dict, ui: dict, values: dict, build: _Build, *, name: str, path: str,
                    row_label: str) -> list[Field]:
-    props = form_fields(schema)  # conditional fields too: their hints say when they apply
-    required = set(schema.get("required", []))
+    props = form_fields(schema)  # conditional fields too: revealed under their choice, or hinted
+    required, asked = set(schema.get("required", [])), _required_somewhere(schema)
     values = values if isinstance(values, dict) else {}
     order = [k for k in ui.get("ui:order", []) if k in props] + [k for k in props if k not in ui.get("ui:order", [])]
-    fields = []
+    fields: dict[str, Field] = {}
     for key in order:
         sub, sub_ui = props[key], ui.get(key) or {}
         made = Field(name=name + key, path=path + key, label=sub.get("title") or humanise(key),
                      widget=widget_for(sub, sub_ui, key in required), hint=sub.get("description", ""),
-                     required=key in required, row_label=row_label)
+                     required=key in required, optional=key not in asked, row_label=row_label)
         # Read-only answers come from the project (the decision table's recommendation); earlier
         # rounds' answers are not offered again, so a past decision is never resubmitted by accident.
         value = build.context.get(key) if made.widget == "readonly" else values.get(key, sub.get("default"))
         _fill(made, sub, sub_ui, value, build)
-        made.error = _friendly(made, build.errors[made.path]) if made.path in build.errors else ""
-        fields.append(made)
-    return fields
+        if made.path in build.errors:
+            _mark_error(made, build.errors[made.path])
+        fields[key] = made
+    return _place_reveals(fields, _revealed_by(schema))
 
 
 def widget_for(schema: dict, ui: dict, required: bool) -> str:
@@ -126,11 +154,13 @@ def widget_for(schema: dict, ui: dict, required: bool) -> str:
     kind = schema.get("type")
     if kind == "array":
         items = schema.get("items", {})
-        return "group" if items.get("type") == "object" else "checkboxes" if "enum" in items else "lines"
+        return "group" if items.get("type") == "object" else "checkboxes" if choices_of(items) else "lines"
     if kind == "boolean":
         return "yesno" if required and "const" not in schema else "checkbox"
-    if "enum" in schema:
-        return "radios" if len(schema["enum"]) <= MAX_RADIOS else "select"
+    if choices_of(schema):
+        return "radios" if len(choices_of(schema)) <= MAX_RADIOS else "select"
+    if kind == "integer" and _scale(schema):
+        return "scale"
     if kind in ("integer", "number"):
         return "number"
     if schema.get("format") in ("date", "email"):
@@ -140,9 +170,20 @@ def widget_for(schema: dict, ui: dict, required: bool) -> str:
     return "text"
 
 
+def _scale(schema: dict) -> list[int]:
+    low, high = schema.get("minimum"), schema.get("maximum")
+    if isinstance(low, int) and isinstance(high, int) and 0 < high - low <= MAX_SCALE:
+        return list(range(low, high + 1))
+    return []
+
+
 def _fill(made: Field, schema: dict, ui: dict, value: Any, build: _Build) -> None:
-    choices = schema.get("items", {}).get("enum") if made.widget == "checkboxes" else schema.get("enum")
-    made.options = [Option(str(c), humanise(c)) for c in choices or []]
+    offered = schema.get("items", {}) if made.widget == "checkboxes" else schema
+    choices = _scale(schema) if made.widget == "scale" else choices_of(offered)
+    made.options = [Option(str(c), choice_label(offered, c)) for c in choices]
+    if made.widget == "yesno":
+        made.options = [Option("true", "Yes"), Option("false", "No")]
+    made.inline = made.widget == "yesno" or made.widget == "scale" and sum(len(o.label) for o in made.options) <= 40
     if made.widget == "group":
         _fill_rows(made, schema, ui, value, build)
     elif made.widget == "checkboxes":
@@ -152,13 +193,27 @@ def _fill(made: Field, schema: dict, ui: dict, value: Any, build: _Build) -> Non
         made.hint = (made.hint + " " if made.hint else "") + "Enter each one on a new line."
     elif made.widget in ("checkbox", "yesno"):
         made.value = {True: "true", False: "false"}.get(value, "") if isinstance(value, bool) else ""
-    elif made.widget == "readonly" and isinstance(value, bool):
-        made.value = humanise(value)
-    elif made.widget == "readonly" and isinstance(value, list):  # Gate 2's board members who did not score
-        made.value = ", ".join(_text_of(v) for v in value) or "None"
+    elif made.widget == "readonly":
+        made.value = _readonly_text(schema, value)
     else:
         made.value = _text_of(value)
+    if made.widget == "date":
+        made.parts = date_parts(made.value)
     made.attrs = _attributes(schema, made.widget)
+    made.prefix = "£" if schema.get("x-unit") == MONEY else ""
+    made.width = _width(schema, made)
+
+
+def _readonly_text(schema: dict, value: Any) -> str:
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(value, list):  # Gate 2's board members who did not score
+        return ", ".join(_text_of(v) for v in value) or "None"
+    if choices_of(schema) and value is not None:
+        return choice_label(schema, value)
+    if schema.get("x-unit") == MONEY and value is not None:
+        return money(value)
+    return _text_of(value)
 
 
 def _text_of(value: Any) -> str:
@@ -171,12 +226,22 @@ def _text_of(value: Any) -> str:
 
 def _attributes(schema: dict, widget: str) -> dict[str, Any]:
     attrs: dict[str, Any] = {}
-    if widget == "number":
-        attrs["step"] = "1" if schema.get("type") == "integer" else "any"
+    if widget in ("number", "scale"):
+        attrs["inputmode"] = "numeric" if schema.get("type") == "integer" else "decimal"
         attrs.update({k[:3]: schema[k] for k in ("minimum", "maximum") if k in schema})
     elif widget in ("text", "textarea", "email") and "maxLength" in schema:
         attrs["maxlength"] = schema["maxLength"]
     return attrs
+
+
+def _width(schema: dict, made: Field) -> int:
+    """A box about as wide as its answer (nhsuk-input--width-N)."""
+    if made.widget == "number":
+        return 10 if made.prefix or schema.get("type") == "number" else 4
+    if made.widget == "email":
+        return 30
+    length = schema.get("maxLength", LONG_TEXT + 1)
+    return 10 if made.widget == "text" and length <= 20 else 20 if made.widget == "text" and length <= 50 else 0
 
 
 def _fill_rows(made: Field, schema: dict, ui: dict, value: Any, build: _Build) -> None:
@@ -201,9 +266,97 @@ def _seed_rows(items_schema: dict) -> list[dict]:
     return []
 
 
+# --- conditional fields ------------------------------------------------------------------
+
+def _required_somewhere(schema: dict) -> set[str]:
+    """The fields some part of the object asks for (a review date, when deferring)."""
+    asked: set[str] = set()
+    for node in _branches(schema):
+        asked.update(k for k in node.get("required", []) if isinstance(k, str))
+    return asked
+
+
+def _branches(schema: Any) -> Iterator[dict]:
+    """The object schema and every subschema of it that declares its fields (not nested objects' own)."""
+    if not isinstance(schema, dict):
+        return
+    yield schema
+    for sub in schema.get("allOf") or []:
+        yield from _branches(sub)
+    for key in ("then", "else"):
+        yield from _branches(schema.get(key))
+    for key in ("anyOf", "oneOf"):
+        for sub in schema.get(key) or []:
+            yield from _branches(sub)
+    for sub in (schema.get("dependentSchemas") or {}).values():
+        yield from _branches(sub)
+
+
+def _revealed_by(schema: dict) -> dict[str, tuple[str, str]]:
+    """field -> (the field whose choice reveals it, that choice as posted), for fields declared only in one
+    simple branch of the object (see the module's docstring)."""
+    owners: dict[str, set[tuple[str, str] | None]] = {}
+    simple: set[int] = set()
+    for node in [schema, *(schema.get("allOf") or [])]:
+        if not isinstance(node, dict) or "if" not in node:
+            continue
+        asks = _one_choice(node["if"])
+        otherwise = (asks[0], {"true": "false", "false": "true"}.get(asks[1], "")) if asks else None
+        for branch, choice in ((node.get("then"), asks), (node.get("else"), otherwise)):
+            if isinstance(branch, dict):
+                simple.add(id(branch))
+                for key in branch.get("properties") or {}:
+                    owners.setdefault(key, set()).add(choice if choice and choice[1] else None)
+    # a field declared anywhere else too (at the top, in anyOf, deeper) is always shown
+    elsewhere = {key for node in _branches(schema) if id(node) not in simple for key in node.get("properties") or {}}
+    return {key: next(iter(choices)) for key, choices in owners.items()
+            if key not in elsewhere and len(choices) == 1 and None not in choices}
+
+
+def _one_choice(condition: Any) -> tuple[str, str] | None:
+    """('gate1_decision', 'defer') for an `if` that asks only that one field hold that one value."""
+    if not isinstance(condition, dict) or set(condition) != {"properties", "required"}:
+        return None
+    props = condition["properties"]
+    if not isinstance(props, dict) or len(props) != 1 or condition["required"] != list(props):
+        return None
+    (key, rule), = props.items()
+    if not isinstance(rule, dict) or set(rule) != {"const"}:
+        return None
+    value = rule["const"]
+    return key, ("true" if value else "false") if isinstance(value, bool) else str(value)
+
+
+def _place_reveals(fields: dict[str, Field], revealed_by: dict[str, tuple[str, str]]) -> list[Field]:
+    """The fields in order, those revealed by a choice moved under their choice."""
+    placed = []
+    for key, made in fields.items():
+        control, choice = revealed_by.get(key, ("", ""))
+        owner = fields.get(control)
+        if owner is not None and owner.widget in CHOICE_WIDGETS and (
+                choice in {o.value for o in owner.options} or owner.widget == "checkbox" and choice == "true"):
+            owner.reveals.setdefault(choice, []).append(made)
+            owner.inline = False  # the NHS pattern: no conditional content under inline radios
+        else:
+            placed.append(made)
+    return placed
+
+
+# --- errors ------------------------------------------------------------------------------
+
+def _mark_error(made: Field, message: str) -> None:
+    made.error = _friendly(made, message)
+    if made.widget == "date":
+        named = message.removeprefix(MUST_INCLUDE) if message.startswith(MUST_INCLUDE) else ""
+        made.wrong_parts = tuple(p for p in DATE_PARTS if p in named) or (
+            ("year",) if message.startswith("Year must") else DATE_PARTS)
+
+
 def _friendly(made: Field, message: str) -> str:
     """The engine's messages in words that tell the person what to do."""
     label = made.label[:1].lower() + made.label[1:] if made.label[1:2].islower() else made.label
+    if message.startswith(MUST_INCLUDE):
+        return f"{made.label} {message}"
     if message == REQUIRED or "should be non-empty" in message or (
             "is too short" in message and not made.value):
         return _missing(made, label)
@@ -221,7 +374,7 @@ def _friendly(made: Field, message: str) -> str:
 _MESSAGES = [
     ("is not of type 'integer'", "Enter a whole number"),
     ("is not of type 'number'", "Enter a number"),
-    ("is not a 'date'", "Enter a real date"),
+    ("is not a 'date'", REAL_DATE),
     ("is not a 'email'", "Enter an email address in the correct format, like name@example.com"),
     ("does not match", "Enter {label} in the format shown in the hint"),
     ("is too long", "{Label} is too long"),
@@ -235,7 +388,7 @@ def _missing(made: Field, label: str) -> str:
         return "Select yes or no"
     if made.widget == "checkbox":
         return "Tick the box to confirm"
-    if made.widget in ("radios", "select"):
+    if made.widget in ("radios", "select", "scale"):
         return f"Select {label}"
     if made.widget == "checkboxes":
         return f"Select at least one option for {label}"
@@ -246,9 +399,12 @@ def _missing(made: Field, label: str) -> str:
     return f"Enter {label}"
 
 
-def all_fields(fields: list[Field]):
+def all_fields(fields: list[Field]) -> Iterator[Field]:
+    """Every field of the form in page order: rows' fields and revealed fields too."""
     for made in fields:
         yield made
+        for choice in made.options or [Option("true", "")]:
+            yield from all_fields(made.reveals.get(choice.value, []))
         for row in made.rows:
             yield from all_fields(row)
 
@@ -259,7 +415,7 @@ def error_summary(fields: list[Field], errors: dict[str, str]) -> list[tuple[str
     for made in all_fields(fields):
         placed.add(made.path)
         if made.error:
-            summary.append((f"{made.row_label}: {made.error}" if made.row_label else made.error, f"#{made.id}"))
+            summary.append((f"{made.row_label}: {made.error}" if made.row_label else made.error, made.error_target))
     by_path = {made.path: made for made in all_fields(fields)}
     for path, message in errors.items():
         if path in placed:
@@ -269,92 +425,3 @@ def error_summary(fields: list[Field], errors: dict[str, str]) -> list[tuple[str
                       if ".".join(parts[:n]) in by_path), None)
         summary.append((message, f"#{owner.id}" if owner else None))
     return summary
-
-
-# --- posted fields -> JSON -------------------------------------------------------------
-
-def read_form(schema: dict, form: MultiDict) -> tuple[dict, dict[str, str]]:
-    """The answers in a posted form, and the ones that could not be read ("Enter a number").
-
-    Text is trimmed and empty optional answers left out; an unreadable number keeps its text,
-    so the page can show what was typed. Empty rows of a repeating group are dropped.
-    """
-    return _read_object(schema, form, name="", path="")
-
-
-def _read_object(schema: dict, form: MultiDict, *, name: str, path: str) -> tuple[dict, dict[str, str]]:
-    data: dict[str, Any] = {}
-    errors: dict[str, str] = {}
-    for key, sub in form_fields(schema).items():
-        if sub.get("readOnly"):
-            continue
-        value, problems = _read_value(sub, form, name + key, path + key)
-        errors.update(problems)
-        if value is not MISSING:
-            data[key] = value
-    return data, errors
-
-
-def _read_value(schema: dict, form: MultiDict, name: str, path: str) -> tuple[Any, dict[str, str]]:
-    kind = schema.get("type")
-    if kind == "array":
-        return _read_array(schema, form, name, path)
-    if kind == "boolean":
-        return {"true": True, "on": True, "false": False}.get(form.get(name, ""), MISSING), {}
-    raw = form.get(name, "").replace("\r\n", "\n").strip()
-    if raw == "":
-        return MISSING, {}
-    if "enum" in schema:
-        return _choice(schema["enum"], raw), {}
-    if kind in ("integer", "number"):
-        return _read_number(raw, kind, path)
-    return raw, {}
-
-
-def _choice(choices: list, raw: str) -> Any:
-    return next((c for c in choices if str(c) == raw), raw)
-
-
-def _read_number(raw: str, kind: str, path: str) -> tuple[Any, dict[str, str]]:
-    cleaned = raw.replace(",", "").removeprefix("£").strip()
-    try:
-        number = float(cleaned)
-    except ValueError:
-        number = math.nan
-    if not math.isfinite(number):
-        return raw, {path: "Enter a number"}
-    if kind == "integer" and not number.is_integer():
-        return raw, {path: "Enter a whole number"}
-    whole = kind == "integer" or re.fullmatch(r"-?\d+", cleaned)
-    return (int(number) if whole else number), {}
-
-
-def _read_array(schema: dict, form: MultiDict, name: str, path: str) -> tuple[Any, dict[str, str]]:
-    items = schema.get("items", {})
-    if items.get("type") == "object":
-        return _read_rows(items, form, name, path)
-    if "enum" in items:
-        chosen = [_choice(items["enum"], v) for v in form.getlist(name) if v]
-        return chosen or MISSING, {}
-    lines = [line.strip() for line in form.get(name, "").splitlines()]
-    unique = list(dict.fromkeys(line for line in lines if line))
-    return unique or MISSING, {}
-
-
-def _read_rows(items: dict, form: MultiDict, name: str, path: str) -> tuple[Any, dict[str, str]]:
-    pattern = re.compile(re.escape(name) + r"-(\d{1,4})-")
-    indices = sorted({int(m.group(1)) for key in form.keys() if (m := pattern.match(key))})[:MAX_ROWS]
-    rows: list[dict] = []
-    errors: dict[str, str] = {}
-    for index in indices:
-        row, problems = _read_object(items, form, name=f"{name}-{index}-", path=f"{path}.{len(rows)}.")
-        if row:
-            rows.append(row)
-            errors.update(problems)
-    return rows or MISSING, errors
-
-
-def without_row(form: MultiDict, row: str) -> MultiDict:
-    """The posted form less one repeating-group row (`row` is its name prefix, e.g. `scores-1`)."""
-    prefix = f"{row}-"
-    return MultiDict([(k, v) for k, v in form.items(multi=True) if not k.startswith(prefix)])

@@ -22,7 +22,7 @@ def test_the_preview_draws_conditional_fields_and_read_only_facts(app, db, clock
     page = gate1.data.decode()
     assert gate1.status_code == 200
     assert page.index("Decision") < page.index("Review date") < page.index("Reason for rejection")
-    assert 'type="date"' in page and "(after today)" in page
+    assert 'name="review_date-year"' in page and "(after today)" in page
     gate4 = preview(client, token, "gate4_mobilisation_approval")
     page = gate4.data.decode()
     assert gate4.status_code == 200

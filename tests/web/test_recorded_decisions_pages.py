@@ -48,7 +48,8 @@ def test_gate4_shows_the_packs_facts_and_explains_the_budget_and_governance_rule
     _, task_id = at("gate4_mobilisation_approval", prepare_mobilisation=pack)
     client = signed_in(app, "fran.finance")
     page = text(client.get(f"/tasks/{task_id}"))
-    facts = dict(re.findall(r'<p class="label" id="f-(\w+)-label">[^<]*</p>.*?<p class="readonly-value" '
+    facts = dict(re.findall(r'<p class="nhsuk-label nhsuk-label--s" id="f-(\w+)-label">[^<]*</p>.*?'
+                            r'<p class="nhsuk-body app-readonly-value" '
                             r'id="f-\1"[^>]*>([^<]*)</p>', page, flags=re.S))
     assert facts == {"pathway": "Proof of value", "total_budget": "100000", "dpia_in_place": "Yes",
                      "dsa_signed": "No", "joint_working_agreement": "Yes"}

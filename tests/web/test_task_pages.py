@@ -78,13 +78,13 @@ def test_task_page_shows_labelled_fields_and_what_you_need_to_know(app, at):
     _, task_id = at("gate1_prioritisation")
     page = text(signed_in(app, "hana.hub").get(f"/tasks/{task_id}"))
     assert "<h1>Gate 1 – Prioritisation</h1>" in page and "Faster lung referrals" in page
-    assert "12 March 2026" in page and "Definition" in page
-    assert '<legend class="legend">Decision <span class="required">(required)</span></legend>' in page
-    assert '<label class="choice__label" for="f-gate1_decision-3">Reject</label>' in page
-    assert '<label class="label" for="f-review_date">Review date</label>' in page
-    assert 'type="date"' in page and '<textarea class="textarea" rows="5" id="f-gate1_reason"' in page
+    assert "12 March 2026" in page and "Challenge defined and prioritised (Gate 1)" in page  # the stage in words
+    assert '<legend class="nhsuk-fieldset__legend nhsuk-fieldset__legend--s">Decision</legend>' in page
+    assert '<label class="nhsuk-label nhsuk-radios__label" for="f-gate1_decision-3">Reject</label>' in page
+    assert '<label class="nhsuk-label nhsuk-date-input__label" for="f-review_date-month">Month</label>' in page
+    assert '<textarea class="nhsuk-textarea" rows="5" id="f-gate1_reason"' in page
     assert 'id="f-review_date-hint">Required when deferring' in page
-    assert "What you need to know" in page and "Challenge area" in page and "Pathway Delays" in page
+    assert "The challenge as defined and scored" in page and "Challenge area" in page and "Pathway Delays" in page
     assert "Proof of value" in page  # codes read as words
     assert "open a call for partners" in page  # the task's documentation
 
@@ -99,7 +99,8 @@ def test_gate2_shows_the_aggregated_scores_but_a_board_member_scoring_does_not(a
     _, gate2 = at("gate2_partner_selection")
     page = text(signed_in(app, "cara.chair").get(f"/tasks/{gate2}"))
     assert "Board scores" in page and '<th scope="row">DataHealth Analytics plc</th>' in page
-    assert '<input class="choice__input" type="checkbox" id="f-selected_partners"' in page
+    assert ('<input class="nhsuk-checkboxes__input" id="f-selected_partners" name="selected_partners" '
+            'type="checkbox"') in page
     scoring_at, _ = at("score_eois")
     scoring = next(t.id for t in walker.open_tasks(scoring_at) if t.assignee == "bea.board")
     page = text(signed_in(app, "bea.board").get(f"/tasks/{scoring}"))
@@ -110,9 +111,10 @@ def test_evidence_gate_shows_the_recommendation_and_the_outcomes_table(app, at):
     _, task_id = at("gate5_evidence_gate")
     page = text(signed_in(app, "eve.evidence").get(f"/tasks/{task_id}"))
     assert "The decision table recommends: Proceed" in page
-    assert '<p class="readonly-value" id="f-gate5_recommendation"' in page
+    assert '<p class="nhsuk-body app-readonly-value" id="f-gate5_recommendation"' in page
     assert 'name="gate5_recommendation"' not in page  # read-only: shown, not an input
-    assert "<th scope=\"col\">Threshold</th>" in page and "28-day Faster Diagnosis Standard" in page
+    assert '<th class="nhsuk-table__header" scope="col">Threshold</th>' in page
+    assert "28-day Faster Diagnosis Standard" in page
 
 
 # --- submitting ------------------------------------------------------------------------
@@ -125,7 +127,8 @@ def test_rejecting_without_a_reason_answers_422_with_the_summary_and_keeps_what_
     assert response.status_code == 422
     assert "<title>Error: Gate 1" in page and "There is a problem" in page
     assert '<a href="#f-gate1_reason">Enter reason for rejection</a>' in page
-    assert 'id="f-gate1_reason-error"><span class="visually-hidden">Error:</span> Enter reason for rejection' in page
+    assert ('id="f-gate1_reason-error"><span class="nhsuk-u-visually-hidden">Error: </span>'
+            'Enter reason for rejection') in page
     assert ">Typed before the error</textarea>" in page
     assert 'value="reject" checked' in page
     assert task_row(db, task_id).state == "ready"
@@ -272,7 +275,7 @@ def test_claim_then_release(app, at, db):
     assert claimed.status_code == 302 and claimed.location.endswith(f"/tasks/{task_id}")
     assert task_row(db, task_id).claimed_by == "hana.hub"
     page = text(client.get(f"/tasks/{task_id}"))
-    assert "Claimed by</dt><dd>You" in page and "Release this task" in page
+    assert re.search(r"Claimed by</dt>\s*<dd[^>]*>You</dd>", page) and "Release this task" in page
     other = signed_in(app, "hugo.hub")
     assert "You cannot do this task now: This task is claimed by hana.hub" in text(other.get(f"/tasks/{task_id}"))
     released = client.post(f"/tasks/{task_id}/release", data={"csrf_token": csrf, "next": "/inbox"})
@@ -316,10 +319,11 @@ def test_widgets_follow_the_schema():
     fields = {f.name: f for f in task_forms.build_fields(SCHEMA, {"ui:order": ["notes"]}, context={"shown": "go"})}
     assert list(fields)[0] == "notes"
     widgets = {name: f.widget for name, f in fields.items()}
-    assert widgets == {"notes": "textarea", "name": "text", "count": "number", "amount": "number", "when": "date",
+    assert widgets == {"notes": "textarea", "name": "text", "count": "scale", "amount": "number", "when": "date",
                        "kind": "radios", "many": "select", "tags": "checkboxes", "sites": "lines", "agree": "yesno",
                        "optin": "checkbox", "shown": "readonly", "rows": "group"}
-    assert fields["count"].attrs == {"step": "1", "min": 1, "max": 5} and fields["amount"].attrs["step"] == "any"
+    assert fields["count"].attrs == {"inputmode": "numeric", "min": 1, "max": 5}
+    assert fields["amount"].attrs["inputmode"] == "decimal"
     assert fields["name"].attrs == {"maxlength": 50} and fields["name"].required
     assert [o.label for o in fields["kind"].options] == ["A b", "C"] and fields["shown"].shown == "Go"
     assert len(fields["rows"].rows) == 1 and fields["rows"].rows[0][0].name == "rows-0-label"

@@ -1,0 +1,103 @@
+"""The words a form gives its fields and choices, for the form itself and for pages that show its answers.
+
+A field's label is its schema `title`, its hint its `description`. A choice's label comes from, in order:
+- `"x-labels": {"proof_of_value": "Test a new idea (proof of value)"}` beside the field's `enum` (the main
+  convention: the `enum` and so what is validated stay as they were; an integer scale keys its labels by
+  the number as text, `{"1": "1 – Poor"}`);
+- `"oneOf": [{"const": "proof_of_value", "title": "Test a new idea (proof of value)"}]`, JSON Schema's own
+  way of titling values;
+- a choice filled from the directory or the project's data (an organisation's or a partner's name) is a
+  name already, and is shown as it is.
+`humanise` is the last resort for a form that gives no words; a test proves the Six Gates forms never need it.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any, Iterable
+
+from engine.repository.forms import form_fields
+
+LABELS = "x-labels"
+
+
+def humanise(value: Any) -> str:
+    """Codes such as `proof_of_value` read as words; names and numbers stay as they are (last resort)."""
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    text = "" if value is None else str(value)
+    if re.fullmatch(r"[a-z][a-z0-9_]*", text):
+        return text.replace("_", " ").capitalize()
+    return text
+
+
+def choices_of(schema: dict) -> list[Any]:
+    """The values a field (or an array's items) offers: its `enum`, or the `const`s of its `oneOf`."""
+    if isinstance(schema.get("enum"), list):
+        return schema["enum"]
+    return [alt["const"] for alt in schema.get("oneOf") or [] if isinstance(alt, dict) and "const" in alt]
+
+
+def given_label(schema: dict, value: Any) -> str | None:
+    """The label the schema gives this value, or None when it gives none."""
+    key = _key(value)
+    labels = schema.get(LABELS)
+    if isinstance(labels, dict) and isinstance(labels.get(key), str):
+        return labels[key]
+    for alt in schema.get("oneOf") or []:
+        if isinstance(alt, dict) and _key(alt.get("const")) == key and isinstance(alt.get("title"), str):
+            return alt["title"]
+    return None
+
+
+def choice_label(schema: dict, value: Any) -> str:
+    """A choice in words: the schema's label; a name from the directory or the data as it is."""
+    label = given_label(schema, value)
+    if label is not None:
+        return label
+    if "x-options" in schema or isinstance(value, (int, float)) and not isinstance(value, bool):
+        return _key(value)
+    return humanise(value)
+
+
+def _key(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return "" if value is None else str(value)
+
+
+class FormWords:
+    """Labels for the answers a project holds, from the forms that asked for them (for pages that list
+    project data by key): `label("nhs_contribution")` is "NHS contribution (GBP)",
+    `value("pathway", "proof_of_value")` the pathway's label."""
+
+    def __init__(self, schemas: Iterable[dict]):
+        self._fields: dict[str, dict] = {}
+        for schema in schemas:
+            self._collect(schema)
+
+    def _collect(self, schema: dict) -> None:
+        for key, sub in form_fields(schema).items():
+            self._fields.setdefault(key, sub)
+            items = sub.get("items") if isinstance(sub.get("items"), dict) else {}
+            if items.get("type") == "object" or "properties" in items:
+                self._collect(items)
+
+    def label(self, key: str) -> str:
+        """The field's title; a key no form declares, in words (the last resort)."""
+        title = self._fields.get(key, {}).get("title")
+        return title if isinstance(title, str) and title else humanise(key)
+
+    def value(self, key: str, value: Any) -> str:
+        """An answer in words: a choice's label, Yes/No, a number or text as it is."""
+        sub = self._fields.get(key, {})
+        if isinstance(value, list):
+            return ", ".join(self.value(key, v) for v in value)
+        if isinstance(value, bool):
+            return "Yes" if value else "No"
+        if isinstance(value, str) and (choices_of(sub) or choices_of(sub.get("items") or {})):
+            return choice_label(sub if choices_of(sub) else sub["items"], value)
+        return _key(value) if not isinstance(value, str) else value
