@@ -58,7 +58,8 @@ def test_an_auditor_reads_who_approved_the_budget_and_whether_they_prepared_it(a
     assert "by fran.finance" in page and "hana.hub" in page
     assert f'href="/projects/{approved}/history#event-{approval.seq}">event {approval.seq}</a>' in page
     assert f'#event-{preparation.seq}">event {preparation.seq}</a>' in page
-    assert "<td>No</td>" in page and '<span class="tag">kept</span>' in page and "BREACH" not in page
+    assert ">No</span></td>" in page and '<strong class="nhsuk-tag nhsuk-tag--green">Kept</strong>' in page
+    assert ">Breach<" not in page
 
 
 def test_a_rewritten_preparer_is_flagged_on_the_page_and_in_the_csv(app, db, approved):
@@ -69,7 +70,8 @@ def test_a_rewritten_preparer_is_flagged_on_the_page_and_in_the_csv(app, db, app
     db.writing(tamper)
     auditor = signed_in(app, "aud.auditor")
     page = auditor.get("/audit/rules/four-eyes?person=fran.finance").get_data(as_text=True)
-    assert "BREACH" in page and "(the same person)" in page and "<td>Yes</td>" in page
+    assert '<strong class="nhsuk-tag nhsuk-tag--red">Breach</strong>' in page and "(the same person)" in page
+    assert ">Yes</span></td>" in page
     assert "1 breach" in auditor.get("/audit/rules").get_data(as_text=True)
     [row] = rows(auditor.get(f"/audit/rules/four-eyes.csv?project={approved}"))
     assert (row["Project"], row["Approved by"], row["Prepared by"]) == (str(approved), "fran.finance", "fran.finance")
@@ -95,7 +97,8 @@ def test_a_declared_conflict_is_shown_with_the_scorer_their_organisation_and_the
 def test_actions_are_counted_by_role_and_person_and_listed_on_demand(app, db, approved):
     auditor = signed_in(app, "aud.auditor")
     page = auditor.get("/audit/rules/actions").get_data(as_text=True)
-    assert "Finance approver" in page and "fran.finance" in page
+    assert "Finance approver" in page and "fran.finance" in page and "Project started" in page
+    assert "finance_approver<" not in page and "task_completed<" not in page  # roles and actions in words
     assert "role=finance_approver&amp;person=fran.finance&amp;kind=task_completed" in page
     assert "The actions" not in page
     listed = auditor.get("/audit/rules/actions?person=fran.finance&kind=task_completed").get_data(as_text=True)

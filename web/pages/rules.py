@@ -13,10 +13,17 @@ from engine.errors import BadRequest
 from engine.history import rule_reports
 from engine.history.audit_export import spreadsheet_safe
 from engine.policy import ROLES
+from web.event_kinds import event_kind_name
 from web.services import clock, read, read_and_record, signed_in_user
+from web.wording import role_name
 
 bp = Blueprint("rules", __name__, url_prefix="/audit/rules")
 LINK_HEADER = ["Project page", "History page"]
+
+
+@bp.context_processor
+def _words() -> dict:
+    return {"event_kind_name": event_kind_name}
 
 
 def filters() -> rule_reports.Filters:
@@ -92,9 +99,11 @@ def actions():
     report = _report(rule_reports.actions_report, "actions by person")
     chosen = filters()
     drilled = bool(chosen.person or chosen.role or chosen.kind)
-    kinds = sorted({*rule_reports.ACTION_KINDS, *(count.kind for count in report.rows)})
-    return render_template("rules/actions.html", report=report, filters=chosen, drilled=drilled,
-                           roles=[*ROLES, rule_reports.NO_ROLE], action_kinds=kinds, history_url=history_url)
+    kinds = sorted({*rule_reports.ACTION_KINDS, *(count.kind for count in report.rows)}, key=event_kind_name)
+    roles = [*ROLES, rule_reports.NO_ROLE]
+    return render_template("rules/actions.html", report=report, filters=chosen, drilled=drilled, roles=roles,
+                           role_labels={role: role_name(role) for role in roles}, action_kinds=kinds,
+                           kind_labels={kind: event_kind_name(kind) for kind in kinds}, history_url=history_url)
 
 
 @bp.get("/actions.csv")
