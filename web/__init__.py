@@ -62,8 +62,9 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
     errors.init_app(app)
     security_headers.init_app(app)
     wording.init_app(app)
+    from web.pages import propose
     for page in (about, auth, admin, inbox, register, dashboard, tasks, projects, versions, modeller, migration, audit,
-                 rules, exports, history, notifications, account, my_projects, lifecycle, reassignment):
+                 rules, exports, history, notifications, account, my_projects, lifecycle, reassignment, propose):
         app.register_blueprint(page.bp)
     app.register_blueprint(api.bp)
     for area in api.AREAS:  # the API authenticates with bearer tokens, not cookies

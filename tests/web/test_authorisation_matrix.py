@@ -101,6 +101,8 @@ EXPECTATIONS: dict[tuple[str, str], Ask | None] = {
     ("inbox.home", "GET"): anyone(ok=302),
     ("inbox.index", "GET"): anyone(),
     ("inbox.start_project", "POST"): asks(policy.may_propose_challenge, ok=302),
+    ("propose.new", "GET"): asks(policy.may_propose_challenge),
+    ("propose.create", "POST"): asks(policy.may_propose_challenge, ok=302),
     ("register.index", "GET"): asks(policy.may_see_register),
     ("register.download", "GET"): asks(policy.may_see_register),
     ("register.new_past", "GET"): asks(policy.may_record_register),
