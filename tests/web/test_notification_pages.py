@@ -26,6 +26,15 @@ def post(client, path: str, data: dict | None = None, *, page: str = "/inbox"):
     return client.post(path, data={**(data or {}), "csrf_token": csrf_token(client.get(page).data)})
 
 
+def away_form(delegate: str, first: str, last: str) -> dict:
+    """The out-of-office form: a delegate and two dates, each typed as day, month and year boxes."""
+    boxes = {}
+    for name, iso in (("starts_on", first), ("ends_on", last)):
+        year, month, day = iso.split("-")
+        boxes.update({f"{name}-day": day.lstrip("0"), f"{name}-month": month.lstrip("0"), f"{name}-year": year})
+    return {"delegate": delegate, **boxes}
+
+
 def person(db, username: str) -> User:
     with db.reading() as s:
         return accounts.require_user(s, username)
@@ -127,8 +136,7 @@ def test_out_of_office_names_a_colleague_for_dates_and_ends_now(app, db, clock, 
     assert "ben.board" in choices and "bea.board" not in choices and "hana.hub" not in choices
     partner = signed_in(app, "ivy.medtech").get("/notifications/preferences").get_data(as_text=True)
     assert "ian.datahealth" not in partner  # never another organisation's people
-    saved = post(bea, "/notifications/preferences/away",
-                 {"delegate": "ben.board", "starts_on": "2026-03-02", "ends_on": "2026-03-13"})
+    saved = post(bea, "/notifications/preferences/away", away_form("ben.board", "2026-03-02", "2026-03-13"))
     assert saved.status_code == 302
     with db.reading() as s:
         away = delegation.current_delegation(s, accounts.require_user(s, "bea.board"), today=date(2026, 3, 2))
@@ -138,7 +146,9 @@ def test_out_of_office_names_a_colleague_for_dates_and_ends_now(app, db, clock, 
     page = words(shown)
     assert "Until 13 March 2026, your new tasks go to ben.board ." in page and "End now" in page
     form = text_of(shown).split('id="delegate"')[1]  # the form to change it starts from what is set
-    assert '<option value="ben.board" selected>' in form and 'value="2026-03-13"' in form
+    assert '<option value="ben.board" selected>' in form
+    typed = [re.search(rf'id="ends_on-{part}"[^>]*value="([^"]*)"', form).group(1) for part in ("day", "month", "year")]
+    assert typed == ["13", "3", "2026"]
     ended = post(bea, "/notifications/preferences/away/end", page="/notifications/preferences")
     assert ended.status_code == 302
     with db.reading() as s:
@@ -149,12 +159,12 @@ def test_out_of_office_names_a_colleague_for_dates_and_ends_now(app, db, clock, 
 
 def test_a_wrong_delegation_is_shown_against_its_field_and_nothing_is_set(app, db, at_gate4):
     bea = signed_in(app, "bea.board")
-    for data, message in (({"delegate": "bea.board", "starts_on": "2026-03-02", "ends_on": "2026-03-09"},
-                           "Choose someone else."),
-                          ({"delegate": "ben.board", "starts_on": "2026-03-09", "ends_on": "2026-03-02"},
-                           "Use a later date."),
-                          ({"delegate": "ben.board", "starts_on": "next week", "ends_on": "2026-03-09"},
-                           "Enter the first day, such as 2026-03-16.")):
+    for data, message in ((away_form("bea.board", "2026-03-02", "2026-03-09"), "Choose someone else."),
+                          (away_form("ben.board", "2026-03-09", "2026-03-02"), "Use a later date."),
+                          ({**away_form("ben.board", "2026-03-02", "2026-03-09"), "starts_on-day": "next",
+                            "starts_on-month": "week"}, "First day away must be a real date, such as 16 3 2026."),
+                          ({**away_form("ben.board", "2026-03-02", "2026-03-09"), "starts_on-day": "",
+                            "starts_on-month": "", "starts_on-year": ""}, "Enter the first day away.")):
         refused = post(bea, "/notifications/preferences/away", data)
         assert refused.status_code == 400, data
         assert message in text_of(refused) and "There is a problem" in text_of(refused)
@@ -211,4 +221,5 @@ def test_what_was_done_is_said_as_news_and_what_could_not_be_done_as_an_alert(ap
     refused = text_of(hugo.post(f"/tasks/{finished}/claim", data={"csrf_token": csrf_token(hugo.get("/inbox").data)},
                                 follow_redirects=True))  # a settled task cannot be claimed
     problem = re.search(r'class="nhsuk-error-summary".*?</div>\s*</div>\s*</div>', refused, re.S).group(0)
-    assert 'role="alert"' in problem and "There is a problem" in problem and "success" not in refused
+    assert 'role="alert"' in problem and "There is a problem" in problem
+    assert "notification-banner--success" not in refused

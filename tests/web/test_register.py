@@ -14,9 +14,18 @@ PAST = {"title": "AI triage of lung referrals", "partners": "Lungscan Ltd", "tru
 
 
 
+def as_boxes(fields: dict) -> dict:
+    """The form asks each date as day, month and year boxes: an ISO date typed into them."""
+    typed = dict(fields)
+    for name in ("start_date", "end_date"):
+        year, month, day = typed.pop(name).split("-")
+        typed.update({f"{name}-day": day.lstrip("0"), f"{name}-month": month.lstrip("0"), f"{name}-year": year})
+    return typed
+
+
 def record(client, **changes):
     token = csrf_token(client.get("/register/past/new").data)
-    return client.post("/register/past/new", data={**PAST, **changes, "csrf_token": token})
+    return client.post("/register/past/new", data={**as_boxes({**PAST, **changes}), "csrf_token": token})
 
 
 def test_the_register_lists_system_and_hand_recorded_projects_distinctly(app, db, at_gate4):
@@ -60,7 +69,7 @@ def test_recording_a_past_project_needs_the_hub_team(app, at_gate4):
     register_page = board.get("/register")
     assert register_page.status_code == 200 and b"Record a past project" not in register_page.data
     assert board.get("/register/past/new").status_code == 403
-    refused = board.post("/register/past/new", data={**PAST, "csrf_token": csrf_token(register_page.data)})
+    refused = board.post("/register/past/new", data={**as_boxes(PAST), "csrf_token": csrf_token(register_page.data)})
     assert refused.status_code == 403
     assert "AI triage" not in board.get("/register").get_data(as_text=True)
 

@@ -16,6 +16,11 @@ from engine.notices.recipients import Person, people_for
 from engine.store.models import User
 from web.errors import status_of
 from web.services import clock, read, signed_in_user, write
+from web.wording import uk_date
+
+# The out-of-office dates, each asked as day, month and year boxes (the NHS date input).
+AWAY_DATES = {"starts_on": "First day away", "ends_on": "Last day away"}
+PARTS = ("day", "month", "year")
 
 # The e-mails' footer links here, so the preferences live at this path.
 bp = Blueprint("account", __name__, url_prefix="/notifications/preferences")
@@ -39,13 +44,14 @@ def _page(errors: dict[str, str] | None = None, error: ServiceError | None = Non
                           "starts_on": away.starts_on, "ends_on": away.ends_on})
 
     email, preferences, people, shown_kinds, away = read(work)
-    if values is None and away:  # the form to change it starts from what is set
-        values = {"delegate": away["username"], "starts_on": away["starts_on"].isoformat(),
-                  "ends_on": away["ends_on"].isoformat()}
+    today = clock().now().date()
+    if values is None:  # the form to change it starts from what is set, or from today
+        values = {"delegate": away["username"], **_parts_of("starts_on", away["starts_on"]),
+                  **_parts_of("ends_on", away["ends_on"])} if away else _parts_of("starts_on", today)
     fields = {**(error.fields if error else {}), **(errors or {})}
     page = render_template("account/settings.html", email=email, preferences=preferences, people=people, away=away,
-                           kinds=shown_kinds, deliveries=kinds.DELIVERIES, errors=fields,
-                           error=error.message if error else None, values=values or {}, today=clock().now().date())
+                           kinds=shown_kinds, deliveries=kinds.DELIVERIES, errors=fields, away_dates=AWAY_DATES,
+                           error=error.message if error else None, values=values, today=today)
     return page, status_of(error) if error else 200
 
 
@@ -86,13 +92,13 @@ def save_preferences():
 def set_away():
     form = request.form
     try:
-        starts_on, ends_on = _day(form, "starts_on", "first"), _day(form, "ends_on", "last")
+        starts_on, ends_on = _day(form, "starts_on"), _day(form, "ends_on")
         name = write(lambda s: delegation.set_delegation(
             s, user=signed_in_user(s), delegate=form.get("delegate", ""), starts_on=starts_on, ends_on=ends_on,
             clock=clock()).delegate.display_name)
     except ServiceError as exc:
         return _page(error=exc, values=form.to_dict())
-    flash(f"Saved: from {_said(starts_on)} to {_said(ends_on)} your new tasks go to {name}.")
+    flash(f"Saved: from {uk_date(starts_on)} to {uk_date(ends_on)} your new tasks go to {name}.")
     return redirect(url_for("account.settings"))
 
 
@@ -104,13 +110,21 @@ def end_away():
     return redirect(url_for("account.settings"))
 
 
-def _day(form, name: str, which: str) -> date:
+def _parts_of(name: str, day: date) -> dict[str, str]:
+    return {f"{name}-day": str(day.day), f"{name}-month": str(day.month), f"{name}-year": str(day.year)}
+
+
+def _day(form, name: str) -> date:
+    """A date typed as day, month and year boxes; BadRequest names the field when it is missing or not a date."""
+    label = AWAY_DATES[name]
+    typed = [form.get(f"{name}-{part}", "").strip() for part in PARTS]
+    if not any(typed):
+        raise BadRequest(f"Enter the {label.lower()}.", fields={name: f"Enter the {label.lower()}."})
     try:
-        return date.fromisoformat(form.get(name, "").strip())
+        day, month, year = (int(value) for value in typed)
+        if year < 1000:
+            raise ValueError
+        return date(year, month, day)
     except ValueError:
-        raise BadRequest(f"Enter the {which} day as a date.", fields={name: f"Enter the {which} day, such as "
-                                                                            "2026-03-16."}) from None
-
-
-def _said(day: date) -> str:
-    return f"{day.day} {day.strftime('%B %Y')}"
+        message = f"{label} must be a real date, such as 16 3 2026."
+        raise BadRequest(message, fields={name: message}) from None

@@ -22,5 +22,10 @@ def index():
         return report, dashboard.filter_choices(session)
 
     report, choices = read(work)
-    return render_template("dashboard/index.html", report=report, choices=choices,
+    return render_template("dashboard/index.html", report=report, choices=choices, pairs=pairs,
                            alliance=alliance, challenge_area=challenge_area)
+
+
+def pairs(rows: list[dict], name_key: str, value_key: str) -> list[tuple]:
+    """A report's rows as (name, value) table rows."""
+    return [(row[name_key], row[value_key]) for row in rows]

@@ -3,11 +3,14 @@ from __future__ import annotations
 
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import login_required
+from sqlalchemy import select
 
 from engine import policy
 from engine.kernel.stages import STAGES, stage_name
+from engine.notices.kinds import DEFAULT_DUE_SOON_LEAD
 from engine.policy import ROLES
 from engine.runtime import instances
+from engine.store.models import User
 from engine.tasks import queries
 from web.services import clock, read, signed_in_user, write
 
@@ -35,11 +38,14 @@ def index():
         rows = queries.list_tasks(session, user=user, stage=stage if stage in STAGES else None,
                                   role=role if role in ROLES else None,
                                   limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE)
-        return user, rows, queries.instance_titles(session, rows)
+        holders = {t.claimed_by for t in rows if t.claimed_by}
+        names = dict(session.execute(select(User.username, User.display_name)
+                                     .where(User.username.in_(holders))).all()) if holders else {}
+        return user, rows, queries.instance_titles(session, rows), names
 
-    user, rows, titles = read(work)
-    return render_template("inbox/index.html", tasks=rows[:PAGE_SIZE], titles=titles, user=user,
-                           now=clock().now(), stages=STAGES, stage_name=stage_name,
+    user, rows, titles, names = read(work)
+    return render_template("inbox/index.html", tasks=rows[:PAGE_SIZE], titles=titles, user=user, names=names,
+                           now=clock().now(), due_soon=DEFAULT_DUE_SOON_LEAD, stages=STAGES, stage_name=stage_name,
                            roles=sorted(user.roles), stage=stage, role=role, page=page,
                            has_next=len(rows) > PAGE_SIZE)
 

@@ -40,6 +40,9 @@ def _steward(user: User, _instance: ProcessInstance) -> bool:
     return policy.may_steward(user)
 
 
+# A project's status as the page says it ("This project is on hold").
+STATUS_WORDS = {"running": "In progress", "on_hold": "On hold", "completed": "Closed", "withdrawn": "Withdrawn",
+                "stopped": "Stopped"}
 STEWARDS_ONLY = "Only the Hub team can hold, resume or stop a project."
 CHANGES = {
     "hold": Change("Put this project on hold", "Put on hold", "The project is on hold: its tasks cannot be done "
@@ -87,6 +90,7 @@ def _page(action: str, instance_id: int):
 
 def _render(action: str, change: Change, project: dict, error: ServiceError | None = None, reason: str = ""):
     return render_template("lifecycle/change.html", action=action, change=change, project=project, reason=reason,
+                           status_words=STATUS_WORDS,
                            error=error.message if error else None, errors=error.fields if error else {})
 
 

@@ -2,13 +2,14 @@
 each stands and what it waits on (engine.sixgates.my_projects decides what they may see)."""
 from __future__ import annotations
 
-from datetime import datetime
-
 from flask import Blueprint, render_template
 from flask_login import login_required
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from engine.sixgates.my_projects import my_projects
 from engine.sixgates.project_page import NOT_FOLLOWED_NAME
+from engine.store.models import User
 from web.services import read, signed_in_user
 
 bp = Blueprint("my_projects", __name__)
@@ -17,17 +18,21 @@ STATUS = {"running": "In progress", "on_hold": "On hold", "completed": "Closed",
           "stopped": "Stopped"}
 
 
-def day(iso: str | None) -> str:
-    """A stored date and time as the day it falls on, such as 16 March 2026."""
-    if not iso:
-        return ""
-    at = datetime.fromisoformat(iso)
-    return f"{at.day} {at.strftime('%B %Y')}"
+def _names(session: Session, projects: list[dict]) -> dict[str, str]:
+    """The Hub team sees who holds a step: by their name, not their username."""
+    holders = {step["waiting_on"] for project in projects for step in project["waiting"]}
+    if not holders:
+        return {}
+    return dict(session.execute(select(User.username, User.display_name).where(User.username.in_(holders))).all())
 
 
 @bp.get("/my-projects")
 @login_required
 def index():
-    projects = read(lambda s: my_projects(s, user=signed_in_user(s)))
-    return render_template("my_projects/index.html", projects=projects, status_words=STATUS, day=day,
+    def work(session: Session):
+        projects = my_projects(session, user=signed_in_user(session))
+        return projects, _names(session, projects)
+
+    projects, names = read(work)
+    return render_template("my_projects/index.html", projects=projects, status_words=STATUS, names=names,
                            not_followed=NOT_FOLLOWED_NAME)

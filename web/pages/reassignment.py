@@ -21,6 +21,8 @@ from web.errors import status_of
 from web.services import clock, read, signed_in_user, write
 
 bp = Blueprint("reassignment", __name__)
+# A task that is not open, as the page says why it cannot be reassigned.
+STATE_WORDS = {"completed": "done", "cancelled": "cancelled", "waiting": "not open yet"}
 
 
 def last_reassignment(session: Session, user: User, task: Task) -> dict | None:
@@ -68,7 +70,7 @@ def reassign(task_id: str):
     view = read(lambda s: _view(s, task_id))
     if request.method == "GET":
         return render_template("reassignment/reassign.html", **view, values={"next": request.args.get("next", "")},
-                               errors={}, error=None)
+                               errors={}, error=None, state_words=STATE_WORDS)
     values = {key: request.form.get(key, "") for key in ("to", "reason", "next")}
     try:
         name = write(lambda s: _name(s, reassignment.reassign_task(
@@ -78,7 +80,7 @@ def reassign(task_id: str):
         if status_of(exc) in (403, 404):
             raise
         return render_template("reassignment/reassign.html", **view, values=values, errors=exc.fields,
-                               error=exc.message), status_of(exc)
+                               error=exc.message, state_words=STATE_WORDS), status_of(exc)
     flash(f"{view['task']['title']} is now {name}'s. They have been told, with your reason.")
     return redirect(_back_to(request.form.get("next", "")) or (
         url_for("tasks.show", task_id=task_id) if view["task"]["may_open"]

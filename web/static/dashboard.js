@@ -7,6 +7,19 @@
   var report = JSON.parse(source.textContent);
   var colour = "#005eb8";
 
+  // On a narrow screen a long name would squeeze the bars to nothing: shorten it (the table below has it whole).
+  function shortLabel(chart, value, axis) {
+    var label = String(axis.getLabelForValue(value));
+    var room = chart.width < 480 ? 16 : 60;
+    return label.length > room ? label.slice(0, room - 1) + "\u2026" : label;
+  }
+
+  function categoryTicks(extra) {
+    var ticks = { callback: function (value) { return shortLabel(this.chart, value, this); } };
+    for (var key in extra) { ticks[key] = extra[key]; }
+    return ticks;
+  }
+
   function bar(id, labels, values, axisTitle, horizontal) {
     var canvas = document.getElementById(id);
     if (!canvas) { return; }
@@ -20,7 +33,8 @@
         animation: false,
         plugins: { legend: { display: false } },
         scales: { [horizontal ? "x" : "y"]: { beginAtZero: true, ticks: { precision: axisTitle === "Median days" ? 1 : 0 },
-                                          title: { display: true, text: axisTitle } } }
+                                          title: { display: true, text: axisTitle } },
+                  [horizontal ? "y" : "x"]: { ticks: categoryTicks({ autoSkip: false }) } }
       }
     });
   }
@@ -45,7 +59,8 @@
       },
       options: {
         indexAxis: "y", responsive: true, maintainAspectRatio: false, animation: false,
-        scales: { x: { stacked: true, beginAtZero: true, ticks: { precision: 0 } }, y: { stacked: true } }
+        scales: { x: { stacked: true, beginAtZero: true, ticks: { precision: 0 } },
+                  y: { stacked: true, ticks: categoryTicks({ autoSkip: false }) } }
       }
     });
   }
