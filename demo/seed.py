@@ -1,40 +1,74 @@
-"""Demo users (one per role, two competing industry partners) and sample projects sitting at
-different stages, some of them overdue. Loaded by `sixgates init --demo` on a new database."""
+"""Demo people (one per role, partner users for several of the 17 interested companies, NHS staff at named
+trusts) and the demo projects of demo.plans sitting at different stages, some of them overdue, with past projects
+in the register. Loaded by `sixgates init --demo` on a new database."""
 from __future__ import annotations
 
 from datetime import timedelta
 
 from sqlalchemy import func, select
 
+from demo import footprint
+from demo.footprint import BRINDLEY, CANNOCK, DATAHEALTH, MEDTECH, PEAK, TRENT, WREKIN
+from demo.past_projects import PAST_PROJECTS
+from demo.plan_answers import answers_for
+from demo.plans import PLANS, Plan
 from demo.walker import Walker
 from engine.clock import Clock, FixedClock
 from engine.identity import accounts
+from engine.sixgates import register
 from engine.store.db import Database
 from engine.store.models import ProcessInstance, User
 
 DEMO_PASSWORD = "sixgates-demo"
-MEDTECH, DATAHEALTH = "Medtech Innovations Ltd", "DataHealth Analytics plc"
+__all__ = ["MEDTECH", "DATAHEALTH"]
 
-# username, display name, roles, organisation
+# username, display name, roles, organisation (tests build their people from this list)
 DEMO_USERS = [
-    ("sam.sponsor", "Sam Patel (Cancer Alliance lead)", ["sponsor"], None),
-    ("hana.hub", "Hana Okafor (Hub team)", ["hub_team"], None),
-    ("hugo.hub", "Hugo Brennan (Hub team, finance)", ["hub_team", "finance_approver"], None),
-    ("ivy.medtech", "Ivy Chen (Medtech Innovations)", ["industry_partner"], MEDTECH),
-    ("ian.datahealth", "Ian Moore (DataHealth Analytics)", ["industry_partner"], DATAHEALTH),
-    ("bea.board", "Bea Williams (Project Board)", ["board_member"], None),
-    ("ben.board", "Ben Ahmed (Project Board)", ["board_member"], None),
-    ("bill.board", "Bill Novak (Project Board)", ["board_member"], MEDTECH),
-    ("cara.chair", "Cara Lewis (Project Board chair)", ["board_chair"], None),
-    ("cleo.clinical", "Dr Cleo Singh (clinical lead)", ["clinical_lead"], None),
-    ("fran.finance", "Fran Hughes (finance)", ["finance_approver"], None),
-    ("eve.evidence", "Eve Kowalski (evidence panel)", ["evidence_panel"], None),
-    ("dan.dmbc", "Dan Price (DMBC board)", ["dmbc_board"], None),
-    ("pat.procurement", "Pat Osei (procurement)", ["procurement"], None),
-    ("otto.owner", "Otto Grant (process owner)", ["process_owner"], None),
-    ("aud.auditor", "Aud Fischer (internal audit)", ["auditor"], None),
-    ("ada.admin", "Ada Lovell (administrator)", ["admin"], None),
+    ("sam.sponsor", "Sam Patel", ["sponsor"], None),
+    ("hana.hub", "Hana Okafor", ["hub_team"], None),
+    ("hugo.hub", "Hugo Brennan", ["hub_team", "finance_approver"], None),
+    ("ivy.medtech", "Ivy Chen", ["industry_partner"], MEDTECH),
+    ("ian.datahealth", "Ian Moore", ["industry_partner"], DATAHEALTH),
+    ("bea.board", "Bea Williams", ["board_member"], None),
+    ("ben.board", "Ben Ahmed", ["board_member"], None),
+    ("bill.board", "Bill Novak", ["board_member"], MEDTECH),
+    ("cara.chair", "Cara Lewis", ["board_chair"], None),
+    ("cleo.clinical", "Dr Cleo Singh", ["clinical_lead"], None),
+    ("fran.finance", "Fran Hughes", ["finance_approver"], None),
+    ("eve.evidence", "Eve Kowalski", ["evidence_panel"], None),
+    ("dan.dmbc", "Dan Price", ["dmbc_board"], None),
+    ("pat.procurement", "Pat Osei", ["procurement"], None),
+    ("otto.owner", "Otto Grant", ["process_owner"], None),
+    ("aud.auditor", "Aud Fischer", ["auditor"], None),
+    ("ada.admin", "Ada Lovell", ["admin"], None),
 ]
+
+# The demo's own further people: an East Midlands sponsor and clinical lead, and people at five more partners.
+MORE_DEMO_USERS = [
+    ("nadia.sponsor", "Nadia Rahman", ["sponsor"], None),
+    ("priya.clinical", "Dr Priya Nair", ["clinical_lead"], None),
+    ("raj.brindley", "Raj Mehta", ["industry_partner"], BRINDLEY),
+    ("tess.trent", "Tess Hargreaves", ["industry_partner"], TRENT),
+    ("omar.wrekin", "Omar Haddad", ["industry_partner"], WREKIN),
+    ("lena.peak", "Lena Marsh", ["industry_partner"], PEAK),
+    ("kofi.cannock", "Kofi Mensah", ["industry_partner"], CANNOCK),
+]
+
+# Where the NHS people work, in the demo only. Board members stay without one: a board member who works for an
+# organisation reads other boards' projects as an outsider (engine.policy), as a partner's employee must.
+NHS_ORGANISATION_OF = {
+    "sam.sponsor": footprint.ALLIANCES[footprint.WEST], "nadia.sponsor": footprint.ALLIANCES[footprint.EAST],
+    "hana.hub": footprint.HUB, "hugo.hub": footprint.HUB, "otto.owner": footprint.HUB, "ada.admin": footprint.HUB,
+    "cara.chair": footprint.ALLIANCES[footprint.WEST],
+    "cleo.clinical": "University Hospitals Birmingham NHS Foundation Trust",
+    "priya.clinical": "Nottingham University Hospitals NHS Trust",
+    "fran.finance": "The Royal Wolverhampton NHS Trust", "eve.evidence": "University Hospitals of Leicester NHS Trust",
+    "dan.dmbc": "Birmingham and Solihull Integrated Care System",
+    "pat.procurement": "University Hospitals of North Midlands NHS Trust",
+    "aud.auditor": "University Hospitals of Derby and Burton NHS Foundation Trust",
+}
+# Who does a project's sponsor and clinical tasks, by alliance.
+LOCAL_PEOPLE = {footprint.WEST: ("sam.sponsor", "cleo.clinical"), footprint.EAST: ("nadia.sponsor", "priya.clinical")}
 
 
 def demo_email(username: str) -> str:
@@ -89,56 +123,68 @@ def _score_every_eoi(data: dict, user: User) -> dict:
     return {"scores": scores}
 
 
-# title, challenge area, where it stops (a BPMN id ready for someone), days ago it started, extra answers
-PROJECTS = [
-    ("Faster lung cancer referrals from primary care", "Early Diagnosis & Screening", "define_challenge", 3, {}),
-    ("AI triage of suspected skin cancer images", "Pathway Delays", "gate1_prioritisation", 20, {}),
-    ("Digital pre-assessment before SACT", "Capacity & Workforce Constraints", "submit_eoi", 2, {}),
-    ("Remote monitoring after prostate cancer treatment", "Patient Experience & Equitable Access",
-     "gate2_partner_selection", 1, {}),
-    ("Teledermatology for suspected skin cancer", "Early Diagnosis & Screening", "draft_specification", 12, {}),
-    ("Automated MDT preparation", "Multidisciplinary Team Efficiency", "gate4_mobilisation_approval", 45, {}),
-    ("Capsule endoscopy in the community", "Capacity & Workforce Constraints", "report_pilot_outcomes", 80, {}),
-    ("Pathology turnaround for colorectal cancer", "Pathway Delays", "gate5_evidence_gate", 60, {}),
-    ("Scaling a proven endoscopy scheduling tool", "Capacity & Workforce Constraints", "gate6_dmbc", 30,
-     {"define_challenge": {"pathway": "scale_proven"}}),
-    ("Remote symptom monitoring during chemotherapy", "Patient Experience & Equitable Access",
-     "submit_kpi_return", 120, {}),
-    ("PIFU for breast cancer follow-up", "Patient Experience & Equitable Access", None, 90, {}),
-    ("Genomic test ordering portal", "Early Diagnosis & Screening", None, 10,
-     {"gate1_prioritisation": {"gate1_decision": "reject",
-                               "gate1_reason": "Already covered by a national programme."}}),
-]
+# title, challenge area, where it stops (a BPMN id ready for someone; None: the end), days ago it started, its plan
+PROJECTS = [(p.title, p.area, p.stop_at, p.started_days_ago, p) for p in PLANS]
+# About how many tasks come before each stopping point: a project's steps are spread over its time so far.
+STEPS_BEFORE = {"define_challenge": 1, "gate1_prioritisation": 2, "submit_eoi": 4, "gate2_partner_selection": 9,
+                "draft_specification": 10, "gate4_mobilisation_approval": 15, "report_pilot_outcomes": 16,
+                "gate5_evidence_gate": 17, "gate6_dmbc": 17, "submit_kpi_return": 21, None: 21}
+SHARE_OF_TIME_WALKED = 0.6  # the rest: overdue time, and the months of KPI returns of a finished project
 
 
 def load(db: Database, *, clock: Clock) -> list[tuple[str, str, list[str]]]:
-    """Add demo users and projects to a database that has no users yet; returns the logins."""
+    """Add demo people, partner organisations, projects and past projects to a database that has no users yet;
+    returns the logins."""
     with db.reading() as session:
         if session.scalar(select(func.count()).select_from(User)):
             return []
-    for username, name, roles, org in DEMO_USERS:
-        db.writing(lambda s, u=username, n=name, r=roles, o=org: accounts.add_user(
-            s, username=u, display_name=n, roles=r, organisation=o, password=DEMO_PASSWORD,
-            email=demo_email(u), actor="demo", clock=clock))
-    for title, area, stop_at, days_ago, extra in PROJECTS:
-        # Start in the past so that due dates fall behind and some tasks show as overdue.
-        past = FixedClock(clock.now() - timedelta(days=days_ago))
-        walker = Walker(db, past)
-        plan = happy_path(title, area, deadline=(clock.now() + timedelta(days=14)).date().isoformat())
-        plan.update(extra)
-        instance_id = walker.start()
-        walker.walk(instance_id, plan, stop_at=stop_at or "submit_kpi_return")
-        if stop_at is None:
-            _finish_with_kpi_returns(walker, instance_id, plan, clock)
-    return [(u, DEMO_PASSWORD, r) for u, _, r, _ in DEMO_USERS]
+    db.writing(lambda s: _add_people(s, clock))
+    deadline = (clock.now() + timedelta(days=14)).date().isoformat()
+    for number, plan in enumerate(PLANS, start=1):
+        _walk(db, plan, number=number, call_closes_at=deadline, clock=clock)
+    db.writing(lambda s: _record_past_projects(s, clock))
+    return logins(db)
+
+
+def _add_people(session, clock: Clock) -> None:
+    for partner in footprint.PARTNERS:
+        accounts.ensure_organisation(session, partner.name, kind="industry")
+    for body in sorted(set(NHS_ORGANISATION_OF.values())):
+        accounts.ensure_organisation(session, body, kind="nhs")
+    shared_hash = accounts.generate_password_hash(DEMO_PASSWORD)  # one slow scrypt hash for everyone's shared password
+    for username, name, roles, org in DEMO_USERS + MORE_DEMO_USERS:
+        user = accounts.add_user(session, username=username, display_name=name, roles=roles,
+                                 organisation=NHS_ORGANISATION_OF.get(username) or org,
+                                 email=demo_email(username), actor="demo", clock=clock)
+        user.password_hash = shared_hash
+
+
+def _walk(db: Database, plan: Plan, *, number: int, call_closes_at: str, clock: Clock) -> None:
+    """Start the project in the past and walk it to its stopping point, its steps spread over the weeks since."""
+    started = clock.now() - timedelta(days=plan.started_days_ago)
+    pace = timedelta(days=plan.started_days_ago * SHARE_OF_TIME_WALKED / STEPS_BEFORE[plan.stop_at])
+    walker = Walker(db, FixedClock(started), prefer=LOCAL_PEOPLE[plan.alliance], pace=pace,
+                    until=clock.now() - timedelta(hours=1))
+    answers = answers_for(plan, number=number, call_closes_at=call_closes_at)
+    instance_id = walker.start()
+    walker.walk(instance_id, answers, stop_at=plan.stop_at or "submit_kpi_return")
+    if plan.stop_at is None:
+        _finish_with_kpi_returns(walker, instance_id, answers, clock)
+
+
+def _record_past_projects(session, clock: Clock) -> None:
+    hub = accounts.require_user(session, "hana.hub")
+    for fields in PAST_PROJECTS:
+        register.record_past_project(session, user=hub, fields=fields, clock=clock)
 
 
 def logins(db: Database) -> list[tuple[str, str, list[str]]]:
     """The demo logins of the demo users this database holds (username, password, roles), in the order above."""
+    everyone = DEMO_USERS + MORE_DEMO_USERS
     with db.reading() as session:
         present = set(session.scalars(select(User.username).where(
-            User.username.in_([u for u, _, _, _ in DEMO_USERS]), User.active)))
-    return [(u, DEMO_PASSWORD, r) for u, _, r, _ in DEMO_USERS if u in present]
+            User.username.in_([u for u, _, _, _ in everyone]), User.active)))
+    return [(u, DEMO_PASSWORD, r) for u, _, r, _ in everyone if u in present]
 
 
 def _finish_with_kpi_returns(walker: Walker, instance_id: int, plan: dict, clock: Clock) -> None:

@@ -5,11 +5,13 @@ service functions (policy, validation, persistence, audit), nothing is shortcut.
 """
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Callable
 
 from sqlalchemy import select
 
 from demo.answers import sample_answers
+from demo.dates import resolve_dates
 from engine import policy
 from engine.clock import Clock
 from engine.runtime import instances
@@ -23,11 +25,16 @@ Answers = dict | Callable[[dict, User], dict]
 
 
 class Walker:
-    def __init__(self, db: Database, clock: Clock):
+    def __init__(self, db: Database, clock: Clock, *, prefer: tuple[str, ...] = (),
+                 pace: timedelta | None = None, until: datetime | None = None):
+        """`prefer`: usernames tried first for each task; `pace`: how far a FixedClock moves after each
+        task, never past `until` (so a demo project's steps are spread over its weeks)."""
         self.db = db
         self.clock = clock
+        self.pace, self.until = pace, until
         with db.reading() as session:
-            self.users = list(session.scalars(select(User).where(User.active.is_(True)).order_by(User.username)))
+            users = session.scalars(select(User).where(User.active.is_(True)).order_by(User.username))
+            self.users = sorted(users, key=lambda u: u.username not in prefer)  # stable: otherwise by username
 
     def actor_for(self, task: Task) -> User:
         for user in self.users:
@@ -47,14 +54,24 @@ class Walker:
 
     def complete(self, task: Task, answers: Answers | None = None) -> None:
         user = self.actor_for(task)
+        today = self.clock.now().date()
 
         def work(session):
             me = session.get(User, user.id)
             detail = queries.get_task(session, user=me, task_id=task.id)
             given = answers(detail.context, me) if callable(answers) else answers
-            data = sample_answers(detail.form or {}, given, today=self.clock.now().date(), context=detail.context)
+            data = sample_answers(detail.form or {}, resolve_dates(given, today), today=today,
+                                  context=detail.context)
             completion.complete_task(session, user=me, task_id=task.id, data=data, clock=self.clock)
         self.db.writing(work)
+        self._move_on()
+
+    def _move_on(self) -> None:
+        if self.pace is None or not hasattr(self.clock, "advance"):
+            return
+        room = (self.until - self.clock.now()) if self.until else self.pace
+        if room > timedelta(0):
+            self.clock.advance(seconds=min(self.pace, room).total_seconds())
 
     def walk(self, instance_id: int, plan: dict[str, Answers], *, stop_at: str | None = None,
              max_steps: int = 500) -> list[str]:

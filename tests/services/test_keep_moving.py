@@ -196,7 +196,7 @@ def test_tasks_made_for_someone_away_go_to_their_delegate_and_the_record_says_so
                                                      AuditEvent.kind == "task_reassigned"))
     assert (event.actor, event.data_json.count("bea.board"), "delegated" in event.data_json) == ("bea.board", 2, True)
     [note] = notes(db, kind=kinds.REASSIGNED)
-    assert "Bea Williams (Project Board) is away until" in note.body and recipients(db, kind=kinds.REASSIGNED) == {
+    assert "Bea Williams is away until" in note.body and recipients(db, kind=kinds.REASSIGNED) == {
         "nia.board"}
     with db.reading() as s:  # in Bea's place, Nia reads the EoIs she scores as the board does
         task = next(t for t in scoring if t.assignee == "nia.board")
