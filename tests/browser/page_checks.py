@@ -12,6 +12,7 @@ import re
 import sys
 from functools import cache
 from pathlib import Path
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parents[2]
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
@@ -28,6 +29,7 @@ SNAKE_CASE = re.compile(r"\b[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)+\b")
 DEVELOPER_PHRASES = re.compile(r"\bby cli\b|\bhumanise\b", re.IGNORECASE)
 
 _RUN_AXE = """async (tags) => {
+  if (window.__sixgatesAutoCheck) await window.__sixgatesAutoCheck.catch(() => null);
   const result = await axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']});
   return result.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
     targets: v.nodes.slice(0, 3).map(n => n.target.join(' ')), count: v.nodes.length}));
@@ -105,14 +107,20 @@ def axe_violations(page) -> list[str]:
     # page.evaluate runs outside the page's CSP (script-src 'self' forbids an injected inline <script>).
     if not page.evaluate("() => typeof window.axe === 'object'"):
         page.evaluate(axe_source())
-    violations = page.evaluate(_RUN_AXE, WCAG_TAGS)
+    return _axe_lines(page.evaluate(_RUN_AXE, WCAG_TAGS))
+
+
+def _axe_lines(violations: list[dict]) -> list[str]:
     return [f"axe {v['id']} ({v['impact']}): {v['help']} -- {v['count']} element(s), e.g. "
             + "; ".join(v["targets"]) for v in violations]
 
 
 def sideways_scroll(page) -> list[str]:
     """A problem if the page is wider than the viewport (WCAG 1.4.10 reflow), naming what sticks out."""
-    found = page.evaluate(_OVERFLOW)
+    return _overflow_lines(page.evaluate(_OVERFLOW))
+
+
+def _overflow_lines(found: dict | None) -> list[str]:
     if not found:
         return []
     return [f"scrolls sideways: page is {found['scrollWidth']} px wide in a {found['width']} px window; "
@@ -121,11 +129,15 @@ def sideways_scroll(page) -> list[str]:
 
 def words_problems(page, usernames=None, field_keys=None) -> list[str]:
     """Visible words that are a form field key, a snake_case code or a username where a name belongs."""
+    return _words_lines(page.evaluate(_VISIBLE_TEXT, VERBATIM), usernames, field_keys)
+
+
+def _words_lines(texts: list[str], usernames=None, field_keys=None) -> list[str]:
     usernames = demo_usernames() if usernames is None else list(usernames)
     field_keys = form_field_keys() if field_keys is None else frozenset(field_keys)
     username_pattern = _username_pattern(tuple(sorted(set(usernames))))
     problems: dict[str, None] = {}
-    for text in page.evaluate(_VISIBLE_TEXT, VERBATIM):
+    for text in texts:
         quoted = _shorten(text)
         for word in SNAKE_CASE.findall(text):
             kind = "form field key" if word in field_keys else "snake_case code"
@@ -157,9 +169,17 @@ def _settle(page) -> None:
     page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
 
 
+def service_problems(page) -> list[str]:
+    """A page of this service has the NHS header and the footer's link to the accessibility statement."""
+    found = page.evaluate("""() => ({header: !!document.querySelector('header.nhsuk-header'),
+      statement: !!document.querySelector('footer a[href$="/accessibility"]')})""")
+    return ([] if found["header"] else ["no NHS header (header.nhsuk-header)"]) + \
+        ([] if found["statement"] else ["no link to the accessibility statement in the footer"])
+
+
 def check_width(page, usernames=None) -> list[str]:
     """Every check at the current viewport width."""
-    return [*axe_violations(page), *sideways_scroll(page), *words_problems(page, usernames)]
+    return [*axe_violations(page), *sideways_scroll(page), *words_problems(page, usernames), *service_problems(page)]
 
 
 def check_page(page, name: str, usernames=None, widths=WIDTHS, screenshots: Path | None = SCREENSHOTS) -> list[str]:
@@ -193,6 +213,120 @@ def _merge_widths(problems: list[str]) -> list[str]:
 def assert_page_ok(page, name: str, usernames=None) -> None:
     problems = check_page(page, name, usernames)
     assert not problems, f"{name} ({page.url}) has {len(problems)} problem(s):\n  " + "\n  ".join(problems)
+
+
+AXE_URL = "/__page-checks/axe.js"  # served by with_axe() beside the app: the page's CSP allows its own scripts
+_AUTO_CHECK = """(() => {
+  if (window.top !== window || document.contentType !== 'text/html') return;
+  const runAxe = %(run_axe)s, overflow = %(overflow)s, visibleText = %(text)s;
+  const report = window.__sixgatesPageReport;
+  const loadAxe = () => window.axe ? Promise.resolve() : new Promise((resolve, reject) => {
+    const script = document.createElement('script');
+    Object.assign(script, {src: %(axe_url)s, onload: resolve, onerror: reject});
+    document.head.append(script);
+  });
+  addEventListener('load', () => {
+    const url = location.pathname;
+    window.__sixgatesAutoCheck = (async () => {
+      if (await report({url, stage: 'start'})) return;  // this address was checked already
+      await loadAxe();
+      const violations = await runAxe(%(tags)s);
+      await report({url, stage: 'done', violations, overflow: overflow(), texts: visibleText(%(verbatim)s)});
+    })().catch(error => report({url, stage: 'error', error: String(error)}));
+  });
+})();"""
+
+
+def with_axe(app):
+    """The WSGI app, plus axe-core at AXE_URL for the automatic checks (the app itself is unchanged)."""
+    def serve(environ, start_response):
+        if environ.get("PATH_INFO") != AXE_URL:
+            return app(environ, start_response)
+        body = AXE.read_bytes()
+        start_response("200 OK", [("Content-Type", "text/javascript"), ("Content-Length", str(len(body))),
+                                  ("Cache-Control", "max-age=3600")])
+        return [body]
+    return serve
+
+
+class PageRecorder:
+    """Checks each page a browser context loads, in the page itself once it has loaded (at the context's width).
+
+    Playwright's sync API forbids page calls in event handlers, so the page runs the checks and reports through
+    a binding whose callback only records. Each address (path) is checked once. A page left before its check
+    finished is listed in `unfinished`. The server must serve axe at AXE_URL (see with_axe).
+    """
+
+    def __init__(self, usernames=None, context=None):
+        self.usernames = usernames
+        self.context = context
+        self.started: dict[str, None] = {}
+        self.reports: dict[str, dict] = {}
+        self.extra: dict[str, list[str]] = {}
+
+    def add(self, where: str, problems: list[str]) -> None:
+        """Problems found by an explicit check (a screenshot point), reported with the rest."""
+        self.extra.setdefault(where, []).extend(problems)
+
+    def check_unfinished(self) -> None:
+        """Pages left before their check finished: load each again in a page of their own and check it there."""
+        if self.context is None or not self.unfinished:
+            return
+        page = self.context.new_page()
+        try:
+            for url in self.unfinished:
+                page.goto(url)
+                self.reports[url] = {"stage": "checked again", "problems": check_width(page, self.usernames)}
+        finally:
+            page.close()
+
+    def attach(self, context) -> None:
+        script = _AUTO_CHECK % {"axe_url": json.dumps(AXE_URL), "run_axe": _RUN_AXE.replace(
+            "if (window.__sixgatesAutoCheck) await window.__sixgatesAutoCheck.catch(() => null);", ""),
+            "overflow": _OVERFLOW, "text": _VISIBLE_TEXT, "tags": json.dumps(WCAG_TAGS),
+            "verbatim": json.dumps(VERBATIM)}
+        context.expose_binding("__sixgatesPageReport", self._receive)
+        context.add_init_script(script=script)
+
+    def _receive(self, _source, report: dict) -> bool:
+        url = report["url"]
+        if report["stage"] == "start":
+            seen = url in self.started
+            self.started.setdefault(url, None)
+            return seen
+        self.reports[url] = report
+        return True
+
+    @property
+    def unfinished(self) -> list[str]:
+        return [url for url in self.started if url not in self.reports]
+
+    def problems(self) -> dict[str, list[str]]:
+        """Each checked address with its problems (addresses without problems left out)."""
+        found = {}
+        for url, report in self.reports.items():
+            if report["stage"] == "error":
+                lines = [f"the check could not run: {report['error']}"]
+            elif report["stage"] == "checked again":  # left before the check finished: loaded again later
+                lines = [f"{line} (page loaded again after the test)" for line in report["problems"]]
+            else:
+                lines = [*_axe_lines(report["violations"]), *_overflow_lines(report["overflow"]),
+                         *_words_lines(report["texts"], self.usernames)]
+            if lines:
+                found[url] = lines
+        for where, lines in self.extra.items():
+            found.setdefault(where, []).extend(lines)
+        return found
+
+
+def path_of(url: str) -> str:
+    """The address without scheme and host, as the checks name pages."""
+    parts = urlsplit(url)
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+def describe(problems: dict[str, list[str]]) -> str:
+    return "\n".join(f"{url}:\n  " + "\n  ".join(lines) for url, lines in problems.items())
 
 
 def main(argv: list[str]) -> int:
