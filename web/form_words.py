@@ -18,6 +18,7 @@ from typing import Any, Iterable
 from engine.repository.forms import form_fields
 
 LABELS = "x-labels"
+CODE = re.compile(r"[a-z][a-z0-9_]*")  # what reads as a code, not a word, unless labelled
 
 
 def humanise(value: Any) -> str:
@@ -27,7 +28,7 @@ def humanise(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     text = "" if value is None else str(value)
-    if re.fullmatch(r"[a-z][a-z0-9_]*", text):
+    if CODE.fullmatch(text):
         return text.replace("_", " ").capitalize()
     return text
 
@@ -56,8 +57,9 @@ def choice_label(schema: dict, value: Any) -> str:
     label = given_label(schema, value)
     if label is not None:
         return label
-    if "x-options" in schema or isinstance(value, (int, float)) and not isinstance(value, bool):
-        return _key(value)
+    text = _key(value)
+    if "x-options" in schema or not CODE.fullmatch(text):  # a name, a number or words already
+        return text
     return humanise(value)
 
 

@@ -51,7 +51,7 @@ def test_gate4_shows_the_packs_facts_and_explains_the_budget_and_governance_rule
     facts = dict(re.findall(r'<p class="nhsuk-label nhsuk-label--s" id="f-(\w+)-label">[^<]*</p>.*?'
                             r'<p class="nhsuk-body app-readonly-value" '
                             r'id="f-\1"[^>]*>([^<]*)</p>', page, flags=re.S))
-    assert facts == {"pathway": "Proof of value", "total_budget": "100000", "dpia_in_place": "Yes",
+    assert facts == {"pathway": "Proof of value (pilot first)", "total_budget": "£100,000", "dpia_in_place": "Yes",
                      "dsa_signed": "No", "joint_working_agreement": "Yes"}
     response = post_task(client, task_id, {"gate4_decision": "approve", "budget_committed": "120000"})
     page = text(response)
