@@ -5,8 +5,11 @@ from flask import Blueprint, render_template, request
 from flask_login import login_required
 
 from engine.errors import BadRequest
+from engine.history.rule_reports import display_names
+from engine.kernel.stages import stage_name
 from engine.repository import deployments
 from engine.runtime import migration
+from engine.store.actor_names import actor_name
 from web.odd_input import bounded_int
 from web.services import clock, database, read, signed_in_user
 
@@ -46,15 +49,16 @@ def index():
         versions = deployments.list_versions(session)
         source = source_id or next((v.id for v, n in reversed(versions) if n), None)
         running = migration.running_on(session, user=me, version_id=source) if source else []
-        return versions, source, running
+        return versions, source, running, display_names(session)
 
-    versions, source_id, running = read(load)
+    versions, source_id, running, names = read(load)
     by_id = {v.id: v for v, _ in versions}
     source = by_id.get(source_id)
     targets = [v for v, _ in versions if source and v.key == source.key and v.id != source.id]
     target_id = target_id or (targets[-1].id if targets else None)
     return render_template("migration/index.html", versions=versions, source=source, targets=targets,
-                           target_id=target_id, running=running)
+                           target_id=target_id, running=running, names=names, actor_name=actor_name,
+                           stage_name=stage_name)
 
 
 @bp.get("/plan")
@@ -66,7 +70,7 @@ def plan():
                                                               target_version_id=target_id),
                                     deployments.version_view(deployments.get_version(s, target_id))))
     return render_template("migration/plan.html", plans=plans, target=target,
-                           source_id=request.args.get("from", ""))
+                           source_id=request.args.get("from", ""), stage_name=stage_name)
 
 
 @bp.post("")
