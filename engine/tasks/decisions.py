@@ -74,11 +74,12 @@ DATA_TITLES = {
     "project_outcome": "How the project ended", "partner": "Partner", "submitted": "Submitted",
 }
 
-# Answers that do not come back in a form reached again: a gate's decision and its reasons are made afresh (a
-# past decision is never resubmitted by accident), a call round's scores are of other EoIs, a declaration is
-# made each time.
-NOT_CARRIED_TASKS = frozenset({"score_eois"})
-NOT_CARRIED_PREFIX = "gate"
+# Steps whose answers do not come back in a form reached again: a gate's decision (and its reasons and dates) is
+# made afresh, so a past decision is never resubmitted by accident; a call round's scores are of other EoIs.
+DECIDED_AFRESH = frozenset({
+    "gate1_prioritisation", "gate2_partner_selection", "gate3_hub_signoff", "gate3_clinical_signoff",
+    "gate4_mobilisation_approval", "gate5_evidence_gate", "gate6_dmbc", "score_eois"})
+# Answers given anew each time (a declaration is made for the answers it is made with).
 NOT_CARRIED_KEYS = frozenset({"declaration"})
 
 
@@ -128,8 +129,8 @@ class CarriedAnswers:
 def last_answers(session: Session, task: Task) -> CarriedAnswers | None:
     """The answers last given to the same task in this project (the same step, for the same organisations), for a
     form reached again in a loop; None when there are none worth offering. (A step done per person, scoring, is in
-    NOT_CARRIED_TASKS: a reassigned task keeps its answers for whoever holds it now.)"""
-    if task.state != "ready" or task.bpmn_id in NOT_CARRIED_TASKS:
+    DECIDED_AFRESH: a reassigned task keeps its answers for whoever holds it now.)"""
+    if task.state != "ready" or task.bpmn_id in DECIDED_AFRESH:
         return None
     stmt = (select(Task).where(Task.instance_id == task.instance_id, Task.bpmn_id == task.bpmn_id,
                                Task.state == "completed", Task.id != task.id)
@@ -137,7 +138,6 @@ def last_answers(session: Session, task: Task) -> CarriedAnswers | None:
     for earlier in session.scalars(stmt):
         if earlier.organisations != task.organisations:
             continue  # another partner's EoI: never theirs to start from
-        answers = {k: v for k, v in json.loads(earlier.data_json or "{}").items()
-                   if not k.startswith(NOT_CARRIED_PREFIX) and k not in NOT_CARRIED_KEYS}
+        answers = {k: v for k, v in json.loads(earlier.data_json or "{}").items() if k not in NOT_CARRIED_KEYS}
         return CarriedAnswers(answers, earlier.completed_at) if answers and earlier.completed_at else None
     return None
