@@ -1,5 +1,5 @@
 """Headers every answer carries (pages, API, static files, errors): what the browser may load and show,
-and that nothing but static files may be kept in a browser's or proxy's cache."""
+and that nothing but static files (and a deployed version's diagram) may be kept in a browser's or proxy's cache."""
 from __future__ import annotations
 
 from flask import Flask, Response, request
@@ -32,6 +32,10 @@ HEADERS = {
 }
 
 
+# Static files, and a deployed version's diagram (the procedure, no one's data; fetched after a page's first view).
+KEPT_BY_BROWSER = {"static", "versions.diagram"}
+
+
 def init_app(app: Flask) -> None:
     @app.after_request
     def add_security_headers(response: Response) -> Response:
@@ -41,7 +45,7 @@ def init_app(app: Flask) -> None:
             response.headers.setdefault(name, value)
         # Pages and API answers hold EoIs, scores and names: no copy for the back button or the disk cache
         # of a shared NHS PC after sign-out. Static files keep their caching (revalidated by ETag).
-        if request.endpoint != "static":
+        if request.endpoint not in KEPT_BY_BROWSER:
             response.headers["Cache-Control"] = "no-store"
         if app.config.get("SESSION_COOKIE_SECURE"):  # served over HTTPS: browsers never try plain HTTP again
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")

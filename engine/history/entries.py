@@ -13,6 +13,7 @@ from engine.history.data_diff import Change, as_text, flatten
 from engine.policy.visibility import SOMEONE
 from engine.repository.version_diff.bpmn_elements import read_elements
 from engine.spiff import role_key
+from engine.store.actor_names import actor_name
 from engine.store.models import AuditEvent, ProcessVersion, User
 
 KIND_LABELS = {
@@ -51,7 +52,7 @@ class Labels:
     def person(self, username: str) -> str:
         if username == SOMEONE:
             return SOMEONE.capitalize()
-        return "The engine" if username in ENGINE_ACTORS else self.people.get(username, username)
+        return actor_name(username, self.people)
 
 
 _diagrams: dict[str, tuple[dict[str, str], dict[str, str]]] = {}  # hash -> names, roles: never change

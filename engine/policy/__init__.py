@@ -214,6 +214,12 @@ def holds_role(user: User, role: str | None) -> bool:
     return role in user.roles
 
 
+def may_see_process_diagram(user: User) -> bool:
+    """The procedure's BPMN diagram and its fingerprint: inside the Hub. A sponsor or partner sees the
+    stages in order instead (the diagram is the Hub's working map, its lanes and rules not theirs)."""
+    return is_internal(user)
+
+
 def follows_as_outsider(user: User) -> bool:
     """A sponsor or partner, who follows their own projects' progress from outside the Hub."""
     return bool(user.roles & EXTERNAL_ROLES)

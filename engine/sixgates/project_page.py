@@ -10,10 +10,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine import policy
-from engine.kernel.stages import stage_name
+from engine.kernel.stages import STAGES, stage_name
 from engine.repository.deployments import compiled_for
 from engine.runtime.instance_queries import record_as_read
 from engine.runtime.instances import get_instance
+from engine.sixgates.next_steps import steps_after
+from engine.store.actor_names import actor_name
 from engine.store.lists import names_in
 from engine.store.models import AuditEvent, ProcessInstance, Task, User
 
@@ -63,10 +65,27 @@ def project_view(session: Session, *, user: User, instance_id: int, now: datetim
         "active": active,
         "finished_titles": _unique([titles[i] for i in completed if i in titles]),
         "current_titles": _unique([titles.get(i, i) for i in active]),
+        "next_titles": steps_after(version, active) if instance.status in ("running", "on_hold")
+        and policy.may_see_process_diagram(user) else [],
+        "stages": stage_timeline(instance.stage, instance.status, reader),
         "open_tasks": open_tasks,
         "history": history,
         "data": reader.data(data),
+        # The people its answers name (board members...), so that a page shows their names, never usernames.
+        "people": dict(session.execute(select(User.username, User.display_name)
+                                       .where(User.username.in_(_texts_in(reader.data(data))))).all()),
+        "may_see_diagram": policy.may_see_process_diagram(user),
     }
+
+
+def stage_timeline(stage: str | None, status: str, reader: policy.Reader) -> list[dict]:
+    """The procedure's stages the reader follows, in order, each done, current or to come (a finished
+    project's all done). `state` is "done", "current" or "to_come"."""
+    order = [key for key in STAGES if key != "closed"]
+    at = len(order) if stage == "closed" or status == "completed" else \
+        order.index(stage) if stage in order else -1
+    return [{"key": key, "name": name, "state": "done" if i < at else "current" if i == at else "to_come"}
+            for i, (key, name) in enumerate((k, STAGES[k]) for k in order) if reader.follows(key)]
 
 
 def _summary(instance: ProcessInstance, names: dict[str, str], reader: policy.Reader) -> dict:
@@ -75,7 +94,7 @@ def _summary(instance: ProcessInstance, names: dict[str, str], reader: policy.Re
     return {
         "id": instance.id, "title": instance.title, "status": instance.status,
         "stage": stage, "stage_name": stage_name(stage) if stage != policy.NOT_FOLLOWED else NOT_FOLLOWED_NAME,
-        "version": {"key": version.key, "name": version.name, "version": version.version,
+        "version": {"id": version.id, "key": version.key, "name": version.name, "version": version.version,
                     "hash": version.content_hash},
         "started_by": started_by,
         "started_by_name": names.get(started_by, started_by),
@@ -106,8 +125,17 @@ def _display_names(session: Session, usernames: list[str | None]) -> dict[str, s
     wanted = {u for u in usernames if u}
     if not wanted:
         return {}
-    found = session.execute(select(User.username, User.display_name).where(User.username.in_(wanted))).all()
-    return {**dict(found), policy.SOMEONE: policy.SOMEONE.capitalize()}
+    found = dict(session.execute(select(User.username, User.display_name).where(User.username.in_(wanted))).all())
+    return {**{u: actor_name(u, found) for u in wanted}, policy.SOMEONE: policy.SOMEONE.capitalize()}
+
+
+def _texts_in(value) -> set[str]:
+    """The one-word texts in the project's data: the usernames among them are looked up."""
+    if isinstance(value, dict):
+        return set().union(set(), *(_texts_in(v) for v in value.values()))
+    if isinstance(value, list):
+        return set().union(set(), *(_texts_in(v) for v in value))
+    return {value} if isinstance(value, str) and 0 < len(value) <= 80 and " " not in value else set()
 
 
 def _in_order_done(events: list[AuditEvent], ids: list[str]) -> list[str]:

@@ -119,6 +119,7 @@ EXPECTATIONS: dict[tuple[str, str], Ask | None] = {
     ("versions.show", "GET"): asks(policy.may_read_versions),
     ("versions.download", "GET"): asks(policy.may_read_versions),
     ("versions.diff", "GET"): asks(policy.may_read_versions),
+    ("versions.diagram", "GET"): asks(policy.may_see_process_diagram),
     ("modeller.index", "GET"): asks(policy.may_edit_drafts),
     ("modeller.edit", "GET"): asks(policy.may_edit_drafts),
     ("modeller.download_bpmn", "GET"): asks(policy.may_edit_drafts),

@@ -8,21 +8,17 @@ from flask_login import login_required
 from sqlalchemy.orm import Session
 
 from engine import policy
+from engine.repository.deployments import forms_of
 from engine.runtime.instance_queries import events_as_read
 from engine.runtime.instances import get_instance
 from engine.sixgates.project_page import project_view
 from engine.store.models import ProcessInstance, User
+from web.project_answers import ProjectAnswers
 from web.services import clock, read, signed_in_user
-from web.task_forms import humanise
 
 bp = Blueprint("projects", __name__)
 # The event that put a project in each halted status: the banner says since when and why.
 HALTED_BY = {"on_hold": "instance_held", "withdrawn": "instance_withdrawn", "stopped": "instance_stopped"}
-
-
-@bp.context_processor
-def _presentation():
-    return {"humanise": humanise}
 
 
 @bp.get("/projects/<int:instance_id>")
@@ -32,10 +28,12 @@ def show(instance_id: int):
         me = signed_in_user(session)
         project = project_view(session, user=me, instance_id=instance_id, now=clock().now())
         instance = get_instance(session, user=me, instance_id=instance_id)
-        return project, _halted(session, me, instance), policy.may_withdraw_now(me, instance)
+        answers = ProjectAnswers(forms_of(instance.process_version).values(), project["people"])
+        return project, answers, _halted(session, me, instance), policy.may_withdraw_now(me, instance)
 
-    project, halted, may_withdraw = read(work)
-    return render_template("projects/show.html", project=project, halted=halted, may_withdraw=may_withdraw)
+    project, answers, halted, may_withdraw = read(work)
+    return render_template("projects/show.html", project=project, answers=answers, halted=halted,
+                           may_withdraw=may_withdraw)
 
 
 def _halted(session: Session, user: User, instance: ProcessInstance) -> dict | None:

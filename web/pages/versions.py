@@ -9,6 +9,8 @@ from web.services import read, signed_in_user
 from web.version_args import version_ids
 
 bp = Blueprint("versions", __name__, url_prefix="/processes")
+# Private: only the signed-in reader's browser keeps it; immutable: a version's id always names the same diagram.
+IMMUTABLE = "private, max-age=31536000, immutable"
 AREA_TITLES = {"diagram": "Diagram elements", "forms": "Forms", "decisions": "Decision tables"}
 
 
@@ -33,6 +35,19 @@ def download(version_id: int):
     name, xml = read(lambda s: versions.version_bpmn(s, user=signed_in_user(s), version_id=version_id))
     return Response(xml, mimetype="application/xml",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@bp.get("/<int:version_id>/diagram.bpmn")
+@login_required
+def diagram(version_id: int):
+    """The diagram the project, history and diff pages draw, fetched after their first view: a deployed
+    version never changes, so the browser keeps it (and asks again only with its fingerprint)."""
+    content_hash, xml = read(lambda s: versions.version_diagram(s, user=signed_in_user(s), version_id=version_id))
+    if request.if_none_match.contains(content_hash):
+        return Response(status=304, headers={"ETag": f'"{content_hash}"', "Cache-Control": IMMUTABLE})
+    answer = Response(xml, mimetype="application/xml", headers={"Cache-Control": IMMUTABLE})
+    answer.set_etag(content_hash)
+    return answer
 
 
 @bp.get("/diff")

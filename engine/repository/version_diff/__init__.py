@@ -12,11 +12,12 @@ from engine.repository.version_diff.service import (
     may_read_versions,
     version_bpmn,
     version_detail,
+    version_diagram,
     version_diff,
 )
 
 __all__ = [
     "AREAS", "Change", "ProcessFiles", "VersionDetail", "VersionDiff", "VersionSummary", "diagram_markers",
     "diff_files", "list_versions", "may_read_versions", "summarise", "version_bpmn", "version_detail",
-    "version_diff",
+    "version_diagram", "version_diff",
 ]

@@ -17,6 +17,7 @@ from engine.repository.deployments import get_version
 from engine.repository.version_diff.bpmn_elements import read_elements
 from engine.repository.version_diff.changes import Change, ProcessFiles
 from engine.repository.version_diff.compare import diagram_markers, diff_files, forms_used, summarise
+from engine.store.actor_names import actor_name
 from engine.store.models import ProcessInstance, ProcessVersion, User
 
 FINISHED = ("completed",)  # an instance in error has not finished: it still runs on its version
@@ -80,7 +81,7 @@ def _summaries(session: Session, *keys: str) -> dict[int, VersionSummary]:
         running, done = counts.get(v.id, (0, 0))
         found[v.id] = VersionSummary(
             id=v.id, key=v.key, version=v.version, name=v.name, hash=v.content_hash, deployed_at=v.deployed_at,
-            deployed_by=v.deployed_by, deployed_by_name=names.get(v.deployed_by, v.deployed_by),
+            deployed_by=v.deployed_by, deployed_by_name=actor_name(v.deployed_by, names),
             in_progress=running, finished=done, previous_id=previous.get(v.key))
         previous[v.key] = v.id
     return found
@@ -118,6 +119,15 @@ def version_bpmn(session: Session, *, user: User, version_id: int) -> tuple[str,
     _check_reader(user)
     version = get_version(session, version_id)
     return re.sub(r"[^A-Za-z0-9_.-]", "_", f"{version.key}-v{version.version}.bpmn"), version.bpmn_xml
+
+
+def version_diagram(session: Session, *, user: User, version_id: int) -> tuple[str, str]:
+    """(content hash, BPMN XML) of one version, for the pages that draw it (project, history, diff). Raises
+    Forbidden (a sponsor or partner, who sees the stages instead) or NotFound."""
+    if not policy.may_see_process_diagram(user):
+        raise Forbidden("The procedure's diagram is shown inside the Hub only.")
+    version = get_version(session, version_id)
+    return version.content_hash, version.bpmn_xml
 
 
 @dataclass(frozen=True)

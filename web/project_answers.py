@@ -1,0 +1,84 @@
+"""A project's answers as the project page lists them: each field by its form's title, choices by their
+labels, money as £, dates as "20 December 2026", people by their names (never a username)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+from engine.repository.forms import form_fields
+from web.form_words import FormWords, humanise
+from web.wording import money, uk_date
+
+MONEY_SUFFIX = " (GBP)"  # the forms' way of saying a field holds pounds
+# What the procedure's own scripts add to a project (no form asks for them).
+WORKED_OUT = {
+    "eois": "Expressions of interest", "board_scores": "Board members' scores",
+    "submitted_partners": "Partners who sent an expression of interest", "aggregated_scores": "Scores combined",
+    "partner_ranking": "Partners in order of their scores", "scoring_criteria": "Scoring criteria",
+    "members_to_score": "Board members asked to score", "members_not_scored": "Board members who did not score",
+    "scores_kept_aside": "Scores kept aside", "scoring_extended_to": "Scoring extended to",
+    "scorers": "Board members who scored", "conflicted": "Board members with a conflict of interest",
+    "criteria": "Score per criterion", "total": "Total score", "not_scored": "Not scored",
+}
+
+
+@dataclass
+class Answer:
+    """One answer: `text`, or `parts` (a record's own answers), or `records` (a list of records)."""
+    label: str
+    text: str = ""
+    parts: list[Answer] = field(default_factory=list)
+    records: list[list[Answer]] = field(default_factory=list)
+
+
+class ProjectAnswers:
+    def __init__(self, schemas: Iterable[dict], people: dict[str, str]):
+        schemas = list(schemas)
+        self.words = FormWords(schemas)
+        self.people = people  # username -> display name, for the answers that name people
+        self.top: dict[str, dict] = {}  # the forms' own fields: a project's answers
+        self.inner: dict[str, dict] = {}  # the fields of the records they hold (a milestone's title)
+        for schema in schemas:
+            for key, sub in form_fields(schema).items():
+                self.top.setdefault(key, sub)
+                self._collect_inner(sub)
+
+    def _collect_inner(self, sub: dict) -> None:
+        items = sub.get("items") if isinstance(sub.get("items"), dict) else {}
+        if items.get("type") == "object" or "properties" in items:
+            for key, inner in form_fields(items).items():
+                self.inner.setdefault(key, inner)
+                self._collect_inner(inner)
+
+    def rows(self, data: dict, *, inner: bool = False) -> list[Answer]:
+        return [self.answer(key, value, inner=inner) for key, value in data.items()
+                if value not in (None, "", [], {})]
+
+    def label(self, key: str, *, inner: bool = False) -> str:
+        found = (self.inner if inner else self.top).get(key) or self.top.get(key) or self.inner.get(key) or {}
+        title = found.get("title")
+        return title if isinstance(title, str) and title else WORKED_OUT.get(key) or self.people.get(key) \
+            or humanise(key)
+
+    def answer(self, key: str, value: Any, *, inner: bool = False) -> Answer:
+        label = self.label(key, inner=inner)
+        if isinstance(value, dict):
+            return Answer(label, parts=self.rows(value, inner=True))
+        if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+            return Answer(label, records=[self.rows(v, inner=True) for v in value])
+        pounds = label.endswith(MONEY_SUFFIX)
+        return Answer(label.removesuffix(MONEY_SUFFIX), text=self.text(key, value, money_field=pounds))
+
+    def text(self, key: str, value: Any, *, money_field: bool = False) -> str:
+        """An answer in words: a person's name, £ for money, a date, a choice's label, a field's title."""
+        if isinstance(value, list):
+            return ", ".join(self.text(key, v, money_field=money_field) for v in value)
+        if isinstance(value, str) and value in self.people:
+            return self.people[value]
+        if money_field and isinstance(value, (int, float)) and not isinstance(value, bool):
+            return money(value)
+        if self.top.get(key, self.inner.get(key, {})).get("format") == "date" and isinstance(value, str):
+            return uk_date(value)
+        if isinstance(value, str) and key not in self.top and value in self.inner:  # a criterion's key
+            return self.label(value, inner=True)
+        return self.words.value(key, value)
