@@ -16,13 +16,16 @@ import re
 from typing import Any, Iterable
 
 from engine.repository.forms import form_fields
+from web.wording import uk_date
 
 LABELS = "x-labels"
+ISO_DATE = re.compile(r"\d{4}-\d\d-\d\d")
 CODE = re.compile(r"[a-z][a-z0-9_]*")  # what reads as a code, not a word, unless labelled
 
 
 def humanise(value: Any) -> str:
-    """Codes such as `proof_of_value` read as words; names and numbers stay as they are (last resort)."""
+    """Codes such as `proof_of_value` read as words, ISO dates as "5 March 2027"; names and numbers stay as they
+    are (the last resort for codes: forms label theirs)."""
     if isinstance(value, bool):
         return "Yes" if value else "No"
     if isinstance(value, float) and value.is_integer():
@@ -30,6 +33,8 @@ def humanise(value: Any) -> str:
     text = "" if value is None else str(value)
     if CODE.fullmatch(text):
         return text.replace("_", " ").capitalize()
+    if ISO_DATE.fullmatch(text):
+        return uk_date(text) or text
     return text
 
 

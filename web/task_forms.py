@@ -183,7 +183,8 @@ def _fill(made: Field, schema: dict, ui: dict, value: Any, build: _Build) -> Non
     made.options = [Option(str(c), choice_label(offered, c)) for c in choices]
     if made.widget == "yesno":
         made.options = [Option("true", "Yes"), Option("false", "No")]
-    made.inline = made.widget == "yesno" or made.widget == "scale" and sum(len(o.label) for o in made.options) <= 40
+    # a bare 1 to 5 fits on one line; labelled ends ("5 – Excellent") read better one under another
+    made.inline = made.widget == "yesno" or made.widget == "scale" and all(len(o.label) <= 3 for o in made.options)
     if made.widget == "group":
         _fill_rows(made, schema, ui, value, build)
     elif made.widget == "checkboxes":

@@ -51,8 +51,10 @@ NO_SUCH_FIELD = "This form has no such field."
 DURATION = re.compile(r"P(?:(\d+)W|(?=\d|T\d)(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)D)?"
                       r"(?:T(?=\d)(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?)")
 
-# Resolves a directory source such as 'organisations' or 'users:board_member' to choices.
-OptionSource = Callable[[str], list[str]]
+# Resolves a directory source such as 'organisations' or 'users:board_member' to choices: values, or
+# (value, label) pairs where the value is not how people know it (a username; the label is the name).
+OptionSource = Callable[[str], list[str] | list[tuple[str, str]]]
+LABELS = "x-labels"
 
 
 def schema_problem(schema: Any) -> str | None:
@@ -148,7 +150,8 @@ def _subschemas(node: Any, top: bool = False) -> Iterator[dict]:
 
 
 def fill_options(schema: dict, *, data: dict, directory: OptionSource) -> dict:
-    """Copy the schema with every `x-options` source turned into an `enum` of current choices."""
+    """Copy the schema with every `x-options` source turned into an `enum` of current choices (and the
+    `x-labels` of those the directory names)."""
     filled = copy.deepcopy(schema)
     for node in _walk(filled):
         source = node.get(OPTIONS_KEY)
@@ -156,10 +159,13 @@ def fill_options(schema: dict, *, data: dict, directory: OptionSource) -> dict:
             continue
         if source.startswith("data:"):
             value = data.get(source[5:]) or []
-            choices = [str(v) for v in (value if isinstance(value, list) else [value])]
+            choices: list = [str(v) for v in (value if isinstance(value, list) else [value])]
         else:
             choices = directory(source)
-        node["enum"] = choices
+        node["enum"] = [c[0] if isinstance(c, tuple) else c for c in choices]
+        labels = {c[0]: c[1] for c in choices if isinstance(c, tuple)}
+        if labels:
+            node[LABELS] = {**labels, **(node.get(LABELS) or {})}
     return filled
 
 

@@ -13,9 +13,9 @@ def option_source(session: Session) -> OptionSource:
         if source == "organisations":
             return list(session.scalars(select(Organisation.name).where(Organisation.kind == "industry")
                                         .order_by(Organisation.name)))
-        if source.startswith("users:"):
-            return list(session.scalars(
-                select(User.username).join(UserRole, UserRole.user_id == User.id)
-                .where(UserRole.role == source[6:], User.active.is_(True)).order_by(User.username)))
+        if source.startswith("users:"):  # chosen by username, shown by name
+            return [(username, name) for username, name in session.execute(
+                select(User.username, User.display_name).join(UserRole, UserRole.user_id == User.id)
+                .where(UserRole.role == source[6:], User.active.is_(True)).order_by(User.username))]
         return []
     return resolve

@@ -21,7 +21,7 @@ from engine.store.models import ProcessInstance
 from tests.browser.conftest import screenshot
 
 MEDTECH, DATAHEALTH = seed.MEDTECH, seed.DATAHEALTH
-BOARD = ("bea.board", "ben.board", "bill.board")
+BOARD = ("Bea Williams", "Ben Ahmed", "Bill Novak")  # bea.board, ben.board and bill.board, by name
 CRITERIA = ("Strategic fit", "Patient impact", "Strength of evidence", "Deliverability", "Value for money",
             "Equity of access")
 
@@ -51,8 +51,8 @@ ADD = object()  # press the "Add another ..." button named by the answer's key
 
 
 def named(label: str) -> re.Pattern:
-    """A field's label exactly, with or without the "(required)" mark after it."""
-    return re.compile(rf"^{re.escape(label)}(?: \(required\))?$")
+    """A field's label exactly, with or without the "(optional)" mark after it."""
+    return re.compile(rf"^{re.escape(label)}(?: \(optional\))?$")
 
 
 def fill(page: Page, answers: dict, scope: Page | Locator | None = None) -> None:
@@ -60,9 +60,9 @@ def fill(page: Page, answers: dict, scope: Page | Locator | None = None) -> None
     scope = scope or page
     for label, value in answers.items():
         if value is ADD:
-            rows = page.locator("fieldset.repeating__row").count()
+            rows = page.locator("fieldset.app-form-row").count()
             page.get_by_role("button", name=label, exact=True).click()
-            expect(page.locator("fieldset.repeating__row")).to_have_count(rows + 1)
+            expect(page.locator("fieldset.app-form-row")).to_have_count(rows + 1)
         elif isinstance(value, dict):  # one row of a repeating group, by its legend ("Outcome measure 2")
             fill(page, value, scope.get_by_role("group", name=label, exact=True))
         elif isinstance(value, Pick):
@@ -71,8 +71,19 @@ def fill(page: Page, answers: dict, scope: Page | Locator | None = None) -> None
             _tick(scope.get_by_role("group", name=named(label)), value.options)
         elif isinstance(value, Choose):
             scope.get_by_label(named(label)).select_option(label=value.option)
+        elif scope.get_by_role("group", name=named(label)).count():  # a date's three boxes, a score's radios
+            _fill_group(scope.get_by_role("group", name=named(label)), value)
         else:
             scope.get_by_label(named(label)).fill(str(value))
+
+
+def _fill_group(group: Locator, value: int | str) -> None:
+    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d\d-\d\d", value):
+        year, month, day = value.split("-")
+        for part, typed in (("Day", day), ("Month", month), ("Year", year)):
+            group.get_by_label(part, exact=True).fill(typed)
+    else:  # "4", or "5 – Excellent" where the scale names its ends
+        group.get_by_role("radio", name=re.compile(rf"^{value}(?: – .+)?$")).check()
 
 
 def _tick(group: Locator, options: tuple[str, ...]) -> None:
@@ -118,10 +129,10 @@ def inbox_titles(page: Page) -> list[str]:
 def propose_and_prioritise(person) -> None:
     sponsor = person("sam.sponsor")
     sponsor.get_by_role("button", name="Propose a new challenge").click()
-    sponsor.wait_for_url("**/tasks/**")
-    assert inbox_titles(sponsor) == ["Propose challenge"]
-    screenshot(sponsor, "journey-01-inbox-sponsor")
-    do(sponsor, "Propose challenge", {
+    sponsor.wait_for_url("**/projects/propose")  # an empty form: no project exists until it is submitted
+    expect(sponsor.get_by_role("heading", level=1)).to_have_text("Propose a challenge")
+    screenshot(sponsor, "journey-01-propose-sponsor")
+    fill(sponsor, {
         "Challenge title": "Faster lung cancer diagnosis from chest X-rays",
         "Description": "AI reads chest X-rays from primary care and flags suspected lung cancer.",
         "Challenge area": Pick("Early Diagnosis & Screening"), "Pathway category": Pick("Diagnostic & Treatment"),
@@ -130,15 +141,20 @@ def propose_and_prioritise(person) -> None:
         "Unmet need": "Too many patients wait more than 28 days for a diagnosis.",
         "Evidence of the need": "FDS performance has been below 75% for a year.",
         "Proposed measures of success": Tick("28-day Faster Diagnosis Standard", "Median time to MDT"),
-    }, moves_on_to="Define and score challenge")
+    })
+    sponsor.get_by_role("button", name="Submit proposal").click()
+    expect(sponsor).to_have_url(re.compile(r"/projects/\d+$"))  # the sponsor lands on the project they proposed
+    expect(sponsor.get_by_role("main")).to_contain_text("Challenge proposed")
+    expect(sponsor.get_by_role("main")).to_contain_text("Faster lung cancer diagnosis from chest X-rays")
+    assert inbox_titles(sponsor) == []
     hub = person("hana.hub")
     do(hub, "Define and score challenge", {
         "Problem statement": "Late diagnosis of lung cancer.", "Scope": "Two trusts, primary care referrals.",
         "Context": "National FDS target of 80%.", "Desired outcomes": "FDS above 80%.",
-        "Urgency": 4, "Potential impact": 5, "Strategic alignment": 4, "Pathway": Pick("Proof of value"),
+        "Urgency": 4, "Potential impact": 5, "Strategic alignment": 4, "Pathway": Pick("Proof of value (pilot first)"),
     }, moves_on_to="Gate 1 – Prioritisation")
     open_task(hub, "Gate 1 – Prioritisation")
-    context = hub.get_by_role("region", name="What you need to know")
+    context = hub.get_by_role("region", name="The challenge as defined and scored")  # the decision's context first
     expect(context).to_contain_text("Faster lung cancer diagnosis from chest X-rays")
     expect(context).to_contain_text("Proof of value")
     screenshot(hub, "journey-02-gate1-task-page-with-context")
@@ -198,7 +214,7 @@ def match_partner(person) -> None:
     expect(chart).to_be_visible()
     assert chair.evaluate("Chart.getChart(document.getElementById('scores-chart')).data.labels")[0] == MEDTECH
     screenshot(chair, "journey-03-gate2-board-scores")
-    fill(chair, {"Decision": Pick("Select"), "Selected partners": Tick(MEDTECH), "Comments": "Best scored."})
+    fill(chair, {"Decision": Pick("Select partners"), "Selected partners": Tick(MEDTECH), "Comments": "Best scored."})
     submit(chair, "Gate 2 – Partner selection", moves_on_to="Draft project specification")
     assert inbox_titles(datahealth) == []  # the partner not selected has nothing more to do
 

@@ -15,7 +15,7 @@ from tests.browser.test_journey_browser import Pick, Tick, do, fill, inbox_title
 from tests.browser.test_keep_moving_browser import at_both_widths
 from tests.diagram.test_six_gates import plan
 
-BOARD = ("bea.board", "ben.board", "bill.board")
+BOARD = ("Bea Williams", "Ben Ahmed", "Bill Novak")  # the board members, by name
 
 
 def add_nia(db, clock) -> None:
@@ -33,12 +33,16 @@ def test_a_board_member_away_names_a_delegate_who_is_given_her_scoring(db, clock
     bea = page_as("bea.board")
     bea.get_by_role("link", name="Your settings").click()
     bea.get_by_label("Your delegate").select_option(label="Nia Roberts (Project Board)")
-    expect(bea.get_by_label("First day away")).to_have_value("2026-03-02")  # today, as the clock says
-    bea.get_by_label("Last day away").fill("2026-03-16")
+    first_day = bea.get_by_role("group", name="First day away")  # day, month and year boxes
+    for part, today in (("Day", "2"), ("Month", "3"), ("Year", "2026")):  # today, as the clock says
+        expect(first_day.get_by_label(part)).to_have_value(today)
+    last_day = bea.get_by_role("group", name="Last day away")
+    for part, typed in (("Day", "16"), ("Month", "3"), ("Year", "2026")):
+        last_day.get_by_label(part).fill(typed)
     bea.get_by_role("button", name="Set out of office").click()
-    expect(bea.locator(".notice")).to_contain_text(
+    expect(bea.locator(".nhsuk-notification-banner--success")).to_contain_text(
         "Saved: from 2 March 2026 to 16 March 2026 your new tasks go to Nia Roberts (Project Board).")
-    away = bea.locator(".inset", has_text="your new tasks go to")
+    away = bea.locator(".nhsuk-inset-text", has_text="your new tasks go to")
     expect(away).to_contain_text("Until 16 March 2026, your new tasks go to Nia Roberts (Project Board).")
     expect(away.get_by_role("button", name="End now")).to_be_visible()
     at_both_widths(bea, "settings-with-delegate")
@@ -53,18 +57,18 @@ def test_a_board_member_away_names_a_delegate_who_is_given_her_scoring(db, clock
     assert "Score EoIs" not in inbox_titles(bea)
     nia = page_as("nia.board")
     assert inbox_titles(nia) == ["Score EoIs"]
-    unread = int(nia.locator(".notifications-link .badge").inner_text())
+    unread = int(nia.locator(".notifications-link .app-badge").inner_text())
     assert unread >= 1
     nia.get_by_role("link", name=f"Notifications, {unread} unread", exact=True).click()
     nia.wait_for_url("**/notifications")
-    given = nia.locator(".notification", has_text="Given to you")
+    given = nia.locator(".app-notification", has_text="Given to you")
     expect(given).to_have_count(1)
     expect(given).to_contain_text("Score EoIs")
     screenshot(nia, "notifications-of-a-delegate")
     given.get_by_role("button", name=re.compile("^Open the task")).click()
     nia.wait_for_url("**/tasks/**")
     expect(nia.get_by_role("heading", level=1)).to_have_text("Score EoIs")
-    expect(nia.locator(".inset").first).to_contain_text("bea.board")
+    expect(nia.locator(".nhsuk-inset-text").first).to_contain_text("bea.board")
 
 
 def test_a_sponsor_withdraws_a_challenge_before_gate_1_from_my_projects(db, clock, demo_people, page_as):
@@ -77,36 +81,37 @@ def test_a_sponsor_withdraws_a_challenge_before_gate_1_from_my_projects(db, cloc
 
     sponsor = page_as("sam.sponsor")
     sponsor.get_by_role("link", name="My projects").click()
-    passed = sponsor.locator(".project-card", has_text="AI triage of skin lesions")
+    passed = sponsor.locator(".app-project-card", has_text="AI triage of skin lesions")
     expect(passed.get_by_role("link", name=re.compile("^Withdraw"))).to_have_count(0)  # past Gate 1
-    card = sponsor.locator(".project-card", has_text="Faster bowel screening results")
+    card = sponsor.locator(".app-project-card", has_text="Faster bowel screening results")
     card.get_by_role("link", name="Withdraw Faster bowel screening results").click()
     expect(sponsor.get_by_role("heading", level=1)).to_have_text("Withdraw this challenge")
-    expect(sponsor.locator(".warning-panel")).to_contain_text("This cannot be undone")
+    expect(sponsor.locator(".nhsuk-warning-callout")).to_contain_text("This cannot be undone")
     at_both_widths(sponsor, "withdraw-confirmation")
 
     sponsor.get_by_role("button", name="Yes, withdraw this challenge").click()  # no reason: refused, shown
-    expect(sponsor.locator(".error-message")).to_be_visible()
+    expect(sponsor.locator(".nhsuk-error-message")).to_be_visible()
     expect(sponsor).to_have_title(re.compile("^Error: "))
     screenshot(sponsor, "withdraw-without-a-reason")
     sponsor.get_by_label("Reason").fill("The alliance found a regional service that already does this.")
     sponsor.get_by_role("button", name="Yes, withdraw this challenge").click()
     sponsor.wait_for_url(f"**/projects/{early}")
-    expect(sponsor.locator(".notice")).to_contain_text("The challenge is withdrawn.")
+    expect(sponsor.locator(".nhsuk-notification-banner--success")).to_contain_text("The challenge is withdrawn.")
     banner = sponsor.get_by_role("status").filter(has_text="Withdrawn since")
     expect(banner).to_contain_text("Withdrawn since")
     expect(banner).to_contain_text("Reason: The alliance found a regional service that already does this.")
     expect(sponsor.get_by_role("link", name="Withdraw this challenge")).to_have_count(0)
 
     sponsor.get_by_role("link", name="My projects").click()
-    card = sponsor.locator(".project-card", has_text="Faster bowel screening results")
-    expect(card.locator(".status--withdrawn")).to_have_text("Withdrawn")
+    card = sponsor.locator(".app-project-card", has_text="Faster bowel screening results")
+    expect(card.locator(".nhsuk-tag")).to_have_text("Withdrawn")
     expect(card.get_by_role("link", name=re.compile("^Withdraw"))).to_have_count(0)
     expect(card).to_contain_text("Nothing: it is over")
     assert "Gate 1 – Prioritisation" not in inbox_titles(page_as("hana.hub"))
 
     sponsor.goto(f"/projects/{past}/withdraw")  # typed by hand: the page says why not, and offers no button
-    expect(sponsor.locator(".inset")).to_contain_text("it has passed Gate 1, so only the Hub team can stop it now")
+    expect(sponsor.locator(".nhsuk-inset-text")).to_contain_text(
+        "it has passed Gate 1, so only the Hub team can stop it now")
     expect(sponsor.get_by_role("button", name="Yes, withdraw this challenge")).to_have_count(0)
 
 

@@ -95,10 +95,14 @@ def test_a_small_scale_is_a_row_of_radios_with_the_schemas_labels(app):
     schema = load("score_eois")["properties"]["scores"]["items"]
     fields = task_forms.build_fields(schema, values={"conflict_of_interest": False, "strategic_fit": 4})
     score = next(f for f in task_forms.all_fields(fields) if f.name == "strategic_fit")
-    assert score.widget == "scale" and score.inline
+    assert score.widget == "scale" and not score.inline
     assert [o.label for o in score.options] == ["1 – Poor", "2", "3", "4", "5 – Excellent"]
     page = draw(app, fields)
-    assert '<div class="nhsuk-radios nhsuk-radios--inline" data-module="nhsuk-radios">' in page
+    assert '<label class="nhsuk-label nhsuk-radios__label" for="f-strategic_fit">1 – Poor</label>' in page
+    bare = task_forms.build_fields({"type": "object", "properties": {"n": {"type": "integer", "minimum": 0,
+                                                                            "maximum": 10, "title": "N"}}})[0]
+    assert bare.widget == "scale" and bare.inline and [o.label for o in bare.options][-1] == "10"
+    assert '<div class="nhsuk-radios nhsuk-radios--inline" data-module="nhsuk-radios">' in draw(app, [bare])
     assert 'id="f-strategic_fit-4" name="strategic_fit" type="radio" value="4" checked' in page
     assert task_forms.read_form(schema, MultiDict({"strategic_fit": "4"}))[0] == {"strategic_fit": 4}
 
