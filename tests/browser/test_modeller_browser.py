@@ -111,7 +111,7 @@ def test_the_forms_editor_previews_the_form_as_reviewers_see_it(db, demo_people,
     page.get_by_role("tab", name="Forms").click()
     page.get_by_role("button", name="close_project.schema.json").click()
     preview = page.locator("#form-preview")
-    preview.locator(".form-group").first.wait_for()
+    preview.locator(".nhsuk-form-group").first.wait_for()
     text = page.get_by_label("Contents of close_project.schema.json")
     schema = json.loads(text.input_value())
     first_key = next(iter(schema["properties"]))
@@ -146,7 +146,7 @@ def test_a_decision_table_cell_is_edited_with_dmn_js(db, demo_people, page_as):
     page.keyboard.press("Control+a")
     page.keyboard.type('"proceed_to_business_case"')
     page.get_by_role("tab", name="Decision tables").click()  # leave the cell
-    assert "Python" in page.locator("#panel-dmn .hint").inner_text()
+    assert "Python" in page.locator("#panel-dmn .nhsuk-hint").inner_text()
     screenshot(page, "dmn-editor")
     save(page)
     dmn = json.loads(saved_draft(db, draft_id)["dmn"])["evidence_gate.dmn"]

@@ -13,11 +13,13 @@ from flask_login import current_user, login_required
 from sqlalchemy.orm import Session
 
 from engine.errors import BadRequest, ServiceError
+from engine.history.rule_reports import display_names
 from engine.kernel import task_rules
 from engine.kernel.stages import STAGES
 from engine.policy import ROLES
 from engine.repository import deployments, drafts
 from engine.repository.forms import fill_options, schema_problem
+from engine.store.actor_names import actor_name
 from web.errors import status_of
 from web.services import clock, read, signed_in_user, write
 from web.task_forms import build_fields, humanise
@@ -50,11 +52,13 @@ def index():
     return render_template("modeller/start.html", version=version, existing=existing)
 
 
-def _index_page(error: str | None = None, status: int = 200):
-    versions, mine = read(lambda s: (deployments.list_versions(s), drafts.list_drafts(s, user=signed_in_user(s))))
+def _index_page(error: str | None = None, status: int = 200, *, upload_error: bool = False):
+    """The list of drafts and versions; an upload's refusal is shown against the diagram field."""
+    versions, mine, names = read(lambda s: (deployments.list_versions(s), drafts.list_drafts(s, user=signed_in_user(s)),
+                                            display_names(s)))
     latest = {version.key: version for version, _count in versions}  # listed by key, then version
     return render_template("modeller/index.html", versions=versions, drafts=mine, latest=list(latest.values()),
-                           error=error), status
+                           error=error, upload_error=upload_error, names=names, actor_name=actor_name), status
 
 
 @bp.post("/drafts")
@@ -69,7 +73,7 @@ def new_from_version():
 def upload():
     diagram = request.files.get("bpmn")
     if diagram is None or not diagram.filename:
-        return _index_page("Choose a .bpmn file to upload.", 400)
+        return _index_page("Choose a .bpmn file to upload.", 400, upload_error=True)
     dmn, forms = {}, {}
     for extra in request.files.getlist("extra"):
         name = re.split(r"[\\/]", extra.filename or "")[-1]  # a file name, never a path
@@ -80,7 +84,7 @@ def upload():
         draft_id = write(lambda s: drafts.draft_from_upload(s, user=signed_in_user(s), bpmn=content, dmn=dmn,
                                                             forms=forms, clock=clock()).id)
     except ServiceError as error:
-        return _index_page(f"The upload was refused: {error.message}", status_of(error))
+        return _index_page(f"The upload was refused: {error.message}", status_of(error), upload_error=True)
     flash("Diagram uploaded as a new draft. Nothing is deployed until you deploy it.")
     return redirect(url_for("modeller.edit", draft_id=draft_id))
 
