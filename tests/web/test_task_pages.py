@@ -113,7 +113,7 @@ def test_evidence_gate_shows_the_recommendation_and_the_outcomes_table(app, at):
     assert "The decision table recommends: Proceed" in page
     assert '<p class="nhsuk-body app-readonly-value" id="f-gate5_recommendation"' in page
     assert 'name="gate5_recommendation"' not in page  # read-only: shown, not an input
-    assert '<th class="nhsuk-table__header" scope="col">Threshold</th>' in page
+    assert '<th class="nhsuk-table__header" scope="col">Success threshold</th>' in page  # the form's own words
     assert "28-day Faster Diagnosis Standard" in page
 
 

@@ -11,17 +11,20 @@ from engine import policy
 from engine.errors import Conflict, ServiceError, ValidationFailed
 from engine.identity.accounts import get_user
 from engine.kernel.stages import stage_name
+from engine.repository.deployments import forms_of
 from engine.repository.forms import ends_project
 from engine.runtime import instance_queries
 from engine.store.models import ProcessInstance
 from engine.tasks import claims, completion, decisions, queries
 from web import task_forms
+from web.form_words import FormWords
 from web.pages.reassignment import last_reassignment
 from web.services import clock, read, signed_in_user, write
 
 bp = Blueprint("tasks", __name__)
 
 FORM_CONTROLS = ("csrf_token", "action", "confirm")
+_WORDS: dict[str, FormWords] = {}  # content hash -> the version's form words: versions never change
 PERSON_LISTS = ("board_members", "members_not_scored")  # project data naming people by username
 
 
@@ -121,14 +124,14 @@ def _submitted(title: str, next_titles: list[str], closed: bool) -> str:
 def _page(detail: queries.TaskDetail, blocked: str | None, values: dict, *, errors: dict | None = None,
           add_row: str | None = None, confirming: bool = False, from_draft: bool = False,
           carried: decisions.CarriedAnswers | None = None):
-    errors = errors or {}
+    errors, words = errors or {}, _words_of(detail)
     fields = task_forms.build_fields(detail.form, detail.ui_schema, values, errors, context=detail.context,
                                      add_row=add_row) if detail.form else []
     kept = [(k, v) for k, v in request.form.items(multi=True) if k not in FORM_CONTROLS] if confirming else []
     page = render_template("tasks/show.html", detail=detail, blocked=blocked, fields=fields,
                            errors=task_forms.error_summary(fields, errors), confirming=confirming, kept=kept,
                            from_draft=from_draft, carried=carried, now=clock().now(), me=current_user.user,
-                           label=_labeller(detail), money_keys=decisions.MONEY,
+                           label=_labeller(detail, words), words=words, money_keys=decisions.MONEY,
                            **read(lambda s: _people(s, detail)))
     return page, 422 if errors else 200
 
@@ -146,9 +149,17 @@ def _people(session: Session, detail: queries.TaskDetail) -> dict:
             "reassigned": last_reassignment(session, signed_in_user(session), detail.task)}
 
 
-def _labeller(detail: queries.TaskDetail):
-    """A project data key as the forms title it."""
-    return lambda key: detail.labels.get(key) or task_forms.humanise(key)
+def _labeller(detail: queries.TaskDetail, words: FormWords):
+    """A project data key as the forms (or the diagram's data) title it."""
+    return lambda key: detail.labels.get(key) or words.label(key)
+
+
+def _words_of(detail: queries.TaskDetail) -> FormWords:
+    """The words of the forms of the project's version, for its answers shown on the page."""
+    version = detail.instance.process_version
+    if version.content_hash not in _WORDS:
+        _WORDS[version.content_hash] = FormWords(f for f in forms_of(version).values() if isinstance(f, dict))
+    return _WORDS[version.content_hash]
 
 
 @bp.post("/tasks/<task_id>/claim")
