@@ -3,12 +3,13 @@ holder sees the badge and the notification and opens the task from it; a sponsor
 projects; the Hub team puts a project on hold and resumes it. Each page is kept at 1280 and 320 pixels wide."""
 import re
 
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from demo.walker import Walker
+from engine.identity import accounts
 from engine.store.models import Task
 from tests.browser.conftest import PASSWORD, screenshot
-from tests.conftest import add_user
 from tests.diagram.test_six_gates import plan
 
 WIDE, NARROW = {"width": 1280, "height": 900}, {"width": 320, "height": 800}
@@ -32,7 +33,8 @@ def scoring_of(db, project: int, username: str) -> Task:
 
 
 def test_the_hub_reassigns_scoring_and_the_new_holder_is_told_and_opens_it(db, clock, demo_people, page_as):
-    add_user(db, clock, "nia.board", "board_member", password=PASSWORD)
+    db.writing(lambda s: accounts.add_user(s, username="nia.board", display_name="Nia Roberts (Project Board)",
+                                           roles=["board_member"], password=PASSWORD, actor="test", clock=clock))
     walker = Walker(db, clock)
     project = walker.start()
     walker.walk(project, plan(), stop_at="submit_eoi")
@@ -46,21 +48,22 @@ def test_the_hub_reassigns_scoring_and_the_new_holder_is_told_and_opens_it(db, c
     hub.get_by_label("Reason").fill("Bea is on leave until April")
     screenshot(hub, "reassign-task")
     hub.get_by_role("button", name="Reassign").click()
-    assert hub.get_by_text("They have been told, with your reason.").is_visible()
-    assert "Reassigned from bea.board to nia.board" in hub.locator(".inset").first.inner_text()
+    expect(hub.get_by_text("They have been told, with your reason.")).to_be_visible()
+    moved = hub.locator(".nhsuk-inset-text").first.inner_text()
+    assert "Reassigned from Bea Williams to Nia Roberts (Project Board)" in moved
 
     nia = page_as("nia.board")
-    unread = int(nia.locator(".notifications-link .badge").inner_text())
+    unread = int(nia.locator(".notifications-link .app-badge").inner_text())
     assert unread >= 1
     nia.get_by_role("link", name=f"Notifications, {unread} unread", exact=True).click()
     nia.wait_for_url("**/notifications")
-    first = nia.locator(".notification").first
+    first = nia.locator(".app-notification").first
     assert "Given to you" in first.inner_text() and "Bea is on leave until April" in first.inner_text()
     assert first.get_by_text("Unread").is_visible()
     at_both_widths(nia, "notifications")
     first.get_by_role("button", name=re.compile("^Open the task")).click()
     nia.wait_for_url(f"**/tasks/{task.id}")
-    assert "Reassigned from bea.board to you" in nia.locator(".inset").first.inner_text()
+    assert "Reassigned from Bea Williams to you" in nia.locator(".nhsuk-inset-text").first.inner_text()
     left = unread - 1
     header = nia.get_by_role("link", name=f"Notifications, {left} unread" if left else "Notifications")
     assert header.is_visible()
@@ -83,14 +86,14 @@ def test_a_sponsor_follows_my_projects_and_the_hub_holds_and_resumes_one(db, clo
 
     sponsor = page_as("sam.sponsor")
     sponsor.get_by_role("link", name="My projects").click()
-    card = sponsor.locator(".project-card", has_text="AI triage of skin lesions")
+    card = sponsor.locator(".app-project-card", has_text="AI triage of skin lesions")
     assert card.get_by_role("link", name="AI triage of skin lesions", exact=True).is_visible()
     assert "Gate 1 – Prioritisation" in card.inner_text()
     at_both_widths(sponsor, "my-projects")
 
     hub = page_as("hana.hub")
     hub.goto(f"/projects/{project}")
-    hub.get_by_role("link", name="Put on hold").click()
+    hub.get_by_role("button", name="Put on hold").click()  # the project page's link, drawn as a button
     hub.get_by_role("button", name="Put on hold").click()  # no reason: refused, shown
     assert hub.get_by_text("Give a reason: it goes on the project's record.").is_visible()
     screenshot(hub, "hold-project-without-a-reason")
@@ -102,9 +105,10 @@ def test_a_sponsor_follows_my_projects_and_the_hub_holds_and_resumes_one(db, clo
     screenshot(hub, "project-on-hold")
 
     sponsor.goto("/my-projects")
-    assert sponsor.locator(".project-card", has_text="AI triage of skin lesions").get_by_text("On hold").is_visible()
+    held = sponsor.locator(".app-project-card", has_text="AI triage of skin lesions")
+    assert held.get_by_text("On hold").is_visible()
 
-    hub.get_by_role("link", name="Resume").click()
+    hub.get_by_role("button", name="Resume").click()
     hub.get_by_role("button", name="Resume the project").click()
     assert hub.get_by_text("The project has resumed").is_visible()
     assert hub.get_by_role("status").filter(has_text="since").count() == 0  # no banner: only the news it resumed
