@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -16,6 +17,7 @@ from engine.spiff import role_key
 from engine.store.actor_names import actor_name
 from engine.store.models import AuditEvent, ProcessVersion, User
 
+UK = ZoneInfo("Europe/London")
 KIND_LABELS = {
     "instance_started": "Started", "task_ready": "Task ready", "task_claimed": "Claimed",
     "task_released": "Released", "task_completed": "Completed", "task_cancelled": "Cancelled",
@@ -93,9 +95,11 @@ class Entry:
 
     @property
     def by(self) -> str:
-        if self.actor in ENGINE_ACTORS:
-            return "by the engine"
-        return f"by {self.actor}" + (f" ({self.role_label})" if self.role_label else "")
+        """"by Hana Okafor (Hub team)", "by the engine": the person's name, and their role unless it says it."""
+        name = self.actor_name[:4].lower() + self.actor_name[4:] if self.actor_name.startswith("The ") \
+            else self.actor_name
+        role = f" ({self.role_label})" if self.role_label and self.role_label not in name else ""
+        return f"by {name}{role}"
 
     def as_dict(self) -> dict:
         return {"seq": self.seq, "system_seq": self.system_seq, "at": self.at.isoformat(),
@@ -107,7 +111,12 @@ class Entry:
 
 
 def when(at: datetime) -> str:
-    return f"{at.day} {at.strftime('%b %Y %H:%M')}"
+    """"20 December 2026 at 2:30pm", UK time: as the pages say a moment."""
+    local = at.astimezone(UK) if at.tzinfo else at
+    hour = local.hour % 12 or 12
+    time = "midday" if (local.hour, local.minute) == (12, 0) else "midnight" if (local.hour, local.minute) == (0, 0) \
+        else f"{hour}{f':{local.minute:02d}' if local.minute else ''}{'am' if local.hour < 12 else 'pm'}"
+    return f"{local.day} {local.strftime('%B %Y')} at {time}"
 
 
 def make_entry(event: AuditEvent, *, data: dict, version: str | None, role: str | None,

@@ -14,7 +14,7 @@ from engine import policy
 from engine.clock import Clock
 from engine.errors import BadRequest, Forbidden
 from engine.history.access_records import record_access, records_of
-from engine.history.entries import KIND_LABELS, KIND_ROLES, Entry, labels_for, make_entry
+from engine.history.entries import KIND_LABELS, KIND_ROLES, Entry, Labels, labels_for, make_entry
 from engine.history.replay_frames import Replay, replay_project
 from engine.runtime.instances import get_instance
 from engine.store.models import AuditEvent, ProcessInstance, ProcessVersion, User
@@ -32,6 +32,7 @@ class ProjectHistory:
     versions: list[dict]  # each version it ran on, with its diagram
     warnings: list[str]
     replay: Replay
+    element_names: dict[str, dict[str, str]]  # version hash -> diagram element id -> its name, for the steps in words
 
     @property
     def diagrams(self) -> dict[str, str]:
@@ -60,6 +61,7 @@ def project_history(session: Session, *, user: User, instance_id: int, kind: str
     # Outside the Hub the events are numbered as they see them: the record's numbers would count the others.
     last_seq = max((e.seq for e in replay.entries), default=0) + replay.not_shown if reader.outside \
         else instance.audit_seq
+    deployers = labels_for(session, [], {reader.person(v.deployed_by) for v in versions})
     problems = verify_instance(session, instance.id)
     warnings = list(dict.fromkeys(f"{reader.verification_note(p.reason)}." if reader.outside
                                   else f"Event {p.seq}: {p.reason}." for p in problems))
@@ -71,10 +73,11 @@ def project_history(session: Session, *, user: User, instance_id: int, kind: str
         project={"id": instance.id, "title": instance.title, "status": instance.status,
                  "stage": reader.stage(instance.stage), "last_seq": last_seq},
         entries=shown, total=len(entries), warnings=warnings, replay=replay,
-        versions=[_version_view(v, replay, reader) for v in versions],
+        versions=[_version_view(v, replay, reader, deployers) for v in versions],
         kinds=list({e.kind: e.kind_label for e in entries}.items()),
         actors=list({e.actor: e.actor_name for e in entries}.items()),
-        frames=[{k: v for k, v in f.items() if k != "data"} for f in replay.frames])
+        frames=[{k: v for k, v in f.items() if k != "data"} for f in replay.frames],
+        element_names=labels_for(session, list(replay.versions), set()).elements)
 
 
 def replay_frame(session: Session, *, user: User, instance_id: int, upto: int | None = None) -> dict:
@@ -111,9 +114,11 @@ def view_replay_frame(session: Session, *, user: User, instance_id: int, clock: 
     return frame
 
 
-def _version_view(version: ProcessVersion, replay: Replay, reader: policy.Reader) -> dict:
-    return {"key": version.key, "name": version.name, "version": version.version, "hash": version.content_hash,
+def _version_view(version: ProcessVersion, replay: Replay, reader: policy.Reader, people: Labels) -> dict:
+    return {"id": version.id, "key": version.key, "name": version.name, "version": version.version,
+            "hash": version.content_hash,
             "deployed_at": version.deployed_at, "deployed_by": reader.person(version.deployed_by),
+            "deployed_by_name": people.person(reader.person(version.deployed_by)),
             "since_seq": replay.versions[version.content_hash], "xml": version.bpmn_xml}
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import time
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, render_template, request, url_for
 from flask_login import login_required
 
 from engine.history import timeline
@@ -21,4 +21,7 @@ def show(instance_id: int):
     history = read_and_record(lambda s: timeline.view_history(s, user=signed_in_user(s), instance_id=instance_id,
                                                               kind=kind, actor=actor, clock=clock()))
     seconds = time.perf_counter() - started
-    return render_template("history/show.html", history=history, kind=kind, actor=actor, seconds=seconds)
+    # Each diagram is fetched after the page is shown, from a URL the browser keeps (versions.diagram).
+    diagram_urls = {v["hash"]: url_for("versions.diagram", version_id=v["id"]) for v in history.versions}
+    return render_template("history/show.html", history=history, kind=kind, actor=actor, seconds=seconds,
+                           diagram_urls=diagram_urls)

@@ -1,6 +1,7 @@
-// The replay's diagram: the version the project ran on at each event, drawn with the bpmn-js
-// navigated viewer, every element marked finished (green, ✓ badge), active (amber, dashed, badge)
-// or not reached (dimmed). Used by history.js as window.HistoryDiagram.
+// The replay's diagram: the version the project ran on at each event (its XML fetched once, after the page
+// is shown), drawn with the bpmn-js navigated viewer, every element marked finished (green, ✓ badge),
+// active (amber, dashed, badge) or not reached (dimmed), and framed near that event's step unless the
+// reader asked for the whole process. Used by history.js as window.HistoryDiagram.
 (function () {
   'use strict';
 
@@ -29,23 +30,35 @@
     return span;
   }
 
-  function Diagram(container, diagrams) {
+  function Diagram(container, diagrams, tools) {
     this.container = container;
-    this.diagrams = diagrams;
+    this.diagrams = diagrams;  // version hash -> the URL of its XML
+    this.tools = tools;
     this.viewer = new window.BpmnJS({ container: container });
     this.version = null;
+    this.whole = false;  // the reader asked for the whole process: stepping keeps it
     this.ready = Promise.resolve();
   }
 
   Diagram.prototype.load = function (version) {
     var self = this;
     self.version = version;
-    return self.viewer.importXML(self.diagrams[version]).then(function () {
+    return window.SixGates.fetchDiagram(self.diagrams[version]).then(function (xml) {
+      return self.viewer.importXML(xml);
+    }).then(function () {
       self.canvas = self.viewer.get('canvas');
       self.registry = self.viewer.get('elementRegistry');
       self.overlays = self.viewer.get('overlays');
       window.SixGates.fitDiagramHeight(self.canvas, self.container, MIN_HEIGHT, MAX_HEIGHT);
-      self.canvas.zoom('fit-viewport');
+      if (!self.show_) {
+        var near = function () { self.whole = false; return window.SixGates.frame(self.canvas, self.registry, self.stepIds()); };
+        near.possible = function () { return self.stepIds().some(function (id) { return self.registry.get(id); }); };
+        self.show_ = window.SixGates.wireZoomTools(self.tools, self.canvas, near);
+        self.tools.addEventListener('click', function (event) {
+          var button = event.target.closest('button[data-zoom="whole"]');
+          if (button) { self.whole = true; }
+        });
+      }
     });
   };
 
@@ -54,7 +67,10 @@
     var self = this;
     self.ready = self.ready.then(function () {
       if (frame.version !== self.version) { return self.load(frame.version); }
-    }).then(function () { self.mark(frame); });
+    }).then(function () {
+      self.mark(frame);
+      self.show_(self.whole ? 'whole' : 'near');
+    });
     return self.ready;
   };
 
@@ -82,23 +98,11 @@
       .map(function (element) { return element.businessObject.name || element.id; });
   };
 
-  // Centre the step waiting at this event (or the last one finished) at full size.
-  Diagram.prototype.showStep = function () {
-    var frame = this.frame, registry = this.registry;
-    var ids = frame ? frame.active.concat(frame.event.element_id ? [frame.event.element_id] : []) : [];
-    var element = ids.map(function (id) { return registry.get(id); }).filter(Boolean)[0];
-    if (!element) { this.canvas.zoom('fit-viewport'); return; }
-    var outer = this.canvas.viewbox().outer;
-    this.canvas.viewbox({ x: element.x + element.width / 2 - outer.width / 2,
-                          y: element.y + element.height / 2 - outer.height / 2,
-                          width: outer.width, height: outer.height });
-  };
-
-  Diagram.prototype.zoom = function (how) {
-    if (!this.canvas) { return; }
-    if (how === 'fit') { this.canvas.zoom('fit-viewport'); return; }
-    if (how === 'step') { this.showStep(); return; }
-    this.canvas.zoom(this.canvas.zoom() * (how === 'in' ? 1.25 : 0.8), 'auto');
+  // The elements of this event: the steps waiting then, else the one it finished.
+  Diagram.prototype.stepIds = function () {
+    var frame = this.frame;
+    if (!frame) { return []; }
+    return frame.active.length ? frame.active : (frame.event.element_id ? [frame.event.element_id] : []);
   };
 
   window.HistoryDiagram = Diagram;

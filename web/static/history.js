@@ -1,6 +1,7 @@
 // The history page's replay: a timeline control (Previous, Next, a slider and a list to jump to any
 // event) steps through the frames embedded in the page; each step marks the diagram, fills the panel
-// (who, when, role, data changed) and is announced. The table of events says the same without it.
+// (who, when, role, the steps waiting and finished in words, data changed) and is announced. The table of
+// events says the same without it.
 (function () {
   'use strict';
 
@@ -9,14 +10,25 @@
   var data = JSON.parse(source.textContent);
   var frames = data.frames;
   var section = document.getElementById('replay');
-  var controls = section.querySelector('.replay-controls');
+  var controls = section.querySelector('.app-replay-controls');
   var slider = document.getElementById('replay-slider');
   var jump = document.getElementById('replay-jump');
   var status = document.getElementById('replay-status');
-  var panel = section.querySelector('.replay-panel');
+  var panel = section.querySelector('.app-replay-panel');
   var container = document.getElementById('replay-diagram');
   var index = frames.length - 1;
   var diagram = null;
+
+  var COLOURS = { added: 'green', removed: 'red', changed: 'yellow' };
+
+  function names(frame, ids) {
+    var known = (data.names || {})[frame.version] || {};
+    return ids.map(function (id) { return known[id]; }).filter(Boolean);
+  }
+
+  function fillList(list, items, none) {
+    list.replaceChildren.apply(list, (items.length ? items : [none]).map(function (text) { return element('li', text); }));
+  }
 
   function field(name) { return panel.querySelector('[data-field="' + name + '"]'); }
 
@@ -34,38 +46,31 @@
 
   function changesTable(changes) {
     if (!changes.length) { return element('p', 'No data changed at this event.'); }
-    var table = element('table', undefined, 'history-changes');
-    var head = table.createTHead().insertRow();
-    ['Field', 'Change', 'Before', 'After'].forEach(function (name) {
-      var th = element('th', name);
-      th.scope = 'col';
-      head.appendChild(th);
-    });
-    var body = table.createTBody();
+    // One short summary list per change: it reads at any width, unlike a four-column table.
+    var list = element('dl', undefined, 'nhsuk-summary-list app-history-fields app-replay-changes');
     changes.forEach(function (change) {
-      var row = body.insertRow();
-      row.className = 'change change--' + change.kind;
-      var path = element('th');
-      path.scope = 'row';
-      path.appendChild(element('code', change.path));
-      row.appendChild(path);
-      var kind = row.insertCell();
-      kind.appendChild(element('span', change.kind.charAt(0).toUpperCase() + change.kind.slice(1),
-                               'change-tag change-tag--' + change.kind));
-      row.insertCell().textContent = change.old_text || '–';
-      row.insertCell().textContent = change.new_text || '–';
+      var row = element('div', undefined, 'nhsuk-summary-list__row change change--' + change.kind);
+      row.appendChild(element('dt', change.path, 'nhsuk-summary-list__key'));
+      var value = element('dd', undefined, 'nhsuk-summary-list__value');
+      value.appendChild(element('strong', change.kind.charAt(0).toUpperCase() + change.kind.slice(1),
+                                'nhsuk-tag nhsuk-tag--' + (COLOURS[change.kind] || 'grey')));
+      value.appendChild(element('span', ' ' + (change.kind === 'added' ? (change.new_text || '')
+        : change.kind === 'removed' ? (change.old_text || '') : (change.old_text || 'None') + ' → ' + (change.new_text || 'None'))));
+      row.appendChild(value);
+      list.appendChild(row);
     });
-    return table;
+    return list;
   }
 
   function showPanel(frame) {
     var event = frame.event;
     field('seq').textContent = frame.seq;
     field('headline').textContent = event.headline;
-    field('who').textContent = event.actor === 'engine' ? 'The engine'
-      : event.actor_name + (event.actor_name !== event.actor ? ' (' + event.actor + ')' : '');
-    field('role').textContent = event.role_label || '–';
+    field('who').textContent = event.actor_name;
+    field('role').textContent = event.role_label || 'None';
     field('when').textContent = event.when;
+    fillList(field('waiting'), names(frame, frame.active), 'Nothing');
+    fillList(field('finished'), names(frame, frame.finished), 'Nothing yet');
     field('changes').replaceChildren(changesTable(event.changes));
     panel.hidden = false;
   }
@@ -97,7 +102,7 @@
   }
 
   function showProblem(error) {
-    section.querySelector('.diagram-problem').hidden = false;
+    section.querySelector('.app-diagram-problem').hidden = false;
     container.hidden = true;
     diagram = null;
     if (window.console && error) { console.error('replay diagram:', error); }
@@ -112,9 +117,6 @@
   });
   slider.addEventListener('input', function () { go(Number(slider.value)); });
   jump.addEventListener('change', function () { go(Number(jump.value)); });
-  section.querySelectorAll('[data-zoom]').forEach(function (button) {
-    button.addEventListener('click', function () { if (diagram) { diagram.zoom(button.getAttribute('data-zoom')); } });
-  });
   document.querySelectorAll('.show-on-diagram').forEach(function (button) {
     var seq = Number(button.getAttribute('data-seq'));
     var at = frames.findIndex(function (frame) { return frame.seq === seq; });
@@ -130,9 +132,8 @@
   if (typeof window.BpmnJS !== 'function' || !window.HistoryDiagram) {
     showProblem(new Error('bpmn-js is not loaded'));
   } else {
-    diagram = new window.HistoryDiagram(container, data.diagrams);
+    diagram = new window.HistoryDiagram(container, data.diagrams, section.querySelector('.app-diagram-tools'));
   }
   controls.hidden = false;
-  section.querySelectorAll('.diagram-tools').forEach(function (tools) { tools.hidden = !diagram; });
   go(index, true);  // the page opens on the last event, unannounced
 })();
