@@ -83,17 +83,17 @@ class Plan:
 
 PLANS = [
     Plan(
-        title="Faster lung cancer referrals from primary care", alliance=EAST, area="Early Diagnosis & Screening",
+        title="Faster lung cancer referrals from primary care", alliance=WEST, area="Early Diagnosis & Screening",
         category="Referral & Pathway Management", tumour_groups=["Lung"],
-        trusts=["Nottingham University Hospitals NHS Trust", "Sherwood Forest Hospitals NHS Foundation Trust",
-                "Nottingham and Nottinghamshire Integrated Care System"],
+        trusts=["The Royal Wolverhampton NHS Trust", "Walsall Healthcare NHS Trust",
+                "Black Country Integrated Care System"],
         description="GP practices refer suspected lung cancer on a paper-based form that often arrives without a "
                     "recent chest X-ray. Patients then wait for an X-ray before the straight-to-CT pathway can start.",
         unmet_need="Patients with symptoms wait too long between their GP appointment and a CT scan, and people "
                    "in deprived areas present later.",
         evidence="Local audit of 300 referrals: a third arrived without a chest X-ray result; median 9 days from "
-                 "referral to CT. Lung cancer stage at diagnosis is later than the England average in Mansfield "
-                 "and Ashfield.",
+                 "referral to CT. Lung cancer is diagnosed at a later stage in Wolverhampton and Walsall than the "
+                 "England average.",
         measures=["28-day Faster Diagnosis Standard", "2WW utilisation", "Hand-offs"],
         problem="Referrals for suspected lung cancer reach secondary care incomplete, adding days before CT.",
         scope="In: GP referral form, X-ray booking from primary care, triage to straight-to-CT. Out: screening.",
@@ -212,6 +212,10 @@ PLANS = [
             PEAK: Offer("Pathology-to-MDT link", "Sends finalised pathology reports to the MDT list as soon as "
                         "they are authorised.", "Removes one hand-off.", 28000, (3, 3, 4, 4, 3, 3),
                         "Good but only covers pathology."),
+            MEDTECH: Offer("MDT results viewer", "Shows each case's imaging and test results side by side on the "
+                           "meeting room screen, from the trusts' existing systems.", "Saves time in the meeting "
+                           "itself; does not check completeness beforehand.", 32000, (3, 3, 3, 4, 3, 3),
+                           "Helpful in the room, but deferrals would remain."),
         },
         selected=DATAHEALTH,
         objectives="Cut deferrals for missing results by half and median time to MDT to 14 days.",
