@@ -34,11 +34,11 @@ def test_the_hub_puts_a_project_on_hold_with_a_reason_and_resumes_it(app, db, at
     assert held.status_code == 302 and held.location.endswith(f"/projects/{at_gate4}")
     assert status(db, at_gate4) == "on_hold"
     page = words(hana.get(f"/projects/{at_gate4}"))
-    assert "On hold since 2 Mar 2026, 09:00" in page and "Reason: Funding review until April" in page
+    assert "On hold since 2 March 2026 at 9am" in page and "Reason: Funding review until April" in page
     assert "The project is on hold" in page and "Resume" in page and "Put on hold" not in page
     task = gate4_task(db, at_gate4)
     hugo = signed_in(app, "hugo.hub")
-    assert "This project is on hold." in words(hugo.get(f"/tasks/{task.id}"))
+    assert "This project is on hold" in words(hugo.get(f"/tasks/{task.id}"))
     refused = post(hugo, f"/tasks/{task.id}", {"action": "submit", "gate4_decision": "approve"},
                    page=f"/tasks/{task.id}")
     assert refused.status_code == 302 and gate4_task(db, at_gate4).state == "ready"
@@ -83,7 +83,7 @@ def test_stopping_asks_for_confirmation_and_ends_the_project(app, db, at_gate4):
                    page=f"/projects/{at_gate4}/stop")
     assert stopped.status_code == 302 and status(db, at_gate4) == "stopped"
     page = words(hana.get(f"/projects/{at_gate4}"))
-    assert "Stopped since 2 Mar 2026, 09:00" in page and "Reason: The partner went into administration" in page
+    assert "Stopped since 2 March 2026 at 9am" in page and "Reason: The partner went into administration" in page
     assert "Stop project" not in page
     with db.reading() as s:
         assert s.scalars(select(Task).where(Task.instance_id == at_gate4, Task.state == "ready")).all() == []
