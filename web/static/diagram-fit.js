@@ -74,6 +74,8 @@
         return;
       }
       canvas.zoom(canvas.zoom() * (how === 'in' ? 1.25 : 0.8), 'auto');
+      if (whole) { whole.hidden = false; }  // zoomed by hand: the whole process is a click away again
+      if (back && near.possible()) { back.hidden = false; }
     });
     return show;
   };
