@@ -55,7 +55,7 @@ BRINDLEY, TRENT = "Brindley Digital Health Ltd", "Trent Valley Diagnostics Ltd"
 WREKIN, PEAK, CANNOCK = "Wrekin Pharma UK Ltd", "Peak Pathology Systems Ltd", "Cannock Remote Care Ltd"
 
 PARTNERS = [
-    Partner(MEDTECH, "medtech", "diagnostic devices, the software that goes with them and training for the staff who use them"),
+    Partner(MEDTECH, "medtech", "diagnostic devices, their software and training for the staff who use them"),
     Partner(DATAHEALTH, "data", "pathway analytics, waiting-list tracking and demand and capacity modelling"),
     Partner(BRINDLEY, "digital", "patient-facing apps and clinician dashboards that connect to trust systems"),
     Partner(TRENT, "medtech", "imaging and dermoscopy equipment with a reporting service"),

@@ -20,7 +20,6 @@ from engine.store.db import Database
 from engine.store.models import ProcessInstance, User
 
 DEMO_PASSWORD = "sixgates-demo"
-__all__ = ["MEDTECH", "DATAHEALTH"]
 
 # username, display name, roles, organisation (tests build their people from this list)
 DEMO_USERS = [
@@ -54,6 +53,8 @@ MORE_DEMO_USERS = [
     ("kofi.cannock", "Kofi Mensah", ["industry_partner"], CANNOCK),
 ]
 
+EVERY_DEMO_USER = DEMO_USERS + MORE_DEMO_USERS
+
 # Where the NHS people work, in the demo only. Board members stay without one: a board member who works for an
 # organisation reads other boards' projects as an outsider (engine.policy), as a partner's employee must.
 NHS_ORGANISATION_OF = {
@@ -77,7 +78,8 @@ def demo_email(username: str) -> str:
 
 
 def happy_path(title: str, area: str, *, pathway: str = "proof_of_value", deadline: str = "2026-12-31") -> dict:
-    """Answers that take a project through every gate with approval."""
+    """Answers that take a project through every gate with approval: for tests and benchmarks (the demo's own
+    projects follow demo.plans)."""
     return {
         "propose_challenge": {"title": title, "challenge_area": area},
         "define_challenge": {"pathway": pathway},
@@ -152,7 +154,7 @@ def _add_people(session, clock: Clock) -> None:
     for body in sorted(set(NHS_ORGANISATION_OF.values())):
         accounts.ensure_organisation(session, body, kind="nhs")
     shared_hash = accounts.generate_password_hash(DEMO_PASSWORD)  # one slow scrypt hash for everyone's shared password
-    for username, name, roles, org in DEMO_USERS + MORE_DEMO_USERS:
+    for username, name, roles, org in EVERY_DEMO_USER:
         user = accounts.add_user(session, username=username, display_name=name, roles=roles,
                                  organisation=NHS_ORGANISATION_OF.get(username) or org,
                                  email=demo_email(username), actor="demo", clock=clock)
@@ -180,11 +182,10 @@ def _record_past_projects(session, clock: Clock) -> None:
 
 def logins(db: Database) -> list[tuple[str, str, list[str]]]:
     """The demo logins of the demo users this database holds (username, password, roles), in the order above."""
-    everyone = DEMO_USERS + MORE_DEMO_USERS
     with db.reading() as session:
         present = set(session.scalars(select(User.username).where(
-            User.username.in_([u for u, _, _, _ in everyone]), User.active)))
-    return [(u, DEMO_PASSWORD, r) for u, _, r, _ in everyone if u in present]
+            User.username.in_([u for u, _, _, _ in EVERY_DEMO_USER]), User.active)))
+    return [(u, DEMO_PASSWORD, r) for u, _, r, _ in EVERY_DEMO_USER if u in present]
 
 
 def _finish_with_kpi_returns(walker: Walker, instance_id: int, plan: dict, clock: Clock) -> None:
