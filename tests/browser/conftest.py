@@ -58,11 +58,11 @@ def demo_people(db, clock, six_gates):
 @pytest.fixture
 def demo_site(db, clock, six_gates):
     """The demo: its people (password seed.DEMO_PASSWORD) and projects at every stage.
-    Returns each task's definition and state, and each project's stage and status, by id."""
+    Returns each task's definition and state, and each project's status, by id."""
     snapshots.once("demo_site", db, clock, lambda: seed.load(db, clock=clock))
     with db.reading() as s:
         tasks = {t.id: f"{t.bpmn_id} ({t.state})" for t in s.scalars(select(Task))}
-        projects = {i.id: f"{i.stage} ({i.status})" for i in s.scalars(select(ProcessInstance))}
+        projects = {i.id: i.status for i in s.scalars(select(ProcessInstance))}
     return tasks, projects
 
 
@@ -70,11 +70,13 @@ def demo_site(db, clock, six_gates):
 _RECORDERS: dict[object, page_checks.PageRecorder] = {}
 # Usernames that must not show where a name belongs (the demo people and whoever signed in).
 _USERNAMES: set[str] = set(page_checks.demo_usernames())
+_CHECKED_FOR_ALL: set[str] = set()  # this test's pages that look the same to everyone, already checked
 
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item):
     """After a browser test's body: every page it loaded (and every screenshot point) must have passed the checks."""
+    _CHECKED_FOR_ALL.clear()
     result = yield
     recorders = list(_RECORDERS.values())
     problems: dict[str, list[str]] = {}
@@ -90,7 +92,7 @@ def pytest_runtest_call(item):
 
 def record_pages(context) -> page_checks.PageRecorder:
     """Check every page this context loads (at 1280 px); problems fail the test after its body."""
-    recorder = page_checks.PageRecorder(_USERNAMES, context)
+    recorder = page_checks.PageRecorder(_USERNAMES, context, _CHECKED_FOR_ALL)
     recorder.attach(context)
     _RECORDERS[context] = recorder
     context.on("close", lambda closed: _RECORDERS.pop(closed, None))

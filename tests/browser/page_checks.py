@@ -215,6 +215,7 @@ def assert_page_ok(page, name: str, usernames=None) -> None:
     assert not problems, f"{name} ({page.url}) has {len(problems)} problem(s):\n  " + "\n  ".join(problems)
 
 
+SAME_FOR_EVERYONE = ("/login", "/accessibility")
 AXE_URL = "/__page-checks/axe.js"  # served by with_axe() beside the app: the page's CSP allows its own scripts
 _AUTO_CHECK = """(() => {
   if (window.top !== window || document.contentType !== 'text/html') return;
@@ -257,9 +258,11 @@ class PageRecorder:
     finished is listed in `unfinished`. The server must serve axe at AXE_URL (see with_axe).
     """
 
-    def __init__(self, usernames=None, context=None):
+    def __init__(self, usernames=None, context=None, checked_for_all: set[str] | None = None):
         self.usernames = usernames
         self.context = context
+        # Pages that are the same for everyone, checked once in all of a test's contexts (a set they share).
+        self.checked_for_all = set() if checked_for_all is None else checked_for_all
         self.started: dict[str, None] = {}
         self.reports: dict[str, dict] = {}
         self.extra: dict[str, list[str]] = {}
@@ -291,6 +294,10 @@ class PageRecorder:
     def _receive(self, _source, report: dict) -> bool:
         url = report["url"]
         if report["stage"] == "start":
+            if url in SAME_FOR_EVERYONE:
+                if url in self.checked_for_all:
+                    return True
+                self.checked_for_all.add(url)
             seen = url in self.started
             self.started.setdefault(url, None)
             return seen
