@@ -22,6 +22,7 @@ from tests.browser.conftest import screenshot
 
 MEDTECH, DATAHEALTH = seed.MEDTECH, seed.DATAHEALTH
 BOARD = ("Bea Williams", "Ben Ahmed", "Bill Novak")  # bea.board, ben.board and bill.board, by name
+NOTICE = ".nhsuk-notification-banner__heading"  # the success banner's message
 CRITERIA = ("Strategic fit", "Patient impact", "Strength of evidence", "Deliverability", "Value for money",
             "Equity of access")
 
@@ -104,7 +105,7 @@ def open_task(page: Page, title: str) -> Page:
 def submit(page: Page, title: str, moves_on_to: str | None = None) -> None:
     """Press Submit; back in the inbox the notice says what was submitted and what comes next."""
     page.get_by_role("button", name="Submit", exact=True).click()
-    notice = page.locator(".notice")
+    notice = page.locator(NOTICE)
     expect(notice).to_contain_text(f"{title} submitted.")
     expect(page).to_have_url(re.compile(r"/inbox$"))
     if moves_on_to:
@@ -198,13 +199,13 @@ def match_partner(person) -> None:
     assert inbox_titles(medtech) == inbox_titles(datahealth) == ["Submit expression of interest"]
     do(medtech, "Submit expression of interest", eoi("LungScan AI"))
     do(datahealth, "Submit expression of interest", eoi("ChestView"))
-    expect(datahealth.locator(".notice")).not_to_contain_text("Score EoIs")  # the board's work is not theirs to see
+    expect(datahealth.locator(NOTICE)).not_to_contain_text("Score EoIs")  # the board's work is not theirs to see
     score(person("bea.board"), {MEDTECH: 5, DATAHEALTH: 3})
     score(person("ben.board"), {MEDTECH: 4, DATAHEALTH: 3})
     score(person("bill.board"), {MEDTECH: "I work for Medtech Innovations.", DATAHEALTH: 2},
           moves_on_to="Gate 2 – Partner selection")
     chair = open_task(person("cara.chair"), "Gate 2 – Partner selection")
-    table = chair.get_by_role("region", name="Aggregated board scores")
+    table = chair.get_by_role("region", name=re.compile("^Mean board scores per criterion"))
     expect(table.get_by_role("row").nth(1)).to_contain_text(MEDTECH)  # best first
     medtech_row = table.get_by_role("row").filter(has_text=MEDTECH)
     assert medtech_row.get_by_role("cell").all_inner_texts()[-2:] == ["2", "1"]  # 2 scorers, 1 conflict
@@ -268,7 +269,7 @@ def pilot_and_evidence(person) -> None:
     do(person("hana.hub"), "Prepare business case", {
         "Strategic case": "Meets the FDS target.", "Economic case": "Saves 2 bed days per patient.",
         "Commercial case": "Framework call-off.", "Financial case": "Funded by the Alliance.",
-        "Management case": "Hub-run roll-out.", "Procurement route": Pick("PSR"), "Contract model": "Licence",
+        "Management case": "Hub-run roll-out.", "Procurement route": Pick("PSR (Provider Selection Regime)"), "Contract model": "Licence",
         "Budget (GBP)": 1200000, "Timelines": "Roll-out over 12 months.",
     }, moves_on_to="Gate 6 – DMBC business case")
     do(person("dan.dmbc"), "Gate 6 – DMBC business case",
@@ -300,7 +301,7 @@ def scale_and_close(person, db, clock) -> None:
                "Recommendations": "Start the DPIA at Gate 2.",
                "Share these lessons across the footprint": Pick("Yes")})
     hub.get_by_role("button", name="Submit", exact=True).click()
-    expect(hub.locator(".notice")).to_have_text("Record lessons learned submitted. The project is now closed.")
+    expect(hub.locator(NOTICE)).to_have_text("Record lessons learned submitted. The project is now closed.")
     expect(hub.get_by_text("You have no tasks to do right now.")).to_be_visible()
     screenshot(hub, "journey-05-project-closed")
 
@@ -335,7 +336,7 @@ def test_a_validation_error_keeps_what_was_typed(db, clock, demo_people, page_as
     hub = open_task(page_as("hana.hub"), "Gate 1 – Prioritisation")
     fill(hub, {"Decision": Pick("Reject"), "Comments": "Typed before the error"})
     hub.get_by_role("button", name="Submit", exact=True).click()
-    summary = hub.locator(".error-summary")
+    summary = hub.locator(".nhsuk-error-summary")
     expect(summary).to_contain_text("There is a problem")
     expect(hub).to_have_title(re.compile("^Error: Gate 1"))
     expect(summary.get_by_role("link", name="Enter reason for rejection")).to_be_visible()
@@ -360,7 +361,7 @@ def test_a_draft_survives_signing_out(db, clock, demo_people, page_as):
     hub = open_task(page_as("hana.hub"), "Gate 1 – Prioritisation")
     fill(hub, {"Decision": Pick("Defer"), "Comments": "Half done: waiting for the finance view"})
     hub.get_by_role("button", name="Save draft", exact=True).click()
-    expect(hub.locator(".notice")).to_have_text("Draft saved. You can come back to it later.")
+    expect(hub.locator(NOTICE)).to_have_text("Draft saved. You can come back to it later.")
     expect(hub.get_by_text("These answers are from your saved draft.")).to_be_visible()
     hub.get_by_role("button", name="Sign out").click()
     expect(hub.get_by_role("heading", name="Sign in")).to_be_visible()

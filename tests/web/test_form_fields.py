@@ -102,7 +102,7 @@ def test_a_small_scale_is_a_row_of_radios_with_the_schemas_labels(app):
     bare = task_forms.build_fields({"type": "object", "properties": {"n": {"type": "integer", "minimum": 0,
                                                                             "maximum": 10, "title": "N"}}})[0]
     assert bare.widget == "scale" and bare.inline and [o.label for o in bare.options][-1] == "10"
-    assert '<div class="nhsuk-radios nhsuk-radios--inline" data-module="nhsuk-radios">' in draw(app, [bare])
+    assert '<div class="nhsuk-radios nhsuk-radios--inline">' in draw(app, [bare])
     assert 'id="f-strategic_fit-4" name="strategic_fit" type="radio" value="4" checked' in page
     assert task_forms.read_form(schema, MultiDict({"strategic_fit": "4"}))[0] == {"strategic_fit": 4}
 
@@ -119,7 +119,7 @@ def test_a_field_is_revealed_only_under_the_choice_it_belongs_to(app):
     fields = task_forms.build_fields(load("gate1_prioritisation"), values={"gate1_decision": "reject"})
     assert [f.name for f in fields] == ["gate1_decision", "gate1_comments"]
     page = draw(app, fields)
-    assert 'value="defer" data-aria-controls="f-gate1_decision-2-conditional"' in page
+    assert 'value="defer" data-app-reveals="f-gate1_decision-2-conditional"' in page
     hidden = re.search(r'<div class="nhsuk-radios__conditional( nhsuk-radios__conditional--hidden)?" '
                        r'id="f-gate1_decision-2-conditional">(.*?)</fieldset>', page, flags=re.S)
     assert hidden.group(1) and 'name="review_date-day"' in hidden.group(2)  # not chosen: hidden
