@@ -210,6 +210,20 @@ def test_the_admin_pages_set_an_email_and_list_the_tasks_to_reassign_before_disa
     assert f'/tasks/{gate4}/reassign?next=/admin/users/fran.finance/disable"' in page
 
 
+def test_the_inbox_names_who_holds_a_task_and_says_when_it_is_overdue(app, db, clock, at_gate4):
+    def rename(s):
+        s.scalars(select(User).where(User.username == "hugo.hub")).one().display_name = "Hugo Brennan"
+    db.writing(rename)
+    hugo = signed_in(app, "hugo.hub")
+    gate4 = re.search(r'/tasks/([0-9a-f-]+)"', hugo.get("/inbox").get_data(as_text=True)).group(1)
+    assert post(hugo, f"/tasks/{gate4}/claim").status_code == 302
+    fran = words(signed_in(app, "fran.finance").get("/inbox"))
+    assert "Who has it Hugo Brennan" in fran and "hugo.hub" not in fran
+    assert "Role Finance approver" in fran
+    clock.advance(days=60)
+    assert "Overdue" in words(signed_in(app, "fran.finance").get("/inbox"))
+
+
 def test_what_was_done_is_said_as_news_and_what_could_not_be_done_as_an_alert(app, db, at_gate4):
     hugo = signed_in(app, "hugo.hub")
     done = text_of(hugo.post("/notifications/read", data={"csrf_token": csrf_token(hugo.get("/notifications").data)},

@@ -89,3 +89,17 @@ def test_an_industry_partner_may_not_see_the_register(app, at_gate4):
     partner = signed_in(app, "ivy.medtech")
     assert partner.get("/register").status_code == 403
     assert partner.get("/register.csv").status_code == 403
+
+
+def test_a_past_projects_dates_are_typed_in_boxes_and_shown_in_words(app, at_gate4):
+    hub = signed_in(app, "hana.hub")
+    wrong = record(hub, start_date="2023-02-31")
+    page = wrong.get_data(as_text=True)
+    assert wrong.status_code == 422 and "Start date must be a real date, such as 31 3 2025." in page
+    assert 'href="#start_date-day"' in page  # the error summary leads to the day box
+    assert 'id="start_date-day" name="start_date-day" type="text" inputmode="numeric" value="31"' in page
+    assert "AI triage" not in hub.get("/register").get_data(as_text=True)
+    assert record(hub).status_code == 302
+    shown = hub.get("/register?source=hand").get_data(as_text=True)
+    assert ">9 January 2023</time>" in shown and ">1 February 2024</time>" in shown and ">2023-01-09<" not in shown
+    assert ">Completed</strong>" in shown  # the status in words, as a tag
