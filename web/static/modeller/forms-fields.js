@@ -63,6 +63,6 @@
     fail('');
     form.reset();
     showOptions();
-    NS.say('Field ' + key + ' added to the form.');
+    NS.say('Field “' + (title || key) + '” added to the form.');  // its question, as reviewers will read it
   });
 })();
