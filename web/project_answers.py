@@ -2,6 +2,7 @@
 labels, money as £, dates as "20 December 2026", people by their names (never a username)."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
@@ -82,3 +83,37 @@ class ProjectAnswers:
         if isinstance(value, str) and key not in self.top and value in self.inner:  # a criterion's key
             return self.label(value, inner=True)
         return self.words.value(key, value)
+
+    def path_words(self, path: str) -> str:
+        """A changed field's path in words: "eois[Medtech Innovations Ltd].solution_name" reads
+        "Expressions of interest (Medtech Innovations Ltd) › Solution name"; "board_scores[2]" "… 3"."""
+        parts = []
+        for segment in re.split(r"\.(?![^\[]*\])", path):
+            found = re.fullmatch(r"([^\[]+)(?:\[(.*)\])?", segment)
+            if not found:
+                parts.append(segment)
+                continue
+            key, which = found.groups()
+            label = self.label(key, inner=bool(parts)).removesuffix(MONEY_SUFFIX)
+            parts.append(label if which is None else f"{label} {int(which) + 1}" if which.isdigit()
+                         else f"{label} ({self.people.get(which, which)})")
+        return " › ".join(parts)
+
+    def change_words(self, change: dict) -> dict:
+        """A change (data_diff.Change.as_dict()) with its field and values in words."""
+        key = re.split(r"[.\[]", change["path"].rsplit(".", 1)[-1])[0]
+        return {**change, "field": self.path_words(change["path"]),
+                "old_words": self._value_words(key, change["old"], change["old_text"]),
+                "new_words": self._value_words(key, change["new"], change["new_text"])}
+
+    def _value_words(self, key: str, value: Any, text: str) -> str:
+        if value is None or value == "":
+            return "None" if text == "–" else text
+        if isinstance(value, dict) or (isinstance(value, list) and any(isinstance(v, (dict, list)) for v in value)):
+            return text
+        return self.text(key, value, money_field=self.label(key).endswith(MONEY_SUFFIX))
+
+    def detail_words(self, path: str, text: str) -> tuple[str, str]:
+        """A submitted field (data_diff.flatten's path and text) in words."""
+        key = re.split(r"[.\[]", path.rsplit(".", 1)[-1])[0]
+        return self.path_words(path), self._value_words(key, text, text) if text not in ("–", "") else "None"

@@ -53,7 +53,8 @@ def test_an_auditor_sees_every_event_in_order_with_the_diagram_frames(app, db, a
     assert found[1].startswith("1 ") and "Project started on version 1" in found[1] and "Sponsor" in found[1]
     gate1 = next(r for r in found if "Gate 1 – Prioritisation completed" in r)
     assert "at 9am hana.hub Hub team Completed" in gate1 and "Data submitted" in gate1
-    assert "What changed in the project's data" in gate1 and "gate1_decision Added None approve" in gate1
+    assert "What changed in the project's data" in gate1 and "Decision Added None Approve" in gate1
+    assert "gate1_decision" not in gate1  # the form's words, never the field's key
     assert "Procedure versions it ran on" in page and 'role="alert"' not in page
 
 

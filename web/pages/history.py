@@ -7,7 +7,10 @@ from flask import Blueprint, render_template, request, url_for
 from flask_login import login_required
 
 from engine.history import timeline
-from web.services import clock, read_and_record, signed_in_user
+from engine.repository.deployments import forms_of
+from engine.store.models import ProcessVersion
+from web.project_answers import ProjectAnswers
+from web.services import clock, read, read_and_record, signed_in_user
 
 bp = Blueprint("history", __name__, url_prefix="/projects")
 
@@ -23,5 +26,10 @@ def show(instance_id: int):
     seconds = time.perf_counter() - started
     # Each diagram is fetched after the page is shown, from a URL the browser keeps (versions.diagram).
     diagram_urls = {v["hash"]: url_for("versions.diagram", version_id=v["id"]) for v in history.versions}
+    answers = ProjectAnswers(read(lambda s: [form for v in history.versions
+                                             for form in forms_of(s.get(ProcessVersion, v["id"])).values()]),
+                             dict(history.actors))
+    # What changed at each event, in words, for the replay's panel (the frames stay as the API gives them).
+    changes = {f["seq"]: [answers.change_words(c) for c in f["event"]["changes"]] for f in history.frames}
     return render_template("history/show.html", history=history, kind=kind, actor=actor, seconds=seconds,
-                           diagram_urls=diagram_urls)
+                           diagram_urls=diagram_urls, answers=answers, changes=changes)

@@ -50,12 +50,13 @@
     var list = element('dl', undefined, 'nhsuk-summary-list app-history-fields app-replay-changes');
     changes.forEach(function (change) {
       var row = element('div', undefined, 'nhsuk-summary-list__row change change--' + change.kind);
-      row.appendChild(element('dt', change.path, 'nhsuk-summary-list__key'));
+      row.appendChild(element('dt', change.field, 'nhsuk-summary-list__key'));
       var value = element('dd', undefined, 'nhsuk-summary-list__value');
       value.appendChild(element('strong', change.kind.charAt(0).toUpperCase() + change.kind.slice(1),
                                 'nhsuk-tag nhsuk-tag--' + (COLOURS[change.kind] || 'grey')));
-      value.appendChild(element('span', ' ' + (change.kind === 'added' ? (change.new_text || '')
-        : change.kind === 'removed' ? (change.old_text || '') : (change.old_text || 'None') + ' → ' + (change.new_text || 'None'))));
+      value.appendChild(element('span', ' ' + (change.kind === 'added' ? (change.new_words || '')
+        : change.kind === 'removed' ? (change.old_words || '')
+          : (change.old_words || 'None') + ' → ' + (change.new_words || 'None'))));
       row.appendChild(value);
       list.appendChild(row);
     });
@@ -71,7 +72,7 @@
     field('when').textContent = event.when;
     fillList(field('waiting'), names(frame, frame.active), 'Nothing');
     fillList(field('finished'), names(frame, frame.finished), 'Nothing yet');
-    field('changes').replaceChildren(changesTable(event.changes));
+    field('changes').replaceChildren(changesTable((data.changes || {})[frame.seq] || []));
     panel.hidden = false;
   }
 
