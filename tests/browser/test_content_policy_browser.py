@@ -32,7 +32,7 @@ def test_the_modeller_works_under_the_content_security_policy(db, demo_people, p
     page.locator('td[data-element-id="rule_all_met_recommendation"]').click()
     page.get_by_role("tab", name="Forms").click()
     page.get_by_role("button", name="close_project.schema.json").click()
-    page.locator("#form-preview .form-group").first.wait_for()
+    page.locator("#form-preview .nhsuk-form-group").first.wait_for()
     modeller = violations(page, seen)
     page.goto("/processes/1")  # the version page draws its diagram with the viewer
     page.locator(".djs-container svg").first.wait_for()

@@ -11,13 +11,13 @@ def test_a_date_that_must_lie_ahead_is_added_from_the_forms_editor(db, demo_peop
     page.get_by_role("tab", name="Forms").click()
     page.get_by_role("button", name="close_project.schema.json").click()
     preview = page.locator("#form-preview")
-    preview.locator(".form-group").first.wait_for()
+    preview.locator(".nhsuk-form-group").first.wait_for()
     page.get_by_label("Key (the data variable)").fill("handover_date")
     page.get_by_label("Question").fill("Handover date")
     page.get_by_label("Type of answer").select_option("date_ahead")
     page.get_by_role("button", name="Add field").click()
-    preview.locator("label", has_text="Handover date").wait_for()
-    assert preview.locator('input#f-handover_date[type="date"]').count() == 1
+    preview.locator("legend", has_text="Handover date").wait_for()  # a date: day, month and year boxes
+    assert preview.locator('input#f-handover_date[name="handover_date-day"]').count() == 1
     schema = json.loads(page.get_by_label("Contents of close_project.schema.json").input_value())
     assert schema["properties"]["handover_date"] == {"type": "string", "format": "date", "x-not-before": "today",
                                                      "title": "Handover date"}

@@ -160,3 +160,23 @@ def test_project_data_reads_with_its_forms_labels():
     assert words.label("nhs_contribution") == "NHS contribution (GBP)"
     assert words.value("pathway", "proof_of_value") == "Proof of value (pilot first)"
     assert words.value("joint_working_agreement", True) == "Yes" and words.label("title") == "Milestone"
+
+
+def test_board_members_are_offered_by_name_and_chosen_by_username(app):
+    people = {"users:board_member": [("bea.board", "Bea Williams")], "organisations": ["Medtech Ltd"]}
+    schema = fill_options(load("invite_partners"), data={}, directory=people.__getitem__)
+    field = next(f for f in task_forms.build_fields(schema) if f.name == "board_members")
+    assert [(o.value, o.label) for o in field.options] == [("bea.board", "Bea Williams")]
+    page = draw(app, [field])
+    assert 'value="bea.board">' in page and ">Bea Williams</label>" in page and ">bea.board<" not in page
+    chosen = task_forms.read_form(schema, MultiDict({"board_members": "bea.board"}))[0]
+    assert chosen == {"board_members": ["bea.board"]}
+
+
+def test_a_choice_may_be_titled_the_json_schema_way_too():
+    schema = {"type": "object", "properties": {"kind": {"title": "Kind", "oneOf": [
+        {"const": "proof_of_value", "title": "Test a new idea"}, {"const": "scale_proven", "title": "Scale it"}]}}}
+    [field] = task_forms.build_fields(schema, values={"kind": "scale_proven"})
+    assert field.widget == "radios" and [o.label for o in field.options] == ["Test a new idea", "Scale it"]
+    assert field.shown == "Scale it"
+    assert task_forms.read_form(schema, MultiDict({"kind": "proof_of_value"}))[0] == {"kind": "proof_of_value"}
