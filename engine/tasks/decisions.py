@@ -71,6 +71,11 @@ DATA_TITLES = {
     "gate5_recommendation_reason": "Why the decision table recommends it", "outcome_results": "Outcome results",
     "outcomes_met": "Outcome measures met", "outcomes_total": "Outcome measures in all",
     "project_outcome": "How the project ended", "partner": "Partner", "submitted": "Submitted",
+    "gate5_recommendation": "The decision table's recommendation", "gate5_overridden": "Recommendation overridden",
+    "gate5_refused": "Decision refused", "gate5_refusal_reason": "Why the decision was refused",
+    "pilot_extensions": "Pilot extensions so far", "max_pilot_extensions": "Most pilot extensions allowed",
+    "kpi_returns": "KPI returns", "members_to_score": "Board members asked to score",
+    "scores_kept_aside": "Scores given before scoring was extended", "board_member": "Board member",
 }
 
 # Steps whose answers do not come back in a form reached again: a gate's decision (and its reasons and dates) is

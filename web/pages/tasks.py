@@ -25,7 +25,7 @@ bp = Blueprint("tasks", __name__)
 
 FORM_CONTROLS = ("csrf_token", "action", "confirm")
 _WORDS: dict[str, FormWords] = {}  # content hash -> the version's form words: versions never change
-PERSON_LISTS = ("board_members", "members_not_scored")  # project data naming people by username
+PERSON_LISTS = ("board_members", "members_not_scored", "members_to_score")  # project data naming people by username
 
 
 @bp.context_processor
@@ -132,6 +132,7 @@ def _page(detail: queries.TaskDetail, blocked: str | None, values: dict, *, erro
                            errors=task_forms.error_summary(fields, errors), confirming=confirming, kept=kept,
                            from_draft=from_draft, carried=carried, now=clock().now(), me=current_user.user,
                            label=_labeller(detail, words), words=words, money_keys=decisions.MONEY,
+                           person_lists=PERSON_LISTS,
                            **read(lambda s: _people(s, detail)))
     return page, 422 if errors else 200
 
