@@ -16,7 +16,7 @@ import re
 from typing import Any, Iterable
 
 from engine.repository.forms import form_fields
-from web.wording import uk_date
+from web.wording import money, uk_date
 
 LABELS = "x-labels"
 ISO_DATE = re.compile(r"\d{4}-\d\d-\d\d")
@@ -99,7 +99,8 @@ class FormWords:
         return title if isinstance(title, str) and title else humanise(key)
 
     def value(self, key: str, value: Any) -> str:
-        """An answer in words: a choice's label, Yes/No, a number or text as it is."""
+        """An answer in words: a choice's label, Yes/No, a date as "5 March 2027", money as "£12,500", a number
+    or text as it is."""
         sub = self._fields.get(key, {})
         if isinstance(value, list):
             return ", ".join(self.value(key, v) for v in value)
@@ -107,4 +108,8 @@ class FormWords:
             return "Yes" if value else "No"
         if isinstance(value, str) and (choices_of(sub) or choices_of(sub.get("items") or {})):
             return choice_label(sub if choices_of(sub) else sub["items"], value)
+        if isinstance(value, str) and sub.get("format") == "date":
+            return uk_date(value) or value
+        if sub.get("x-unit") == "GBP" and isinstance(value, (int, float)):
+            return money(value)
         return _key(value) if not isinstance(value, str) else value

@@ -160,6 +160,7 @@ def test_project_data_reads_with_its_forms_labels():
     assert words.label("nhs_contribution") == "NHS contribution (GBP)"
     assert words.value("pathway", "proof_of_value") == "Proof of value (pilot first)"
     assert words.value("joint_working_agreement", True) == "Yes" and words.label("title") == "Milestone"
+    assert words.value("due_date", "2027-03-05") == "5 March 2027" and words.value("total_budget", 12500) == "£12,500"
 
 
 def test_board_members_are_offered_by_name_and_chosen_by_username(app):
