@@ -22,7 +22,26 @@ def test_the_project_diagram_marks_finished_and_current_steps(db, clock, demo_pe
     assert label.endswith("current: Gate 4 – Mobilisation approval.")
     assert not hub.locator(".diagram-problem").is_visible() and errors == []
     screenshot(hub, "project-page")
-    hub.get_by_role("button", name="Show the current step at full size").click()
-    box, frame = current.bounding_box(), hub.locator("#diagram").bounding_box()
-    assert frame["x"] < box["x"] < box["x"] + box["width"] < frame["x"] + frame["width"]
-    assert box["width"] > 80  # drawn at full size, not the whole diagram shrunk to fit
+
+    def shown_near():
+        box, frame = current.bounding_box(), hub.locator("#diagram").bounding_box()
+        return frame["x"] < box["x"] < box["x"] + box["width"] < frame["x"] + frame["width"] and box["width"] > 80
+
+    assert shown_near()  # it opens on the current step at full size, not the whole diagram shrunk to fit
+    hub.get_by_role("button", name="Show the whole process").click()
+    assert current.bounding_box()["width"] < 80  # the whole procedure, shrunk to fit
+    hub.get_by_role("button", name="Show where the project is").click()
+    assert shown_near()
+    steps = hub.locator("#project-steps").inner_text()
+    assert "Gate 4 – Mobilisation approval" in steps and "Next" in steps  # the same in words
+
+
+def test_a_sponsor_sees_the_stages_in_order_and_no_diagram(db, clock, demo_people, page_as):
+    project = walk_to_gate4(db, clock)
+    sponsor = page_as("sam.sponsor")
+    sponsor.goto(f"/projects/{project}")
+    stages = sponsor.get_by_role("list", name="The stages of the procedure")
+    assert stages.locator("li").count() == 10
+    assert "Mobilisation (Gate 4)" in stages.locator('li[aria-current="step"]').inner_text()
+    assert sponsor.locator(".djs-container").count() == 0 and "Fingerprint" not in sponsor.content()
+    screenshot(sponsor, "project-page-sponsor")

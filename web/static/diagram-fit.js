@@ -18,6 +18,22 @@
     return fetched[url];
   };
 
+  // The drawing is a picture with a text alternative (role="img" on its box): its canvas is not a control of
+  // its own (the zoom buttons are), so it leaves the tab order and the picture holds nothing interactive;
+  // bpmn.io's credit link moves just below the picture, where it is a link like any other.
+  NS.asPicture = function (container) {
+    Array.prototype.forEach.call(container.querySelectorAll('[tabindex]'), function (element) {
+      element.removeAttribute('tabindex');
+    });
+    Array.prototype.forEach.call(container.querySelectorAll('a'), function (link) {
+      var credit = document.createElement('p');
+      credit.className = 'app-diagram-credit';
+      link.removeAttribute('style');
+      credit.appendChild(link);
+      container.parentNode.insertBefore(credit, container.nextSibling);
+    });
+  };
+
   NS.fitDiagramHeight = function (canvas, container, minHeight, maxHeight) {
     var inner = canvas.viewbox().inner;
     if (!inner.width) { return; }

@@ -49,6 +49,7 @@
       self.canvas = self.viewer.get('canvas');
       self.registry = self.viewer.get('elementRegistry');
       self.overlays = self.viewer.get('overlays');
+      window.SixGates.asPicture(self.container);
       window.SixGates.fitDiagramHeight(self.canvas, self.container, MIN_HEIGHT, MAX_HEIGHT);
       if (!self.show_) {
         var near = function () { self.whole = false; return window.SixGates.frame(self.canvas, self.registry, self.stepIds()); };

@@ -31,6 +31,7 @@
   }).then(function () {
     var canvas = viewer.get('canvas');
     var registry = viewer.get('elementRegistry');
+    window.SixGates.asPicture(container);
     window.SixGates.fitDiagramHeight(canvas, container, MIN_HEIGHT, MAX_HEIGHT);
     mark(canvas, registry, data.completed, 'done');
     mark(canvas, registry, data.active, 'current');

@@ -83,6 +83,7 @@
     }).then(function () {
       var entry = { viewer: viewer, canvas: viewer.get('canvas'), registry: viewer.get('elementRegistry'),
                     container: container };
+      window.SixGates.asPicture(container);
       window.SixGates.fitDiagramHeight(entry.canvas, container, MIN_HEIGHT, MAX_HEIGHT);
       var ids = Object.keys(data.markers || {});
       mark(entry, data.markers || {});
