@@ -13,6 +13,18 @@ LEANINGS = {"bea.board": (0, 0, 0, 0, 0, 0), "ben.board": (0, -1, 0, 0, 1, 0), "
 CRITERIA = ("strategic_fit", "patient_impact", "strength_of_evidence", "deliverability", "value_for_money",
             "equity_of_access")
 OFFER_OF = {p.name: p.offer for p in PARTNERS}
+SECTOR_OF = {p.name: p.sector for p in PARTNERS}
+# What each kind of company can show of its impact, said neutrally (the demo's companies are invented).
+EVIDENCE_BY_SECTOR = {
+    "medtech": "The devices are UKCA marked and in use in NHS diagnostic services; audit data from those sites "
+               "will be shared with the Hub's evaluation lead.",
+    "digital": "Live in NHS trusts elsewhere with the DTAC assessment complete; results from those deployments "
+               "will be shared with the Hub's evaluation lead under a confidentiality agreement.",
+    "data": "Analyses of this kind have been delivered for other NHS systems; methods and results are open to "
+            "the Hub's evaluation lead.",
+    "pharma": "Above-brand, non-promotional support under the ABPI Code of Practice: no medicine is named or "
+              "promoted. Evaluations of similar service redesign support are available on request.",
+}
 
 
 def answers_for(plan: Plan, *, number: int, call_closes_at: str) -> dict:
@@ -87,8 +99,7 @@ def _eoi(offer: Offer, user: User) -> dict:
     partner = user.organisation_name
     return {
         "solution_name": offer.solution, "solution_summary": offer.summary, "challenge_fit": offer.fit,
-        "evidence_of_impact": "Results from earlier deployments in NHS services will be shared with the Hub's "
-                              "evaluation lead under a confidentiality agreement.",
+        "evidence_of_impact": EVIDENCE_BY_SECTOR[SECTOR_OF[partner]],
         "delivery_approach": "A named implementation lead, a six-month pilot with monthly reports to the "
                              "project board, and training for each site before go-live.",
         "proposed_contribution": f"{partner} brings {OFFER_OF[partner]}.",

@@ -134,7 +134,7 @@ PLANS = [
         priority=(4, 4, 4), stop_at="submit_eoi", started_days_ago=30,
         call_brief="We are looking for a digital pre-assessment questionnaire for patients on SACT that flags "
                    "toxicity to the nurse team and connects to the trust's chemotherapy prescribing system.",
-        invited_only=[BRINDLEY, DATAHEALTH, CANNOCK]),  # the call is still open
+        invited_only=[BRINDLEY, DATAHEALTH, CANNOCK, MEDTECH]),  # the call is still open
     Plan(
         title="Remote monitoring after prostate cancer treatment", alliance=WEST,
         area="Patient Experience & Equitable Access", category="Follow-up", tumour_groups=["Urology"],
