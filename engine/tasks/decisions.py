@@ -53,7 +53,7 @@ DECIDES_ON: dict[str, tuple[str, ...]] = {
 # Task id -> what the page calls the earlier answers it leads with (otherwise LEAD_HEADING).
 LEAD_HEADINGS = {
     "gate1_prioritisation": "The challenge as defined and scored", "define_challenge": "The challenge as proposed",
-    "submit_eoi": "The call", "score_eois": "The expressions of interest to score",
+    "submit_eoi": "The call", "score_eois": "Expressions of interest to score",
     "gate2_partner_selection": "Board scores", "gate3_hub_signoff": "The specification",
     "gate3_clinical_signoff": "The specification", "gate4_mobilisation_approval": "The mobilisation pack",
     "gate5_evidence_gate": "The pilot's evidence", "gate6_dmbc": "The business case",
@@ -76,6 +76,7 @@ DATA_TITLES = {
     "pilot_extensions": "Pilot extensions so far", "max_pilot_extensions": "Most pilot extensions allowed",
     "kpi_returns": "KPI returns", "members_to_score": "Board members asked to score",
     "scores_kept_aside": "Scores given before scoring was extended", "board_member": "Board member",
+    "contribution_value_gbp": "Estimated value of the contribution",  # the form asks the partner for "your" value
 }
 
 # Steps whose answers do not come back in a form reached again: a gate's decision (and its reasons and dates) is

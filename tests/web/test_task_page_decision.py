@@ -55,7 +55,7 @@ def test_scoring_shows_each_eoi_open_with_the_criteria_and_no_other_scores(app, 
     task_id = next(t.id for t in walker.open_tasks(project) if t.assignee == "bea.board")
     page = text(signed_in(app, "bea.board").get(f"/tasks/{task_id}"))
     lead = decision(page)
-    assert "The expressions of interest to score" in lead and "<details" not in lead
+    assert "Expressions of interest to score" in lead and "<details" not in lead
     for partner in (MEDTECH, DATAHEALTH):  # each EoI open, as a card
         assert f'<h3 class="nhsuk-card__heading">{partner}' in lead
     assert "Scoring criteria" in lead and "Strength of evidence" in lead
