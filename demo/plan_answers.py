@@ -49,8 +49,8 @@ def answers_for(plan: Plan, *, number: int, call_closes_at: str) -> dict:
         "score_eois": lambda data, user: _scores(plan, data, user),
         "gate2_partner_selection": {
             "gate2_decision": "select", "selected_partners": [plan.selected],
-            "gate2_comments": f"{plan.selected} scored highest overall. The board asks for a clear plan for "
-                              "patients who cannot use digital tools."},
+            "gate2_comments": f"{plan.selected} scored highest overall. "
+                              f"{plan.offers[plan.selected].note if plan.selected else ''}"},
         "draft_specification": {
             "objectives": plan.objectives, "sites": plan.sites, "evaluation_plan": plan.evaluation,
             "solution_description": plan.offers[plan.selected].summary if plan.selected else "",
