@@ -123,3 +123,18 @@ def walker_answers(db, clock, people) -> dict:
         form = proposals.first_form(session, user=user(session, "sam.sponsor"), process_key="six_gates", clock=clock)
     return sample_answers(form.form, {"title": "Faster lung referrals", "challenge_area": "Pathway Delays"},
                           today=clock.now().date(), context={})
+
+
+def test_a_returned_mobilisation_pack_comes_back_as_it_was_for_rework(db, clock, people):
+    walker = people
+    project = walker.start()
+    plan = seed.happy_path("Faster lung referrals", "Pathway Delays")
+    plan["prepare_mobilisation"] = {**plan["prepare_mobilisation"], "governance": "A monthly project board."}
+    walker.walk(project, plan, stop_at="gate4_mobilisation_approval")
+    walker.complete(open_task(walker, project, "gate4_mobilisation_approval"),
+                    {"gate4_decision": "return", "gate4_comments": "Name the clinical safety officer."})
+
+    rework = open_task(walker, project, "prepare_mobilisation")
+    carried = detail_of(db, walker.actor_for(rework).username, rework.id).carried
+    assert carried.answers["governance"] == "A monthly project board."
+    assert carried.answers["nhs_contribution"] == 100000 and carried.answers["industry_contribution"] == 150000
