@@ -83,7 +83,7 @@ def test_task_page_shows_labelled_fields_and_what_you_need_to_know(app, at):
     assert '<label class="nhsuk-label nhsuk-radios__label" for="f-gate1_decision-3">Reject</label>' in page
     assert '<label class="nhsuk-label nhsuk-date-input__label" for="f-review_date-month">Month</label>' in page
     assert '<textarea class="nhsuk-textarea" rows="5" id="f-gate1_reason"' in page
-    assert 'id="f-review_date-hint">Required when deferring' in page
+    assert 'id="f-review_date-hint">The challenge comes back for definition' in page
     assert "The challenge as defined and scored" in page and "Challenge area" in page and "Pathway Delays" in page
     assert "Proof of value" in page  # codes read as words
     assert "open a call for partners" in page  # the task's documentation
