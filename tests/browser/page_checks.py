@@ -54,12 +54,13 @@ _OVERFLOW = """() => {
 }"""
 
 _VISIBLE_TEXT = """(verbatim) => {
-  const texts = [];
+  const texts = [], revealed = 'details, .nhsuk-radios__conditional, .nhsuk-checkboxes__conditional';
   const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
   for (let node = walker.nextNode(); node; node = walker.nextNode()) {
     const text = node.textContent.trim(), el = node.parentElement;
     if (!text || !el || el.closest(verbatim)) continue;
-    if (!el.checkVisibility({visibilityProperty: true})) continue;
+    // shown now, or one click away (a closed details, a conditional reveal)
+    if (!el.checkVisibility({visibilityProperty: true}) && !el.closest(revealed)) continue;
     texts.push(text);
   }
   for (const el of document.body.querySelectorAll('[aria-label], img[alt]')) {
@@ -133,20 +134,22 @@ def words_problems(page, usernames=None, field_keys=None) -> list[str]:
 
 
 def _words_lines(texts: list[str], usernames=None, field_keys=None) -> list[str]:
+    """One line per piece of text that shows codes or usernames, naming each of them."""
     usernames = demo_usernames() if usernames is None else list(usernames)
     field_keys = form_field_keys() if field_keys is None else frozenset(field_keys)
     username_pattern = _username_pattern(tuple(sorted(set(usernames))))
     problems: dict[str, None] = {}
     for text in texts:
-        quoted = _shorten(text)
+        found: dict[str, list[str]] = {}
         for word in SNAKE_CASE.findall(text):
-            kind = "form field key" if word in field_keys else "snake_case code"
-            problems[f"words: {kind} `{word}` in \"{quoted}\""] = None
+            found.setdefault("form field key" if word in field_keys else "snake_case code", []).append(word)
         if username_pattern:
-            for name in username_pattern.findall(text):
-                problems[f"words: username `{name}` where a name belongs, in \"{quoted}\""] = None
-        for phrase in DEVELOPER_PHRASES.findall(text):
-            problems[f"words: developer wording `{phrase}` in \"{quoted}\""] = None
+            found.setdefault("username where a name belongs", []).extend(username_pattern.findall(text))
+        found.setdefault("developer wording", []).extend(DEVELOPER_PHRASES.findall(text))
+        said = "; ".join(f"{kind} {', '.join(f'`{w}`' for w in dict.fromkeys(words))}"
+                         for kind, words in found.items() if words)
+        if said:
+            problems[f"words: {said} in \"{_shorten(text)}\""] = None
     return list(problems)
 
 
