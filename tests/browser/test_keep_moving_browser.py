@@ -16,13 +16,12 @@ WIDE, NARROW = {"width": 1280, "height": 900}, {"width": 320, "height": 800}
 
 
 def at_both_widths(page, name: str) -> None:
-    """Screenshots at desktop and phone width; nothing may overflow the narrow one sideways."""
-    for size, suffix in ((WIDE, "1280"), (NARROW, "320")):
-        page.set_viewport_size(size)
-        screenshot(page, f"{name}-{suffix}")
-        if size is NARROW:
-            overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
-            assert overflow <= 0, f"{name} scrolls sideways at 320 px by {overflow} px"
+    """Screenshots at desktop and phone width (screenshot() checks and keeps both); nothing may overflow the
+    narrow one sideways."""
+    screenshot(page, name)
+    page.set_viewport_size(NARROW)
+    overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert overflow <= 0, f"{name} scrolls sideways at 320 px by {overflow} px"
     page.set_viewport_size(WIDE)
 
 
