@@ -83,12 +83,18 @@ class FormWords:
 
     def __init__(self, schemas: Iterable[dict]):
         self._fields: dict[str, dict] = {}
+        self._codes: dict[str, str] = {}  # every labelled code, for a value kept under another key ("status")
         for schema in schemas:
             self._collect(schema)
 
     def _collect(self, schema: dict) -> None:
         for key, sub in form_fields(schema).items():
             self._fields.setdefault(key, sub)
+            for offered in (sub, sub.get("items") if isinstance(sub.get("items"), dict) else {}):
+                for code in choices_of(offered):
+                    label = given_label(offered, code)
+                    if label and isinstance(code, str):
+                        self._codes.setdefault(code, label)
             items = sub.get("items") if isinstance(sub.get("items"), dict) else {}
             if items.get("type") == "object" or "properties" in items:
                 self._collect(items)
@@ -100,7 +106,7 @@ class FormWords:
 
     def value(self, key: str, value: Any) -> str:
         """An answer in words: a choice's label, Yes/No, a date as "5 March 2027", money as "£12,500", a number
-    or text as it is."""
+        or text as it is."""
         sub = self._fields.get(key, {})
         if isinstance(value, list):
             return ", ".join(self.value(key, v) for v in value)
@@ -112,4 +118,6 @@ class FormWords:
             return uk_date(value) or value
         if sub.get("x-unit") == "GBP" and isinstance(value, (int, float)):
             return money(value)
+        if isinstance(value, str) and CODE.fullmatch(value):  # a code the process copied under a key of its own
+            return self._codes.get(value) or humanise(value)
         return _key(value) if not isinstance(value, str) else value

@@ -156,11 +156,13 @@ def test_optional_fields_say_so_and_required_ones_do_not(app):
 
 
 def test_project_data_reads_with_its_forms_labels():
-    words = FormWords([load("define_challenge"), load("prepare_mobilisation")])
+    words = FormWords([load("define_challenge"), load("prepare_mobilisation"), load("submit_kpi_return")])
     assert words.label("nhs_contribution") == "NHS contribution (GBP)"
     assert words.value("pathway", "proof_of_value") == "Proof of value (pilot first)"
     assert words.value("joint_working_agreement", True) == "Yes" and words.label("title") == "Milestone"
     assert words.value("due_date", "2027-03-05") == "5 March 2027" and words.value("total_budget", 12500) == "£12,500"
+    assert words.value("status", "on_track") == "On track"  # the KPI return's status, kept under a key of its own
+    assert words.value("solution", "ChestView") == "ChestView"
 
 
 def test_board_members_are_offered_by_name_and_chosen_by_username(app):
