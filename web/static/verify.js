@@ -48,7 +48,7 @@
     else cell(row, "Where", "The system's own record");
     cell(row, "Event", String(problem.seq));
     cell(row, "Check", problem.check === "chain" ? "Hash chain" : "Re-run");
-    cell(row, "What is wrong", problem.reason, null, "app-hash");
+    cell(row, "What is wrong", problem.reason);
     body.appendChild(row);
     table.hidden = false;
   }
