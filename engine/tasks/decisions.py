@@ -48,6 +48,9 @@ DECIDES_ON: dict[str, tuple[str, ...]] = {
     "prepare_business_case": PILOT,
     "gate6_dmbc": BUSINESS_CASE,
     "execute_procurement": ("gate6_decision", "procurement_route", "contract_model", "budget", "timelines"),
+    "submit_kpi_return": ("benefits_realisation_plan", "rollout_sites", "kpi_returns"),
+    "close_project": ("benefits_realisation_plan", "supplier_name", "rollout_sites", "kpi_returns"),
+    "record_lessons_learned": ("project_outcome", "closure_summary", "benefits_realised"),
 }
 
 # Task id -> what the page calls the earlier answers it leads with (otherwise LEAD_HEADING).
