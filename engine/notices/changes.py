@@ -70,8 +70,8 @@ def _to_delegate(session: Session, instance: ProcessInstance, task: Task, away: 
     if refusal(session, task, instance, delegate) is not None:
         return False  # the task stays theirs, and they are told of it
     hand_over(session, instance, task, delegate, actor=task.assignee, now=at, delegated=True,
-              reason=f"{task.assignee} is away until {delegation.ends_on.isoformat()}; "
-                     f"{delegate.username} is their delegate",
+              reason=f"{delegation.user.display_name} is away until {messages.day_in_words(delegation.ends_on)}; "
+                     f"{delegate.display_name} is their delegate",
               message=messages.delegated(task, instance, away=delegation.user, until=delegation.ends_on))
     return True
 

@@ -11,8 +11,9 @@ from engine.notices.outbox import Message
 from engine.store.models import ProcessInstance, Task, User
 
 
-def _when(at: date | None) -> str:
-    return at.strftime("%-d %B %Y") if at else ""
+def day_in_words(at: date | None) -> str:
+    """20 December 2026, as every page and message says a date."""
+    return f"{at.day} {at:%B %Y}" if at else ""
 
 
 def _task_message(kind: str, task: Task, instance: ProcessInstance, subject: str, body: str) -> Message:
@@ -21,19 +22,19 @@ def _task_message(kind: str, task: Task, instance: ProcessInstance, subject: str
 
 
 def task_ready(task: Task, instance: ProcessInstance) -> Message:
-    due = f" It is due by {_when(task.due_at)}." if task.due_at else ""
+    due = f" It is due by {day_in_words(task.due_at)}." if task.due_at else ""
     return _task_message(kinds.TASK_READY, task, instance, "Ready for you",
                          f"“{task.title}” in the project “{instance.title}” is ready for you to do.{due}")
 
 
 def due_soon(task: Task, instance: ProcessInstance) -> Message:
-    return _task_message(kinds.DUE_SOON, task, instance, f"Due {_when(task.due_at)}",
-                         f"“{task.title}” in the project “{instance.title}” is due by {_when(task.due_at)}.")
+    return _task_message(kinds.DUE_SOON, task, instance, f"Due {day_in_words(task.due_at)}",
+                         f"“{task.title}” in the project “{instance.title}” is due by {day_in_words(task.due_at)}.")
 
 
 def overdue(task: Task, instance: ProcessInstance) -> Message:
     return _task_message(kinds.OVERDUE, task, instance, "Overdue",
-                         f"“{task.title}” in the project “{instance.title}” was due by {_when(task.due_at)} "
+                         f"“{task.title}” in the project “{instance.title}” was due by {day_in_words(task.due_at)} "
                          "and is not done yet. If you cannot do it, tell the Hub team so they can give it to someone "
                          "else.")
 
@@ -43,7 +44,7 @@ def escalated(task: Task, instance: ProcessInstance) -> Message:
         f"for anyone with the {task.role.replace('_', ' ')} role"
     return _task_message(kinds.ESCALATED, task, instance, "Still overdue",
                          f"“{task.title}” in the project “{instance.title}” ({held}) was due by "
-                         f"{_when(task.due_at)} and is still not done. You can reassign it from its page.")
+                         f"{day_in_words(task.due_at)} and is still not done. You can reassign it from its page.")
 
 
 def reassigned(task: Task, instance: ProcessInstance, *, by: User, reason: str, to: User) -> Message:
@@ -56,7 +57,7 @@ def reassigned(task: Task, instance: ProcessInstance, *, by: User, reason: str, 
 
 def delegated(task: Task, instance: ProcessInstance, *, away: User, until: date) -> Message:
     return _task_message(kinds.REASSIGNED, task, instance, "Given to you while a colleague is away",
-                         f"{away.display_name} is away until {_when(until)} and named you their delegate, so "
+                         f"{away.display_name} is away until {day_in_words(until)} and named you their delegate, so "
                          f"“{task.title}” in the project “{instance.title}” is yours to do.")
 
 

@@ -68,7 +68,7 @@ def test_a_board_member_away_names_a_delegate_who_is_given_her_scoring(db, clock
     given.get_by_role("button", name=re.compile("^Open the task")).click()
     nia.wait_for_url("**/tasks/**")
     expect(nia.get_by_role("heading", level=1)).to_have_text("Score EoIs")
-    expect(nia.locator(".nhsuk-inset-text").first).to_contain_text("bea.board")
+    expect(nia.locator(".nhsuk-inset-text").first).to_contain_text("Bea Williams is away until")
 
 
 def test_a_sponsor_withdraws_a_challenge_before_gate_1_from_my_projects(db, clock, demo_people, page_as):
