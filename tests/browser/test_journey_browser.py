@@ -269,8 +269,8 @@ def pilot_and_evidence(person) -> None:
     do(person("hana.hub"), "Prepare business case", {
         "Strategic case": "Meets the FDS target.", "Economic case": "Saves 2 bed days per patient.",
         "Commercial case": "Framework call-off.", "Financial case": "Funded by the Alliance.",
-        "Management case": "Hub-run roll-out.", "Procurement route": Pick("PSR (Provider Selection Regime)"), "Contract model": "Licence",
-        "Budget (GBP)": 1200000, "Timelines": "Roll-out over 12 months.",
+        "Management case": "Hub-run roll-out.", "Procurement route": Pick("PSR (Provider Selection Regime)"),
+        "Contract model": "Licence", "Budget (GBP)": 1200000, "Timelines": "Roll-out over 12 months.",
     }, moves_on_to="Gate 6 – DMBC business case")
     do(person("dan.dmbc"), "Gate 6 – DMBC business case",
        {"Decision": Pick("Approve"), "Funding authorised (GBP)": 1200000},
