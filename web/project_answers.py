@@ -8,7 +8,7 @@ from typing import Any, Iterable
 
 from engine.repository.forms import form_fields
 from web.form_words import FormWords, humanise
-from web.wording import money, uk_date
+from web.wording import money, uk_date, uk_datetime
 
 MONEY_SUFFIX = " (GBP)"  # the forms' way of saying a field holds pounds
 # What the procedure's own scripts add to a project (no form asks for them).
@@ -109,11 +109,26 @@ class ProjectAnswers:
     def _value_words(self, key: str, value: Any, text: str) -> str:
         if value is None or value == "":
             return "None" if text == "–" else text
-        if isinstance(value, dict) or (isinstance(value, list) and any(isinstance(v, (dict, list)) for v in value)):
-            return text
+        return self.words_of(key, value)
+
+    def words_of(self, key: str, value: Any) -> str:
+        """Any answer in one line of words: a record's fields as "Label: answer; …", records apart by " | "."""
+        if isinstance(value, dict):
+            return "; ".join(f"{self.label(k, inner=True).removesuffix(MONEY_SUFFIX)}: {self.words_of(k, v)}"
+                             for k, v in value.items() if v not in (None, "", [], {}))
+        if isinstance(value, list) and any(isinstance(v, (dict, list)) for v in value):
+            return " | ".join(self.words_of(key, v) for v in value)
         return self.text(key, value, money_field=self.label(key).endswith(MONEY_SUFFIX))
 
     def detail_words(self, path: str, text: str) -> tuple[str, str]:
-        """A submitted field (data_diff.flatten's path and text) in words."""
+        """An event's detail (data_diff.flatten's path and text, or a label and text) in words: people by
+        name, moments as "20 December 2026 at 2:30pm", choices by their labels."""
         key = re.split(r"[.\[]", path.rsplit(".", 1)[-1])[0]
-        return self.path_words(path), self._value_words(key, text, text) if text not in ("–", "") else "None"
+        if text in ("–", ""):
+            return self.path_words(path), "None"
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}T[\d:.]+([+-]\d{2}:\d{2}|Z)?", text):
+            return self.path_words(path), uk_datetime(text)
+        parts = [self.people.get(part, part) for part in text.split(", ")]
+        if parts != text.split(", "):
+            return self.path_words(path), ", ".join(parts)
+        return self.path_words(path), self._value_words(key, text, text)

@@ -72,8 +72,7 @@ def project_view(session: Session, *, user: User, instance_id: int, now: datetim
         "history": history,
         "data": reader.data(data),
         # The people its answers name (board members...), so that a page shows their names, never usernames.
-        "people": dict(session.execute(select(User.username, User.display_name)
-                                       .where(User.username.in_(_texts_in(reader.data(data))))).all()),
+        "people": people_named_in(session, reader.data(data)),
         "may_see_diagram": policy.may_see_process_diagram(user),
     }
 
@@ -127,6 +126,12 @@ def _display_names(session: Session, usernames: list[str | None]) -> dict[str, s
         return {}
     found = dict(session.execute(select(User.username, User.display_name).where(User.username.in_(wanted))).all())
     return {**{u: actor_name(u, found) for u in wanted}, policy.SOMEONE: policy.SOMEONE.capitalize()}
+
+
+def people_named_in(session: Session, value) -> dict[str, str]:
+    """The people a project's data names by username (board members...) -> their display names."""
+    return dict(session.execute(select(User.username, User.display_name)
+                                .where(User.username.in_(_texts_in(value)))).all())
 
 
 def _texts_in(value) -> set[str]:

@@ -34,9 +34,13 @@ def test_an_auditor_steps_through_the_history_on_the_diagram(db, clock, demo_peo
     assert marker(auditor, "prepare_mobilisation", "unreached").count() == 1
     assert marker(auditor, "gate4_mobilisation_approval", "active").count() == 0
     status = auditor.locator("#replay-status").inner_text()
-    assert status.startswith(f"Event {seq} of {last}: Gate 1 – Prioritisation completed by hana.hub (Hub team), ")
-    panel = auditor.locator(".replay-panel")
-    assert "hana.hub" in panel.inner_text() and "gate1_decision" in panel.locator("table").inner_text()
+    assert status.startswith(f"Event {seq} of {last}: Gate 1 – Prioritisation completed by Hana Okafor (Hub team), ")
+    panel = auditor.locator(".app-replay-panel")
+    assert "Hana Okafor" in panel.inner_text() and "hana.hub" not in panel.inner_text()
+    changes = panel.locator(".app-replay-changes").inner_text()
+    assert "Decision" in changes and "Approve" in changes and "gate1_decision" not in changes  # in the form's words
+    waiting = panel.locator('[data-field="waiting"]').inner_text()
+    assert "Invite partners and open call" in waiting  # the steps in words beside the diagram
     label = auditor.locator("#replay-diagram").get_attribute("aria-label")
     assert label.startswith(f"Diagram of the procedure at event {seq}. Waiting: Invite partners and open call.")
 
@@ -55,4 +59,12 @@ def test_an_auditor_steps_through_the_history_on_the_diagram(db, clock, demo_peo
     at_event(auditor, seq - 1)
     assert marker(auditor, "gate1_prioritisation", "active").count() == 1
     screenshot(auditor, "history-replay")
-    assert errors == [] and not auditor.locator(".diagram-problem").is_visible()
+    assert errors == [] and not auditor.locator(".app-diagram-problem").is_visible()
+
+    # Each step opens near its element; the whole process is a click away, and stepping keeps that choice.
+    step = marker(auditor, "gate1_prioritisation", "active")
+    assert step.bounding_box()["width"] > 80
+    auditor.get_by_role("button", name="Show the whole process").click()
+    assert step.bounding_box()["width"] < 80
+    auditor.get_by_role("button", name="Show this step").click()
+    assert step.bounding_box()["width"] > 80

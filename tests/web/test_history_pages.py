@@ -49,7 +49,7 @@ def test_an_auditor_sees_every_event_in_order_with_the_diagram_frames(app, db, a
     assert list(data["diagrams"]) == [data["frames"][0]["version"]]
     assert data["frames"][-1]["active"] == ["gate4_mobilisation_approval"]
     found = [text_of(r) for r in rows(page)]
-    assert found[0].startswith("S") and "Version 1 of six_gates deployed" in found[0]
+    assert found[0].startswith("S") and "Version 1 of the procedure deployed" in found[0]
     assert found[1].startswith("1 ") and "Project started on version 1" in found[1] and "Sponsor" in found[1]
     gate1 = next(r for r in found if "Gate 1 – Prioritisation completed" in r)
     assert "at 9am hana.hub Hub team Completed" in gate1 and "Data submitted" in gate1

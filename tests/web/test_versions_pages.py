@@ -119,7 +119,8 @@ def test_the_diff_lists_each_change_by_area_with_a_summary(app, two_versions):
     assert 'data-show-side="new" data-show-element="gate4_mobilisation_approval"' in diagram
     assert 'data-show-side="old" data-show-element="extend_pilot">Removed script task “Extend pilot”' in diagram
     forms = page.split('id="area-forms"')[1].split("</section>")[0]
-    assert "field “Risk rating” (risk_rating) added" in forms
+    assert "field “Risk rating” ( risk_rating ) added" in words(forms)
+    assert "<code>risk_rating</code>" in forms  # an identifier the owner finds in the modeller, set as code
     decisions = page.split('id="area-decisions"')[1].split("</section>")[0]
     assert "rule “Fewer than half met”: Outcome measures met changed" in decisions
     assert 'data-show-element="evidence_recommendation"' in decisions

@@ -8,6 +8,7 @@ from flask_login import login_required
 
 from engine.history import timeline
 from engine.repository.deployments import forms_of
+from engine.sixgates.project_page import people_named_in
 from engine.store.models import ProcessVersion
 from web.project_answers import ProjectAnswers
 from web.services import clock, read, read_and_record, signed_in_user
@@ -26,9 +27,10 @@ def show(instance_id: int):
     seconds = time.perf_counter() - started
     # Each diagram is fetched after the page is shown, from a URL the browser keeps (versions.diagram).
     diagram_urls = {v["hash"]: url_for("versions.diagram", version_id=v["id"]) for v in history.versions}
-    answers = ProjectAnswers(read(lambda s: [form for v in history.versions
-                                             for form in forms_of(s.get(ProcessVersion, v["id"])).values()]),
-                             dict(history.actors))
+    forms, people = read(lambda s: (
+        [form for v in history.versions for form in forms_of(s.get(ProcessVersion, v["id"])).values()],
+        people_named_in(s, [f["event"]["changes"] for f in history.frames])))
+    answers = ProjectAnswers(forms, people)
     # What changed at each event, in words, for the replay's panel (the frames stay as the API gives them).
     changes = {f["seq"]: [answers.change_words(c) for c in f["event"]["changes"]] for f in history.frames}
     return render_template("history/show.html", history=history, kind=kind, actor=actor, seconds=seconds,

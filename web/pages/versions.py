@@ -1,8 +1,11 @@
 """Deployed process versions: list, one version's diagram, and the diff between two versions."""
 from __future__ import annotations
 
+import re
+
 from flask import Blueprint, Response, render_template, request
 from flask_login import login_required
+from markupsafe import Markup, escape
 
 from engine.repository import version_diff as versions
 from web.services import read, signed_in_user
@@ -12,6 +15,13 @@ bp = Blueprint("versions", __name__, url_prefix="/processes")
 # Private: only the signed-in reader's browser keeps it; immutable: a version's id always names the same diagram.
 IMMUTABLE = "private, max-age=31536000, immutable"
 AREA_TITLES = {"diagram": "Diagram elements", "forms": "Forms", "decisions": "Decision tables"}
+
+
+@bp.app_template_filter("identifiers_as_code")
+def identifiers_as_code(text: str) -> Markup:
+    """A change said in words, its diagram and form identifiers (risk_rating, pilot_merge) set as code: they
+    are what the process owner finds in the modeller, not words for a reader."""
+    return Markup(re.sub(r"\b([A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)+)\b", r"<code>\1</code>", str(escape(text))))
 
 
 @bp.get("")
