@@ -19,7 +19,7 @@ from engine.repository.forms import form_fields
 from web.wording import money, uk_date
 
 LABELS = "x-labels"
-ISO_DATE = re.compile(r"\d{4}-\d\d-\d\d")
+ISO_DATE = re.compile(r"\b\d{4}-\d\d-\d\d\b")
 CODE = re.compile(r"[a-z][a-z0-9_]*")  # what reads as a code, not a word, unless labelled
 
 

@@ -22,7 +22,7 @@ from typing import Any, Iterator
 
 from engine.repository.forms import form_fields
 from web.form_reading import DATE_PARTS, MUST_INCLUDE, REAL_DATE, date_parts, read_form, without_row
-from web.form_words import choice_label, choices_of, humanise
+from web.form_words import ISO_DATE, choice_label, choices_of, humanise
 from web.wording import money, uk_date
 
 __all__ = ["Field", "Option", "all_fields", "build_fields", "columns", "error_summary", "humanise", "read_form",
@@ -369,7 +369,7 @@ def _friendly(made: Field, message: str) -> str:
     for pattern, text in _MESSAGES:
         if pattern in message:
             return text.format(label=label, Label=made.label)
-    return message
+    return ISO_DATE.sub(lambda found: uk_date(found.group()) or found.group(), message)  # "(3 March 2026 or after)"
 
 
 _MESSAGES = [

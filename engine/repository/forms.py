@@ -20,6 +20,8 @@ Rules a form can state beside JSON Schema's own, checked by the server here and 
 - `"x-ends-project": ["reject"]` on a field: these answers end the project, so the task page asks a second
   time before they count (ends_project). On a field declared in a branch, only while its condition holds:
   Gate 5's recommendation ends the project when it is confirmed, the override's "stop" when it is not.
+Words only, checked by nothing: `"x-labels": {"proof_of_value": "Proof of value (pilot first)"}` names a field's
+choices (fill_options adds the names of people offered by username), `"x-unit": "GBP"` marks an amount in pounds.
 A read-only field shows a fact from the project (the decision table's recommendation, the pack's
 total budget); rules and conditions see its current value, answers never change it.
 """

@@ -39,7 +39,7 @@ def test_a_review_date_in_the_past_is_explained_next_to_the_field(app, at, db):
                          {"gate1_decision": "defer", "review_date": "2026-02-01"})
     page = text(response)
     assert response.status_code == 422
-    assert '<a href="#f-review_date">The review date must be after today (2026-03-03 or after).</a>' in page
+    assert '<a href="#f-review_date">The review date must be after today (3 March 2026 or after).</a>' in page
     assert task_row(db, task_id).state == "ready"
 
 
