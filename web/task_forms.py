@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterator
 
 from engine.repository.forms import form_fields
+from web.form_conditions import required_somewhere, revealed_by
 from web.form_reading import DATE_PARTS, MUST_INCLUDE, REAL_DATE, date_parts, read_form, without_row
 from web.form_words import ISO_DATE, choice_label, choices_of, humanise
 from web.wording import money, uk_date
@@ -129,7 +130,7 @@ def build_fields(schema: dict, ui: dict | None = None, values: dict | None = Non
 def _object_fields(schema: dict, ui: dict, values: dict, build: _Build, *, name: str, path: str,
                    row_label: str) -> list[Field]:
     props = form_fields(schema)  # conditional fields too: revealed under their choice, or hinted
-    required, asked = set(schema.get("required", [])), _required_somewhere(schema)
+    required, asked = set(schema.get("required", [])), required_somewhere(schema)
     values = values if isinstance(values, dict) else {}
     order = [k for k in ui.get("ui:order", []) if k in props] + [k for k in props if k not in ui.get("ui:order", [])]
     fields: dict[str, Field] = {}
@@ -145,7 +146,7 @@ def _object_fields(schema: dict, ui: dict, values: dict, build: _Build, *, name:
         if made.path in build.errors:
             _mark_error(made, build.errors[made.path])
         fields[key] = made
-    return _place_reveals(fields, _revealed_by(schema))
+    return _place_reveals(fields, revealed_by(schema))
 
 
 def widget_for(schema: dict, ui: dict, required: bool) -> str:
@@ -268,65 +269,6 @@ def _seed_rows(items_schema: dict) -> list[dict]:
 
 
 # --- conditional fields ------------------------------------------------------------------
-
-def _required_somewhere(schema: dict) -> set[str]:
-    """The fields some part of the object asks for (a review date, when deferring)."""
-    asked: set[str] = set()
-    for node in _branches(schema):
-        asked.update(k for k in node.get("required", []) if isinstance(k, str))
-    return asked
-
-
-def _branches(schema: Any) -> Iterator[dict]:
-    """The object schema and every subschema of it that declares its fields (not nested objects' own)."""
-    if not isinstance(schema, dict):
-        return
-    yield schema
-    for sub in schema.get("allOf") or []:
-        yield from _branches(sub)
-    for key in ("then", "else"):
-        yield from _branches(schema.get(key))
-    for key in ("anyOf", "oneOf"):
-        for sub in schema.get(key) or []:
-            yield from _branches(sub)
-    for sub in (schema.get("dependentSchemas") or {}).values():
-        yield from _branches(sub)
-
-
-def _revealed_by(schema: dict) -> dict[str, tuple[str, str]]:
-    """field -> (the field whose choice reveals it, that choice as posted), for fields declared only in one
-    simple branch of the object (see the module's docstring)."""
-    owners: dict[str, set[tuple[str, str] | None]] = {}
-    simple: set[int] = set()
-    for node in [schema, *(schema.get("allOf") or [])]:
-        if not isinstance(node, dict) or "if" not in node:
-            continue
-        asks = _one_choice(node["if"])
-        otherwise = (asks[0], {"true": "false", "false": "true"}.get(asks[1], "")) if asks else None
-        for branch, choice in ((node.get("then"), asks), (node.get("else"), otherwise)):
-            if isinstance(branch, dict):
-                simple.add(id(branch))
-                for key in branch.get("properties") or {}:
-                    owners.setdefault(key, set()).add(choice if choice and choice[1] else None)
-    # a field declared anywhere else too (at the top, in anyOf, deeper) is always shown
-    elsewhere = {key for node in _branches(schema) if id(node) not in simple for key in node.get("properties") or {}}
-    return {key: next(iter(choices)) for key, choices in owners.items()
-            if key not in elsewhere and len(choices) == 1 and None not in choices}
-
-
-def _one_choice(condition: Any) -> tuple[str, str] | None:
-    """('gate1_decision', 'defer') for an `if` that asks only that one field hold that one value."""
-    if not isinstance(condition, dict) or set(condition) != {"properties", "required"}:
-        return None
-    props = condition["properties"]
-    if not isinstance(props, dict) or len(props) != 1 or condition["required"] != list(props):
-        return None
-    (key, rule), = props.items()
-    if not isinstance(rule, dict) or set(rule) != {"const"}:
-        return None
-    value = rule["const"]
-    return key, ("true" if value else "false") if isinstance(value, bool) else str(value)
-
 
 def _place_reveals(fields: dict[str, Field], revealed_by: dict[str, tuple[str, str]]) -> list[Field]:
     """The fields in order, those revealed by a choice moved under their choice."""
