@@ -32,7 +32,7 @@ def test_the_diff_page_marks_added_moved_and_removed_elements_on_the_diagrams(db
     assert new.locator(".diff-badge--added", has_text="Added").count() == 2  # the task and its flow
     assert new.locator(".diff-badge--changed", has_text="Moved").count() == 1
     assert old.locator(".diff-badge--removed", has_text="Removed").count() == 2
-    assert not owner.locator(".diagram-problem").first.is_visible() and errors == []
+    assert not owner.locator(".app-diagram-problem").first.is_visible() and errors == []
     screenshot(owner, "version-diff")
 
     owner.get_by_role("button", name="Gate 4 – Mobilisation approval moved from lane Finance approver").click()
