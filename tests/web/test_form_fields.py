@@ -183,3 +183,13 @@ def test_a_choice_may_be_titled_the_json_schema_way_too():
     assert field.widget == "radios" and [o.label for o in field.options] == ["Test a new idea", "Scale it"]
     assert field.shown == "Scale it"
     assert task_forms.read_form(schema, MultiDict({"kind": "proof_of_value"}))[0] == {"kind": "proof_of_value"}
+
+
+def test_a_half_typed_date_is_kept_in_the_draft(app, at):  # noqa: F811
+    _, task_id = at("gate1_prioritisation")
+    client = signed_in(app, "hana.hub")
+    saved = post_task(client, task_id, {"gate1_decision": "defer", "review_date-day": "5"}, action="save")
+    assert saved.status_code == 302
+    page = text(client.get(f"/tasks/{task_id}"))
+    assert 'name="review_date-day" type="text" inputmode="numeric" value="5"' in page
+    assert 'name="review_date-year" type="text" inputmode="numeric" value=""' in page
