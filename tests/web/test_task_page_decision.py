@@ -60,6 +60,7 @@ def test_scoring_shows_each_eoi_open_with_the_criteria_and_no_other_scores(app, 
         assert f'<h3 class="nhsuk-card__heading">{partner}' in lead
     assert "Scoring criteria" in lead and "Strength of evidence" in lead
     assert "Board scores" not in page
+    assert re.search(r"Assigned to</dt>\s*<dd[^>]*>You</dd>", page)  # whose task it is, in words
 
 
 def test_gate2_says_when_no_expressions_of_interest_were_received(app, walker, clock, db):
