@@ -102,7 +102,7 @@ class ProjectAnswers:
     def change_words(self, change: dict) -> dict:
         """A change (data_diff.Change.as_dict()) with its field and values in words."""
         key = re.split(r"[.\[]", change["path"].rsplit(".", 1)[-1])[0]
-        return {**change, "field": self.path_words(change["path"]),
+        return {"kind": change["kind"], "field": self.path_words(change["path"]),
                 "old_words": self._value_words(key, change["old"], change["old_text"]),
                 "new_words": self._value_words(key, change["new"], change["new_text"])}
 

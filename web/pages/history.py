@@ -7,8 +7,8 @@ from flask import Blueprint, render_template, request, url_for
 from flask_login import login_required
 
 from engine.history import timeline
+from engine.history.rule_reports.trail import display_names
 from engine.repository.deployments import forms_of
-from engine.sixgates.project_page import people_named_in
 from engine.store.models import ProcessVersion
 from web.project_answers import ProjectAnswers
 from web.services import clock, read, read_and_record, signed_in_user
@@ -29,7 +29,7 @@ def show(instance_id: int):
     diagram_urls = {v["hash"]: url_for("versions.diagram", version_id=v["id"]) for v in history.versions}
     forms, people = read(lambda s: (
         [form for v in history.versions for form in forms_of(s.get(ProcessVersion, v["id"])).values()],
-        people_named_in(s, [f["event"]["changes"] for f in history.frames])))
+        display_names(s)))
     answers = ProjectAnswers(forms, people)
     # What changed at each event, in words, for the replay's panel (the frames stay as the API gives them).
     changes = {f["seq"]: [answers.change_words(c) for c in f["event"]["changes"]] for f in history.frames}
