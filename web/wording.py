@@ -8,6 +8,8 @@ from zoneinfo import ZoneInfo
 
 from flask import Flask
 
+from engine.policy import ROLE_NAMES, role_name
+
 UK = ZoneInfo("Europe/London")
 
 
@@ -71,22 +73,8 @@ def money(value: object) -> str:
     return f"{sign}£{abs(amount):,.2f}" if pence else f"{sign}£{abs(amount):,.0f}"
 
 
-# The roles as the Hub says them (the keys are engine.policy.ROLES).
-ROLE_NAMES = {
-    "sponsor": "Sponsor", "hub_team": "Hub team", "industry_partner": "Industry partner",
-    "board_member": "Board member", "board_chair": "Board chair", "clinical_lead": "Clinical lead",
-    "finance_approver": "Finance approver", "evidence_panel": "Evidence panel",
-    "dmbc_board": "Decision-making business case board", "procurement": "Procurement",
-    "process_owner": "Process owner", "auditor": "Auditor", "admin": "Administrator",
-}
-
-
-def role_name(role: str) -> str:
-    """'hub_team' -> 'Hub team'; a role the list does not know is shown with its underscores as spaces."""
-    return ROLE_NAMES.get(role, role.replace("_", " ").capitalize())
-
-
 FILTERS = {"uk_date": uk_date, "uk_time": uk_time, "uk_datetime": uk_datetime, "money": money, "role_name": role_name}
+__all__ = ["FILTERS", "ROLE_NAMES", "init_app", "money", "role_name", "uk_date", "uk_datetime", "uk_time"]
 
 
 def init_app(app: Flask) -> None:

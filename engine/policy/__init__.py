@@ -31,6 +31,21 @@ ROLES = (
     "finance_approver", "evidence_panel", "dmbc_board", "procurement", "process_owner",
     "auditor", "admin",
 )
+# The roles as the Hub says them, for every page, message and refusal.
+ROLE_NAMES = {
+    "sponsor": "Sponsor", "hub_team": "Hub team", "industry_partner": "Industry partner",
+    "board_member": "Board member", "board_chair": "Board chair", "clinical_lead": "Clinical lead",
+    "finance_approver": "Finance approver", "evidence_panel": "Evidence panel",
+    "dmbc_board": "Decision-making business case board", "procurement": "Procurement",
+    "process_owner": "Process owner", "auditor": "Auditor", "admin": "Administrator",
+}
+
+
+def role_name(role: str) -> str:
+    """'hub_team' -> 'Hub team'; a role a diagram names but the list does not know, with spaces for underscores."""
+    return ROLE_NAMES.get(role, role.replace("_", " ").capitalize())
+
+
 # Roles of people outside the Hub's own governance, who only see what involves them.
 EXTERNAL_ROLES = {"sponsor", "industry_partner"}
 # Who may do what beyond acting on tasks (a task's lane in the diagram decides that).
@@ -252,7 +267,7 @@ def visible_instances_clause(user: User) -> ColumnElement[bool] | None:
 def may_act_on(user: User, task: Task) -> str | None:
     """Why the user may not act on this open task, or None if they may."""
     if task.role not in acting_roles(user):
-        return f"This task is for the {task.role} role."
+        return f"This task is for the {role_name(task.role)} role."
     if task.assignee and task.assignee != user.username:
         return "This task is assigned to someone else."
     if task.organisations and list_token(user.organisation_name or "") not in task.organisations:
@@ -260,7 +275,7 @@ def may_act_on(user: User, task: Task) -> str | None:
     if task.excluded_users and list_token(user.username) in task.excluded_users:
         return "Four-eyes rule: you prepared what this task approves, so someone else must decide."
     if task.claimed_by and task.claimed_by != user.username:
-        return f"This task is claimed by {task.claimed_by if is_internal(user) else SOMEONE}."
+        return "This task is claimed by someone else."  # the task page names them, to those who may know
     return None
 
 

@@ -138,7 +138,7 @@ def test_a_refused_reassignment_is_shown_and_changes_nothing(app, db, at_gate4):
     task = gate4_task(db, at_gate4)
     hana = signed_in(app, "hana.hub")
     before = every_row(db, skip=("system_chain", "sign_in_sessions"))
-    for data, message in (({"to": "sam.sponsor", "reason": "Why not"}, "This task is for the finance_approver role."),
+    for data, message in (({"to": "sam.sponsor", "reason": "Why not"}, "This task is for the Finance approver role."),
                           ({"to": "fran.finance", "reason": " "}, "Enter a reason."),
                           ({"to": "", "reason": "Leave"}, "No such active person.")):
         refused = post(hana, f"/tasks/{task.id}/reassign", data, page=f"/tasks/{task.id}/reassign")
