@@ -92,7 +92,7 @@ def test_each_event_names_its_element_its_actor_and_the_role_they_acted_in(db, e
     entries = history_for(db, "aud.auditor", eventful).entries
     gate1 = completion(entries, "gate1_prioritisation")
     assert (gate1.element_name, gate1.actor, gate1.role_label) == ("Gate 1 – Prioritisation", "hana.hub", "Hub team")
-    assert gate1.headline == "Gate 1 – Prioritisation completed" and gate1.by == "by hana.hub (Hub team)"
+    assert gate1.headline == "Gate 1 – Prioritisation completed" and gate1.by == "by Hana Okafor (Hub team)"
     claimed = next(e for e in entries if e.kind == "task_claimed")
     assert (claimed.element_name, claimed.actor, claimed.role_label) == ("Propose challenge", "sam.sponsor", "Sponsor")
     timer = next(e for e in entries if e.kind == "timer_fired")
