@@ -72,6 +72,10 @@ _VISIBLE_TEXT = """(verbatim) => {
 }"""
 
 
+_SERVICE = """() => ({header: !!document.querySelector('header.nhsuk-header'),
+  statement: !!document.querySelector('footer a[href$="/accessibility"]')})"""
+
+
 @cache
 def axe_source() -> str:
     return AXE.read_text(encoding="utf-8")
@@ -174,8 +178,10 @@ def _settle(page) -> None:
 
 def service_problems(page) -> list[str]:
     """A page of this service has the NHS header and the footer's link to the accessibility statement."""
-    found = page.evaluate("""() => ({header: !!document.querySelector('header.nhsuk-header'),
-      statement: !!document.querySelector('footer a[href$="/accessibility"]')})""")
+    return _service_lines(page.evaluate(_SERVICE))
+
+
+def _service_lines(found: dict) -> list[str]:
     return ([] if found["header"] else ["no NHS header (header.nhsuk-header)"]) + \
         ([] if found["statement"] else ["no link to the accessibility statement in the footer"])
 
@@ -222,7 +228,7 @@ SAME_FOR_EVERYONE = ("/login", "/accessibility")
 AXE_URL = "/__page-checks/axe.js"  # served by with_axe() beside the app: the page's CSP allows its own scripts
 _AUTO_CHECK = """(() => {
   if (window.top !== window || document.contentType !== 'text/html') return;
-  const runAxe = %(run_axe)s, overflow = %(overflow)s, visibleText = %(text)s;
+  const runAxe = %(run_axe)s, overflow = %(overflow)s, visibleText = %(text)s, service = %(service)s;
   const report = window.__sixgatesPageReport;
   const loadAxe = () => window.axe ? Promise.resolve() : new Promise((resolve, reject) => {
     const script = document.createElement('script');
@@ -235,7 +241,8 @@ _AUTO_CHECK = """(() => {
       if (await report({url, stage: 'start'})) return;  // this address was checked already
       await loadAxe();
       const violations = await runAxe(%(tags)s);
-      await report({url, stage: 'done', violations, overflow: overflow(), texts: visibleText(%(verbatim)s)});
+      await report({url, stage: 'done', violations, overflow: overflow(), texts: visibleText(%(verbatim)s),
+                    service: service()});
     })().catch(error => report({url, stage: 'error', error: String(error)}));
   });
 })();"""
@@ -289,7 +296,7 @@ class PageRecorder:
     def attach(self, context) -> None:
         script = _AUTO_CHECK % {"axe_url": json.dumps(AXE_URL), "run_axe": _RUN_AXE.replace(
             "if (window.__sixgatesAutoCheck) await window.__sixgatesAutoCheck.catch(() => null);", ""),
-            "overflow": _OVERFLOW, "text": _VISIBLE_TEXT, "tags": json.dumps(WCAG_TAGS),
+            "overflow": _OVERFLOW, "text": _VISIBLE_TEXT, "service": _SERVICE, "tags": json.dumps(WCAG_TAGS),
             "verbatim": json.dumps(VERBATIM)}
         context.expose_binding("__sixgatesPageReport", self._receive)
         context.add_init_script(script=script)
@@ -321,7 +328,7 @@ class PageRecorder:
                 lines = [f"{line} (page loaded again after the test)" for line in report["problems"]]
             else:
                 lines = [*_axe_lines(report["violations"]), *_overflow_lines(report["overflow"]),
-                         *_words_lines(report["texts"], self.usernames)]
+                         *_words_lines(report["texts"], self.usernames), *_service_lines(report["service"])]
             if lines:
                 found[url] = lines
         for where, lines in self.extra.items():
