@@ -73,8 +73,19 @@ def money(value: object) -> str:
     return f"{sign}£{abs(amount):,.2f}" if pence else f"{sign}£{abs(amount):,.0f}"
 
 
-FILTERS = {"uk_date": uk_date, "uk_time": uk_time, "uk_datetime": uk_datetime, "money": money, "role_name": role_name}
-__all__ = ["FILTERS", "ROLE_NAMES", "init_app", "money", "role_name", "uk_date", "uk_datetime", "uk_time"]
+# A project's status in words (ProcessInstance.status).
+PROJECT_STATUS_NAMES = {"running": "In progress", "on_hold": "On hold", "completed": "Closed",
+                        "withdrawn": "Withdrawn", "stopped": "Stopped"}
+
+
+def project_status(status: str) -> str:
+    return PROJECT_STATUS_NAMES.get(status, status.replace("_", " ").capitalize())
+
+
+FILTERS = {"project_status": project_status, "uk_date": uk_date, "uk_time": uk_time, "uk_datetime": uk_datetime,
+           "money": money, "role_name": role_name}
+__all__ = ["FILTERS", "PROJECT_STATUS_NAMES", "ROLE_NAMES", "init_app", "money", "project_status", "role_name",
+           "uk_date", "uk_datetime", "uk_time"]
 
 
 def init_app(app: Flask) -> None:

@@ -18,6 +18,7 @@ from engine.runtime.instances import get_instance
 from engine.store.models import ProcessInstance, User
 from web.errors import status_of
 from web.services import clock, read, signed_in_user, write
+from web.wording import PROJECT_STATUS_NAMES
 
 bp = Blueprint("lifecycle", __name__, url_prefix="/projects/<int:instance_id>")
 
@@ -41,8 +42,6 @@ def _steward(user: User, _instance: ProcessInstance) -> bool:
 
 
 # A project's status as the page says it ("This project is on hold").
-STATUS_WORDS = {"running": "In progress", "on_hold": "On hold", "completed": "Closed", "withdrawn": "Withdrawn",
-                "stopped": "Stopped"}
 STEWARDS_ONLY = "Only the Hub team can hold, resume or stop a project."
 CHANGES = {
     "hold": Change("Put this project on hold", "Put on hold", "The project is on hold: its tasks cannot be done "
@@ -90,7 +89,7 @@ def _page(action: str, instance_id: int):
 
 def _render(action: str, change: Change, project: dict, error: ServiceError | None = None, reason: str = ""):
     return render_template("lifecycle/change.html", action=action, change=change, project=project, reason=reason,
-                           status_words=STATUS_WORDS,
+                           status_words=PROJECT_STATUS_NAMES,
                            error=error.message if error else None, errors=error.fields if error else {})
 
 
