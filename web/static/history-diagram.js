@@ -35,6 +35,7 @@
     this.diagrams = diagrams;  // version hash -> the URL of its XML
     this.tools = tools;
     this.viewer = new window.BpmnJS({ container: container });
+    window.SixGates.asPicture(container);  // before anything is drawn
     this.version = null;
     this.whole = false;  // the reader asked for the whole process: stepping keeps it
     this.ready = Promise.resolve();

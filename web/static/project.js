@@ -26,6 +26,7 @@
 
   if (typeof window.BpmnJS !== 'function') { showProblem(new Error('bpmn-js is not loaded')); return; }
   var viewer = new window.BpmnJS({ container: container });
+  window.SixGates.asPicture(container);  // before anything is drawn: the page is checked as soon as it loads
   window.SixGates.fetchDiagram(data.url).then(function (xml) {
     return viewer.importXML(xml);
   }).then(function () {

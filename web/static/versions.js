@@ -78,6 +78,7 @@
     var data = JSON.parse(source.textContent);
     if (typeof window.BpmnJS !== 'function') { showProblem(name, container, new Error('bpmn-js is not loaded')); return; }
     var viewer = new window.BpmnJS({ container: container });
+    window.SixGates.asPicture(container);  // before anything is drawn
     window.SixGates.fetchDiagram(data.url).then(function (xml) {
       return viewer.importXML(xml);
     }).then(function () {
