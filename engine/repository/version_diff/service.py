@@ -121,6 +121,18 @@ def version_bpmn(session: Session, *, user: User, version_id: int) -> tuple[str,
     return re.sub(r"[^A-Za-z0-9_.-]", "_", f"{version.key}-v{version.version}.bpmn"), version.bpmn_xml
 
 
+_diffs: dict[tuple[str, str], list[Change]] = {}  # (old hash, new hash) -> changes: deployed versions never change
+
+
+def _changes_between(old: ProcessVersion, new: ProcessVersion) -> list[Change]:
+    key = (old.content_hash, new.content_hash)
+    if key not in _diffs:
+        if len(_diffs) >= 64:
+            _diffs.pop(next(iter(_diffs)))
+        _diffs[key] = diff_files(files_of(old), files_of(new))
+    return list(_diffs[key])
+
+
 def version_diagram(session: Session, *, user: User, version_id: int) -> tuple[str, str]:
     """(content hash, BPMN XML) of one version, for the pages that draw it (project, history, diff). Raises
     Forbidden (a sponsor or partner, who sees the stages instead) or NotFound."""
@@ -158,7 +170,7 @@ def version_diff(session: Session, *, user: User, old_id: int, new_id: int) -> V
     when either version does not exist."""
     _check_reader(user)
     old, new = get_version(session, old_id), get_version(session, new_id)
-    changes = diff_files(files_of(old), files_of(new))
+    changes = _changes_between(old, new)
     summaries = _summaries(session, old.key, new.key)
     return VersionDiff(old=summaries[old.id], new=summaries[new.id], changes=changes,
                        old_xml=old.bpmn_xml, new_xml=new.bpmn_xml)
