@@ -19,7 +19,7 @@ from engine.history.rerun import Diverged, Frame, Rerun
 from engine.store.models import AuditEvent, ProcessInstance, Task
 from engine.store.trail import canonical_json
 
-SIZE = 64  # projects whose frames are kept, the least recently read dropped first
+SIZE = 16  # projects whose frames are kept (each holds its data after every event), least recently read dropped first
 
 
 @dataclass(frozen=True)
