@@ -16,7 +16,7 @@ def text(response) -> str:
 
 def history_row(page: str, title: str) -> str:
     """The project page's history row of the step called `title`."""
-    rows = re.findall(r"<tr>.*?</tr>", page, flags=re.S)
+    rows = re.findall(r"<tr\b[^>]*>.*?</tr>", page, flags=re.S)
     return next(row for row in rows if title in row)
 
 
