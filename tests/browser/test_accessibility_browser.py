@@ -138,3 +138,39 @@ def test_a_missing_page_looks_like_the_service(browser, live_server, demo_site):
         page_checks.assert_page_ok(page, "error-403")
     finally:
         context.close()
+
+
+BAD_PAGE = """<!doctype html><html lang="en"><head><title>A bad page</title></head><body><main>
+<h1>Decision</h1><img src="/static/nothing.png">
+<div style="width: 600px">A row of boxes wider than a phone</div>
+<p>Field gate1_decision, pathway proof_of_value, assigned to bea.board, mail bea.board@example.org</p>
+<details><summary>Earlier answers</summary><p>strategic_fit: 4</p></details>
+<p>The procedure's key is <code>six_gates</code>, shown as code on purpose.</p>
+</main></body></html>"""
+
+
+def test_the_page_checks_find_what_they_look_for_at_load_and_on_demand(browser, live_server):
+    context = browser.new_context(base_url=live_server, viewport={"width": 1280, "height": page_checks.HEIGHT})
+    context.route("**/a-bad-page", lambda route: route.fulfill(body=BAD_PAGE, content_type="text/html"))
+    recorder = page_checks.PageRecorder(["bea.board"], context)
+    recorder.attach(context)
+    page = context.new_page()
+    try:
+        page.goto("/a-bad-page")
+        found = page_checks.check_page(page, "bad-page", ["bea.board"], screenshots=None)
+        for _ in range(50):  # the check the page ran itself when it loaded
+            if "/a-bad-page" in recorder.reports:
+                break
+            page.wait_for_timeout(100)
+        at_load = recorder.problems()["/a-bad-page"]
+    finally:
+        context.close()
+    text = "\n".join(found)
+    assert "axe image-alt" in text and "axe html-lang-valid" not in text
+    assert any(line.startswith("at 320 px: scrolls sideways") for line in found)  # 600 px fits at 1280
+    assert "form field key `gate1_decision`" in text and "snake_case code `proof_of_value`" in text
+    assert "username where a name belongs `bea.board`" in text and "form field key `strategic_fit`" in text
+    assert "six_gates" not in text and "example.org" not in text
+    assert "no NHS header" in text and "no link to the accessibility statement" in text
+    loaded = "\n".join(at_load)
+    assert "axe image-alt" in loaded and "`gate1_decision`" in loaded and "no NHS header" in loaded
