@@ -54,6 +54,8 @@ _OVERFLOW = """() => {
 }"""
 
 _VISIBLE_TEXT = """(verbatim) => {
+  const where = el => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') +
+    [...el.classList].slice(0, 2).map(c => '.' + c).join('');
   const texts = [], revealed = 'details, .nhsuk-radios__conditional, .nhsuk-checkboxes__conditional';
   const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
   for (let node = walker.nextNode(); node; node = walker.nextNode()) {
@@ -61,13 +63,13 @@ _VISIBLE_TEXT = """(verbatim) => {
     if (!text || !el || el.closest(verbatim)) continue;
     // shown now, or one click away (a closed details, a conditional reveal)
     if (!el.checkVisibility({visibilityProperty: true}) && !el.closest(revealed)) continue;
-    texts.push(text);
+    texts.push([text, where(el)]);
   }
   for (const el of document.body.querySelectorAll('[aria-label], img[alt]')) {
     if (el.closest(verbatim)) continue;
-    texts.push(el.getAttribute('aria-label') || el.getAttribute('alt') || '');
+    texts.push([el.getAttribute('aria-label') || el.getAttribute('alt') || '', where(el) + ' label']);
   }
-  const title = document.title; if (title) texts.push(title);
+  if (document.title) texts.push([document.title, 'title']);
   return texts;
 }"""
 
@@ -137,13 +139,13 @@ def words_problems(page, usernames=None, field_keys=None) -> list[str]:
     return _words_lines(page.evaluate(_VISIBLE_TEXT, VERBATIM), usernames, field_keys)
 
 
-def _words_lines(texts: list[str], usernames=None, field_keys=None) -> list[str]:
+def _words_lines(texts: list[list[str]], usernames=None, field_keys=None) -> list[str]:
     """One line per piece of text that shows codes or usernames, naming each of them."""
     usernames = demo_usernames() if usernames is None else list(usernames)
     field_keys = form_field_keys() if field_keys is None else frozenset(field_keys)
     username_pattern = _username_pattern(tuple(sorted(set(usernames))))
     problems: dict[str, None] = {}
-    for text in texts:
+    for text, where in texts:
         found: dict[str, list[str]] = {}
         for word in SNAKE_CASE.findall(text):
             found.setdefault("form field key" if word in field_keys else "snake_case code", []).append(word)
@@ -153,7 +155,7 @@ def _words_lines(texts: list[str], usernames=None, field_keys=None) -> list[str]
         said = "; ".join(f"{kind} {', '.join(f'`{w}`' for w in dict.fromkeys(words))}"
                          for kind, words in found.items() if words)
         if said:
-            problems[f"words: {said} in \"{_shorten(text)}\""] = None
+            problems[f"words: {said} in {where} \"{_shorten(text)}\""] = None
     return list(problems)
 
 
