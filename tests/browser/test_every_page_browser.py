@@ -67,7 +67,7 @@ def test_every_page_a_role_reaches_passes_the_page_checks(browser, live_server, 
         start = urlsplit(page.url).path
         seen_routes: set[str] = set()
         queue = [(start, 1)] + [(link, 1) for link in links_on(page, "header") + links_on(page, "footer")]
-        visited = 0
+        visited, checked = 0, []
         while queue and visited < PAGES_PER_ROLE:
             link, depth = queue.pop(0)
             url = urldefrag(link).url
@@ -87,6 +87,7 @@ def test_every_page_a_role_reaches_passes_the_page_checks(browser, live_server, 
             if response is None or "text/html" not in response.headers.get("content-type", ""):
                 continue
             visited += 1
+            checked.append(f"{route}  {split.path}")
             name = re.sub(r"[^a-z0-9]+", "-", f"{username} {route}".lower()).strip("-")
             found = page_checks.check_page(page, name, page_checks.demo_usernames(), screenshots=SHOTS)
             if found:
@@ -95,6 +96,8 @@ def test_every_page_a_role_reaches_passes_the_page_checks(browser, live_server, 
                 queue.extend((href, depth + 1) for href in links_on(page, "main"))
     finally:
         context.close()
+    SHOTS.mkdir(parents=True, exist_ok=True)  # which pages were checked, for reviewers
+    (SHOTS / f"{username}-pages.txt").write_text("\n".join(checked) + "\n", encoding="utf-8")
     assert visited > 3, f"the crawl as {username} found only {visited} page(s)"
     if problems:
         pytest.fail(f"{len(problems)} of {visited} page(s) {username} ({role}) reaches failed the page checks:\n"
