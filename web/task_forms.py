@@ -209,8 +209,9 @@ def _fill(made: Field, schema: dict, ui: dict, value: Any, build: _Build) -> Non
 def _readonly_text(schema: dict, value: Any) -> str:
     if isinstance(value, bool):
         return "Yes" if value else "No"
-    if isinstance(value, list):  # Gate 2's board members who did not score
-        return ", ".join(_text_of(v) for v in value) or "None"
+    if isinstance(value, list):  # Gate 2's board members who did not score, by name
+        items = schema.get("items") if isinstance(schema.get("items"), dict) else {}
+        return ", ".join(choice_label(items, v) if choices_of(items) else _text_of(v) for v in value) or "None"
     if choices_of(schema) and value is not None:
         return choice_label(schema, value)
     if schema.get("x-unit") == MONEY and value is not None:

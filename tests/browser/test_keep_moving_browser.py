@@ -54,7 +54,7 @@ def test_the_hub_reassigns_scoring_and_the_new_holder_is_told_and_opens_it(db, c
     nia = page_as("nia.board")
     unread = int(nia.locator(".notifications-link .app-badge").inner_text())
     assert unread >= 1
-    nia.get_by_role("link", name=f"Notifications, {unread} unread", exact=True).click()
+    nia.get_by_role("link", name=f"Notifications ({unread} unread)", exact=True).click()
     nia.wait_for_url("**/notifications")
     first = nia.locator(".app-notification").first
     assert "Given to you" in first.inner_text() and "Bea is on leave until April" in first.inner_text()
@@ -64,7 +64,7 @@ def test_the_hub_reassigns_scoring_and_the_new_holder_is_told_and_opens_it(db, c
     nia.wait_for_url(f"**/tasks/{task.id}")
     assert "Reassigned from Bea Williams to you" in nia.locator(".nhsuk-inset-text").first.inner_text()
     left = unread - 1
-    header = nia.get_by_role("link", name=f"Notifications, {left} unread" if left else "Notifications")
+    header = nia.get_by_role("link", name=f"Notifications ({left} unread)" if left else "Notifications")
     assert header.is_visible()
 
     nia.get_by_role("link", name="Your settings").click()

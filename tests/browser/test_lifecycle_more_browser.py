@@ -59,7 +59,7 @@ def test_a_board_member_away_names_a_delegate_who_is_given_her_scoring(db, clock
     assert inbox_titles(nia) == ["Score EoIs"]
     unread = int(nia.locator(".notifications-link .app-badge").inner_text())
     assert unread >= 1
-    nia.get_by_role("link", name=f"Notifications, {unread} unread", exact=True).click()
+    nia.get_by_role("link", name=f"Notifications ({unread} unread)", exact=True).click()
     nia.wait_for_url("**/notifications")
     given = nia.locator(".app-notification", has_text="Given to you")
     expect(given).to_have_count(1)
@@ -128,7 +128,7 @@ def test_the_chair_extends_scoring_at_gate_2_for_the_member_who_did_not_score(db
     assert fire_due(db, clock=clock) == 1
 
     chair = open_task(page_as("cara.chair"), "Gate 2 – Partner selection")
-    expect(chair.get_by_role("main")).to_contain_text("ben.board")
+    expect(chair.get_by_role("main")).to_contain_text("Ben Ahmed")
     fill(chair, {"Decision": Pick("Extend scoring")})
     fill(chair, {"New scoring closing date": "2026-04-03"})
     screenshot(chair, "gate2-extend-scoring")

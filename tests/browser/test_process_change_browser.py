@@ -47,12 +47,13 @@ def test_a_changed_procedure_is_deployed_and_a_running_project_moves_onto_it(db,
     owner.get_by_label("Automated MDT preparation").check()
     owner.get_by_role("button", name="Check these projects (dry run)").click()
     expect(owner.get_by_role("status")).to_contain_text("1 of 1 project can move safely. Nothing has changed yet.")
-    expect(owner.get_by_role("table", name="Steps open now")).to_contain_text(f"its name changes to “{NEW_NAME}”")
+    changes = owner.get_by_role("list", name="What changes for the steps open now")
+    expect(changes).to_contain_text(f"its name changes to “{NEW_NAME}”")
     screenshot(owner, "migration-dry-run")
     with db.reading() as s:
         assert s.get(ProcessInstance, project).process_version.version == 1
     owner.get_by_role("button", name="Move 1 project to version 2").click()
-    expect(owner.get_by_role("status")).to_contain_text("1 of 1 project moved.")
+    expect(owner.locator(".nhsuk-notification-banner--success")).to_contain_text("1 of 1 project moved.")
 
     fran = page_as("fran.finance")
     do(fran, NEW_NAME, {"Decision": Pick("Approve"), "Budget committed (GBP)": 250000},

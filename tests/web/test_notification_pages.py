@@ -56,7 +56,7 @@ def test_the_header_shows_the_unread_count_and_the_page_lists_newest_first(app, 
     hugo = signed_in(app, "hugo.hub")
     header = text_of(hugo.get("/inbox")).split("</header>")[0]
     assert f"Notifications<span class=\"app-badge\" aria-hidden=\"true\">{count}</span>" in header
-    assert f'<span class="nhsuk-u-visually-hidden">, {count} unread</span></a>' in header  # read out after the name
+    assert f'<span class="nhsuk-u-visually-hidden">({count} unread)</span></a>' in header  # read out after the name
     page = text_of(hugo.get("/notifications"))
     subjects = [n.subject for n in notes_of(db, "hugo.hub")]
     positions = [page.index(subject) for subject in subjects]
@@ -72,7 +72,7 @@ def test_opening_a_notification_marks_it_read_and_goes_to_its_task(app, db, at_g
     assert opened.status_code == 302 and opened.location.endswith(f"/tasks/{note.task_id}")
     assert unread(db, "hugo.hub") == before - 1
     assert next(n for n in notes_of(db, "hugo.hub") if n.id == note.id).read_at is not None
-    assert f'>, {before - 1} unread</span>' in text_of(hugo.get("/notifications"))
+    assert f'>({before - 1} unread)</span>' in text_of(hugo.get("/notifications"))
 
 
 def test_another_persons_notification_is_not_found_and_stays_unread(app, db, at_gate4):
