@@ -70,7 +70,7 @@ def test_the_hub_reassigns_scoring_and_the_new_holder_is_told_and_opens_it(db, c
     nia.get_by_role("link", name="Your settings").click()
     nia.get_by_role("textbox", name="E-mail address").fill("nia@example.nhs.uk")
     nia.get_by_role("button", name="Save e-mail address").click()
-    assert nia.get_by_text("Saved your e-mail address.").is_visible()
+    expect(nia.get_by_text("Saved your e-mail address.")).to_be_visible()
     at_both_widths(nia, "settings")
 
 
@@ -94,7 +94,7 @@ def test_a_sponsor_follows_my_projects_and_the_hub_holds_and_resumes_one(db, clo
     hub.goto(f"/projects/{project}")
     hub.get_by_role("button", name="Put on hold").click()  # the project page's link, drawn as a button
     hub.get_by_role("button", name="Put on hold").click()  # no reason: refused, shown
-    assert hub.get_by_text("Give a reason: it goes on the project's record.").is_visible()
+    expect(hub.get_by_text("Give a reason: it goes on the project's record.")).to_be_visible()
     screenshot(hub, "hold-project-without-a-reason")
     hub.get_by_label("Reason").fill("Waiting for the alliance's funding decision")
     hub.get_by_role("button", name="Put on hold").click()
@@ -109,5 +109,5 @@ def test_a_sponsor_follows_my_projects_and_the_hub_holds_and_resumes_one(db, clo
 
     hub.get_by_role("button", name="Resume").click()
     hub.get_by_role("button", name="Resume the project").click()
-    assert hub.get_by_text("The project has resumed").is_visible()
+    expect(hub.get_by_text("The project has resumed")).to_be_visible()
     assert hub.get_by_role("status").filter(has_text="since").count() == 0  # no banner: only the news it resumed
