@@ -66,14 +66,16 @@ def _read_value(schema: dict, form: MultiDict, name: str, path: str) -> tuple[An
 
 def read_date(form: MultiDict, name: str, path: str) -> tuple[Any, dict[str, str]]:
     """The ISO date in a field's day, month and year boxes; what was typed, and why, when it is not one."""
-    parts = {p: re.sub(r"[^0-9A-Za-z ]", "", form.get(f"{name}-{p}", "")).strip() for p in DATE_PARTS}
+    parts = {p: form.get(f"{name}-{p}", "").strip() for p in DATE_PARTS}
     if not any(parts.values()):
         return MISSING, {}
-    typed = f"{parts['year']}-{parts['month']}-{parts['day']}"
+    # what was typed comes back in the boxes; "-" separates the boxes in that copy, so a typed "-" is left out of it
+    typed = "-".join(parts[p].replace("-", "") for p in ("year", "month", "day"))
     missing = [p for p in DATE_PARTS if not parts[p]]
     if missing:
         return typed, {path: MUST_INCLUDE + "a " + " and ".join(missing)}
-    if not all(parts[p].isdigit() for p in DATE_PARTS):
+    # digits 0-9 only: "1.5", "-5" or another script's digits are not read as some other date
+    if not all(parts[p].isascii() and parts[p].isdigit() and len(parts[p]) <= 4 for p in DATE_PARTS):
         return typed, {path: REAL_DATE}
     if len(parts["year"]) != 4:
         return typed, {path: "Year must include 4 numbers"}

@@ -46,6 +46,12 @@ def role_name(role: str) -> str:
     return ROLE_NAMES.get(role, role.replace("_", " ").capitalize())
 
 
+def start_refused(first_roles: set[str], process_name: str) -> str:
+    """Why someone may not start a process, in words: who may."""
+    roles = " or ".join(role_name(role) for role in sorted(first_roles)) or "no"
+    return f"Only people with the {roles} role may start {process_name}."
+
+
 # Roles of people outside the Hub's own governance, who only see what involves them.
 EXTERNAL_ROLES = {"sponsor", "industry_partner"}
 # Who may do what beyond acting on tasks (a task's lane in the diagram decides that).

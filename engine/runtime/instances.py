@@ -34,7 +34,7 @@ def start_instance(session: Session, *, user: User, process_key: str, clock: Clo
         raise ProcessFailed(f"{process_key} could not start: {exc}") from exc
     first_roles = {t.role for t in spiff.ready_user_tasks(wf)}
     if not policy.may_start(user, first_roles):
-        raise Forbidden(f"Only the {', '.join(sorted(first_roles))} role may start {process_key}.")
+        raise Forbidden(policy.start_refused(first_roles, version.name or process_key))
     now = clock.now()
     instance = ProcessInstance(process_version=version, status="running", stage="", title="",
                                started_by=user.username, started_at=now, updated_at=now,

@@ -39,7 +39,7 @@ def first_form(session: Session, *, user: User, process_key: str, clock: Clock) 
         raise ProcessFailed(f"{process_key} could not start: {exc}") from exc
     ready = spiff.ready_user_tasks(wf)
     if not ready or not policy.may_start(user, {t.role for t in ready}):
-        raise Forbidden(f"Only the {', '.join(sorted({str(t.role) for t in ready}))} role may start {process_key}.")
+        raise Forbidden(policy.start_refused({str(t.role) for t in ready}, version.name or process_key))
     spec = compiled.user_tasks.get(ready[0].bpmn_id)
     layout = spec.properties.get(FORM_LAYOUT.name) if spec else None
     return FirstForm(ready[0].title, spec.documentation if spec else "",

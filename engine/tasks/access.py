@@ -1,6 +1,7 @@
 """A task as the person asking may reach it, and its form as they will fill it in."""
 from __future__ import annotations
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine import policy, spiff
@@ -8,6 +9,7 @@ from engine.errors import Conflict, Forbidden, NotFound
 from engine.kernel.task_rules import FORM
 from engine.repository.deployments import forms_of
 from engine.repository.forms import fill_options
+from engine.store.actor_names import actor_name
 from engine.store.models import ProcessInstance, ProcessVersion, Task, User
 from engine.tasks.choices import option_source
 
@@ -33,11 +35,21 @@ def form_schema(session: Session, version: ProcessVersion, compiled: spiff.Compi
     return fill_options(schema, data=data, directory=option_source(session))
 
 
+def name_for(session: Session, reader: User, username: str | None) -> str:
+    """Who did something to a task, as a refusal tells this reader: by name inside the Hub, else "someone else"."""
+    if not username:
+        return "the process"
+    if not policy.is_internal(reader):
+        return "someone else"
+    person = session.scalar(select(User).where(User.username == username))
+    return actor_name(username, {username: person.display_name} if person else {})
+
+
 def open_task_for(session: Session, user: User, task_id: str) -> tuple[Task, ProcessInstance]:
     """A task still open that this person may act on now."""
     task, instance = load_task(session, user=user, task_id=task_id)
     if task.state != "ready":
-        raise Conflict(f"This task was already {task.state} by {task.completed_by or 'the process'}.")
+        raise Conflict(f"This task was already {task.state} by {name_for(session, user, task.completed_by)}.")
     reason = policy.may_act_on(user, task)
     if reason:
         raise Forbidden(reason)

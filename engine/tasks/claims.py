@@ -11,13 +11,13 @@ from engine.errors import BadRequest, Conflict, Forbidden
 from engine.kernel.change import lock_instance
 from engine.store.models import Task, User
 from engine.store.trail import record_event
-from engine.tasks.access import load_task, open_task_for
+from engine.tasks.access import load_task, name_for, open_task_for
 
 
 def claim_task(session: Session, *, user: User, task_id: str, clock: Clock) -> Task:
     task, instance = open_task_for(session, user, task_id)
     if task.claimed_by and task.claimed_by != user.username:
-        raise Conflict(f"This task is already claimed by {task.claimed_by}.")
+        raise Conflict(f"This task is already claimed by {name_for(session, user, task.claimed_by)}.")
     lock_instance(instance, clock)
     task.claimed_by = user.username
     record_event(session, instance=instance, at=clock.now(), actor=user.username, kind="task_claimed",

@@ -83,11 +83,11 @@ def _submit(detail: queries.TaskDetail, blocked: str | None, data: dict, problem
             read(lambda s: completion.check_answers(s, user=signed_in_user(s), task_id=detail.task.id, data=data,
                                                     clock=clock()))
             if problems:
-                _keep_as_draft(detail, data)
+                detail, blocked = _keep_as_draft(detail, blocked, data)
             return _page(detail, blocked, data, errors=problems, confirming=not problems)
         titles, closed = write(lambda s: _complete(s, detail, data))
     except ValidationFailed as error:
-        _keep_as_draft(detail, data)
+        detail, blocked = _keep_as_draft(detail, blocked, data)
         return _page(detail, blocked, data, errors={**(error.fields or {"_form": error.message}), **problems})
     except Conflict as error:
         flash(error.message, "error")
@@ -96,13 +96,16 @@ def _submit(detail: queries.TaskDetail, blocked: str | None, data: dict, problem
     return redirect(url_for("inbox.index"))
 
 
-def _keep_as_draft(detail: queries.TaskDetail, data: dict) -> None:
-    """A refused submission is kept as the draft, so leaving and coming back shows what was typed."""
+def _keep_as_draft(detail: queries.TaskDetail, blocked: str | None,
+                   data: dict) -> tuple[queries.TaskDetail, str | None]:
+    """A refused submission is kept as the draft, so leaving and coming back shows what was typed. A draft is
+    its author's, so the task is now theirs: the page is drawn from the task as it now is, saying so."""
     try:
         write(lambda s: claims.save_draft(s, user=signed_in_user(s), task_id=detail.task.id, data=data,
                                           clock=clock()))
     except ServiceError:
-        pass  # not theirs to keep (claimed meanwhile by someone else): the page still shows their answers
+        return detail, blocked  # not theirs to keep (claimed meanwhile by someone else): the page shows the answers
+    return _load(detail.task.id)
 
 
 def _complete(session: Session, detail: queries.TaskDetail, data: dict) -> tuple[list[str], bool]:
