@@ -85,6 +85,20 @@ def read_date(form: MultiDict, name: str, path: str) -> tuple[Any, dict[str, str
         return typed, {path: REAL_DATE}
 
 
+def labelled_date(form: MultiDict, name: str, label: str, example: str) -> tuple[date | None, str | None]:
+    """A date asked outside task forms (the register, out of office): its boxes read as read_date reads them,
+    as a date (None when all are empty) or why not, in a sentence naming the field."""
+    value, errors = read_date(form, name, name)
+    if value is MISSING:
+        return None, None
+    if not errors:
+        return date.fromisoformat(value), None
+    problem = errors[name]
+    if problem.startswith(MUST_INCLUDE):
+        return None, f"{label} {problem}."
+    return None, f"{label} must be a real date, such as {example}."
+
+
 def date_parts(value: Any) -> dict[str, str]:
     """The day, month and year boxes' text for a date field's value (ISO, or as typed)."""
     pieces = str(value or "").split("-")

@@ -19,12 +19,9 @@ from engine.store.models import ProcessInstance, User
 from engine.store.trail import TIMER, record_event
 
 
-def start_instance(session: Session, *, user: User, process_key: str, clock: Clock) -> ProcessInstance:
-    """Start the latest version of a process; the caller must hold the role of its first task.
-
-    Raises NotFound (no such process) or Forbidden.
-    """
-    clock = at_one_instant(clock)
+def first_steps(session: Session, *, user: User, process_key: str, clock: Clock):
+    """The latest version of a process run to its first user tasks, in memory: (version, compiled, workflow,
+    ready tasks). Raises NotFound (no such process), Forbidden (the user may not start it) or ProcessFailed."""
     version = latest_version(session, process_key)
     compiled = compiled_for(version)
     wf = spiff.new_workflow(compiled)
@@ -32,9 +29,20 @@ def start_instance(session: Session, *, user: User, process_key: str, clock: Clo
         spiff.run_engine_steps(wf, clock)
     except spiff.WorkflowError as exc:
         raise ProcessFailed(f"{process_key} could not start: {exc}") from exc
-    first_roles = {t.role for t in spiff.ready_user_tasks(wf)}
-    if not policy.may_start(user, first_roles):
+    ready = spiff.ready_user_tasks(wf)
+    first_roles = {str(t.role) for t in ready}
+    if not ready or not policy.may_start(user, first_roles):
         raise Forbidden(policy.start_refused(first_roles, version.name or process_key))
+    return version, compiled, wf, ready
+
+
+def start_instance(session: Session, *, user: User, process_key: str, clock: Clock) -> ProcessInstance:
+    """Start the latest version of a process; the caller must hold the role of its first task.
+
+    Raises NotFound (no such process) or Forbidden.
+    """
+    clock = at_one_instant(clock)
+    version, compiled, wf, _ready = first_steps(session, user=user, process_key=process_key, clock=clock)
     now = clock.now()
     instance = ProcessInstance(process_version=version, status="running", stage="", title="",
                                started_by=user.username, started_at=now, updated_at=now,

@@ -6,12 +6,11 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from engine import policy, spiff
 from engine.clock import Clock
-from engine.errors import Forbidden, ProcessFailed
+from engine.errors import ProcessFailed
 from engine.kernel.task_rules import FORM_LAYOUT
-from engine.repository.deployments import compiled_for, forms_of, latest_version
-from engine.runtime.instances import start_instance
+from engine.repository.deployments import forms_of
+from engine.runtime.instances import first_steps, start_instance
 from engine.store.models import ProcessInstance, Task, User
 from engine.tasks import claims, completion, queries
 from engine.tasks.access import form_schema
@@ -30,16 +29,7 @@ def first_form(session: Session, *, user: User, process_key: str, clock: Clock) 
     """The empty form of the process's first task, creating nothing.
 
     Raises NotFound (no such process) or Forbidden (the user may not start it)."""
-    version = latest_version(session, process_key)
-    compiled = compiled_for(version)
-    wf = spiff.new_workflow(compiled)
-    try:
-        spiff.run_engine_steps(wf, clock)
-    except spiff.WorkflowError as exc:
-        raise ProcessFailed(f"{process_key} could not start: {exc}") from exc
-    ready = spiff.ready_user_tasks(wf)
-    if not ready or not policy.may_start(user, {t.role for t in ready}):
-        raise Forbidden(policy.start_refused({str(t.role) for t in ready}, version.name or process_key))
+    version, compiled, _wf, ready = first_steps(session, user=user, process_key=process_key, clock=clock)
     spec = compiled.user_tasks.get(ready[0].bpmn_id)
     layout = spec.properties.get(FORM_LAYOUT.name) if spec else None
     return FirstForm(ready[0].title, spec.documentation if spec else "",

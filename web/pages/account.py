@@ -15,12 +15,12 @@ from engine.notices import inbox, kinds
 from engine.notices.recipients import Person, people_for
 from engine.store.models import User
 from web.errors import status_of
+from web.form_reading import labelled_date
 from web.services import clock, read, signed_in_user, write
 from web.wording import uk_date
 
 # The out-of-office dates, each asked as day, month and year boxes (the NHS date input).
 AWAY_DATES = {"starts_on": "First day away", "ends_on": "Last day away"}
-PARTS = ("day", "month", "year")
 
 # The e-mails' footer links here, so the preferences live at this path.
 bp = Blueprint("account", __name__, url_prefix="/notifications/preferences")
@@ -117,14 +117,8 @@ def _parts_of(name: str, day: date) -> dict[str, str]:
 def _day(form, name: str) -> date:
     """A date typed as day, month and year boxes; BadRequest names the field when it is missing or not a date."""
     label = AWAY_DATES[name]
-    typed = [form.get(f"{name}-{part}", "").strip() for part in PARTS]
-    if not any(typed):
-        raise BadRequest(f"Enter the {label.lower()}.", fields={name: f"Enter the {label.lower()}."})
-    try:
-        day, month, year = (int(value) for value in typed)
-        if year < 1000:
-            raise ValueError
-        return date(year, month, day)
-    except ValueError:
-        message = f"{label} must be a real date, such as 16 3 2026."
-        raise BadRequest(message, fields={name: message}) from None
+    day, problem = labelled_date(form, name, label, "16 3 2026")
+    if day is None:
+        message = problem or f"Enter the {label.lower()}."
+        raise BadRequest(message, fields={name: message})
+    return day

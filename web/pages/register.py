@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
@@ -11,6 +10,7 @@ from flask_login import current_user, login_required
 from engine.errors import ValidationFailed
 from engine.history.audit_export import spreadsheet_safe
 from engine.sixgates import register
+from web.form_reading import DATE_PARTS, labelled_date
 from web.services import clock, read, signed_in_user, write
 
 bp = Blueprint("register", __name__)
@@ -25,7 +25,6 @@ FORM_FIELDS = ("title", "partners", "trusts_or_icb", "tumour_group", "challenge_
                "alliance", "status", "outcomes_and_findings", "contact")
 # Dates are asked as day, month and year boxes (the NHS date input) and handed to the register as ISO dates.
 DATE_FIELDS = {"start_date": "Start date", "end_date": "End date"}
-DATE_PARTS = ("day", "month", "year")
 
 
 def _query() -> tuple[dict[str, str], str]:
@@ -101,16 +100,9 @@ def _dates(values: dict[str, str]) -> tuple[dict[str, str], dict[str, str]]:
     (a wrong date is handed on as typed, so the register refuses it with every other problem at once)."""
     dates, errors = {}, {}
     for name, label in DATE_FIELDS.items():
-        typed = [values[f"{name}-{part}"] for part in DATE_PARTS]
-        dates[name] = ""
-        if not any(typed):
-            continue
-        try:
-            day, month, year = (int(value) for value in typed)
-            if year < 1000:
-                raise ValueError
-            dates[name] = date(year, month, day).isoformat()
-        except ValueError:
-            dates[name] = "/".join(typed)
-            errors[name] = f"{label} must be a real date, such as 31 3 2025."
+        day, problem = labelled_date(values, name, label, "31 3 2025")
+        dates[name] = day.isoformat() if day else ""
+        if problem:
+            dates[name] = "/".join(values.get(f"{name}-{part}", "") for part in DATE_PARTS)
+            errors[name] = problem
     return dates, errors
