@@ -7,20 +7,11 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 from engine.repository.forms import form_fields
+from engine.tasks.decisions import DATA_TITLES
 from web.form_words import FormWords, humanise
 from web.wording import money, uk_date, uk_datetime
 
 MONEY_SUFFIX = " (GBP)"  # the forms' way of saying a field holds pounds
-# What the procedure's own scripts add to a project (no form asks for them).
-WORKED_OUT = {
-    "eois": "Expressions of interest", "board_scores": "Board members' scores",
-    "submitted_partners": "Partners who sent an expression of interest", "aggregated_scores": "Scores combined",
-    "partner_ranking": "Partners in order of their scores", "scoring_criteria": "Scoring criteria",
-    "members_to_score": "Board members asked to score", "members_not_scored": "Board members who did not score",
-    "scores_kept_aside": "Scores kept aside", "scoring_extended_to": "Scoring extended to",
-    "scorers": "Board members who scored", "conflicted": "Board members with a conflict of interest",
-    "criteria": "Score per criterion", "total": "Total score", "not_scored": "Not scored",
-}
 
 
 @dataclass
@@ -58,7 +49,7 @@ class ProjectAnswers:
     def label(self, key: str, *, inner: bool = False) -> str:
         found = (self.inner if inner else self.top).get(key) or self.top.get(key) or self.inner.get(key) or {}
         title = found.get("title")
-        return title if isinstance(title, str) and title else WORKED_OUT.get(key) or self.people.get(key) \
+        return title if isinstance(title, str) and title else DATA_TITLES.get(key) or self.people.get(key) \
             or humanise(key)
 
     def answer(self, key: str, value: Any, *, inner: bool = False) -> Answer:

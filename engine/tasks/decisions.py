@@ -80,6 +80,9 @@ DATA_TITLES = {
     "kpi_returns": "KPI returns", "members_to_score": "Board members asked to score",
     "scores_kept_aside": "Scores given before scoring was extended", "board_member": "Board member",
     "contribution_value_gbp": "Estimated value of the contribution",  # the form asks the partner for "your" value
+    "scoring_extended_to": "Scoring extended to", "scorers": "Board members who scored",
+    "conflicted": "Board members with a conflict of interest", "criteria": "Score per criterion",
+    "total": "Total score", "not_scored": "Not scored",
 }
 
 # Steps whose answers do not come back in a form reached again: a gate's decision (and its reasons and dates) is
