@@ -1,4 +1,6 @@
 """The pipeline dashboard in a real browser: Chart.js draws every chart without errors."""
+from playwright.sync_api import expect
+
 from demo import seed
 from demo.walker import Walker
 from tests.browser.conftest import screenshot
@@ -16,7 +18,7 @@ def test_the_dashboard_draws_its_charts(db, clock, demo_people, page_as):
     hub.goto("/dashboard")
     hub.wait_for_function("() => window.Chart && Object.keys(Chart.instances).length === 6")
     assert hub.locator("canvas[role=img]").count() == 6
-    assert hub.get_by_role("img", name="Running projects per stage").is_visible()
-    assert hub.get_by_role("table", name="Outcome measures met against their agreed thresholds").is_visible()
+    expect(hub.get_by_role("img", name="Running projects per stage")).to_be_visible()
+    expect(hub.get_by_role("table", name="Outcome measures met against their agreed thresholds")).to_be_visible()
     assert errors == []
     screenshot(hub, "dashboard")

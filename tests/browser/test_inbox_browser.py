@@ -1,4 +1,6 @@
 """The inbox in a real browser: each role sees only what it may do."""
+from playwright.sync_api import expect
+
 from demo.walker import Walker
 from tests.browser.conftest import screenshot
 from tests.diagram.test_six_gates import plan
@@ -14,6 +16,6 @@ def test_each_role_sees_only_its_own_tasks_in_the_inbox(db, clock, demo_people, 
     assert "Gate 1 – Prioritisation" in rows.all_inner_texts()[1]
     screenshot(hub, "inbox-hub-team")
     chair = page_as("cara.chair")
-    assert chair.get_by_text("You have no tasks to do right now.").is_visible()
+    expect(chair.get_by_text("You have no tasks to do right now.")).to_be_visible()
     sponsor = page_as("sam.sponsor")
-    assert sponsor.get_by_text("You have no tasks to do right now.").is_visible()
+    expect(sponsor.get_by_text("You have no tasks to do right now.")).to_be_visible()

@@ -58,14 +58,14 @@ def test_the_hub_reassigns_scoring_and_the_new_holder_is_told_and_opens_it(db, c
     nia.wait_for_url("**/notifications")
     first = nia.locator(".app-notification").first
     assert "Given to you" in first.inner_text() and "Bea is on leave until April" in first.inner_text()
-    assert first.get_by_text("Unread").is_visible()
+    expect(first.get_by_text("Unread")).to_be_visible()
     at_both_widths(nia, "notifications")
     first.get_by_role("button", name=re.compile("^Open the task")).click()
     nia.wait_for_url(f"**/tasks/{task.id}")
     assert "Reassigned from Bea Williams to you" in nia.locator(".nhsuk-inset-text").first.inner_text()
     left = unread - 1
     header = nia.get_by_role("link", name=f"Notifications ({left} unread)" if left else "Notifications")
-    assert header.is_visible()
+    expect(header).to_be_visible()
 
     nia.get_by_role("link", name="Your settings").click()
     nia.get_by_role("textbox", name="E-mail address").fill("nia@example.nhs.uk")
@@ -86,7 +86,7 @@ def test_a_sponsor_follows_my_projects_and_the_hub_holds_and_resumes_one(db, clo
     sponsor = page_as("sam.sponsor")
     sponsor.get_by_role("link", name="My projects").click()
     card = sponsor.locator(".app-project-card", has_text="AI triage of skin lesions")
-    assert card.get_by_role("link", name="AI triage of skin lesions", exact=True).is_visible()
+    expect(card.get_by_role("link", name="AI triage of skin lesions", exact=True)).to_be_visible()
     assert "Gate 1 – Prioritisation" in card.inner_text()
     at_both_widths(sponsor, "my-projects")
 
@@ -105,7 +105,7 @@ def test_a_sponsor_follows_my_projects_and_the_hub_holds_and_resumes_one(db, clo
 
     sponsor.goto("/my-projects")
     held = sponsor.locator(".app-project-card", has_text="AI triage of skin lesions")
-    assert held.get_by_text("On hold").is_visible()
+    expect(held.get_by_text("On hold")).to_be_visible()
 
     hub.get_by_role("button", name="Resume").click()
     hub.get_by_role("button", name="Resume the project").click()
