@@ -3,13 +3,16 @@
 Seeds the demo (demo.seed) into a temporary SQLite database, signs in with the Flask test client
 and requests each page N times; prints the median and the worst time per page.
 
-Run: .venv/bin/python bench/pages.py [--requests 20] [--user hana.hub] [--profile PATH]
+Run: .venv/bin/python bench/pages.py [--requests 20] [--user hana.hub] [--profile PATH] [--browser]
 Prints figures; asserts nothing. --profile runs the pages once under cProfile and prints the top calls.
+--browser also opens each page in headless Chromium (Debian's, as the browser tests do) and prints when its
+first view was painted and when its diagram (fetched after the page) was drawn.
 """
 from __future__ import annotations
 
 import argparse
 import cProfile
+import logging
 import pstats
 import re
 import statistics
@@ -83,11 +86,57 @@ def time_page(client, path: str, count: int) -> tuple[float, int, list[float]]:
     return cold, len(first.data), seconds
 
 
+BROWSER_TIMES = """() => {
+  const navigation = performance.getEntriesByType('navigation')[0];
+  const paint = performance.getEntriesByName('first-contentful-paint')[0];
+  return {paint: paint ? paint.startTime : null, loaded: navigation.loadEventEnd};
+}"""
+
+
+def time_in_browser(app, paths: dict[str, str], user: str, count: int) -> None:
+    """Each page opened `count` times in Chromium: first contentful paint, the load event, the diagram drawn."""
+    import threading
+
+    from playwright.sync_api import sync_playwright
+    from werkzeug.serving import make_server
+
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per figure, not per request
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_port}"
+    print(f"in Chromium, {count} loads per page (median): first paint, load event, diagram drawn")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", headless=True,
+                                             args=["--no-sandbox", "--disable-gpu"])
+        for name, path in paths.items():
+            page = browser.new_context(base_url=base).new_page()
+            page.goto("/login")
+            page.get_by_label("Username").fill("otto.owner" if name == "diff" else user)
+            page.get_by_label("Password").fill(seed.DEMO_PASSWORD)
+            page.get_by_role("button", name="Sign in").click()
+            page.wait_for_url("**/inbox**")
+            paints, loads, drawn = [], [], []
+            for _ in range(count):
+                page.goto(path)
+                started = time.perf_counter()
+                page.locator("[data-diagram-ready], .djs-container").first.wait_for(timeout=30000)
+                times = page.evaluate(BROWSER_TIMES)
+                paints.append(times["paint"] or 0)
+                loads.append(times["loaded"])
+                drawn.append(times["loaded"] + (time.perf_counter() - started) * 1000)
+            print(f"{name:<8} paint {statistics.median(paints):>5.0f}ms  load {statistics.median(loads):>5.0f}ms  "
+                  f"diagram by {statistics.median(drawn):>5.0f}ms")
+            page.context.close()
+        browser.close()
+    server.shutdown()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=20)
     parser.add_argument("--user", default="hana.hub")
     parser.add_argument("--profile", metavar="PATH", help="a page's path (or project|history|diff) to profile")
+    parser.add_argument("--browser", action="store_true", help="also time the pages in headless Chromium")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         started = time.perf_counter()
@@ -110,6 +159,8 @@ def main() -> None:
             cold, size, seconds = time_page(owner if name == "diff" else client, path, args.requests)
             print(f"{name:<8} {path:<30} {cold * 1000:>5.0f}ms {statistics.median(seconds) * 1000:>5.0f}ms "
                   f"{max(seconds) * 1000:>5.0f}ms {size / 1024:>6.0f}kB")
+        if args.browser:
+            time_in_browser(app, paths, args.user, min(args.requests, 10))
 
 
 if __name__ == "__main__":
