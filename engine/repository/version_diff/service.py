@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -122,15 +123,21 @@ def version_bpmn(session: Session, *, user: User, version_id: int) -> tuple[str,
 
 
 _diffs: dict[tuple[str, str], list[Change]] = {}  # (old hash, new hash) -> changes: deployed versions never change
+_diffs_lock = threading.Lock()  # the server's threads share the cache
+DIFFS_KEPT = 64
 
 
 def _changes_between(old: ProcessVersion, new: ProcessVersion) -> list[Change]:
     key = (old.content_hash, new.content_hash)
-    if key not in _diffs:
-        if len(_diffs) >= 64:
-            _diffs.pop(next(iter(_diffs)))
-        _diffs[key] = diff_files(files_of(old), files_of(new))
-    return list(_diffs[key])
+    with _diffs_lock:
+        kept = _diffs.get(key)
+    if kept is None:
+        kept = diff_files(files_of(old), files_of(new))  # outside the lock: two threads may both work it out once
+        with _diffs_lock:
+            while len(_diffs) >= DIFFS_KEPT:
+                _diffs.pop(next(iter(_diffs)))
+            _diffs[key] = kept
+    return list(kept)
 
 
 def version_diagram(session: Session, *, user: User, version_id: int) -> tuple[str, str]:
