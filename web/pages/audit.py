@@ -11,7 +11,6 @@ from engine.errors import BadRequest
 from engine.history import verification
 from engine.kernel.stages import stage_name
 from web.services import read, signed_in_user
-from web.wording import PROJECT_STATUS_NAMES
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 # A project's status as people say it (the engine keeps it as a code).
@@ -22,8 +21,7 @@ BATCH = 25  # projects per verification request: a progress bar moves every seco
 @login_required
 def index():
     projects = read(lambda s: verification.projects_to_verify(s, user=signed_in_user(s)))
-    return render_template("audit/index.html", projects=projects, status_words=PROJECT_STATUS_NAMES,
-                           stage_name=stage_name)
+    return render_template("audit/index.html", projects=projects, stage_name=stage_name)
 
 
 @bp.get("/verify")

@@ -18,7 +18,6 @@ from engine.runtime.instances import get_instance
 from engine.store.models import ProcessInstance, User
 from web.errors import status_of
 from web.services import clock, read, signed_in_user, write
-from web.wording import PROJECT_STATUS_NAMES
 
 bp = Blueprint("lifecycle", __name__, url_prefix="/projects/<int:instance_id>")
 
@@ -89,7 +88,6 @@ def _page(action: str, instance_id: int):
 
 def _render(action: str, change: Change, project: dict, error: ServiceError | None = None, reason: str = ""):
     return render_template("lifecycle/change.html", action=action, change=change, project=project, reason=reason,
-                           status_words=PROJECT_STATUS_NAMES,
                            error=error.message if error else None, errors=error.fields if error else {})
 
 

@@ -11,7 +11,6 @@ from engine.sixgates.my_projects import my_projects
 from engine.sixgates.project_page import NOT_FOLLOWED_NAME
 from engine.store.models import User
 from web.services import read, signed_in_user
-from web.wording import PROJECT_STATUS_NAMES
 
 bp = Blueprint("my_projects", __name__)
 # A project's status in the words a sponsor or partner reads; those that halt it are shown as warnings.
@@ -33,5 +32,5 @@ def index():
         return projects, _names(session, projects)
 
     projects, names = read(work)
-    return render_template("my_projects/index.html", projects=projects, status_words=PROJECT_STATUS_NAMES, names=names,
+    return render_template("my_projects/index.html", projects=projects, names=names,
                            not_followed=NOT_FOLLOWED_NAME)
