@@ -23,6 +23,8 @@ ISO_DATE = re.compile(r"\b\d{4}-\d\d-\d\d\b")
 CODE = re.compile(r"[a-z][a-z0-9_]*")  # what reads as a code, not a word, unless labelled
 
 
+MONEY_UNIT = "GBP"  # `"x-unit": "GBP"`: a number field holding pounds
+
 def humanise(value: Any) -> str:
     """Codes such as `proof_of_value` read as words, ISO dates as "5 March 2027"; names and numbers stay as they
     are (the last resort for codes: forms label theirs)."""
@@ -99,6 +101,11 @@ class FormWords:
             if items.get("type") == "object" or "properties" in items:
                 self._collect(items)
 
+    @property
+    def money_keys(self) -> frozenset[str]:
+        """The fields the forms mark as amounts in pounds (`"x-unit": "GBP"`)."""
+        return frozenset(key for key, sub in self._fields.items() if sub.get("x-unit") == MONEY_UNIT)
+
     def label(self, key: str) -> str:
         """The field's title; a key no form declares, in words (the last resort)."""
         title = self._fields.get(key, {}).get("title")
@@ -116,7 +123,7 @@ class FormWords:
             return choice_label(sub if choices_of(sub) else sub["items"], value)
         if isinstance(value, str) and sub.get("format") == "date":
             return uk_date(value) or value
-        if sub.get("x-unit") == "GBP" and isinstance(value, (int, float)):
+        if sub.get("x-unit") == MONEY_UNIT and isinstance(value, (int, float)):
             return money(value)
         if isinstance(value, str) and CODE.fullmatch(value):  # a code the process copied under a key of its own
             return self._codes.get(value) or humanise(value)

@@ -8,10 +8,10 @@ from typing import Any, Iterable
 
 from engine.repository.forms import form_fields
 from engine.tasks.decisions import DATA_TITLES
-from web.form_words import FormWords, humanise
+from web.form_words import MONEY_UNIT, FormWords, humanise
 from web.wording import money, uk_date, uk_datetime
 
-MONEY_SUFFIX = " (GBP)"  # the forms' way of saying a field holds pounds
+MONEY_SUFFIX = " (GBP)"  # money fields' titles end so (engine messages quote them); pages say £ instead
 
 
 @dataclass
@@ -58,7 +58,7 @@ class ProjectAnswers:
             return Answer(label, parts=self.rows(value, inner=True))
         if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
             return Answer(label, records=[self.rows(v, inner=True) for v in value])
-        pounds = label.endswith(MONEY_SUFFIX)
+        pounds = self._pounds(key, inner)
         return Answer(label.removesuffix(MONEY_SUFFIX), text=self.text(key, value, money_field=pounds))
 
     def text(self, key: str, value: Any, *, money_field: bool = False) -> str:
@@ -109,7 +109,12 @@ class ProjectAnswers:
                              for k, v in value.items() if v not in (None, "", [], {}))
         if isinstance(value, list) and any(isinstance(v, (dict, list)) for v in value):
             return " | ".join(self.words_of(key, v) for v in value)
-        return self.text(key, value, money_field=self.label(key).endswith(MONEY_SUFFIX))
+        return self.text(key, value, money_field=self._pounds(key, inner=False))
+
+    def _pounds(self, key: str, inner: bool) -> bool:
+        """Whether the form marks the field as an amount in pounds (`"x-unit": "GBP"`)."""
+        found = (self.inner if inner else self.top).get(key) or self.top.get(key) or self.inner.get(key) or {}
+        return found.get("x-unit") == MONEY_UNIT
 
     def detail_words(self, path: str, text: str) -> tuple[str, str]:
         """An event's detail (data_diff.flatten's path and text, or a label and text) in words: people by

@@ -23,7 +23,7 @@ from typing import Any, Iterator
 from engine.repository.forms import form_fields
 from web.form_conditions import required_somewhere, revealed_by
 from web.form_reading import DATE_PARTS, MUST_INCLUDE, REAL_DATE, date_parts, read_form, without_row
-from web.form_words import ISO_DATE, choice_label, choices_of, humanise
+from web.form_words import ISO_DATE, MONEY_UNIT, choice_label, choices_of, humanise
 from web.wording import money, uk_date
 
 __all__ = ["Field", "Option", "all_fields", "build_fields", "columns", "error_summary", "humanise", "read_form",
@@ -32,7 +32,6 @@ __all__ = ["Field", "Option", "all_fields", "build_fields", "columns", "error_su
 MAX_RADIOS = 5  # more choices than this become a drop-down list
 MAX_SCALE = 10  # an integer with at most this between its minimum and maximum is a row of radios
 LONG_TEXT = 200  # strings allowed to be longer than this get a text area
-MONEY = "GBP"
 REQUIRED = "This field is required."
 CHOICE_WIDGETS = ("radios", "yesno", "scale", "checkbox")
 
@@ -202,7 +201,7 @@ def _fill(made: Field, schema: dict, ui: dict, value: Any, build: _Build) -> Non
     if made.widget == "date":
         made.parts = date_parts(made.value)
     made.attrs = _attributes(schema, made.widget)
-    made.prefix = "£" if schema.get("x-unit") == MONEY else ""
+    made.prefix = "£" if schema.get("x-unit") == MONEY_UNIT else ""
     made.width = _width(schema, made)
 
 
@@ -214,7 +213,7 @@ def _readonly_text(schema: dict, value: Any) -> str:
         return ", ".join(choice_label(items, v) if choices_of(items) else _text_of(v) for v in value) or "None"
     if choices_of(schema) and value is not None:
         return choice_label(schema, value)
-    if schema.get("x-unit") == MONEY and value is not None:
+    if schema.get("x-unit") == MONEY_UNIT and value is not None:
         return money(value)
     return _text_of(value)
 

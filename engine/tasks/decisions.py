@@ -63,9 +63,6 @@ LEAD_HEADINGS = {
 }
 LEAD_HEADING = "What this is about"
 
-# Amounts of money (in pounds) among the project's data.
-MONEY = frozenset({"nhs_contribution", "industry_contribution", "total_budget", "budget", "contribution_value_gbp",
-                   "contract_value", "approved_budget"})
 # Data the diagram's scripts and decision tables write (no form titles them).
 DATA_TITLES = {
     "eois": "Expressions of interest", "aggregated_scores": "Board scores", "partner_ranking": "Partners, best first",
@@ -128,7 +125,8 @@ def _add_titles(titles: dict[str, str], schema: dict, *, rows: bool) -> None:
         if rows and items.get("type") == "object":
             _add_titles(titles, items, rows=False)
         elif not rows and field.get("title") and not field.get("readOnly"):  # amounts in pounds: "(GBP)" is twice
-            titles.setdefault(key, field["title"].replace(" (GBP)", "") if key in MONEY else field["title"])
+            pounds = field.get("x-unit") == "GBP"
+            titles.setdefault(key, field["title"].replace(" (GBP)", "") if pounds else field["title"])
 
 
 @dataclass(frozen=True)

@@ -134,7 +134,7 @@ def _page(detail: queries.TaskDetail, blocked: str | None, values: dict, *, erro
     page = render_template("tasks/show.html", detail=detail, blocked=blocked, fields=fields,
                            errors=task_forms.error_summary(fields, errors), confirming=confirming, kept=kept,
                            from_draft=from_draft, carried=carried, now=clock().now(), me=current_user.user,
-                           label=_labeller(detail, words), words=words, money_keys=decisions.MONEY,
+                           label=_labeller(detail, words), words=words, money_keys=words.money_keys,
                            person_lists=PERSON_LISTS,
                            **read(lambda s: _people(s, detail)))
     return page, 422 if errors else 200
