@@ -62,9 +62,10 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
     errors.init_app(app)
     security_headers.init_app(app)
     wording.init_app(app)
-    from web.pages import propose
+    from web.pages import discussion, documents, propose
     for page in (about, auth, admin, inbox, register, dashboard, tasks, projects, versions, modeller, migration, audit,
-                 rules, exports, history, notifications, account, my_projects, lifecycle, reassignment, propose):
+                 rules, exports, history, notifications, account, my_projects, lifecycle, reassignment, propose,
+                 documents, discussion):
         app.register_blueprint(page.bp)
     app.register_blueprint(api.bp)
     for area in api.AREAS:  # the API authenticates with bearer tokens, not cookies

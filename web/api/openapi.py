@@ -191,6 +191,12 @@ def _lifecycle_paths() -> dict:
         for change, (summary, body) in ops.items()}
 
 
+def _added_areas() -> dict:
+    """Areas that describe their own paths beside their views (imported here, when the document is built)."""
+    from web.api import discussion, documents
+    return {**documents.openapi_paths(), **discussion.openapi_paths()}
+
+
 def openapi_document() -> dict:
     return {
         "openapi": "3.0.3",
@@ -279,6 +285,7 @@ def openapi_document() -> dict:
             "/audit/verify": {"get": _op("Verify every hash chain and re-run every instance from its start "
                                          "(auditors; ?rerun=false checks the chains only)", result=VERIFIED,
                                          errors=(403,), params=(_query("rerun", {"type": "boolean"}),))},
+            **_added_areas(),
             "/openapi.json": {"get": {"summary": "This document", "security": [],
                                       "responses": {"200": {"description": "OpenAPI 3",
                                                             "content": _json({"type": "object"})}}}},
