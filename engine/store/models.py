@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timezone
 
-from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
@@ -281,3 +281,48 @@ class Delegation(Base):
     ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime())  # withdrawn early by its user
     user: Mapped[User] = relationship(foreign_keys=[user_id], lazy="joined")
     delegate: Mapped[User] = relationship(foreign_keys=[delegate_id], lazy="joined")
+
+
+class FileContent(Base):
+    """The bytes of a file, stored once by their SHA-256 however many documents hold them (in the database, so every
+    web host and every backup sees them, and an upload commits with the task that attaches it)."""
+    __tablename__ = "file_contents"
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    size: Mapped[int] = mapped_column(Integer)
+    content: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)  # listing documents never loads it
+
+
+class Document(Base):
+    """A file uploaded to a task's file field: a draft (its uploader's alone) until the task is completed with it,
+    then attached, and its reference (with the hash) is on the audit trail."""
+    __tablename__ = "documents"
+    __table_args__ = (Index("ix_documents_task", "task_id", "state"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instances.id"), index=True)
+    task_id: Mapped[str] = mapped_column(String(36))
+    field: Mapped[str] = mapped_column(String(100))  # the form field it was uploaded to
+    name: Mapped[str] = mapped_column(String(255))  # a safe file name (engine.documents.kinds.safe_name)
+    media_type: Mapped[str] = mapped_column(String(100))  # by its content, never by its name
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(ForeignKey("file_contents.sha256"))
+    uploaded_by: Mapped[str] = mapped_column(String(80))
+    uploaded_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    state: Mapped[str] = mapped_column(String(10))  # draft or attached
+    attached_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+class Comment(Base):
+    """One comment in a project's discussion. Append-only: a correction is a new comment that supersedes it, and
+    both stay on the record (each is also an event on the project's audit chain)."""
+    __tablename__ = "comments"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instances.id"), index=True)
+    task_id: Mapped[str | None] = mapped_column(String(36))  # posted beside this task's form
+    author: Mapped[str] = mapped_column(String(80))
+    at: Mapped[datetime] = mapped_column(UtcDateTime())
+    body: Mapped[str] = mapped_column(Text)
+    # project (everyone on the project), internal (NHS and Hub only) or organisation (the Hub and one partner)
+    visibility: Mapped[str] = mapped_column(String(20))
+    organisation: Mapped[str | None] = mapped_column(String(200))  # the partner of an "organisation" comment
+    supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("comments.id"))
+    mentions: Mapped[str | None] = mapped_column(Text)  # usernames, a stored list (engine.store.lists)
