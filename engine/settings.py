@@ -11,10 +11,12 @@ from pathlib import Path
 from typing import Mapping
 
 from engine import spiff
+from engine.documents.kinds import DEFAULT_MAX_MB, UploadLimits
 from engine.kernel.cache import DEFAULT_SIZE, keep_workflows
 from engine.kernel.task_rules import DURATION_PATTERN
 from engine.notices.delivery import SmtpSettings
 from engine.notices.kinds import DEFAULT_DUE_SOON_LEAD
+from engine.repository.file_fields import MB
 from engine.store.db import Database
 
 INSTANCE_FOLDER = Path("instance")  # beside the working directory: the default database and secret key
@@ -35,6 +37,7 @@ class Settings:
     smtp_from: str = "sixgates@localhost"
     base_url: str = "http://127.0.0.1:5000"  # where people open the app: links in e-mails start with it
     due_soon_lead: timedelta = DEFAULT_DUE_SOON_LEAD  # "due soon" reminders go out this long before
+    max_upload_mb: int = DEFAULT_MAX_MB  # the largest file anyone may upload (a form may allow less)
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -53,6 +56,7 @@ class Settings:
             smtp_from=env.get("SIXGATES_SMTP_FROM") or "sixgates@localhost",
             base_url=(env.get("SIXGATES_BASE_URL") or "http://127.0.0.1:5000").rstrip("/"),
             due_soon_lead=_duration(env, "SIXGATES_DUE_SOON_LEAD", DEFAULT_DUE_SOON_LEAD),
+            max_upload_mb=_whole_number(env, "SIXGATES_MAX_UPLOAD_MB", DEFAULT_MAX_MB) or DEFAULT_MAX_MB,
         )
 
     def smtp(self) -> SmtpSettings | None:
@@ -62,6 +66,9 @@ class Settings:
         return SmtpSettings(host=self.smtp_host, port=self.smtp_port or (587 if self.smtp_starttls else 25),
                             starttls=self.smtp_starttls, username=self.smtp_username, password=self.smtp_password,
                             from_address=self.smtp_from, base_url=self.base_url)
+
+    def upload_limits(self) -> UploadLimits:
+        return UploadLimits(max_bytes=self.max_upload_mb * MB)
 
     def database(self) -> Database:
         database = Database(self.database_url)

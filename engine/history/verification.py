@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from engine import policy
 from engine.errors import Forbidden, NotFound
+from engine.history.document_checks import document_problems
 from engine.history.rerun import rerun_instance
 from engine.store.models import ProcessInstance, SystemChain, User
 from engine.store.trail import SYSTEM_CHAIN, chain_of, list_events, verify_chain
@@ -16,7 +17,7 @@ from engine.store.trail import SYSTEM_CHAIN, chain_of, list_events, verify_chain
 
 @dataclass
 class Problem:
-    check: str  # "chain" (hash chain) or "rerun" (re-running the instance)
+    check: str  # "chain" (hash chain), "rerun" (re-running the instance) or "document" (a file's stored bytes)
     chain: str
     instance_id: int | None
     seq: int
@@ -85,6 +86,8 @@ def verify_one(session: Session, instance: ProcessInstance, report: Report, *, r
     events = list_events(session, chain)
     found = verify_chain(events, chain=chain, head_seq=instance.audit_seq, head_hash=instance.audit_head)
     report.problems += [Problem("chain", chain, instance.id, p.seq, p.reason) for p in found]
+    report.problems += [Problem("document", chain, instance.id, p.seq, p.reason)
+                        for p in document_problems(session, instance, events)]
     report.chains += 1
     report.instances += 1
     if rerun:

@@ -41,6 +41,8 @@ from referencing import Registry
 from referencing.exceptions import Unresolvable
 from referencing.jsonschema import DRAFT202012
 
+from engine.repository.file_fields import file_rule_problem
+
 OPTIONS_KEY = "x-options"
 NOT_BEFORE, SUM_OF, AT_MOST, MESSAGE = "x-not-before", "x-sum-of", "x-at-most", "x-message"
 DURATION_AT_MOST = "x-duration-at-most"
@@ -79,7 +81,7 @@ def _problem_of(text: str) -> str | None:
         Draft202012Validator.check_schema(schema)
     except SchemaError as exc:
         return f"is not a valid JSON Schema: {exc.message}"
-    return _rule_problem(schema) or _reference_problem(schema)
+    return _rule_problem(schema) or file_rule_problem(schema, _walk(schema)) or _reference_problem(schema)
 
 
 def _rule_problem(schema: dict) -> str | None:

@@ -27,12 +27,17 @@ def load_task(session: Session, *, user: User, task_id: str) -> tuple[Task, Proc
 def form_schema(session: Session, version: ProcessVersion, compiled: spiff.CompiledProcess,
                 bpmn_id: str, data: dict) -> dict | None:
     """The task's JSON Schema with data-dependent choices filled in."""
-    spec = compiled.user_tasks.get(bpmn_id)
-    name = spec.properties.get(FORM.name) if spec else None
-    schema = forms_of(version).get(name) if name else None
+    schema = form_as_deployed(version, compiled, bpmn_id)
     if schema is None:
         return None
     return fill_options(schema, data=data, directory=option_source(session))
+
+
+def form_as_deployed(version: ProcessVersion, compiled: spiff.CompiledProcess, bpmn_id: str) -> dict | None:
+    """The task's JSON Schema as its version holds it (shared: never change it)."""
+    spec = compiled.user_tasks.get(bpmn_id)
+    name = spec.properties.get(FORM.name) if spec else None
+    return forms_of(version).get(name) if name else None
 
 
 def name_for(session: Session, reader: User, username: str | None) -> str:

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from engine import policy, spiff
 from engine.clock import Clock
+from engine.documents.references import attach_documents, resolve_documents
 from engine.errors import Conflict, ProcessFailed, ValidationFailed
 from engine.kernel.change import at_one_instant, lock_instance, save_workflow, workflow_of, workflow_to_read
 from engine.notices.changes import after_change
@@ -41,6 +42,7 @@ def complete_task(session: Session, *, user: User, task_id: str, data: dict, clo
     now = clock.now()
     row.state, row.completed_at, row.completed_by = "completed", now, user.username
     row.data_json, row.draft_json = json.dumps(data), None
+    attach_documents(session, task=row, data=data, at=now)
     record_event(session, instance=instance, at=now, actor=user.username, kind="task_completed",
                  task_id=row.id, task_name=row.bpmn_id, data=data)
     ready = save_workflow(session, instance, wf, compiled, clock=clock, since=since)
@@ -72,10 +74,12 @@ def _accepted(session: Session, user: User, row: Task, instance: ProcessInstance
     """The task's form, and the answers it accepts from `data` (raises ValidationFailed with every field's error)."""
     schema = form_schema(session, instance.process_version, compiled, row.bpmn_id, known)
     data, errors = accepted_answers(schema or {}, data)
+    data, file_errors = resolve_documents(session, user=user, task=row, instance=instance, schema=schema, data=data)
     if schema:  # what is recorded is what applies to the branch chosen, checked against today's date
         data = answers_that_apply(schema, data, known)
         errors.update(field_errors(schema, data, today=clock.now().date(), context=known))
     errors.update(policy.conflict_errors(user, data))
+    errors.update(file_errors)  # a file refused says why, whatever the schema says of what was sent
     if errors:
         raise ValidationFailed("Some answers need attention.", fields=errors)
     return schema, data

@@ -1,0 +1,91 @@
+"""Document references in answers: what a file field records ({"document", "name", "type", "size", "sha256"}),
+resolved from what a submission gives (ids, or references carried from a draft or an earlier answer) to the
+engine's own record of each document, and refused when the document is not the submitter's to give."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine.documents.reading import may_read_document
+from engine.policy import references_in as document_refs
+from engine.repository.file_fields import KINDS, FileRule, file_fields
+from engine.store.models import Document, ProcessInstance, Task, User
+
+ATTACHED, DRAFT = "attached", "draft"
+NOT_YOURS = "One of these files is not one you can attach here: upload it again."
+ELSEWHERE = "Files can only be given in a file field."
+
+
+def reference_of(document: Document) -> dict:
+    return {"document": document.id, "name": document.name, "type": document.media_type, "size": document.size,
+            "sha256": document.sha256}
+
+
+def resolve_documents(session: Session, *, user: User, task: Task, instance: ProcessInstance, schema: dict | None,
+                      data: dict) -> tuple[dict, dict[str, str]]:
+    """The answers with each file field's files as references the engine vouches for, and the fields' errors. An
+    empty list of files is no answer (so a required file field must hold one)."""
+    fields = file_fields(schema or {})
+    resolved, errors = dict(data), {}
+    for key, value in data.items():
+        if key not in fields:
+            if next(document_refs(value), None) is not None:
+                errors[key] = ELSEWHERE
+            continue
+        refs, error = _resolved(session, user, task, instance, key, fields[key], value)
+        if error:
+            errors[key] = error
+        elif refs:
+            resolved[key] = refs
+        else:
+            del resolved[key]
+    return resolved, errors
+
+
+def _resolved(session: Session, user: User, task: Task, instance: ProcessInstance, key: str, rule: FileRule,
+              value: Any) -> tuple[list[dict], str | None]:
+    if value is None:
+        return [], None
+    if not isinstance(value, list):
+        return [], "Give a list of files."
+    ids = []
+    for item in value:
+        found = item.get("document") if isinstance(item, dict) else item
+        if isinstance(found, bool) or not isinstance(found, int):
+            return [], "Each file is given by its document number."
+        if found not in ids:
+            ids.append(found)
+    documents = {d.id: d for d in session.scalars(select(Document).where(Document.id.in_(ids)))} if ids else {}
+    refs = []
+    for document_id in ids:
+        document = documents.get(document_id)
+        if document is None or not _may_give(session, user, task, instance, key, document):
+            return [], NOT_YOURS
+        if rule.kinds and not any(KINDS[k].media_type == document.media_type for k in rule.kinds):
+            return [], f"{document.name} is not a kind of file this question takes."
+        if rule.max_bytes is not None and document.size > rule.max_bytes:
+            return [], f"{document.name} is larger than this question takes."
+        refs.append(reference_of(document))
+    return refs, None
+
+
+def _may_give(session: Session, user: User, task: Task, instance: ProcessInstance, key: str,
+              document: Document) -> bool:
+    """A draft the submitter uploaded to this very field of this task, or a document already attached to this
+    project that they may read (an answer given before, carried forward)."""
+    if document.state == DRAFT:
+        return (document.task_id, document.field, document.uploaded_by) == (task.id, key, user.username)
+    return document.instance_id == instance.id and may_read_document(session, user, document, instance=instance)
+
+
+def attach_documents(session: Session, *, task: Task, data: dict, at: datetime) -> None:
+    """The drafts a completed task's answers name become part of the record, with it."""
+    ids = [ref["document"] for ref in document_refs(data)]
+    if not ids:
+        return
+    for document in session.scalars(select(Document).where(Document.id.in_(ids), Document.state == DRAFT,
+                                                           Document.task_id == task.id)):
+        document.state, document.attached_at = ATTACHED, at

@@ -1,0 +1,64 @@
+"""Uploading a file to an open task's file field: checked by its content and size, kept as a draft document of
+its uploader's until the task is completed with it (engine.documents)."""
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from engine.clock import Clock
+from engine.documents.kinds import UploadLimits, described, safe_name, sniff
+from engine.documents.storage import store_content
+from engine.errors import Conflict, TooLarge, ValidationFailed
+from engine.repository.deployments import compiled_for
+from engine.repository.file_fields import KINDS, MB, FileRule, file_fields
+from engine.store.models import Document, User
+from engine.tasks.access import form_as_deployed, open_task_for
+
+
+def upload_document(session: Session, *, user: User, task_id: str, field: str, name: str, content: bytes,
+                    limits: UploadLimits, clock: Clock) -> Document:
+    """Keep one file for a task's file field. Raises NotFound, Forbidden, Conflict (the task is no longer open, or
+    the project is on hold), ValidationFailed (no such file field, empty, or not a kind the field takes) and
+    TooLarge; nothing is stored when it raises."""
+    task, instance = open_task_for(session, user, task_id)
+    if instance.status != "running":
+        raise Conflict("This project is on hold: its tasks can be done again once the Hub team resumes it.")
+    rule = file_fields(form_as_deployed(instance.process_version, compiled_for(instance.process_version),
+                                        task.bpmn_id) or {}).get(field)
+    if rule is None:
+        raise ValidationFailed("This form has no such file field.", fields={field: "This form has no such file field."})
+    kind = _checked(rule, field, name, content, limits)
+    document = Document(instance_id=instance.id, task_id=task.id, field=field, name=safe_name(name, kind),
+                        media_type=KINDS[kind].media_type, size=len(content), sha256=store_content(session, content),
+                        uploaded_by=user.username, uploaded_at=clock.now(), state="draft")
+    session.add(document)
+    session.flush()
+    return document
+
+
+def _checked(rule: FileRule, field: str, name: str, content: bytes, limits: UploadLimits) -> str:
+    """The file's kind, or the refusal in words."""
+    shown = safe_name(name, "txt")[:-4] or "The file"
+    largest = min(rule.max_bytes or limits.max_bytes, limits.max_bytes)
+    if len(content) > largest:
+        message = f"{shown} is {_size(len(content))}: files here may be up to {_size(largest)}."
+        raise TooLarge(message, fields={field: message})
+    if not content:
+        raise ValidationFailed(f"{shown} is empty.", fields={field: f"{shown} is empty."})
+    kind = sniff(content, name)
+    if kind not in rule.kinds:
+        allowed = " or ".join(KINDS[k].label for k in rule.kinds) if len(rule.kinds) < 4 else "one of " + ", ".join(
+            KINDS[k].label for k in rule.kinds)
+        what = KINDS[kind].label if kind else described(content)
+        message = f"{shown} is {_article(what)}, not {_article(allowed)}: upload {_article(allowed)}."
+        raise ValidationFailed(message, fields={field: message})
+    return kind
+
+
+def _article(words: str) -> str:
+    if words.startswith(("a ", "an ", "not ", "one of")):
+        return words
+    return ("an " if words[:1] in "AEIOU" else "a ") + words
+
+
+def _size(size: int) -> str:
+    return f"{size / MB:.1f} MB".replace(".0 MB", " MB") if size >= MB else f"{max(1, round(size / 1024))} KB"
