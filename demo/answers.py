@@ -8,6 +8,7 @@ from engine.repository.forms import NOT_BEFORE, ON_OR_AFTER, SUM_OF, fields_that
 
 SAMPLE_DATE = "2026-04-01"
 DAYS_AHEAD = 30  # a date that must lie ahead is set this far after the clock's today
+FILE = "x-file"  # a file field: answered with uploaded documents, never with sample text (the demo attaches its own)
 
 
 def sample_answers(schema: dict, overrides: dict | None = None, *, today: date | None = None,
@@ -41,10 +42,10 @@ def sample_value(schema: dict, name: str = "", today: date | None = None) -> Any
 
 def _sample_object(schema: dict, name: str, today: date | None, overrides: dict, context: dict | None) -> dict:
     answers = {key: sample_value(sub, key, today) for key, sub in (schema.get("properties") or {}).items()
-               if isinstance(sub, dict) and not sub.get("readOnly")}
+               if isinstance(sub, dict) and not sub.get("readOnly") and FILE not in sub}
     answers.update(overrides)
     for key, sub in fields_that_apply(schema, answers, context).items():  # the branches the answers choose
-        if key not in answers and not sub.get("readOnly"):
+        if key not in answers and not sub.get("readOnly") and FILE not in sub:
             answers[key] = sample_value(sub, key, today)
     for key, sub in form_fields(schema).items():  # totals add up
         parts = sub.get(SUM_OF)

@@ -56,7 +56,7 @@ OUTSIDE_READERS: dict[str, tuple[frozenset[str], str]] = {
     "selected_partners": (EVERYONE, "which partner was selected, and so whether one's own was"),
     **{key: (frozenset({SELECTED}), "the specification the selected partner co-designs") for key in (
         "objectives", "sites", "solution_description", "evaluation_plan", "data_sharing_agreement", "dpia_status",
-        "outcome_measures")},
+        "outcome_measures", "specification_document")},
     "gate3_hub_decision": (SPONSOR_AND_SELECTED, "whether the specification was agreed"),
     "gate3_clinical_decision": (SPONSOR_AND_SELECTED, "whether the specification was agreed"),
     "gate3_hub_comments": (frozenset({SELECTED}), "what to rework in the specification they co-design"),
@@ -64,10 +64,12 @@ OUTSIDE_READERS: dict[str, tuple[frozenset[str], str]] = {
     **{key: (frozenset({SELECTED}), "the joint working the selected partner signs up to") for key in (
         "industry_contribution", "joint_working_agreement", "joint_working_agreement_reference", "milestones",
         "roles_and_responsibilities", "project_plan")},
+    **{key: (frozenset({SELECTED}), "the documents of the joint working the selected partner signs up to") for key in (
+        "joint_working_agreement_document", "dpia_document", "dsa_document", "mobilisation_pack_files")},
     "gate4_decision": (SPONSOR_AND_SELECTED, "whether the project was mobilised"),
     **{key: (frozenset({SELECTED}), "the pilot the selected partner runs with the clinical team") for key in (
         "progress_reports", "measured_outcomes", "final_report_summary", "outcome_results", "outcomes_met",
-        "outcomes_total")},
+        "outcomes_total", "pilot_report_document")},
     "gate5_decision": (SPONSOR_AND_SELECTED, "whether the pilot's evidence was accepted"),
     "gate6_decision": (SPONSOR_AND_SELECTED, "whether the project is funded to scale"),
     "project_outcome": (EVERYONE, "how the project ended"),

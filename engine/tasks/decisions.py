@@ -18,15 +18,17 @@ CHALLENGE = ("title", "description", "challenge_area", "pathway_category", "tumo
 PROBLEM = ("problem_statement", "scope", "context", "desired_outcomes", "urgency_score", "impact_score",
            "strategic_alignment_score", "pathway")
 SPECIFICATION = ("objectives", "sites", "solution_description", "evaluation_plan", "data_sharing_agreement",
-                 "dpia_status", "outcome_measures")
+                 "dpia_status", "outcome_measures", "specification_document")
+# Each signed document beside the answer that says it is signed.
 MOBILISATION_PACK = ("nhs_contribution", "industry_contribution", "total_budget", "joint_working_agreement",
-                     "dpia_in_place", "dsa_signed", "roles_and_responsibilities", "resourcing", "project_plan",
-                     "governance", "milestones")
+                     "joint_working_agreement_document", "dpia_in_place", "dpia_document", "dsa_signed",
+                     "dsa_document", "roles_and_responsibilities", "resourcing", "project_plan", "governance",
+                     "milestones", "mobilisation_pack_files")
 PILOT = ("gate5_recommendation", "gate5_recommendation_reason", "outcome_results", "outcomes_met", "outcomes_total",
-         "final_report_summary", "measured_outcomes", "progress_reports")
+         "final_report_summary", "pilot_report_document", "measured_outcomes", "progress_reports")
 BUSINESS_CASE = ("strategic_case", "economic_case", "commercial_case", "financial_case", "management_case",
-                 "procurement_route", "contract_model", "budget", "timelines", "go_to_scale_plan",
-                 "benefits_realisation_plan")
+                 "business_case_document", "procurement_route", "contract_model", "budget", "timelines",
+                 "go_to_scale_plan", "benefits_realisation_plan")
 THE_CALL = ("call_brief", "call_closes_at", "scoring_criteria")
 
 # Task id -> the project data its decision is on, in the order the page shows it.
