@@ -36,6 +36,7 @@ EVENT_KIND_NAMES = {
     "login_failed": "Sign-in refused",
     "past_project_recorded": "Past project recorded",
     "personal_data_viewed": "Personal data viewed by an auditor",
+    "comment_posted": "Comment posted",
 }
 
 

@@ -23,7 +23,7 @@ KIND_LABELS = {
     "task_released": "Released", "task_completed": "Completed", "task_cancelled": "Cancelled",
     "gateway_taken": "Gateway taken", "decision_made": "Decision table result", "timer_fired": "Timer fired",
     "instance_completed": "Finished", "instance_migrated": "Migration", "version_deployed": "Deployment",
-    ACCESS_KIND: "Viewed by an auditor",
+    ACCESS_KIND: "Viewed by an auditor", "comment_posted": "Comment posted",
 }
 VERBS = {"task_ready": "ready", "task_claimed": "claimed", "task_released": "released",
          "task_completed": "completed", "task_cancelled": "cancelled",

@@ -9,6 +9,7 @@ OVERDUE = "overdue"
 ESCALATED = "escalated"
 REASSIGNED = "reassigned"
 STAGE_CHANGED = "stage_changed"
+MENTIONED = "mentioned"
 
 KINDS = {  # kind -> what a person choosing their preferences reads
     TASK_READY: "A task you can do is ready",
@@ -17,6 +18,7 @@ KINDS = {  # kind -> what a person choosing their preferences reads
     ESCALATED: "A task stayed overdue past its grace period (Hub team)",
     REASSIGNED: "A task was given to you",
     STAGE_CHANGED: "A project you proposed or take part in moved to a new stage",
+    MENTIONED: "Someone mentioned you in a project's discussion",
 }
 
 IMMEDIATELY, DAILY, OFF = "immediately", "daily", "off"

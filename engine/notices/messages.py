@@ -80,3 +80,10 @@ def lifecycle(instance: ProcessInstance, status: str) -> Message:
     return Message(kind=kinds.STAGE_CHANGED, subject=f"{subject}: {instance.title}",
                    body=f"The project “{instance.title}” {what}.", link=f"/projects/{instance.id}",
                    instance_id=instance.id)
+
+
+def mentioned(instance: ProcessInstance, *, comment_id: int, by: User) -> Message:
+    """Who mentioned the reader and where; not what they wrote (the comment is read where its audience is kept)."""
+    return Message(kind=kinds.MENTIONED, subject=f"Mentioned: {instance.title}",
+                   body=f"{by.display_name} mentioned you in the discussion of the project “{instance.title}”.",
+                   link=f"/projects/{instance.id}#comment-{comment_id}", instance_id=instance.id)
