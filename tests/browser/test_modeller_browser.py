@@ -4,6 +4,8 @@ edit a decision table cell; check and deploy with the findings on screen."""
 import json
 import re
 
+from playwright.sync_api import expect
+
 from engine.store.models import ProcessDraft
 from tests.browser.conftest import screenshot
 
@@ -134,6 +136,42 @@ def test_the_forms_editor_previews_the_form_as_reviewers_see_it(db, demo_people,
     save(page)
     kept = json.loads(saved_draft(db, draft_id)["forms"])["close_project.schema.json"]
     assert kept == text.input_value() and "risk_notes" in kept
+
+
+def test_a_process_owner_adds_a_file_field_and_the_form_says_what_it_takes(db, demo_people, page_as):
+    page = page_as("otto.owner")
+    open_copy_of_six_gates(page)
+    page.get_by_role("tab", name="Forms").click()
+    page.get_by_role("button", name="close_project.schema.json").click()
+    preview = page.locator("#form-preview")
+    preview.locator(".nhsuk-form-group").first.wait_for()
+    files = page.locator("#field-files-group")
+    expect(files).to_be_hidden()
+    page.get_by_label("Key (the data variable)").fill("closure_report")
+    page.get_by_label("Question").fill("Signed closure report")
+    page.get_by_label("Type of answer").select_option("files")
+    expect(files).to_be_visible()
+    page.get_by_label("Hint (optional)").fill("Attach the report the board signed.")
+    page.get_by_label("PDF", exact=True).check()
+    page.get_by_label("Word document", exact=True).check()
+    page.get_by_label("Most files").fill("0")
+    page.get_by_role("button", name="Add field").click()
+    expect(page.locator("#field-add-error")).to_have_text("Most files must be a whole number, 1 or more.")
+    expect(page.get_by_label("Most files")).to_be_focused()
+    page.get_by_label("Most files").fill("2")
+    page.get_by_label("Largest file (MB)").fill("10")
+    page.get_by_role("button", name="Add field").click()
+    expect(preview.get_by_text("Signed closure report")).to_be_visible()
+    expect(preview.get_by_text("Attach the report the board signed.")).to_be_visible()
+    for upload in preview.locator('input[type="file"]').all():
+        expect(upload).to_be_disabled()  # nothing uploads from the preview
+    schema = json.loads(page.get_by_label("Contents of close_project.schema.json").input_value())
+    assert schema["properties"]["closure_report"] == {
+        "type": "array", "title": "Signed closure report", "description": "Attach the report the board signed.",
+        "maxItems": 2, "x-file": {"kinds": ["pdf", "docx"], "max_mb": 10}}
+    assert "closure_report" not in schema.get("required", [])
+    expect(files).to_be_hidden()  # the helper is ready for the next field
+    screenshot(page, "form-editor-file-field")
 
 
 def test_a_decision_table_cell_is_edited_with_dmn_js(db, demo_people, page_as):

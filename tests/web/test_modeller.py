@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from engine.kernel import task_rules
+from engine.repository.file_fields import KINDS
 from engine.store.models import ProcessDraft, ProcessVersion
 from tests.conftest import FIXTURES, MIWG, add_user
 from tests.web.test_login_inbox import csrf_token, login
@@ -181,6 +182,32 @@ def test_the_form_preview_is_drawn_with_the_task_page_fields(app, db, clock):
     odd = post_json(client, "/modeller/preview-form", token, {"schema": '{"properties": {"x": true}}'})
     assert odd.status_code in (200, 422)
     assert post_json(client, "/modeller/preview-form", None, {"schema": "{}"}).status_code == 400
+
+
+def test_the_forms_editor_offers_a_file_field_with_each_kind_named_in_words(app, db, clock):
+    client = client_for(app, db, clock)
+    draft_id = int(upload(client).location.split("/")[-1])
+    page = client.get(f"/modeller/drafts/{draft_id}").data.decode()
+    assert '<option value="files">Files (upload)</option>' in page
+    offered = re.findall(r'id="field-kind-(\w+)" name="field-kind" type="checkbox" value="\w+">\s*'
+                         r'<label for="field-kind-\w+">([^<]+)</label>', page)
+    assert offered == [(name, kind.label) for name, kind in KINDS.items()]  # the engine's kinds, in its words
+    assert '<label class="nhsuk-label" for="field-max-files">Most files</label>' in page
+    assert '<label class="nhsuk-label" for="field-max-mb">Largest file (MB)</label>' in page
+
+
+def test_the_form_preview_draws_a_file_field_with_its_title_and_hint(app, db, clock):
+    client = client_for(app, db, clock)
+    token = csrf_token(client.get("/modeller").data)
+    schema = {"type": "object", "properties": {"signed_agreement": {
+        "type": "array", "title": "Signed agreement", "description": "Attach the signed agreement.", "maxItems": 1,
+        "x-file": {"kinds": ["pdf", "docx"], "max_mb": 5}}}}
+    shown = post_json(client, "/modeller/preview-form", token, {"schema": json.dumps(schema), "ui": "{}"})
+    page = shown.data.decode()
+    assert shown.status_code == 200 and "Signed agreement" in page and "Attach the signed agreement." in page
+    wrong = dict(schema, properties={"signed_agreement": {"type": "string", "x-file": {"kinds": ["exe"]}}})
+    refused = post_json(client, "/modeller/preview-form", token, {"schema": json.dumps(wrong), "ui": "{}"})
+    assert refused.status_code == 422 and "x-file" in refused.data.decode()
 
 
 def test_deleting_a_draft_asks_first(app, db, clock):

@@ -76,6 +76,7 @@
       // usable form, the last good preview stays, marked out of date, under the reason.
       if (result.ok) {
         preview.innerHTML = result.text;
+        disableUploads();
         problem.textContent = '';
         preview.classList.remove('form-preview--stale');
       } else {
@@ -85,6 +86,12 @@
       }
       preview.setAttribute('data-updated', String(Date.now()));
     });
+  }
+
+  // Nothing uploads from the preview: a file field shows its control, disabled, with its hint.
+  function disableUploads() {
+    Array.prototype.forEach.call(preview.querySelectorAll('input[type="file"], [data-upload] button'),
+      function (control) { control.disabled = true; });
   }
 
   function schedulePreview() {

@@ -18,14 +18,40 @@
     date_ahead: function () { return { type: 'string', format: 'date', 'x-not-before': 'today' }; },
     email: function () { return { type: 'string', format: 'email' }; },
     choice: function (options) { return { type: 'string', 'enum': options }; },
-    yes_no: function () { return { type: 'boolean' }; }
+    yes_no: function () { return { type: 'boolean' }; },
+    // Uploaded documents (engine/repository/file_fields.py): the engine fills in what each item holds.
+    files: function () { return { type: 'array' }; }
   };
+  var WHOLE = /^[1-9][0-9]{0,3}$/;
+  var MEGABYTES = /^(?=.*[1-9])[0-9]{1,4}(\.[0-9]{1,2})?$/;
 
   var kind = document.getElementById('field-type');
   var optionsBox = document.getElementById('field-options-group');
-  function showOptions() { optionsBox.hidden = kind.value !== 'choice'; }
+  var filesBox = document.getElementById('field-files-group');
+  function showOptions() {
+    optionsBox.hidden = kind.value !== 'choice';
+    filesBox.hidden = kind.value !== 'files';
+  }
   kind.addEventListener('change', showOptions);
   showOptions();
+
+  // The x-file rule and the most files from the inputs, or the input to fix and why.
+  function fileRule() {
+    var most = document.getElementById('field-max-files');
+    var largest = document.getElementById('field-max-mb');
+    var kinds = Array.prototype.map.call(form.querySelectorAll('input[name="field-kind"]:checked'),
+      function (box) { return box.value; });
+    if (most.value.trim() && !WHOLE.test(most.value.trim())) {
+      return { problem: 'Most files must be a whole number, 1 or more.', input: most };
+    }
+    if (largest.value.trim() && !MEGABYTES.test(largest.value.trim())) {
+      return { problem: 'Largest file must be a number of megabytes above 0, such as 10 or 2.5.', input: largest };
+    }
+    var rule = {};
+    if (kinds.length) { rule.kinds = kinds; }
+    if (largest.value.trim()) { rule.max_mb = Number(largest.value.trim()); }
+    return { rule: rule, most: most.value.trim() ? Number(most.value.trim()) : null };
+  }
 
   function fail(message, input) {
     var error = document.getElementById('field-add-error');
@@ -52,9 +78,17 @@
       fail('A choice needs at least two options, one per line.', document.getElementById('field-options'));
       return;
     }
+    var files = kind.value === 'files' ? fileRule() : null;
+    if (files && files.problem) { fail(files.problem, files.input); return; }
     var property = SHAPES[kind.value](options);
     var title = document.getElementById('field-title').value.trim();
+    var hint = document.getElementById('field-hint').value.trim();
     if (title) { property.title = title; }
+    if (hint) { property.description = hint; }
+    if (files) {
+      if (files.most !== null) { property.maxItems = files.most; }
+      property['x-file'] = files.rule;
+    }
     schema.properties[key] = property;
     if (document.getElementById('field-required').checked) {
       schema.required = (schema.required || []).filter(function (k) { return k !== key; }).concat(key);
