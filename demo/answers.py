@@ -4,11 +4,11 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
+from engine.repository.file_fields import FILE  # a file field is answered with uploads (demo.documents), never text
 from engine.repository.forms import NOT_BEFORE, ON_OR_AFTER, SUM_OF, fields_that_apply, form_fields
 
 SAMPLE_DATE = "2026-04-01"
 DAYS_AHEAD = 30  # a date that must lie ahead is set this far after the clock's today
-FILE = "x-file"  # a file field: answered with uploaded documents, never with sample text (the demo attaches its own)
 
 
 def sample_answers(schema: dict, overrides: dict | None = None, *, today: date | None = None,

@@ -144,7 +144,11 @@ def _mobilisation(plan: Plan, alliance: str, number: int, total: int) -> dict:
                        {"title": "Mid-pilot review", "due_date": InDays(105)},
                        {"title": "Final evaluation report", "due_date": InDays(180)}],
         "dpia_in_place": True, "dsa_signed": True, "joint_working_agreement": True,
-        "joint_working_agreement_reference": f"JWA/{plan.alliance[0]}MCA/2026/{number:03d}"}
+        "joint_working_agreement_reference": jwa_reference(plan, number)}
+
+
+def jwa_reference(plan: Plan, number: int) -> str:
+    return f"JWA/{plan.alliance[0]}MCA/2026/{number:03d}"
 
 
 def _pilot_report(plan: Plan) -> dict:

@@ -11,6 +11,7 @@ from demo import footprint
 from demo.footprint import BRINDLEY, CANNOCK, DATAHEALTH, MEDTECH, PEAK, TRENT, WREKIN
 from demo.past_projects import PAST_PROJECTS
 from demo.plan_answers import answers_for
+from demo.plan_documents import documents_for
 from demo.plans import PLANS, Plan
 from demo.walker import Walker
 from engine.clock import Clock, FixedClock
@@ -169,7 +170,8 @@ def _walk(db: Database, plan: Plan, *, number: int, call_closes_at: str, clock: 
                     until=clock.now() - timedelta(hours=1))
     answers = answers_for(plan, number=number, call_closes_at=call_closes_at)
     instance_id = walker.start()
-    walker.walk(instance_id, answers, stop_at=plan.stop_at or "submit_kpi_return")
+    walker.walk(instance_id, answers, stop_at=plan.stop_at or "submit_kpi_return",
+                files=documents_for(plan, number=number))
     if plan.stop_at is None:
         _finish_with_kpi_returns(walker, instance_id, answers, clock)
 

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from demo.answers import sample_answers
 from demo.dates import resolve_dates
+from demo.documents import Files, attach
 from engine import policy
 from engine.clock import Clock
 from engine.runtime import instances
@@ -52,7 +53,8 @@ class Walker:
         return self.db.writing(lambda s: instances.start_instance(
             s, user=s.get(User, starter.id), process_key=process_key, clock=self.clock).id)
 
-    def complete(self, task: Task, answers: Answers | None = None) -> None:
+    def complete(self, task: Task, answers: Answers | None = None, files: Files | None = None) -> None:
+        """`files`: documents to upload to the task's file fields first, as the actor, and complete it with."""
         user = self.actor_for(task)
         today = self.clock.now().date()
 
@@ -60,8 +62,10 @@ class Walker:
             me = session.get(User, user.id)
             detail = queries.get_task(session, user=me, task_id=task.id)
             given = answers(detail.context, me) if callable(answers) else answers
-            data = sample_answers(detail.form or {}, resolve_dates(given, today), today=today,
-                                  context=detail.context)
+            chosen = files(detail.context, me) if callable(files) else files
+            given = {**(resolve_dates(given, today) or {}),
+                     **attach(session, user=me, task_id=task.id, files=chosen or {}, clock=self.clock)}
+            data = sample_answers(detail.form or {}, given, today=today, context=detail.context)
             completion.complete_task(session, user=me, task_id=task.id, data=data, clock=self.clock)
         self.db.writing(work)
         self._move_on()
@@ -74,8 +78,9 @@ class Walker:
             self.clock.advance(seconds=min(self.pace, room).total_seconds())
 
     def walk(self, instance_id: int, plan: dict[str, Answers], *, stop_at: str | None = None,
-             max_steps: int = 500) -> list[str]:
-        """Complete open tasks until none is left or `stop_at` (a BPMN id) is ready.
+             max_steps: int = 500, files: dict[str, Files] | None = None) -> list[str]:
+        """Complete open tasks until none is left or `stop_at` (a BPMN id) is ready; `files` per BPMN id as in
+        complete().
 
         Returns the BPMN ids completed, in order.
         """
@@ -85,6 +90,6 @@ class Walker:
             if not open_tasks or any(t.bpmn_id == stop_at for t in open_tasks):
                 return done
             task = open_tasks[0]
-            self.complete(task, plan.get(task.bpmn_id))
+            self.complete(task, plan.get(task.bpmn_id), (files or {}).get(task.bpmn_id))
             done.append(task.bpmn_id)
         raise RuntimeError(f"instance {instance_id} did not settle within {max_steps} steps")
