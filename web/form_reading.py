@@ -3,7 +3,9 @@
 HTML names use dashes for nesting (`scores-0-partner`), error paths dots (`scores.0.partner`). A date
 comes as three boxes (`review_date-day`, `-month`, `-year`) and leaves as the ISO date the engine
 and the API use (2026-03-12); a date that is not whole or not real keeps what was typed
-("2026--12"), so the page can show it again, with an error in words.
+("2026--12"), so the page can show it again, with an error in words. A file field's files kept from before come
+as hidden inputs of their document ids (`evidence=17`), less those ticked to remove (`evidence-remove=17`); files
+sent with the form are uploaded by the page itself (web/pages/tasks.py), not read here.
 """
 from __future__ import annotations
 
@@ -14,10 +16,13 @@ from typing import Any
 
 from werkzeug.datastructures import MultiDict
 
+from engine.repository.file_fields import FILE
 from engine.repository.forms import form_fields
 from web.form_words import choices_of
 
 MAX_ROWS = 100  # repeating-group rows read from one post
+MAX_ID = 2**31 - 1  # a document id past this names nothing (ids are 32-bit in PostgreSQL)
+REMOVE = "-remove"  # a file field's "Remove" boxes are named after it with this
 MISSING = object()
 DATE_PARTS = ("day", "month", "year")
 MUST_INCLUDE = "must include "  # the start of a date's "must include a month" error, the label goes before it
@@ -48,6 +53,8 @@ def _read_object(schema: dict, form: MultiDict, *, name: str, path: str) -> tupl
 
 def _read_value(schema: dict, form: MultiDict, name: str, path: str) -> tuple[Any, dict[str, str]]:
     kind = schema.get("type")
+    if isinstance(schema.get(FILE), dict):
+        return read_kept_files(form, name), {}
     if kind == "array":
         return _read_array(schema, form, name, path)
     if kind == "boolean":
@@ -62,6 +69,14 @@ def _read_value(schema: dict, form: MultiDict, name: str, path: str) -> tuple[An
     if kind in ("integer", "number"):
         return _read_number(raw, kind, path)
     return raw, {}
+
+
+def read_kept_files(form: MultiDict, name: str) -> Any:
+    """The document ids a file field keeps: its hidden inputs' ids, less those whose Remove box is ticked."""
+    removed = set(form.getlist(name + REMOVE))
+    ids = [int(v) for v in form.getlist(name)
+           if v not in removed and v.isascii() and v.isdigit() and len(v) <= 10 and int(v) <= MAX_ID]
+    return list(dict.fromkeys(ids)) or MISSING
 
 
 def read_date(form: MultiDict, name: str, path: str) -> tuple[Any, dict[str, str]]:

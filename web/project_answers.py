@@ -1,26 +1,42 @@
 """A project's answers as the project page lists them: each field by its form's title, choices by their
-labels, money as £, dates as "20 December 2026", people by their names (never a username)."""
+labels, money as £, dates as "20 December 2026", people by their names (never a username), files as links."""
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
+from engine.repository.file_fields import KINDS
 from engine.repository.forms import form_fields
 from engine.tasks.decisions import DATA_TITLES
-from web.form_words import MONEY_UNIT, FormWords, humanise
+from web.form_words import MONEY_UNIT, FormWords, humanise, size_in_words
 from web.wording import money, uk_date, uk_datetime
 
 MONEY_SUFFIX = " (GBP)"  # money fields' titles end so (engine messages quote them); pages say £ instead
+KIND_LABELS = {kind.media_type: kind.label for kind in KINDS.values()}
+
+
+def is_files(value: Any) -> bool:
+    """Whether an answer is a file field's: a list of document references ({"document", ..., "sha256"})."""
+    return isinstance(value, list) and bool(value) and all(
+        isinstance(v, dict) and isinstance(v.get("document"), int) and isinstance(v.get("sha256"), str) for v in value)
+
+
+def file_words(ref: dict) -> str:
+    """A document in one line: "JWA signed.pdf (PDF, 120 KB)"."""
+    size = size_in_words(ref["size"]) if isinstance(ref.get("size"), int) else "size unknown"
+    return f"{ref.get('name')} ({KIND_LABELS.get(ref.get('type'), 'File')}, {size})"
 
 
 @dataclass
 class Answer:
-    """One answer: `text`, or `parts` (a record's own answers), or `records` (a list of records)."""
+    """One answer: `text`, or `parts` (a record's own answers), or `records` (a list of records), or `files`
+    (document references, shown as links)."""
     label: str
     text: str = ""
     parts: list[Answer] = field(default_factory=list)
     records: list[list[Answer]] = field(default_factory=list)
+    files: list[dict] = field(default_factory=list)
 
 
 class ProjectAnswers:
@@ -54,6 +70,8 @@ class ProjectAnswers:
 
     def answer(self, key: str, value: Any, *, inner: bool = False) -> Answer:
         label = self.label(key, inner=inner)
+        if is_files(value):
+            return Answer(label, text=", ".join(file_words(ref) for ref in value), files=value)
         if isinstance(value, dict):
             return Answer(label, parts=self.rows(value, inner=True))
         if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
@@ -62,7 +80,9 @@ class ProjectAnswers:
         return Answer(label.removesuffix(MONEY_SUFFIX), text=self.text(key, value, money_field=pounds))
 
     def text(self, key: str, value: Any, *, money_field: bool = False) -> str:
-        """An answer in words: a person's name, £ for money, a date, a choice's label, a field's title."""
+        """An answer in words: a person's name, £ for money, a date, a choice's label, a field's title, a file."""
+        if is_files(value):
+            return ", ".join(file_words(ref) for ref in value)
         if isinstance(value, list):
             return ", ".join(self.text(key, v, money_field=money_field) for v in value)
         if isinstance(value, str) and value in self.people:
@@ -104,6 +124,8 @@ class ProjectAnswers:
 
     def words_of(self, key: str, value: Any) -> str:
         """Any answer in one line of words: a record's fields as "Label: answer; …", records apart by " | "."""
+        if is_files(value):
+            return self.text(key, value)
         if isinstance(value, dict):
             return "; ".join(f"{self.label(k, inner=True).removesuffix(MONEY_SUFFIX)}: {self.words_of(k, v)}"
                              for k, v in value.items() if v not in (None, "", [], {}))

@@ -9,6 +9,8 @@ How a field is drawn:
 - a date (`format: date`) as day, month and year boxes; the error summary links to the day box;
 - a number field marked `"x-unit": "GBP"` as an amount of money with a £ before the box;
 - an integer whose `minimum` and `maximum` lie at most 10 apart (a 1 to 5 score) as radios, one per value;
+- a file field (`"x-file"`, engine.repository.file_fields) as the NHS.UK file upload, the files it already holds
+  listed under it as links, each kept by a hidden input of its document's id unless its "Remove" box is ticked;
 - a field declared only in the `then` (or, for a yes/no, the `else`) of an `if` that asks for one value of a
   radio or yes/no field beside it (`{"properties": {"gate1_decision": {"const": "defer"}}, "required":
   ["gate1_decision"]}`) is revealed under that choice (the NHS conditional pattern); one that belongs to
@@ -20,10 +22,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Iterator
 
+from engine.documents.kinds import kinds_in_words
+from engine.repository.file_fields import FILE, KINDS, file_fields
 from engine.repository.forms import form_fields
 from web.form_conditions import required_somewhere, revealed_by
 from web.form_reading import DATE_PARTS, MUST_INCLUDE, REAL_DATE, date_parts, read_form, without_row
-from web.form_words import ISO_DATE, MONEY_UNIT, choice_label, choices_of, humanise
+from web.form_words import ISO_DATE, MONEY_UNIT, choice_label, choices_of, humanise, size_in_words
 from web.wording import money, uk_date
 
 __all__ = ["Field", "Option", "all_fields", "build_fields", "columns", "error_summary", "humanise", "read_form",
@@ -69,6 +73,11 @@ class Field:
     wrong_parts: tuple[str, ...] = ()
 
     @property
+    def files(self) -> list[dict]:
+        """A file field's files: the document references it holds."""
+        return self.value if self.widget == "file" and isinstance(self.value, list) else []
+
+    @property
     def id(self) -> str:
         return f"f-{self.name}"
 
@@ -82,6 +91,8 @@ class Field:
     @property
     def shown(self) -> str:
         """The answer as text, for read-only fields and the confirmation summary."""
+        if self.widget == "file":
+            return ", ".join(str(ref.get("name")) for ref in self.files)
         if self.widget in ("checkbox", "yesno"):
             return {"true": "Yes", "false": "No"}.get(self.value, "No" if self.widget == "checkbox" else "")
         if self.widget == "checkboxes":
@@ -116,13 +127,15 @@ class _Build:
     errors: dict[str, str]
     context: dict
     add_row: str | None
+    upload_limit: int | None = None  # the server's largest file, in bytes
 
 
 def build_fields(schema: dict, ui: dict | None = None, values: dict | None = None,
                  errors: dict[str, str] | None = None, *, context: dict | None = None,
-                 add_row: str | None = None) -> list[Field]:
-    """The form's fields filled with `values`; `add_row` names a repeating group to grow by one row."""
-    build = _Build(errors or {}, context or {}, add_row)
+                 add_row: str | None = None, upload_limit: int | None = None) -> list[Field]:
+    """The form's fields filled with `values`; `add_row` names a repeating group to grow by one row;
+    `upload_limit` is the server's own limit on a file's size, said in a file field's hint."""
+    build = _Build(errors or {}, context or {}, add_row, upload_limit)
     return _object_fields(schema, ui or {}, values or {}, build, name="", path="", row_label="")
 
 
@@ -151,6 +164,8 @@ def _object_fields(schema: dict, ui: dict, values: dict, build: _Build, *, name:
 def widget_for(schema: dict, ui: dict, required: bool) -> str:
     if schema.get("readOnly") or ui.get("ui:readonly"):
         return "readonly"
+    if isinstance(schema.get(FILE), dict):
+        return "file"
     kind = schema.get("type")
     if kind == "array":
         items = schema.get("items", {})
@@ -185,6 +200,9 @@ def _fill(made: Field, schema: dict, ui: dict, value: Any, build: _Build) -> Non
         made.options = [Option("true", "Yes"), Option("false", "No")]
     # a bare 1 to 5 fits on one line; labelled ends ("5 – Excellent") read better one under another
     made.inline = made.widget == "yesno" or made.widget == "scale" and all(len(o.label) <= 3 for o in made.options)
+    if made.widget == "file":
+        _fill_files(made, schema, value, build.upload_limit)
+        return
     if made.widget == "group":
         _fill_rows(made, schema, ui, value, build)
     elif made.widget == "checkboxes":
@@ -203,6 +221,23 @@ def _fill(made: Field, schema: dict, ui: dict, value: Any, build: _Build) -> Non
     made.attrs = _attributes(schema, made.widget)
     made.prefix = "£" if schema.get("x-unit") == MONEY_UNIT else ""
     made.width = _width(schema, made)
+
+
+def _fill_files(made: Field, schema: dict, value: Any, upload_limit: int | None) -> None:
+    """The files already given (references; ids the page could not vouch for are left out before this), the
+    kinds the browser offers, and the rule in the hint: "PDF or Word document, up to 1 MB each, up to 2 files"."""
+    rule = file_fields({"properties": {made.name: schema}})[made.name]
+    made.value = [ref for ref in value if isinstance(ref, dict) and isinstance(ref.get("document"), int)] \
+        if isinstance(value, list) else []
+    extensions = [f".{KINDS[k].extension}" for k in rule.kinds] + [".jpeg" for k in rule.kinds if k == "jpeg"]
+    made.attrs = {"accept": ",".join(extensions), "multiple": rule.max_files != 1, "max_files": rule.max_files}
+    largest = min(rule.max_bytes or upload_limit or 0, upload_limit or rule.max_bytes or 0)
+    words = [kinds_in_words(rule.kinds)]
+    if largest:
+        words.append(f"up to {size_in_words(largest)}{' each' if rule.max_files != 1 else ''}")
+    if rule.max_files and rule.max_files > 1:
+        words.append(f"up to {rule.max_files} files")
+    made.hint = " ".join(filter(None, [made.hint, ", ".join(words) + "."]))
 
 
 def _readonly_text(schema: dict, value: Any) -> str:
@@ -288,7 +323,7 @@ def _place_reveals(fields: dict[str, Field], revealed_by: dict[str, tuple[str, s
 # --- errors ------------------------------------------------------------------------------
 
 def _mark_error(made: Field, message: str) -> None:
-    made.error = _friendly(made, message)
+    made.error = _file_error(made, message) if made.widget == "file" else _friendly(made, message)
     if made.widget == "date":
         named = message.removeprefix(MUST_INCLUDE) if message.startswith(MUST_INCLUDE) else ""
         made.wrong_parts = tuple(p for p in DATE_PARTS if p in named) or (
@@ -324,6 +359,17 @@ _MESSAGES = [
     ("is too short", "{Label} is too short: give a little more detail"),
     ("was expected", "Tick the box to confirm"),
 ]
+
+
+def _file_error(made: Field, message: str) -> str:
+    """A file refused says why in its own words (engine.tasks.uploads); the form's rules say what to do."""
+    label = made.label[:1].lower() + made.label[1:] if made.label[1:2].islower() else made.label
+    if message == REQUIRED or "should be non-empty" in message or "is too short" in message:
+        return f"Upload {label}"
+    if "is too long" in message:  # more files than maxItems
+        most = made.attrs.get("max_files")
+        return f"{made.label} takes {'one file' if most == 1 else f'up to {most} files'}: remove one, or upload fewer"
+    return message
 
 
 def _missing(made: Field, label: str) -> str:

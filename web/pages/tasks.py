@@ -1,22 +1,33 @@
-"""Task pages: a signed-in person does their part of the procedure on a form built from its schema."""
+"""Task pages: a signed-in person does their part of the procedure on a form built from its schema, files too.
+
+Files sent with a form are uploaded in the same transaction as what the form does: the completion (nothing is
+kept if it fails), the draft, or, when the page must be drawn again, on their own as the uploader's drafts, so a
+chosen file is never lost to a refusal, a new row or the "are you sure?" question."""
 from __future__ import annotations
 
 from urllib.parse import urlparse
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy.orm import Session
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from engine import policy
-from engine.errors import Conflict, ServiceError, ValidationFailed
+from engine.documents.kinds import UploadLimits
+from engine.documents.references import resolve_documents
+from engine.errors import Conflict, ServiceError, TooLarge, ValidationFailed
 from engine.identity.accounts import get_user
 from engine.kernel.stages import stage_name
 from engine.repository.deployments import forms_of
+from engine.repository.file_fields import MB, file_fields
 from engine.repository.forms import ends_project
 from engine.runtime import instance_queries
-from engine.store.models import ProcessInstance
+from engine.store.models import ProcessInstance, Task
 from engine.tasks import claims, completion, decisions, queries
+from engine.tasks.uploads import upload_document
 from web import task_forms
+from web.file_responses import allow_file_uploads, largest_upload_request
+from web.form_reading import REMOVE
 from web.form_words import FormWords
 from web.pages.reassignment import last_reassignment
 from web.services import clock, read, signed_in_user, write
@@ -26,12 +37,34 @@ bp = Blueprint("tasks", __name__)
 FORM_CONTROLS = ("csrf_token", "action", "confirm")
 _WORDS: dict[str, FormWords] = {}  # content hash -> the version's form words: versions never change
 PERSON_LISTS = ("board_members", "members_not_scored", "members_to_score")  # project data naming people by username
+Files = dict[str, list[tuple[str, bytes]]]  # the files sent with a form, by file field: (name, content)
 
 
 @bp.context_processor
 def _presentation():
     return {"humanise": task_forms.humanise, "columns": task_forms.columns, "stage_name": stage_name,
             "lead_heading": decisions.lead_heading}
+
+
+@bp.url_value_preprocessor
+def _larger_requests_for_files(endpoint: str | None, _values) -> None:
+    if endpoint == "tasks.act":
+        allow_file_uploads()  # before web.odd_input reads the form: multipart only, urlencoded keeps the app's limit
+
+
+@bp.errorhandler(TooLarge)
+@bp.errorhandler(RequestEntityTooLarge)
+def _too_large(_error):
+    """A form sent with more than a request may carry: the task page again, saying so, with nothing kept."""
+    task_id = (request.view_args or {}).get("task_id")
+    message = (f"The files were too large to send together: a form can carry up to {largest_upload_request() // MB} MB "
+               "at once. Nothing was saved. Send fewer or smaller files (you can save a draft between them).")
+    if request.endpoint != "tasks.act" or not task_id or not current_user.is_authenticated:
+        return render_template("error.html", status=413, message=message), 413
+    detail, blocked = _load(task_id)
+    where = next(iter(file_fields(detail.form or {})), "_form")
+    page, _status = _page(detail, blocked, detail.draft or {}, errors={where: message})
+    return page, 413
 
 
 def _load(task_id: str) -> tuple[queries.TaskDetail, str | None]:
@@ -63,32 +96,28 @@ def act(task_id: str):
         return redirect(url_for("inbox.index"))
     form = task_forms.without_row(request.form, action[7:]) if action.startswith("remove:") else request.form
     data, problems = task_forms.read_form(detail.form, form)
+    files = _files_sent(detail.form)
     if action == "save":
-        write(lambda s: claims.save_draft(s, user=signed_in_user(s), task_id=task_id, data=data, clock=clock()))
-        flash("Draft saved. You can come back to it later.")
-        return redirect(url_for("tasks.show", task_id=task_id))
+        return _save(detail, blocked, data, files)
     if action != "submit":  # add or remove a row, or back from the confirmation: the same answers again
-        return _page(detail, blocked, data, add_row=action[4:] if action.startswith("add:") else None)
-    return _submit(detail, blocked, data, problems)
+        data, refused = write(lambda s: _upload(s, detail, data, files)) if files else (data, {})
+        return _page(detail, blocked, data, errors=refused, add_row=action[4:] if action.startswith("add:") else None)
+    return _submit(detail, blocked, data, problems, files)
 
 
-def _submit(detail: queries.TaskDetail, blocked: str | None, data: dict, problems: dict[str, str]):
-    """The engine's completion, its refusals (who may act, the answers' errors) shown as they come. While the page
-    must first show answers it could not read, or ask whether to end the project, the engine only checks the
-    answers (changing nothing), so the question is asked only of answers that would go."""
+def _submit(detail: queries.TaskDetail, blocked: str | None, data: dict, problems: dict[str, str], files: Files):
+    """The engine's completion (with the files sent, in its transaction), its refusals (who may act, the answers'
+    errors) shown as they come, the answers and files kept as the draft."""
     # Answers the form marks as ending the project are asked about a second time before they count.
     asking = ends_project(detail.form, data, detail.context) and request.form.get("confirm") != "yes"
     try:
         if problems or asking:
-            read(lambda s: completion.check_answers(s, user=signed_in_user(s), task_id=detail.task.id, data=data,
-                                                    clock=clock()))
-            if problems:
-                detail, blocked = _keep_as_draft(detail, blocked, data)
-            return _page(detail, blocked, data, errors=problems, confirming=not problems)
-        titles, closed = write(lambda s: _complete(s, detail, data))
+            return _check_first(detail, blocked, data, problems, files)
+        titles, closed = write(lambda s: _complete(s, detail, data, files))
     except ValidationFailed as error:
-        detail, blocked = _keep_as_draft(detail, blocked, data)
-        return _page(detail, blocked, data, errors={**(error.fields or {"_form": error.message}), **problems})
+        detail, blocked, data, refused = _keep_as_draft(detail, blocked, data, files)
+        return _page(detail, blocked, data, errors={**(error.fields or {"_form": error.message}), **problems,
+                                                    **refused})
     except Conflict as error:
         flash(error.message, "error")
         return redirect(url_for("inbox.index"))
@@ -96,24 +125,105 @@ def _submit(detail: queries.TaskDetail, blocked: str | None, data: dict, problem
     return redirect(url_for("inbox.index"))
 
 
-def _keep_as_draft(detail: queries.TaskDetail, blocked: str | None,
-                   data: dict) -> tuple[queries.TaskDetail, str | None]:
-    """A refused submission is kept as the draft, so leaving and coming back shows what was typed. A draft is
-    its author's, so the task is now theirs: the page is drawn from the task as it now is, saying so."""
+def _check_first(detail: queries.TaskDetail, blocked: str | None, data: dict, problems: dict[str, str],
+                 files: Files):
+    """The page must first show answers it could not read, or ask whether to end the project: the engine only
+    checks the answers (changing nothing), so the question is asked only of answers that would go. The files sent
+    are kept first (with the draft when answers are refused), so the check counts them and the page lists them."""
+    if problems:
+        detail, blocked, data, refused = _keep_as_draft(detail, blocked, data, files)
+    else:
+        data, refused = write(lambda s: _upload(s, detail, data, files)) if files else (data, {})
+    errors = {**problems, **refused}
     try:
-        write(lambda s: claims.save_draft(s, user=signed_in_user(s), task_id=detail.task.id, data=data,
-                                          clock=clock()))
-    except ServiceError:
-        return detail, blocked  # not theirs to keep (claimed meanwhile by someone else): the page shows the answers
-    return _load(detail.task.id)
+        read(lambda s: completion.check_answers(s, user=signed_in_user(s), task_id=detail.task.id, data=data,
+                                                clock=clock()))
+    except ValidationFailed as error:
+        errors = {**(error.fields or {"_form": error.message}), **errors}
+    if errors and not problems:  # refused now: kept as the draft, as any refused submission is
+        detail, blocked, data, _ = _keep_as_draft(detail, blocked, data, {})
+    return _page(detail, blocked, data, errors=errors, confirming=not errors)
 
 
-def _complete(session: Session, detail: queries.TaskDetail, data: dict) -> tuple[list[str], bool]:
+def _save(detail: queries.TaskDetail, blocked: str | None, data: dict, files: Files):
+    data, refused = write(lambda s: _upload_and_keep(s, detail, data, files))
+    flash("Draft saved. You can come back to it later.")
+    if refused:  # the files refused say why, on the page
+        detail, blocked = _load(detail.task.id)
+        return _page(detail, blocked, data, errors=refused)
+    return redirect(url_for("tasks.show", task_id=detail.task.id))
+
+
+def _keep_as_draft(detail: queries.TaskDetail, blocked: str | None, data: dict,
+                   files: Files) -> tuple[queries.TaskDetail, str | None, dict, dict[str, str]]:
+    """A refused submission is kept as the draft, with the files it sent, so leaving and coming back shows what
+    was typed and given. A draft is its author's, so the task is now theirs: the page is drawn from the task as it
+    now is, saying so. Also the answers as kept, and why any file sent was refused."""
+    try:
+        data, refused = write(lambda s: _upload_and_keep(s, detail, data, files))
+    except ServiceError:  # not theirs to keep (claimed meanwhile by someone else): the page shows the answers
+        return detail, blocked, data, {}
+    return *_load(detail.task.id), data, refused
+
+
+def _upload_and_keep(session: Session, detail: queries.TaskDetail, data: dict,
+                     files: Files) -> tuple[dict, dict[str, str]]:
+    data, refused = _upload(session, detail, data, files)
+    claims.save_draft(session, user=signed_in_user(session), task_id=detail.task.id, data=data, clock=clock())
+    return data, refused
+
+
+def _files_sent(schema: dict | None) -> Files:
+    """The files sent with the form, by file field (a file input left empty sends a part with no name)."""
+    sent = {}
+    for key in file_fields(schema or {}):
+        found = [(part.filename, part.read()) for part in request.files.getlist(key) if part.filename]
+        if found:
+            sent[key] = found
+    return sent
+
+
+def _upload(session: Session, detail: queries.TaskDetail, data: dict, files: Files) -> tuple[dict, dict[str, str]]:
+    """`data` with the ids of the files sent joining their fields' kept ids, and why any file was refused (its
+    size, or its kind read from its bytes): nothing is kept of a refused file."""
+    me, limits = signed_in_user(session), _limits()
+    data, refused = dict(data), {}
+    for key, sent in files.items():
+        kept = list(data.get(key) or [])
+        for name, content in sent:
+            try:
+                kept.append(upload_document(session, user=me, task_id=detail.task.id, field=key, name=name,
+                                            content=content, limits=limits, clock=clock()).id)
+            except (TooLarge, ValidationFailed) as error:
+                refused[key] = (error.fields or {}).get(key, error.message)
+        if kept:
+            data[key] = kept
+    return data, refused
+
+
+def _limits() -> UploadLimits:
+    return current_app.extensions["sixgates_settings"].upload_limits()
+
+
+def _complete(session: Session, detail: queries.TaskDetail, data: dict, files: Files) -> tuple[list[str], bool]:
     me = signed_in_user(session)
+    data, refused = _upload(session, detail, data, files)
+    if refused:  # every answer's error at once, not the files' alone; nothing of this transaction is kept
+        raise ValidationFailed("Some answers need attention.", fields={**_answer_errors(session, detail, data),
+                                                                        **refused})
     ready = completion.complete_task(session, user=me, task_id=detail.task.id, data=data, clock=clock())
     instance = session.get(ProcessInstance, detail.instance.id)
     shown = instance_queries.tasks_as_read(session, user=me, rows=ready)  # not the tasks kept from them
     return [t["title"] for t in shown], instance.status == "completed"
+
+
+def _answer_errors(session: Session, detail: queries.TaskDetail, data: dict) -> dict[str, str]:
+    try:
+        completion.check_answers(session, user=signed_in_user(session), task_id=detail.task.id, data=data,
+                                 clock=clock())
+    except ValidationFailed as error:
+        return error.fields or {}
+    return {}
 
 
 def _submitted(title: str, next_titles: list[str], closed: bool) -> str:
@@ -128,16 +238,50 @@ def _page(detail: queries.TaskDetail, blocked: str | None, values: dict, *, erro
           add_row: str | None = None, confirming: bool = False, from_draft: bool = False,
           carried: decisions.CarriedAnswers | None = None):
     errors, words = errors or {}, _words_of(detail)
+    if detail.form and file_fields(detail.form):
+        values = read(lambda s: _with_file_references(s, detail, values))
     fields = task_forms.build_fields(detail.form, detail.ui_schema, values, errors, context=detail.context,
-                                     add_row=add_row) if detail.form else []
-    kept = [(k, v) for k, v in request.form.items(multi=True) if k not in FORM_CONTROLS] if confirming else []
+                                     add_row=add_row, upload_limit=_limits().max_bytes) if detail.form else []
     page = render_template("tasks/show.html", detail=detail, blocked=blocked, fields=fields,
-                           errors=task_forms.error_summary(fields, errors), confirming=confirming, kept=kept,
+                           errors=task_forms.error_summary(fields, errors), confirming=confirming,
+                           kept=_kept(detail, values) if confirming else [],
+                           with_files=any(f.widget == "file" for f in task_forms.all_fields(fields)),
                            from_draft=from_draft, carried=carried, now=clock().now(), me=current_user.user,
                            label=_labeller(detail, words), words=words, money_keys=words.money_keys,
                            person_lists=PERSON_LISTS,
                            **read(lambda s: _people(s, detail)))
     return page, 422 if errors else 200
+
+
+def _kept(detail: queries.TaskDetail, values: dict) -> list[tuple[str, str]]:
+    """The answers the confirmation sends again: as posted, but a file field's files by the ids now holding them
+    (those just uploaded too)."""
+    files = file_fields(detail.form or {})
+    posted = [(k, v) for k, v in request.form.items(multi=True) if k not in FORM_CONTROLS and k not in files
+              and not (k.endswith(REMOVE) and k.removesuffix(REMOVE) in files)]
+    return posted + [(key, str(ref["document"])) for key in files for ref in values.get(key) or []
+                     if isinstance(ref, dict)]
+
+
+def _with_file_references(session: Session, detail: queries.TaskDetail, values: dict) -> dict:
+    """The answers with each file field's files (ids or references, from a draft, an earlier answer or this post)
+    as the references the engine vouches for: any this person may not give here are left out, unnamed."""
+    me = signed_in_user(session)
+    task, instance = session.get(Task, detail.task.id), session.get(ProcessInstance, detail.instance.id)
+    shown = dict(values)
+    for key in file_fields(detail.form):
+        given = values.get(key)
+        if not isinstance(given, list):
+            continue
+        shown[key] = [ref for item in given for ref in _vouched(session, me, task, instance, detail.form, key, item)]
+    return shown
+
+
+def _vouched(session: Session, me, task: Task, instance: ProcessInstance, schema: dict, key: str,
+             item) -> list[dict]:
+    resolved, errors = resolve_documents(session, user=me, task=task, instance=instance, schema=schema,
+                                         data={key: [item]})
+    return [] if errors else resolved.get(key, [])
 
 
 def _people(session: Session, detail: queries.TaskDetail) -> dict:
