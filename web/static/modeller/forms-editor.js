@@ -90,8 +90,8 @@
 
   // Nothing uploads from the preview: a file field shows its control, disabled, with its hint.
   function disableUploads() {
-    Array.prototype.forEach.call(preview.querySelectorAll('input[type="file"], [data-upload] button'),
-      function (control) { control.disabled = true; });
+    var controls = preview.querySelectorAll('input[type="file"], [data-module="nhsuk-file-upload"] button');
+    Array.prototype.forEach.call(controls, function (control) { control.disabled = true; });
   }
 
   function schedulePreview() {
