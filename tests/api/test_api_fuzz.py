@@ -21,10 +21,11 @@ USERS = ["hana.hub", "aud.auditor", "ivy.medtech", "otto.owner"]
 # NUL characters are refused in any text (400, tests/api/test_odd_input_api.py): not valid requests.
 CONFIG = schemathesis.Config.from_dict({"generation": {"allow-x00": False}})
 # Bodies whose validity no schema can express (a BPMN diagram; answers checked against the task's own
-# form; a person who may take the task or stand in for the caller, and dates after today) may be refused
+# form; a file checked against the field of the task's form it is sent to, by its content; a person who may take
+# the task or stand in for the caller, and dates after today) may be refused
 # with the documented 400 or 422 however well-formed they are.
 CHECKED_BEYOND_THE_SCHEMA = {"POST /processes", "POST /tasks/{task_id}/complete", "POST /tasks/{task_id}/reassign",
-                             "PUT /me/delegation"}
+                             "PUT /me/delegation", "POST /tasks/{task_id}/documents"}
 
 
 @pytest.fixture

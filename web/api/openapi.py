@@ -67,6 +67,11 @@ START = _json({"type": "object", "required": ["process"], "properties": {
     "process": {"type": "string", "minLength": 1, "description": "The process key, e.g. six_gates"}}})
 ANSWERS = _json({"type": "object", "required": ["data"], "properties": {
     "data": {"type": "object", "description": "The answers, by form field"}}})
+# The same answers as JSON text, beside files in parts named by their file field (x-file in the task's form); a
+# field's ids in `data` are kept, the files sent are added to them.
+ANSWERS_WITH_FILES = {"multipart/form-data": {"schema": {
+    "type": "object", "required": ["data"], "additionalProperties": {"type": "string", "format": "binary"},
+    "properties": {"data": {"type": "string", "description": "The answers, by form field, as JSON text"}}}}}
 MIGRATION = _json({"type": "object", "required": ["target_version", "instances"], "properties": {
     "target_version": ID, "instances": {"type": "array", "minItems": 1, "items": ID},
     "dry_run": {"type": "boolean", "default": True,
@@ -247,9 +252,10 @@ def openapi_document() -> dict:
                                   params=(_query("stage"), _query("role")) + PAGE)},
             "/tasks/{task_id}": {"get": _op("A task with its form and context", result=TASK_DETAIL,
                                             errors=(403, 404), params=(TASK_ID,))},
-            "/tasks/{task_id}/complete": {"post": _op("Complete a task", result=TASKS,
-                                                      errors=(403, 404, 409, 413, 422, 500), body=ANSWERS,
-                                                      params=(TASK_ID,))},
+            "/tasks/{task_id}/complete": {"post": _op("Complete a task; with files, as multipart/form-data (uploaded "
+                                                      "and completed in one transaction)", result=TASKS,
+                                                      errors=(403, 404, 409, 413, 422, 500),
+                                                      body={**ANSWERS, **ANSWERS_WITH_FILES}, params=(TASK_ID,))},
             "/tasks/{task_id}/claim": {"post": _op("Claim a task", result=TASK, errors=(403, 404, 409),
                                                    params=(TASK_ID,))},
             "/tasks/{task_id}/release": {"post": _op("Release a claimed task", result=TASK, errors=(403, 404, 409),

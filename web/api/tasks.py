@@ -1,5 +1,5 @@
-"""REST API /tasks: the tasks a caller may act on, one task with its form, and acting on it (complete,
-claim, release, keep a draft), and the Hub team giving one to another person (reassign)."""
+"""REST API /tasks: the tasks a caller may act on, one task with its form, and acting on it (complete, with files
+too, claim, release, keep a draft), and the Hub team giving one to another person (reassign)."""
 from __future__ import annotations
 
 from flask import Blueprint, jsonify, request
@@ -7,10 +7,19 @@ from flask import Blueprint, jsonify, request
 from engine.errors import BadRequest
 from engine.runtime import instance_queries
 from engine.tasks import claims, completion, queries, reassignment
+from web.api.documents import submitted_with_files, with_uploads
 from web.api.request_args import int_arg, json_body, text_field
+from web.file_responses import allow_file_uploads
 from web.services import clock, read, signed_in_user, write
 
 bp = Blueprint("tasks", __name__)
+COMPLETE_ENDPOINT = "api.tasks.complete_task"
+
+
+@bp.url_value_preprocessor
+def _larger_requests_for_files(endpoint: str | None, _values) -> None:
+    if endpoint == COMPLETE_ENDPOINT:
+        allow_file_uploads()  # multipart only: a JSON body keeps the app's limit
 
 
 @bp.get("/tasks")
@@ -38,13 +47,19 @@ def get_task(task_id: str):
 
 @bp.post("/tasks/<task_id>/complete")
 def complete_task(task_id: str):
-    data = json_body().get("data")
+    """JSON {"data": {...}}, or multipart/form-data: the part `data` (the answers as JSON text) and files in parts
+    named by their file field, uploaded and completed in one transaction (nothing kept if completing fails)."""
+    if request.mimetype == "multipart/form-data":
+        data, files = submitted_with_files()
+    else:
+        data, files = json_body().get("data"), {}
     if not isinstance(data, dict):
         raise BadRequest("Send the answers as {\"data\": {...}}.", fields={"data": "required"})
 
     def work(session):
         user = signed_in_user(session)
-        ready = completion.complete_task(session, user=user, task_id=task_id, data=data, clock=clock())
+        answers = with_uploads(session, user=user, task_id=task_id, data=data, files=files) if files else data
+        ready = completion.complete_task(session, user=user, task_id=task_id, data=answers, clock=clock())
         return instance_queries.tasks_as_read(session, user=user, rows=ready)
     return jsonify({"tasks": write(work)})
 
