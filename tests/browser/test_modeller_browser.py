@@ -163,8 +163,8 @@ def test_a_process_owner_adds_a_file_field_and_the_form_says_what_it_takes(db, d
     page.get_by_role("button", name="Add field").click()
     expect(preview.get_by_text("Signed closure report")).to_be_visible()
     expect(preview.get_by_text("Attach the report the board signed.")).to_be_visible()
-    for upload in preview.locator('input[type="file"]').all():
-        expect(upload).to_be_disabled()  # nothing uploads from the preview
+    expect(preview.get_by_label("Signed closure report (optional)")).to_be_disabled()  # nothing uploads from here
+    expect(preview.get_by_text("PDF or Word document, up to 10 MB each, up to 2 files")).to_be_visible()
     schema = json.loads(page.get_by_label("Contents of close_project.schema.json").input_value())
     assert schema["properties"]["closure_report"] == {
         "type": "array", "title": "Signed closure report", "description": "Attach the report the board signed.",

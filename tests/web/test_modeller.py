@@ -205,6 +205,7 @@ def test_the_form_preview_draws_a_file_field_with_its_title_and_hint(app, db, cl
     shown = post_json(client, "/modeller/preview-form", token, {"schema": json.dumps(schema), "ui": "{}"})
     page = shown.data.decode()
     assert shown.status_code == 200 and "Signed agreement" in page and "Attach the signed agreement." in page
+    assert len(re.findall(r'<input class="nhsuk-file-upload__input[^>]*type="file"', page)) == 1
     wrong = dict(schema, properties={"signed_agreement": {"type": "string", "x-file": {"kinds": ["exe"]}}})
     refused = post_json(client, "/modeller/preview-form", token, {"schema": json.dumps(wrong), "ui": "{}"})
     assert refused.status_code == 422 and "x-file" in refused.data.decode()
