@@ -95,7 +95,7 @@ CRITERIA = ["strategic_fit", "patient_impact", "strength_of_evidence", "delivera
 START = datetime(2030, 1, 1, 9, 0, tzinfo=timezone.utc)
 # Forms whose left-out fields the diagram reads: cleared to None as the service clears them
 # (engine.tasks.completion), so that a scoring closing date left out takes the diagram's default.
-CLEARED = {"invite_partners"}
+CLEARED = {"invite_partners", "submit_eoi"}  # submit_eoi: evidence_files, optional, copied into the EoI
 
 # ----------------------------------------------------------------------------- fixtures
 @pytest.fixture(scope="module")
