@@ -9,6 +9,11 @@ in the CSV and JSON. `lifecycle="all"` adds "schedule" (task ready), "assign" (c
 "withdraw" (closed unanswered) events of the same activity instance (concept:instance = the task's
 id) for waiting-time analysis; token replay that classifies by concept:name alone wants the
 default, which is why it is the default.
+
+CSV and JSON also hold each project's documents (what was attached, by whom, to which task, with its SHA-256; never
+the bytes: `sixgates audit documents` writes those) and its discussion's comments, as rows after its events in the
+same columns, of kind "document" or "comment" (no event is called either). They have no seq or hash: the events
+that attached or posted them do. XES is the process-mining log of tasks, so it has neither.
 """
 from __future__ import annotations
 
@@ -17,7 +22,7 @@ import io
 import json
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 from lxml import etree
@@ -29,7 +34,8 @@ from engine.clock import Clock
 from engine.errors import BadRequest, Forbidden, NotFound
 from engine.history.access_records import record_access
 from engine.repository.deployments import compiled_for
-from engine.store.models import AuditEvent, ProcessInstance, ProcessVersion, User
+from engine.store.lists import names_in
+from engine.store.models import AuditEvent, Comment, Document, ProcessInstance, ProcessVersion, Task, User
 from engine.store.trail import event_view
 
 FORMATS = ("xes", "csv", "json")
@@ -67,17 +73,19 @@ class Export:
     media_type: str
     body: bytes
     events: int
+    documents: int = 0  # document and comment rows (CSV and JSON only)
+    comments: int = 0
 
 
 def export(session: Session, *, fmt: str, instance_id: int | None, path: Path,
-           lifecycle: str = "complete") -> int:
-    """Write the history (one project's, or every project's) to `path`; returns the events covered.
+           lifecycle: str = "complete") -> Export:
+    """Write the history (one project's, or every project's) to `path`; returns what it holds (not the body).
 
     Raises BadRequest (unknown format or lifecycle) and NotFound (no such project).
     """
     rendered = render(session, fmt=fmt, instance_id=instance_id, lifecycle=lifecycle)
     path.write_bytes(rendered.body)
-    return rendered.events
+    return Export(str(path), rendered.media_type, b"", rendered.events, rendered.documents, rendered.comments)
 
 
 def download(session: Session, *, user: User, fmt: str, instance_id: int | None, clock: Clock,
@@ -110,14 +118,14 @@ def render(session: Session, *, fmt: str, instance_id: int | None, lifecycle: st
     _check_choice(fmt, lifecycle)
     projects = _projects(session, instance_id)
     rows = _rows(session, projects, instance_id)
-    if fmt == "json":
-        body = json.dumps([_plain(row) for row in rows], indent=1).encode()
-    elif fmt == "csv":
-        body = _csv(rows)
-    else:
+    documents, comments = ([], []) if fmt == "xes" else (_documents(session, projects), _comments(session, projects))
+    if fmt == "xes":
         body = _xes(rows, projects, _organisations(session), TRANSITIONS[lifecycle])
+    else:
+        plain = _in_project_order([_plain(row) for row in rows], documents, comments)
+        body = json.dumps(plain, indent=1).encode() if fmt == "json" else _csv(plain)
     name = f"six-gates-project-{instance_id}-history" if instance_id is not None else "six-gates-history"
-    return Export(f"{name}.{fmt}", MEDIA_TYPES[fmt], body, len(rows))
+    return Export(f"{name}.{fmt}", MEDIA_TYPES[fmt], body, len(rows), len(documents), len(comments))
 
 
 def dated(filename: str, day: date) -> str:
@@ -169,6 +177,40 @@ def _plain(row: Row) -> dict:
                 process_version=row.version.version)
 
 
+def _documents(session: Session, projects: dict[int, ProcessInstance]) -> list[dict]:
+    """The documents attached to these projects, as rows (their bytes are never loaded)."""
+    documents = list(session.scalars(select(Document).where(Document.instance_id.in_(projects),
+                                                            Document.state == "attached")
+                                     .order_by(Document.instance_id, Document.attached_at, Document.id)))
+    tasks = {t.id: t for t in session.scalars(select(Task).where(Task.id.in_({d.task_id for d in documents})))}
+    return [_record("document", d.instance_id, d.attached_at, d.uploaded_by, tasks.get(d.task_id), d.task_id, {
+        "document": d.id, "name": d.name, "type": d.media_type, "size": d.size, "sha256": d.sha256,
+        "field": d.field, "uploaded_at": d.uploaded_at.isoformat()}) for d in documents]
+
+
+def _comments(session: Session, projects: dict[int, ProcessInstance]) -> list[dict]:
+    """Every comment of these projects' discussions, whatever its audience, corrected ones included."""
+    comments = session.scalars(select(Comment).where(Comment.instance_id.in_(projects))
+                               .order_by(Comment.instance_id, Comment.at, Comment.id))
+    return [_record("comment", c.instance_id, c.at, c.author, None, c.task_id, {
+        "comment": c.id, "visibility": c.visibility, "organisation": c.organisation, "supersedes": c.supersedes_id,
+        "body": c.body, "mentions": names_in(c.mentions)}) for c in comments]
+
+
+def _record(kind: str, instance_id: int, at: datetime | None, actor: str, task: Task | None, task_id: str | None,
+            data: dict) -> dict:
+    """A row beside the events, in their columns: no place on a hash chain of its own."""
+    return {"seq": None, "at": at.isoformat() if at else None, "actor": actor, "kind": kind,
+            "task": task.bpmn_id if task else None, "task_id": task_id, "data": data, "prev_hash": None,
+            "hash": None, "instance_id": instance_id, "activity": task.title if task else None,
+            "process_version": None}
+
+
+def _in_project_order(events: list[dict], documents: list[dict], comments: list[dict]) -> list[dict]:
+    """Each project's events, then its documents, then its comments (the sort is stable)."""
+    return sorted([*events, *documents, *comments], key=lambda row: row["instance_id"])
+
+
 # Spreadsheet programs run cells starting with these as formulas; a leading quote shows them as text.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -177,12 +219,11 @@ def spreadsheet_safe(value):
     return "'" + value if isinstance(value, str) and value.startswith(FORMULA_STARTS) else value
 
 
-def _csv(rows: list[Row]) -> bytes:
+def _csv(rows: list[dict]) -> bytes:
     out = io.StringIO(newline="")
     writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS)
     writer.writeheader()
-    for row in rows:
-        plain = _plain(row)
+    for plain in rows:
         cells = dict({k: plain.get(k) for k in CSV_COLUMNS}, data=json.dumps(plain["data"], sort_keys=True))
         writer.writerow({k: spreadsheet_safe(v) for k, v in cells.items()})
     return out.getvalue().encode()
