@@ -2,10 +2,13 @@
 alone still complete every task; each document is read by whoever reads the answers it belongs with, and the
 gate deciding on it leads with it."""
 import json
+import re
 
 import pytest
 
+from demo import seed
 from demo.answers import sample_answers
+from demo.documents import DemoFile, one_page_pdf
 from demo.seed import DATAHEALTH, MEDTECH
 from engine.policy.visibility import PARTNERS, SELECTED, SPONSOR, Reader
 from engine.repository.checks import check_diagram
@@ -14,7 +17,11 @@ from engine.repository.forms import schema_problem
 from engine.store.models import Task
 from engine.tasks.decisions import decides_on
 from tests.conftest import ROOT
+from tests.web import test_task_pages as pages
+from tests.web.test_task_page_decision import decision
+from tests.web.test_task_pages import signed_in, text
 
+walker = pages.walker  # the fixture: the demo people, and a walker
 FORMS = ROOT / "forms"
 PDF_WORD = ["pdf", "docx"]
 # (form, field, title, kinds, most files)
@@ -131,3 +138,42 @@ def test_gate4_shows_each_signed_document_beside_the_answer_that_says_it_is_sign
 
 def test_documents_not_attached_are_not_led_with():
     assert "pilot_report_document" not in decides_on("gate5_evidence_gate", {"final_report_summary": "Done"})
+
+
+def pdf(name: str) -> list[DemoFile]:
+    return [DemoFile(name, one_page_pdf(name, ["A document for the test."]))]
+
+
+def walked_to(walker, bpmn_id: str, files: dict) -> str:
+    """The task's id, its project walked there on the happy path with these files attached on the way."""
+    instance_id = walker.start()
+    walker.walk(instance_id, seed.happy_path("Faster lung referrals", "Pathway Delays"), stop_at=bpmn_id, files=files)
+    return next(t.id for t in walker.open_tasks(instance_id) if t.bpmn_id == bpmn_id)
+
+
+def test_the_finance_approver_opens_gate4_with_the_signed_agreement_and_dpia_beside_the_pack(app, walker):
+    task_id = walked_to(walker, "gate4_mobilisation_approval", {"prepare_mobilisation": {
+        "joint_working_agreement_document": pdf("JWA signed.pdf"), "dpia_document": pdf("DPIA approved.pdf")}})
+    client = signed_in(app, "fran.finance")
+    lead = decision(text(client.get(f"/tasks/{task_id}")))
+    assert (lead.index("A written joint working agreement is in place") < lead.index("Signed joint working agreement")
+            < lead.index("JWA signed.pdf") < lead.index("Data protection impact assessment (DPIA)")
+            < lead.index("DPIA approved.pdf"))
+    link = re.search(r'<a href="([^"]+)" class="app-file-link">JWA signed.pdf</a>', lead).group(1)
+    opened = client.get(link)
+    assert opened.status_code == 200 and opened.data.startswith(b"%PDF-") and b"JWA signed.pdf" in opened.data
+
+
+def test_the_evidence_panel_opens_gate5_with_the_final_pilot_report(app, walker):
+    task_id = walked_to(walker, "gate5_evidence_gate", {"report_pilot_outcomes": {
+        "pilot_report_document": pdf("Final pilot report.pdf")}})
+    lead = decision(text(signed_in(app, "eve.evidence").get(f"/tasks/{task_id}")))
+    assert "Final pilot report" in lead and 'class="app-file-link">Final pilot report.pdf</a>' in lead
+
+
+def test_the_dmbc_board_opens_gate6_with_the_business_case_document(app, walker):
+    task_id = walked_to(walker, "gate6_dmbc", {"prepare_business_case": {
+        "business_case_document": pdf("Business case.pdf")}})
+    lead = decision(text(signed_in(app, "dan.dmbc").get(f"/tasks/{task_id}")))
+    assert lead.index("Management case") < lead.index("Business case document (five-case model)")
+    assert 'class="app-file-link">Business case.pdf</a>' in lead
