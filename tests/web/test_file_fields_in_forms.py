@@ -177,3 +177,20 @@ def test_the_dmbc_board_opens_gate6_with_the_business_case_document(app, walker)
     lead = decision(text(signed_in(app, "dan.dmbc").get(f"/tasks/{task_id}")))
     assert lead.index("Management case") < lead.index("Business case document (five-case model)")
     assert 'class="app-file-link">Business case.pdf</a>' in lead
+
+
+def evidence_of_each_partner(data: dict, user) -> dict:
+    return {"evidence_files": pdf(f"{user.organisation_name} evidence.pdf")}
+
+
+def test_the_board_scores_each_eoi_beside_its_evidence_and_a_partner_sees_only_its_own(app, walker):
+    task_id = walked_to(walker, "score_eois", {"submit_eoi": evidence_of_each_partner})
+    with walker.db.reading() as s:
+        scoring = s.get(Task, task_id)
+        project = scoring.instance_id
+    bea = next(t.id for t in walker.open_tasks(project) if t.assignee == "bea.board")
+    lead = decision(text(signed_in(app, "bea.board").get(f"/tasks/{bea}")))
+    for partner in (MEDTECH, DATAHEALTH):
+        assert f'class="app-file-link">{partner} evidence.pdf</a>' in lead
+    medtech_sees = text(signed_in(app, "ivy.medtech").get(f"/projects/{project}"))
+    assert f"{MEDTECH} evidence.pdf" in medtech_sees and f"{DATAHEALTH} evidence.pdf" not in medtech_sees
