@@ -30,12 +30,12 @@ def post_comment(session: Session, *, user: User, instance_id: int, body: str, v
     """Raises ValidationFailed (fields body, visibility, supersedes, task_id) for a comment that cannot be posted as
     asked, NotFound for a project the user may not see, Forbidden when they may not post in it at all. A project on
     hold or closed can still be discussed: a comment changes no task."""
-    text = comment_text(body)
     instance = visible_instance(session, user, instance_id)
     reader = reader_for(user, instance)
     allowed = policy.comment_audiences(user, instance, reader)
     if not allowed:
         raise Forbidden("You cannot post in this project's discussion.")
+    text = comment_text(body)  # after the permission: nobody learns the rules of a project not theirs
     if supersedes is not None:
         audience = _correction_audience(session, user, instance, reader, supersedes, visibility, organisation)
         if audience not in allowed:

@@ -78,9 +78,11 @@ class _Rule:
     def may_mention(self, person: User | None, audience: Audience) -> bool:
         if person is None or not person.active or not policy.may_see_instance(person, self.instance):
             return False
-        if self.known_only and person.username not in self.known and not (
-                self.organisation and person.organisation_name == self.organisation):
-            return False
         if person.username not in self.readers:
             self.readers[person.username] = reader_for(person, self.instance, self.data)
-        return policy.may_read_comment(person, self.instance, self.readers[person.username], audience)
+        reader = self.readers[person.username]
+        # A colleague who reads this project from inside (on its board) is not named to them unless they wrote.
+        colleague = bool(self.organisation) and person.organisation_name == self.organisation and reader.outside
+        if self.known_only and person.username not in self.known and not colleague:
+            return False
+        return policy.may_read_comment(person, self.instance, reader, audience)

@@ -180,6 +180,13 @@ def test_a_partner_may_mention_the_hub_person_who_wrote_to_them_and_their_own_co
     assert count(db, Notification, kind="mentioned") == 2
 
 
+def test_a_partner_is_never_offered_a_colleague_who_sits_on_the_projects_board(db, codesign):
+    """Bill works for MedTech and sits on this project's board: his colleague Ivy must not learn that from the form."""
+    with db.reading() as session:
+        thread = thread_of(session, user=get_user(session, "ivy.medtech"), instance_id=codesign)
+    assert "bill.board" not in [c.username for c in thread.candidates]
+
+
 def test_a_correction_supersedes_and_both_stay(db, clock, codesign):
     first = post(db, clock, "hana.hub", codesign, "Meeting on Monday", "project")
     second = post(db, clock, "hana.hub", codesign, "Meeting on Tuesday, not Monday", supersedes=first)
