@@ -17,7 +17,8 @@ from engine.store.models import User
 from engine.tasks.uploads import upload_document
 
 NOTICE = "An invented document for the Six Gates demonstration: no real organisation signed it."
-WIDTH = 84  # characters of 11 pt Helvetica on an A4 line between 2.5 cm margins
+WIDTH, TITLE_WIDTH = 80, 50  # characters of 11 pt Helvetica (16 pt bold) on an A4 line between 2.5 cm margins
+LINES = 40  # lines of 11 pt text (16 pt apart) from the top of an A4 page to 2.5 cm above its foot
 
 
 @dataclass(frozen=True)
@@ -31,13 +32,13 @@ Files = dict[str, list[DemoFile]] | Callable[[dict, User], dict[str, list[DemoFi
 
 
 def one_page_pdf(title: str, paragraphs: list[str]) -> bytes:
-    """A valid one-page A4 PDF: the title, then each paragraph wrapped, and the demo's notice at the foot."""
-    lines = [("F2", 16, title), ("F1", 11, "")]
+    """A valid one-page A4 PDF: the title, then each paragraph wrapped, and the demo's notice after them."""
+    lines = [("F2", 16, line) for line in textwrap.wrap(title, TITLE_WIDTH)] + [("F1", 11, "")]
     for paragraph in paragraphs:
         lines += [("F1", 11, line) for line in textwrap.wrap(paragraph, WIDTH) or [""]] + [("F1", 11, "")]
-    lines += [("F1", 9, NOTICE)]
+    lines = lines[:LINES] + [("F1", 9, NOTICE)]  # what fits above the bottom margin
     text = ["BT", "72 770 Td"]
-    for font, size, line in lines[:48]:  # what fits on the page
+    for font, size, line in lines:
         text += [f"/{font} {size} Tf", f"({_escaped(line)}) Tj", f"0 -{size + 5} Td"]
     stream = "\n".join(text + ["ET"]).encode("cp1252")
     font = "<< /Type /Font /Subtype /Type1 /BaseFont /%s /Encoding /WinAnsiEncoding >>"

@@ -6,7 +6,7 @@ from __future__ import annotations
 from demo.documents import DemoFile, Files, one_page_pdf
 from demo.footprint import ALLIANCES
 from demo.plan_answers import EVIDENCE_BY_SECTOR, SECTOR_OF, jwa_reference
-from demo.plans import Plan
+from demo.plans import MEASURES, Plan
 from engine.store.models import User
 
 
@@ -60,7 +60,7 @@ def _dpia(plan: Plan) -> DemoFile:
 
 
 def _pilot_report(plan: Plan) -> DemoFile:
-    measured = [f"{measure}: {value:g}" for measure, value in plan.measured.items()]
+    measured = [f"{measure}: {value:g}{_unit(MEASURES[measure][3])}" for measure, value in plan.measured.items()]
     content = one_page_pdf(f"Final pilot report: {plan.title}", [
         plan.findings, f"Measured over the last three months of the pilot. {'; '.join(measured)}.",
         f"Evaluation: {plan.evaluation}"])
@@ -75,6 +75,10 @@ def _business_case(plan: Plan) -> DemoFile:
         f"Financial case: £{plan.scale_funding:,} over two years.",
         "Management case: the Life Science Hub runs the roll-out with each trust's cancer manager."])
     return DemoFile("Business case (five-case model).pdf", content)
+
+
+def _unit(unit: str) -> str:
+    return unit if unit == "%" else f" {unit}"
 
 
 def _share(part: int, whole: int) -> str:
