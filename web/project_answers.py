@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
-from engine.repository.file_fields import KINDS
+from engine.repository.file_fields import FILE, KINDS
 from engine.repository.forms import form_fields
 from engine.tasks.decisions import DATA_TITLES
 from web.form_words import MONEY_UNIT, FormWords, humanise, size_in_words
@@ -14,6 +14,9 @@ from web.wording import money, uk_date, uk_datetime
 
 MONEY_SUFFIX = " (GBP)"  # money fields' titles end so (engine messages quote them); pages say £ instead
 KIND_LABELS = {kind.media_type: kind.label for kind in KINDS.values()}
+# The parts of a document reference, as the history's "Data submitted" names them.
+REFERENCE_LABELS = {"document": "Document number", "name": "File name", "type": "Kind", "size": "Size",
+                    "sha256": "Fingerprint (SHA-256)"}
 
 
 def is_files(value: Any) -> bool:
@@ -98,14 +101,16 @@ class ProjectAnswers:
     def path_words(self, path: str) -> str:
         """A changed field's path in words: "eois[Medtech Innovations Ltd].solution_name" reads
         "Expressions of interest (Medtech Innovations Ltd) › Solution name"; "board_scores[2]" "… 3"."""
-        parts = []
+        parts, owner = [], ""
         for segment in re.split(r"\.(?![^\[]*\])", path):
             found = re.fullmatch(r"([^\[]+)(?:\[(.*)\])?", segment)
             if not found:
                 parts.append(segment)
                 continue
             key, which = found.groups()
-            label = self.label(key, inner=bool(parts)).removesuffix(MONEY_SUFFIX)
+            label = REFERENCE_LABELS[key] if self.is_file_field(owner) and key in REFERENCE_LABELS \
+                else self.label(key, inner=bool(parts)).removesuffix(MONEY_SUFFIX)
+            owner = key
             parts.append(label if which is None else f"{label} {int(which) + 1}" if which.isdigit()
                          else f"{label} ({self.people.get(which, which)})")
         return " › ".join(parts)
@@ -133,6 +138,10 @@ class ProjectAnswers:
             return " | ".join(self.words_of(key, v) for v in value)
         return self.text(key, value, money_field=self._pounds(key, inner=False))
 
+    def is_file_field(self, key: str) -> bool:
+        """Whether the forms hold files in this field (`"x-file"`)."""
+        return isinstance(self.top.get(key, {}).get(FILE), dict)
+
     def _pounds(self, key: str, inner: bool) -> bool:
         """Whether the form marks the field as an amount in pounds (`"x-unit": "GBP"`)."""
         found = (self.inner if inner else self.top).get(key) or self.top.get(key) or self.inner.get(key) or {}
@@ -144,6 +153,10 @@ class ProjectAnswers:
         key = re.split(r"[.\[]", path.rsplit(".", 1)[-1])[0]
         if text in ("–", ""):
             return self.path_words(path), "None"
+        owner = re.sub(r"\[[^\]]*\]$", "", path.rsplit(".", 1)[0]).rsplit(".", 1)[-1] if "." in path else ""
+        if self.is_file_field(owner) and key in REFERENCE_LABELS:  # a document reference: its kind and size in words
+            words = size_in_words(int(text)) if key == "size" and text.isdigit() else KIND_LABELS.get(text, text)
+            return self.path_words(path), words
         if re.fullmatch(r"\d{4}-\d{2}-\d{2}T[\d:.]+([+-]\d{2}:\d{2}|Z)?", text):
             return self.path_words(path), uk_datetime(text)
         parts = [self.people.get(part, part) for part in text.split(", ")]
