@@ -231,3 +231,64 @@ def test_the_answers_show_a_file_as_a_link_never_as_its_record(app, db, project)
     page = client_of(app, "sam").get(f"/projects/{project}").data.decode()
     assert f'<a href="/documents/{document_id}" class="app-file-link">evidence.pdf</a>' in page
     assert "sha256" not in page.lower() and '"document"' not in page
+
+
+# --- The Six Gates procedure: Gate 4 reads the mobilisation pack; a partner never reads a competitor's evidence ---
+
+@pytest.fixture
+def at_gate4_with_documents(db, clock, six_gates):
+    """A demo project at Gate 4 whose partners each attached evidence to their EoI and whose mobilisation pack holds
+    a signed JWA: (project id, document ids by name, the selected partner's organisation)."""
+    from demo import seed
+    from demo.documents import DemoFile
+    from demo.walker import Walker
+    from engine.store.models import ProcessInstance
+    from tests.web.conftest import PASSWORD as DEMO_PASSWORD
+    for username, _name, roles, org in seed.DEMO_USERS:
+        add_user(db, clock, username, *roles, org=org, password=DEMO_PASSWORD)
+    walker = Walker(db, clock)
+    project = walker.start()
+    files = {"submit_eoi": lambda _data, user: {"evidence_files": [
+                 DemoFile(f"{user.organisation_name} evidence.pdf", PDF + user.organisation_name.encode())]},
+             "prepare_mobilisation": {"joint_working_agreement_document": [DemoFile("JWA signed.pdf", PDF)]}}
+    walker.walk(project, seed.happy_path("Documented challenge", "Pathway Delays"),
+                stop_at="gate4_mobilisation_approval", files=files)
+    with db.reading() as s:
+        selected = json.loads(s.get(ProcessInstance, project).data_json)["selected_partners"]
+    return project, {d.name: d.id for d in documents(db)}, selected[0]
+
+
+def test_the_finance_approver_opens_the_signed_jwa_beside_the_gate4_form(app, db, at_gate4_with_documents):
+    from tests.web.conftest import signed_in
+    project, ids, _selected = at_gate4_with_documents
+    with db.reading() as s:
+        gate4 = s.scalars(select(Task.id).where(Task.instance_id == project, Task.state == "ready",
+                                                Task.bpmn_id == "gate4_mobilisation_approval")).one()
+    fran = signed_in(app, "fran.finance")
+    page = fran.get(f"/tasks/{gate4}").data.decode()
+    decision = page[page.index('class="app-decision"'):page.index('id="form-title"')]
+    assert f'<a href="/documents/{ids["JWA signed.pdf"]}" class="app-file-link">JWA signed.pdf</a>' in decision
+    download = fran.get(f"/documents/{ids['JWA signed.pdf']}")
+    assert download.status_code == 200 and download.data == PDF
+
+
+def test_a_partner_never_fetches_or_sees_a_competitors_evidence(app, db, at_gate4_with_documents):
+    from demo.seed import DATAHEALTH, MEDTECH
+    from tests.web.conftest import signed_in
+    project, ids, selected = at_gate4_with_documents
+    partners = {MEDTECH: "ivy.medtech", DATAHEALTH: "ian.datahealth"}
+    for own, username in partners.items():
+        client = signed_in(app, username)
+        (competitor,) = [org for org in partners if org != own]
+        theirs = ids[f"{competitor} evidence.pdf"]
+        assert client.get(f"/documents/{theirs}").status_code == 404
+        assert client.get(f"/documents/{theirs}/preview").status_code == 404
+        with db.reading() as s:
+            tasks = list(s.scalars(select(Task.id).where(Task.instance_id == project)))
+        pages = [f"/projects/{project}", f"/projects/{project}/history", "/inbox"] + [f"/tasks/{t}" for t in tasks]
+        seen = "".join(client.get(path).get_data(as_text=True) for path in pages)
+        assert f'/documents/{theirs}"' not in seen and f"{competitor} evidence" not in seen
+        mine = ids[f"{own} evidence.pdf"]
+        assert client.get(f"/documents/{mine}").status_code == 200  # their own evidence stays theirs to read
+        jwa = client.get(f"/documents/{ids['JWA signed.pdf']}").status_code
+        assert jwa == (200 if own == selected else 404)  # the mobilisation pack is the selected partner's to read
