@@ -21,6 +21,7 @@ PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>
 OTHER_PDF = PDF.replace(b"Catalog", b"Catalog /Lang (en-GB)")
 PROGRAM = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff" + b"\x00" * 400
 MB = 1024 * 1024
+NOTES_TEXT = b"Minutes of the call.\n"
 
 
 @pytest.fixture
@@ -227,3 +228,24 @@ def test_a_partner_never_reaches_a_competitors_eoi_evidence_by_any_api_route(tea
     # The board scores both EoIs, so reads both pieces of evidence.
     assert bea.get(f"/documents/{ivys['id']}").data == PDF and bea.get(f"/documents/{ians['id']}").data == OTHER_PDF
     assert auditor.get("/audit/verify").json["ok"] is True
+
+
+def test_each_answer_is_one_the_openapi_document_describes(db, filed):
+    from jsonschema import validate
+    sam, _, auditor, project, task_id = filed
+    paths = sam.client.get("/api/v1/openapi.json").json["paths"]
+    uploaded = upload(sam, task_id, PDF)
+    upload_op = paths["/tasks/{task_id}/documents"]["post"]
+    assert "multipart/form-data" in upload_op["requestBody"]["content"]
+    validate(uploaded.json, upload_op["responses"]["201"]["content"]["application/json"]["schema"])
+    complete_op = paths["/tasks/{task_id}/complete"]["post"]["requestBody"]["content"]
+    assert {"application/json", "multipart/form-data"} <= set(complete_op)
+    complete_with_files(sam, task_id, {"number": 3, "evidence": [uploaded.json["document"]]},
+                        extra=[(NOTES_TEXT, "n.txt")])
+    listed = auditor.get(f"/instances/{project}/documents").json
+    validate(listed, paths["/instances/{instance_id}/documents"]["get"]["responses"]["200"]["content"][
+        "application/json"]["schema"])
+    served = paths["/documents/{document_id}"]["get"]["responses"]["200"]["content"]
+    for document in listed["documents"]:
+        answer = auditor.get(f"/documents/{document['id']}")
+        assert answer.mimetype in served and answer.mimetype == document["type"]

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from engine.documents import reading
 from engine.documents.references import reference_of
 from engine.errors import BadRequest, ServiceError, TooLarge, ValidationFailed
+from engine.repository.file_fields import KINDS
 from engine.store.models import User
 from engine.tasks.uploads import upload_document
 from web.file_responses import allow_file_uploads, document_response
@@ -148,9 +149,9 @@ def openapi_paths() -> dict:
                     params=(TASK_ID,))
     download_op = _op("A document's bytes, as an attachment (only for those shown a reference to it; the download "
                       "is recorded)", errors=(404,), params=(_path_param("document_id", ID),))
-    download_op["responses"]["200"] = {"description": "The file, served as its media type with "
-                                                      "Content-Disposition: attachment", "content": {
-        "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}}
+    download_op["responses"]["200"] = {"description": "The file, served as its media type (text with charset=utf-8) "
+                                                      "with Content-Disposition: attachment", "content": {
+        kind.media_type: {"schema": {"type": "string", "format": "binary"}} for kind in KINDS.values()}}
     return {
         "/tasks/{task_id}/documents": {"post": upload_op},
         "/instances/{instance_id}/documents": {"get": _op(
