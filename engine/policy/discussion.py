@@ -18,6 +18,7 @@ from .visibility import OUTSIDE_ROLES, SELECTED, SPONSOR, Reader, standing_of
 PROJECT, INTERNAL, ORGANISATION = "project", "internal", "organisation"
 VISIBILITIES = (PROJECT, INTERNAL, ORGANISATION)
 PROJECT_READERS_OUTSIDE = frozenset({SPONSOR, SELECTED})  # who outside the Hub is "on the project"
+OBSERVERS = frozenset({"auditor", "admin"})  # roles that take no part in a project: they post nothing
 
 
 @dataclass(frozen=True)
@@ -50,7 +51,10 @@ def may_read_comment(user: User, instance: ProcessInstance, reader: Reader, audi
 
 def comment_audiences(user: User, instance: ProcessInstance, reader: Reader) -> list[Audience]:
     """The audiences this user may post to: the Hub any of them (one per partner invited to the project); the
-    sponsor and selected partners everyone on the project; a partner the Hub and their own organisation."""
+    sponsor and selected partners everyone on the project; a partner the Hub and their own organisation. Auditors
+    and administrators read the record and change nothing in it: none."""
+    if not user.roles - OBSERVERS:
+        return []
     if reads_as_hub(user, instance, reader):
         return [Audience(PROJECT), Audience(INTERNAL),
                 *(Audience(ORGANISATION, org) for org in sorted(names_in(instance.organisations)))]

@@ -126,6 +126,16 @@ def test_a_project_one_may_not_see_is_not_found_and_its_discussion_is_closed_to_
         comments_for(session, user=get_user(session, "olga.other"), instance_id=codesign)
 
 
+@pytest.mark.parametrize("username", ["aud.auditor", "ada.admin"])
+def test_auditors_and_admins_read_the_discussion_but_post_nothing(db, clock, codesign, username):
+    post(db, clock, "hana.hub", codesign, "Internal note", "internal")
+    assert bodies(db, "aud.auditor", codesign) == ["Internal note"]
+    with pytest.raises(Forbidden):
+        post(db, clock, username, codesign, "Hello", "internal")
+    with db.reading() as session:
+        assert thread_of(session, user=get_user(session, username), instance_id=codesign).choices == []
+
+
 def test_a_board_member_from_an_uninvited_organisation_off_this_board_may_not_post(db, clock, codesign):
     add_user(db, clock, "bo.board", "board_member", org="Elsewhere Ltd")
     with pytest.raises(Forbidden):

@@ -171,3 +171,14 @@ def test_a_correction_from_the_page_supersedes_and_both_stay(app, db, clock, at_
     thread = discussion(signed_in(app, "ivy.medtech").get(f"/projects/{at_gate4}"))
     assert "Meeting on Monday" in thread and "Meeting on Tuesday" in thread and "Corrected below" in thread
     assert f'href="#comment-{first}"' in thread
+
+
+def test_an_auditor_reads_the_thread_without_a_form_and_cannot_post(app, db, clock, at_gate4):
+    say(db, clock, "hana.hub", at_gate4, "Internal note", "internal")
+    auditor = signed_in(app, "aud.auditor")
+    thread = discussion(auditor.get(f"/projects/{at_gate4}"))
+    assert "Internal note" in thread and "Post comment" not in thread
+    token = csrf_token(auditor.get("/audit").data)
+    answer = auditor.post(f"/projects/{at_gate4}/comments", data={"csrf_token": token, "body": "x",
+                                                                   "audience": "internal"})
+    assert answer.status_code == 403
