@@ -49,6 +49,14 @@ def may_read_comment(user: User, instance: ProcessInstance, reader: Reader, audi
     return False
 
 
+def may_read_comment_event(user: User, instance: ProcessInstance, reader: Reader, data: dict) -> bool:
+    """A "comment_posted" event on the project's record (its data names the comment's audience) is read by whoever
+    may read the comment: the history must not show an internal note to someone the thread keeps it from."""
+    organisation = data.get("organisation")
+    return may_read_comment(user, instance, reader, Audience(str(data.get("visibility") or ""),
+                                                              organisation if isinstance(organisation, str) else None))
+
+
 def comment_audiences(user: User, instance: ProcessInstance, reader: Reader) -> list[Audience]:
     """The audiences this user may post to: the Hub any of them (one per partner invited to the project); the
     sponsor and selected partners everyone on the project; a partner the Hub and their own organisation. Auditors
