@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from engine import policy
 from engine.errors import Forbidden, NotFound
+from engine.history.comment_checks import comment_problems
 from engine.history.document_checks import document_problems
 from engine.history.rerun import rerun_instance
 from engine.store.models import ProcessInstance, SystemChain, User
@@ -17,7 +18,7 @@ from engine.store.trail import SYSTEM_CHAIN, chain_of, list_events, verify_chain
 
 @dataclass
 class Problem:
-    check: str  # "chain" (hash chain), "rerun" (re-running the instance) or "document" (a file's stored bytes)
+    check: str  # "chain", "rerun" (re-running the instance), "document" (a file's stored bytes) or "comment"
     chain: str
     instance_id: int | None
     seq: int
@@ -88,6 +89,8 @@ def verify_one(session: Session, instance: ProcessInstance, report: Report, *, r
     report.problems += [Problem("chain", chain, instance.id, p.seq, p.reason) for p in found]
     report.problems += [Problem("document", chain, instance.id, p.seq, p.reason)
                         for p in document_problems(session, instance, events)]
+    report.problems += [Problem("comment", chain, instance.id, p.seq, p.reason)
+                        for p in comment_problems(session, instance, events)]
     report.chains += 1
     report.instances += 1
     if rerun:
