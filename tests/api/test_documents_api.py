@@ -249,3 +249,17 @@ def test_each_answer_is_one_the_openapi_document_describes(db, filed):
     for document in listed["documents"]:
         answer = auditor.get(f"/documents/{document['id']}")
         assert answer.mimetype in served and answer.mimetype == document["type"]
+
+
+def test_files_sent_are_added_to_the_ids_the_answers_already_name(db, filed):
+    sam, _, auditor, project, task_id = filed
+    earlier = upload(sam, task_id, PDF, name="First.pdf").json
+    answer = complete_with_files(sam, task_id, {"number": 3, "evidence": [earlier["document"]]},
+                                 evidence=[(OTHER_PDF, "Second.pdf")])
+    assert answer.status_code == 200, answer.json
+    assert [r["name"] for r in completed_answers(auditor, project)["evidence"]] == ["First.pdf", "Second.pdf"]
+    too_many = sam.post("/instances", json={"process": "filed"}).json["id"]
+    [task] = [t for t in sam.tasks() if t["instance_id"] == too_many]
+    refused = complete_with_files(sam, task["id"], {"number": 3}, evidence=[(PDF, "a.pdf")] * 3)  # 2 at most
+    assert refused.status_code == 422 and "evidence" in refused.json["error"]["fields"]
+    assert stored(db) == (2, 2)  # the three refused files were never kept
