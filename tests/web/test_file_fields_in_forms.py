@@ -5,6 +5,7 @@ import json
 import re
 
 import pytest
+from sqlalchemy import select
 
 from demo import seed
 from demo.answers import sample_answers
@@ -14,12 +15,12 @@ from engine.policy.visibility import PARTNERS, SELECTED, SPONSOR, Reader
 from engine.repository.checks import check_diagram
 from engine.repository.deployments import read_directory
 from engine.repository.forms import schema_problem
-from engine.store.models import Task
+from engine.store.models import Document, Task
 from engine.tasks.decisions import decides_on
 from tests.conftest import ROOT
 from tests.web import test_task_pages as pages
 from tests.web.test_task_page_decision import decision
-from tests.web.test_task_pages import signed_in, text
+from tests.web.test_task_pages import post_task, signed_in, text
 
 walker = pages.walker  # the fixture: the demo people, and a walker
 FORMS = ROOT / "forms"
@@ -194,3 +195,27 @@ def test_the_board_scores_each_eoi_beside_its_evidence_and_a_partner_sees_only_i
         assert f'class="app-file-link">{partner} evidence.pdf</a>' in lead
     medtech_sees = text(signed_in(app, "ivy.medtech").get(f"/projects/{project}"))
     assert f"{MEDTECH} evidence.pdf" in medtech_sees and f"{DATAHEALTH} evidence.pdf" not in medtech_sees
+
+
+def test_a_specification_sent_back_for_rework_keeps_its_document_for_the_next_draft(app, walker, db):
+    plan = seed.happy_path("Faster lung referrals", "Pathway Delays")
+    plan["gate3_hub_signoff"] = {"gate3_hub_decision": "rework", "gate3_hub_comments": "Name the sites."}
+    project = walker.start()
+    walker.walk(project, plan, stop_at="gate3_hub_signoff",
+                files={"draft_specification": {"specification_document": pdf("Specification v1.pdf")}})
+    walker.walk(project, plan, stop_at="draft_specification")
+    again = next(t for t in walker.open_tasks(project) if t.bpmn_id == "draft_specification")
+    with db.reading() as s:
+        first = s.scalars(select(Document).where(Document.instance_id == project)).one()
+    client = signed_in(app, walker.actor_for(again).username)
+    page = text(client.get(f"/tasks/{again.id}"))
+    assert f'<input type="hidden" name="specification_document" value="{first.id}">' in page
+    assert 'class="app-file-link">Specification v1.pdf</a>' in page
+    sent = post_task(client, again.id, {
+        "objectives": "Faster referrals", "sites": "Royal Wolverhampton", "evaluation_plan": "Audit monthly.",
+        "data_sharing_agreement": "signed", "dpia_status": "approved", "specification_document": str(first.id)})
+    assert sent.status_code == 302, text(sent)[:2000]
+    with db.reading() as s:
+        kept = json.loads(s.get(Task, again.id).data_json)["specification_document"]
+    assert kept == [{"document": first.id, "name": "Specification v1.pdf", "type": "application/pdf",
+                     "size": first.size, "sha256": first.sha256}]
