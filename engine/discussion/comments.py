@@ -53,8 +53,8 @@ def post_comment(session: Session, *, user: User, instance_id: int, body: str, v
                       supersedes_id=supersedes, mentions=stored_list([p.username for p in people]))
     session.add(comment)
     session.flush()
+    # Not the task's event (the history would give the author the task's role): the comment row says which task.
     record_event(session, instance=instance, at=now, actor=user.username, kind=EVENT_KIND,
-                 task_id=task.id if task else None, task_name=task.bpmn_id if task else None,
                  data={"comment": comment.id, "body": text, "visibility": audience.visibility,
                        "organisation": audience.organisation, "supersedes": supersedes,
                        "mentions": [p.username for p in people]})
