@@ -237,3 +237,16 @@ def test_what_was_done_is_said_as_news_and_what_could_not_be_done_as_an_alert(ap
     problem = re.search(r'class="nhsuk-error-summary".*?</div>\s*</div>\s*</div>', refused, re.S).group(0)
     assert 'role="alert"' in problem and "There is a problem" in problem
     assert "notification-banner--success" not in refused
+
+
+def test_a_mention_opens_the_project_at_the_comment(app, db, clock, at_gate4):
+    from engine.discussion.comments import post_comment
+    with db.reading() as s:
+        project = s.scalars(select(Task.instance_id)).first()
+    db.writing(lambda s: post_comment(s, user=accounts.require_user(s, "hana.hub"), instance_id=project,
+                                      body="@hugo.hub can you check the DPIA?", visibility="internal", clock=clock))
+    note = next(n for n in notes_of(db, "hugo.hub") if n.kind == "mentioned")
+    opened = post(signed_in(app, "hugo.hub"), f"/notifications/{note.id}/open")
+    assert opened.status_code == 302 and opened.location.endswith(
+        f"/projects/{project}#{note.link.split('#')[1]}")
+    assert note.link.split("#")[1].startswith("comment-")

@@ -2,6 +2,8 @@
 read and goes to its task or project. Also the unread count every signed-in page shows in its header."""
 from __future__ import annotations
 
+import re
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy.exc import SQLAlchemyError
@@ -27,12 +29,16 @@ def _unread_count():
     return {"unread_notifications": unread_notifications}
 
 
+COMMENT_ANCHOR = re.compile(r"#comment-\d+$")
+
+
 def target_of(note: Notification) -> str:
     """Where a notification leads, built by url_for (not the stored path), so it stays on this site."""
     if note.task_id:
         return url_for("tasks.show", task_id=note.task_id)
     if note.instance_id:
-        return url_for("projects.show", instance_id=note.instance_id)
+        comment = COMMENT_ANCHOR.search(note.link or "")  # a mention leads to the comment itself
+        return url_for("projects.show", instance_id=note.instance_id) + (comment.group(0) if comment else "")
     return url_for("notifications.index")
 
 
