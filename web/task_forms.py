@@ -366,8 +366,9 @@ def _file_error(made: Field, message: str) -> str:
     label = made.label[:1].lower() + made.label[1:] if made.label[1:2].islower() else made.label
     if message == REQUIRED or "should be non-empty" in message or "is too short" in message:
         return f"Upload {label}"
-    if "is too long" in message:  # more files than maxItems
-        most = made.attrs.get("max_files")
+    most = made.attrs.get("max_files")
+    # more files than maxItems: the schema's message quotes the whole list (and is cut short); a refused file says why
+    if most and len(made.files) > most and (message.startswith("[") or "is too long" in message):
         return f"{made.label} takes {'one file' if most == 1 else f'up to {most} files'}: remove one, or upload fewer"
     return message
 

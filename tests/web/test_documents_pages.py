@@ -292,3 +292,12 @@ def test_a_partner_never_fetches_or_sees_a_competitors_evidence(app, db, at_gate
         assert client.get(f"/documents/{mine}").status_code == 200  # their own evidence stays theirs to read
         jwa = client.get(f"/documents/{ids['JWA signed.pdf']}").status_code
         assert jwa == (200 if own == selected else 404)  # the mobilisation pack is the selected partner's to read
+
+
+def test_more_files_than_the_field_takes_are_kept_to_choose_from_with_the_limit_in_words(app, db, project):
+    client, task_id = client_of(app, "sam"), task_of(db, project)
+    response = post(client, task_id, files=[(f"part {n}.pdf", PDF + bytes([n])) for n in range(3)], number="3")
+    assert response.status_code == 422
+    assert "Evidence takes up to 2 files: remove one, or upload fewer" in text_of(response.data)
+    assert [d.state for d in documents(db)] == ["draft"] * 3  # kept with the draft: the person picks which go
+    assert response.data.decode().count('name="evidence-remove"') == 3
