@@ -301,3 +301,18 @@ def test_more_files_than_the_field_takes_are_kept_to_choose_from_with_the_limit_
     assert "Evidence takes up to 2 files: remove one, or upload fewer" in text_of(response.data)
     assert [d.state for d in documents(db)] == ["draft"] * 3  # kept with the draft: the person picks which go
     assert response.data.decode().count('name="evidence-remove"') == 3
+
+
+def test_a_file_saved_with_a_draft_of_a_project_on_hold_is_refused_on_its_field_and_the_draft_kept(app, db, clock,
+                                                                                                     project):
+    from engine.runtime.lifecycle import hold
+    from engine.store.models import User
+    add_user(db, clock, "hana", "hub_team")
+    db.writing(lambda s: hold(s, user=s.scalars(select(User).where(User.username == "hana")).one(),
+                              instance_id=project, reason="Waiting for the budget", clock=clock))
+    client, task_id = client_of(app, "sam"), task_of(db, project)
+    response = post(client, task_id, files=[("evidence.pdf", PDF)], action="save", number="7")
+    assert response.status_code == 422 and "This project is on hold" in text_of(response.data)
+    assert stored(db) == (0, 0)
+    with db.reading() as s:
+        assert json.loads(s.get(Task, task_id).draft_json) == {"number": 7}

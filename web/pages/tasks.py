@@ -185,7 +185,7 @@ def _files_sent(schema: dict | None) -> Files:
 
 def _upload(session: Session, detail: queries.TaskDetail, data: dict, files: Files) -> tuple[dict, dict[str, str]]:
     """`data` with the ids of the files sent joining their fields' kept ids, and why any file was refused (its
-    size, or its kind read from its bytes): nothing is kept of a refused file."""
+    size, its kind read from its bytes, or the project on hold): nothing is kept of a refused file."""
     me, limits = signed_in_user(session), _limits()
     data, refused = dict(data), {}
     for key, sent in files.items():
@@ -194,7 +194,7 @@ def _upload(session: Session, detail: queries.TaskDetail, data: dict, files: Fil
             try:
                 kept.append(upload_document(session, user=me, task_id=detail.task.id, field=key, name=name,
                                             content=content, limits=limits, clock=clock()).id)
-            except (TooLarge, ValidationFailed) as error:
+            except (TooLarge, ValidationFailed, Conflict) as error:  # Conflict: on hold, files wait like answers
                 refused[key] = (error.fields or {}).get(key, error.message)
         if kept:
             data[key] = kept
