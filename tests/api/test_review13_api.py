@@ -315,3 +315,21 @@ def test_task_ids_leak_nothing_when_a_comment_is_posted_beside_a_competitors_tas
         assert answer.status_code in (201, 422)
         if answer.status_code == 422:
             assert answer.json["error"]["fields"] == {"task_id": "No such task in this project."}
+
+
+# --- a board member scoring in another's place ----------------------------------------------------------------------
+
+@pytest.mark.xfail(strict=True, reason="review13 D3: a board member given a scoring task in a member's place sees "
+                                        "the EoIs' evidence linked in its context but gets 404 opening it "
+                                        "(documents.reading calls reader_for without the task)")
+def test_a_board_member_scoring_in_a_members_place_opens_the_evidence_the_task_shows(eois, api_as):
+    project, team, ivys, ians = eois
+    bob = api_as("bob.board", "board_member")  # not on this project's board
+    hana, bea = team["hana.hub"], team["bea.board"]
+    [scoring] = [t for t in bea.tasks() if t["instance_id"] == project]
+    given = hana.post(f"/tasks/{scoring['id']}/reassign", json={"to": "bob.board", "reason": "Bea is on leave"})
+    assert given.status_code == 200, given.json
+    shown = bob.get(f"/tasks/{scoring['id']}")
+    assert shown.status_code == 200 and ivys["sha256"] in shown.get_data(as_text=True)  # the evidence is linked
+    assert bob.get(f"/documents/{ivys['id']}").status_code == 200
+    assert bob.get(f"/documents/{ians['id']}").status_code == 200
