@@ -7,10 +7,12 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
+import shutil
 from io import BytesIO
 
 import pytest
 from sqlalchemy import func, select
+from werkzeug.datastructures import MultiDict
 
 from engine.store.models import Document, FileContent, Task
 from tests.conftest import FIXTURES, add_user, deployed, settings_for
@@ -316,3 +318,30 @@ def test_a_file_saved_with_a_draft_of_a_project_on_hold_is_refused_on_its_field_
     assert stored(db) == (0, 0)
     with db.reading() as s:
         assert json.loads(s.get(Task, task_id).draft_json) == {"number": 7}
+
+
+def test_the_are_you_sure_page_carries_the_files_sent_and_yes_attaches_them(app, db, clock, tmp_path):
+    """A form whose answer can end the project asks again: the files sent with it are kept meanwhile and go with
+    the answers when the person says yes."""
+    from engine.runtime.instances import start_instance
+    from engine.store.models import User
+    from tests.conftest import deploy_directory
+    shutil.copy(FIXTURES / "filed" / "filed.bpmn", tmp_path)
+    schema = json.loads((FIXTURES / "filed" / "attach.schema.json").read_text())
+    schema["properties"]["verdict"] = {"type": "string", "title": "Verdict", "enum": ["go", "stop"],
+                                       "x-ends-project": ["stop"]}
+    (tmp_path / "attach.schema.json").write_text(json.dumps(schema))
+    deploy_directory(db, clock, tmp_path, tmp_path)
+    add_user(db, clock, "sam", "sponsor", password=PASSWORD)
+    project = db.writing(lambda s: start_instance(
+        s, user=s.scalars(select(User).where(User.username == "sam")).one(), process_key="filed", clock=clock).id)
+    client, task_id = client_of(app, "sam"), task_of(db, project)
+    asked = post(client, task_id, files=[("evidence.pdf", PDF)], number="3", verdict="stop")
+    assert asked.status_code == 200 and "This ends the project. Are you sure?" in text_of(asked.data)
+    (document,) = documents(db)
+    page = asked.data.decode()
+    assert f'<input type="hidden" name="evidence" value="{document.id}">' in page
+    kept = re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', page)
+    yes = client.post(f"/tasks/{task_id}", data=MultiDict([*kept, ("confirm", "yes"), ("action", "submit")]))
+    assert yes.status_code == 302
+    assert [d.state for d in documents(db)] == ["attached"]
