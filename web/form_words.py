@@ -15,6 +15,8 @@ from __future__ import annotations
 import re
 from typing import Any, Iterable
 
+from engine.documents.kinds import kinds_in_words
+from engine.repository.file_fields import FileRule
 from engine.repository.forms import form_fields
 from web.wording import money, uk_date
 
@@ -136,3 +138,14 @@ def size_in_words(size: int) -> str:
     if size < megabyte:
         return f"{max(1, round(size / 1024))} KB"
     return f"{size / megabyte:.1f} MB".replace(".0 MB", " MB")
+
+
+def file_rule_words(rule: FileRule, upload_limit: int | None) -> str:
+    """What a file field takes, for its hint: "PDF or Word document, up to 1 MB each, up to 2 files."."""
+    largest = min(rule.max_bytes or upload_limit or 0, upload_limit or rule.max_bytes or 0)
+    words = [kinds_in_words(rule.kinds)]
+    if largest:
+        words.append(f"up to {size_in_words(largest)}{' each' if rule.max_files != 1 else ''}")
+    if rule.max_files and rule.max_files > 1:
+        words.append(f"up to {rule.max_files} files")
+    return ", ".join(words) + "."

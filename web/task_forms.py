@@ -22,12 +22,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Iterator
 
-from engine.documents.kinds import kinds_in_words
 from engine.repository.file_fields import FILE, KINDS, file_fields
 from engine.repository.forms import form_fields
 from web.form_conditions import required_somewhere, revealed_by
 from web.form_reading import DATE_PARTS, MUST_INCLUDE, REAL_DATE, date_parts, read_form, without_row
-from web.form_words import ISO_DATE, MONEY_UNIT, choice_label, choices_of, humanise, size_in_words
+from web.form_words import ISO_DATE, MONEY_UNIT, choice_label, choices_of, file_rule_words, humanise
 from web.wording import money, uk_date
 
 __all__ = ["Field", "Option", "all_fields", "build_fields", "columns", "error_summary", "humanise", "read_form",
@@ -231,13 +230,7 @@ def _fill_files(made: Field, schema: dict, value: Any, upload_limit: int | None)
         if isinstance(value, list) else []
     extensions = [f".{KINDS[k].extension}" for k in rule.kinds] + [".jpeg" for k in rule.kinds if k == "jpeg"]
     made.attrs = {"accept": ",".join(extensions), "multiple": rule.max_files != 1, "max_files": rule.max_files}
-    largest = min(rule.max_bytes or upload_limit or 0, upload_limit or rule.max_bytes or 0)
-    words = [kinds_in_words(rule.kinds)]
-    if largest:
-        words.append(f"up to {size_in_words(largest)}{' each' if rule.max_files != 1 else ''}")
-    if rule.max_files and rule.max_files > 1:
-        words.append(f"up to {rule.max_files} files")
-    made.hint = " ".join(filter(None, [made.hint, ", ".join(words) + "."]))
+    made.hint = " ".join(filter(None, [made.hint, file_rule_words(rule, upload_limit)]))
 
 
 def _readonly_text(schema: dict, value: Any) -> str:

@@ -63,7 +63,8 @@ def _too_large(_error):
         return render_template("error.html", status=413, message=message), 413
     detail, blocked = _load(task_id)
     where = next(iter(file_fields(detail.form or {})), "_form")
-    page, _status = _page(detail, blocked, detail.draft or {}, errors={where: message})
+    values = detail.draft or (detail.carried.answers if detail.carried else {})
+    page, _status = _page(detail, blocked, values, errors={where: message})
     return page, 413
 
 
