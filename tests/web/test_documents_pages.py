@@ -345,3 +345,12 @@ def test_the_are_you_sure_page_carries_the_files_sent_and_yes_attaches_them(app,
     yes = client.post(f"/tasks/{task_id}", data=MultiDict([*kept, ("confirm", "yes"), ("action", "submit")]))
     assert yes.status_code == 302
     assert [d.state for d in documents(db)] == ["attached"]
+
+
+def test_a_file_chosen_again_after_a_refusal_is_not_added_twice(app, db, project):
+    client, task_id = client_of(app, "sam"), task_of(db, project)
+    post(client, task_id, files=[("evidence.pdf", PDF)], number="lots")
+    (kept,) = documents(db)
+    again = post(client, task_id, evidence=[str(kept.id)], files=[("evidence.pdf", PDF)], number="3")
+    assert again.status_code == 302
+    assert [(d.id, d.state) for d in documents(db)] == [(kept.id, "attached")]

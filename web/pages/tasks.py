@@ -5,10 +5,12 @@ kept if it fails), the draft, or, when the page must be drawn again, on their ow
 chosen file is never lost to a refusal, a new row or the "are you sure?" question."""
 from __future__ import annotations
 
+import hashlib
 from urllib.parse import urlparse
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import RequestEntityTooLarge
 
@@ -22,7 +24,7 @@ from engine.repository.deployments import forms_of
 from engine.repository.file_fields import MB, file_fields
 from engine.repository.forms import ends_project
 from engine.runtime import instance_queries
-from engine.store.models import ProcessInstance, Task
+from engine.store.models import Document, ProcessInstance, Task, User
 from engine.tasks import claims, completion, decisions, queries
 from engine.tasks.uploads import upload_document
 from web import task_forms
@@ -191,7 +193,10 @@ def _upload(session: Session, detail: queries.TaskDetail, data: dict, files: Fil
     data, refused = dict(data), {}
     for key, sent in files.items():
         kept = list(data.get(key) or [])
+        held = _own_drafts(session, me, detail.task.id, key, kept)
         for name, content in sent:
+            if hashlib.sha256(content).hexdigest() in held:  # chosen again after a refusal: it is there already
+                continue
             try:
                 kept.append(upload_document(session, user=me, task_id=detail.task.id, field=key, name=name,
                                             content=content, limits=limits, clock=clock()).id)
@@ -200,6 +205,15 @@ def _upload(session: Session, detail: queries.TaskDetail, data: dict, files: Fil
         if kept:
             data[key] = kept
     return data, refused
+
+
+def _own_drafts(session: Session, me: User, task_id: str, key: str, kept: list) -> set[str]:
+    """The contents (SHA-256) of the kept files that are this person's own drafts for this field: only theirs, so
+    a file sent tells nothing of anyone else's."""
+    ids = [i for i in kept if isinstance(i, int)]
+    return set(session.scalars(select(Document.sha256).where(
+        Document.id.in_(ids), Document.uploaded_by == me.username, Document.task_id == task_id,
+        Document.field == key, Document.state == "draft"))) if ids else set()
 
 
 def _limits() -> UploadLimits:
