@@ -275,8 +275,6 @@ def test_mentions_do_not_tell_a_partner_which_usernames_exist(eois):
     assert len(set(messages)) == 1
 
 
-@pytest.mark.xfail(strict=True, reason="review13 C1 (also tests/services/test_discussion.py): a board member who "
-                                        "works for a partner reads the Hub's internal notes in the project's events")
 def test_a_board_member_employed_by_a_partner_never_reads_internal_notes_in_the_events(app, db, clock, codesign):
     hana, bill = as_user(app, db, clock, "hana.hub"), as_user(app, db, clock, "bill.board")
     assert hana.post(f"/instances/{codesign}/comments", json={
@@ -333,3 +331,15 @@ def test_a_board_member_scoring_in_a_members_place_opens_the_evidence_the_task_s
     assert shown.status_code == 200 and ivys["sha256"] in shown.get_data(as_text=True)  # the evidence is linked
     assert bob.get(f"/documents/{ivys['id']}").status_code == 200
     assert bob.get(f"/documents/{ians['id']}").status_code == 200
+
+
+# --- before signing in ----------------------------------------------------------------------------------------------
+
+@pytest.mark.xfail(strict=True, reason="review13 S1: an upload route reads a multipart body of up to 8 files' worth "
+                                        "(161 MB by default) before it asks who is sending it (odd_input parses the "
+                                        "form before the API authenticates): anyone can make the server take it in")
+def test_an_upload_from_nobody_is_refused_before_its_body_is_read(app, db, filed):
+    body = {"field": "evidence", "file": (io.BytesIO(PDF + b"%" * (6 << 20)), "a\x00.pdf")}
+    answer = app.test_client().post("/api/v1/tasks/anything/documents", data=body, content_type="multipart/form-data")
+    # 400 "NUL character" would show the body was parsed for a caller who never said who they are
+    assert answer.status_code == 401

@@ -63,12 +63,13 @@ def test_verify_finds_a_document_rows_name_type_or_size_changed(db, clock, attac
 @pytest.mark.xfail(strict=True, reason="review13 V2: an attached document row no event attached (planted in the "
                                         "database) passes verify, and goes into the auditor's zip and export")
 def test_verify_finds_an_attached_document_no_event_attached(db, clock, attached):
-    with db.writing() as session:
+    def plant(session):
         original = session.get(Document, attached)
         session.add(Document(instance_id=original.instance_id, task_id=original.task_id, field="evidence",
                              name="Side letter.pdf", media_type="application/pdf", size=original.size,
                              sha256=original.sha256, uploaded_by="sam", uploaded_at=original.uploaded_at,
                              attached_at=original.attached_at, state="attached"))
+    db.writing(plant)
     assert [c for c, _ in problems(db)] == ["document"]
 
 
@@ -187,3 +188,31 @@ def test_a_reference_forged_with_the_right_hash_in_a_draft_grants_nothing(db, cl
     with db.reading() as session, pytest.raises(NotFound):
         open_document(session, user=_user(session, "sue"), document_id=attached, clock=clock)
     assert hashlib.sha256(PDF).hexdigest() == forged["sha256"]
+
+
+# --- the auditor's zip ----------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("title", ["../../../../tmp/escaped", "..", "C:\\Windows\\System32", "/etc", "a/../../b",
+                                   "\u202eevil", "con"])
+def test_a_hostile_task_title_never_puts_a_file_outside_the_auditors_zip_folder(db, clock, attached, tmp_path,
+                                                                                 title):
+    import zipfile
+
+    from engine.history.document_archive import write_document_archive
+    def rename(session):
+        document = session.get(Document, attached)
+        session.get(Task, document.task_id).title = title  # as a hostile diagram would name its task
+        return document.instance_id
+    instance_id = db.writing(rename)
+    out = tmp_path / "out" / "documents.zip"
+    out.parent.mkdir()
+    db.writing(lambda s: write_document_archive(s, instance_id=instance_id, path=out, actor="aud", clock=clock))
+    with zipfile.ZipFile(out) as archive:
+        names = [n for n in archive.namelist() if n != "manifest.json"]
+        assert len(names) == 1
+        folder, name = names[0].split("/")
+        assert name == "Signed JWA.pdf" and folder not in ("", ".", "..") and not folder.startswith(("/", "\\"))
+        assert ".." not in names[0].split("/") and ":" not in names[0] and "\\" not in names[0]
+        archive.extractall(tmp_path / "unpacked")
+    unpacked = [p for p in (tmp_path / "unpacked").rglob("*") if p.is_file()]
+    assert all((tmp_path / "unpacked") in p.parents for p in unpacked) and len(unpacked) == 2
