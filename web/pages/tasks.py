@@ -195,11 +195,13 @@ def _upload(session: Session, detail: queries.TaskDetail, data: dict, files: Fil
         kept = list(data.get(key) or [])
         held = _own_drafts(session, me, detail.task.id, key, kept)
         for name, content in sent:
-            if hashlib.sha256(content).hexdigest() in held:  # chosen again after a refusal: it is there already
+            digest = hashlib.sha256(content).hexdigest()
+            if digest in held:  # chosen again after a refusal (or twice at once): it is there already
                 continue
             try:
                 kept.append(upload_document(session, user=me, task_id=detail.task.id, field=key, name=name,
                                             content=content, limits=limits, clock=clock()).id)
+                held.add(digest)
             except (TooLarge, ValidationFailed, Conflict) as error:  # Conflict: on hold, files wait like answers
                 refused[key] = (error.fields or {}).get(key, error.message)
         if kept:
