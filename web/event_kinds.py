@@ -37,6 +37,7 @@ EVENT_KIND_NAMES = {
     "past_project_recorded": "Past project recorded",
     "personal_data_viewed": "Personal data viewed by an auditor",
     "comment_posted": "Comment posted",
+    "document_downloaded": "Document downloaded",
 }
 
 

@@ -2,6 +2,7 @@
 of the diagram (by its name), what they submitted and what it changed."""
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -31,6 +32,7 @@ VERBS = {"task_ready": "ready", "task_claimed": "claimed", "task_released": "rel
 # Roles implied by the service that records the event (it refuses anyone without the role).
 KIND_ROLES = {"instance_migrated": "process_owner", ACCESS_KIND: "auditor"}
 ENGINE_ACTORS = {"engine"}
+COMMENT_KIND = "comment_posted"  # as engine.discussion records a comment
 
 
 @dataclass
@@ -154,6 +156,8 @@ def _headline(kind: str, element: str, data: dict, targets: list[str]) -> str:
         return f"Version {data.get('version', '?')} of {data.get('key', 'the procedure')} deployed"
     if kind == ACCESS_KIND:
         return f"The project's {data.get('view', 'record')} viewed"
+    if kind == COMMENT_KIND:
+        return ("Correction posted" if data.get("supersedes") else "Comment posted") + f" ({_audience(data)})"
     return f"{element} {VERBS.get(kind, kind.replace('_', ' '))}".strip()
 
 
@@ -171,4 +175,29 @@ def _details(kind: str, data: dict, version: str | None, labels: Labels) -> list
         moved = [str(t.get("name") or t.get("bpmn_id")) for t in data.get("open_tasks") or []]
         return [("From version", as_text(data.get("from", {}).get("version"))),
                 ("To version", as_text(data.get("to", {}).get("version"))), ("Open tasks moved", as_text(moved))]
+    if kind == COMMENT_KIND:
+        found = [("Comment", as_text(data.get("body"))), ("Who can read it", _audience(data).capitalize())]
+        if data.get("supersedes"):
+            found.append(("Corrects comment", as_text(data.get("supersedes"))))
+        if data.get("mentions"):
+            found.append(("Mentions", ", ".join(labels.person(p) for p in data["mentions"])))
+        return found
     return flatten(data)
+
+
+def _audience(data: dict) -> str:
+    """Who a comment's event says may read it, in words (as the discussion says them)."""
+    if data.get("visibility") == "internal":
+        return "internal: NHS and Hub only"
+    if data.get("visibility") == "organisation":
+        return f"the Hub and {data.get('organisation') or 'one partner'}"
+    return "everyone on the project"
+
+
+def people_named(events: list[AuditEvent]) -> set[str]:
+    """Who the events name: their actors, and whoever a comment mentions (shown by name too)."""
+    named = {e.actor for e in events}
+    for event in events:
+        if event.kind == COMMENT_KIND:
+            named.update(m for m in json.loads(event.data_json).get("mentions") or [] if isinstance(m, str))
+    return named

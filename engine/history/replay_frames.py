@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from engine import policy
 from engine.history.data_diff import diff_data, plain
-from engine.history.entries import KIND_ROLES, Entry, Labels, labels_for, make_entry
+from engine.history.entries import KIND_ROLES, Entry, Labels, labels_for, make_entry, people_named
 from engine.history.rerun import Diverged, instance_events
 from engine.history.rerun_cache import rerun_frames
 from engine.store.models import AuditEvent, ProcessInstance, Task, User
@@ -38,7 +38,7 @@ def replay_project(session: Session, *, user: User, instance: ProcessInstance) -
     for event in events:
         if _version_of(event):
             replay.versions.setdefault(_version_of(event), (views.get(event.seq) or {}).get("seq", event.seq))
-    labels = labels_for(session, list(replay.versions), {e.actor for e in events})
+    labels = labels_for(session, list(replay.versions), people_named(events))
     roles = {e.task_id: json.loads(e.data_json).get("role") for e in events if e.kind == "task_ready"}
     first_role = next(iter(roles.values()), None)
     version, before, seen = None, {}, _Seen()

@@ -98,6 +98,9 @@ def events_as_read(session: Session, user: User, instance: ProcessInstance, read
     return [view for _event, view in record_as_read(session, user, instance, reader) if view is not None]
 
 
+COMMENT_EVENT = "comment_posted"  # a comment's event is read by whoever may read the comment
+
+
 def record_as_read(session: Session, user: User, instance: ProcessInstance,
                    reader: policy.Reader) -> list[tuple[AuditEvent, dict | None]]:
     """Every event of the project with its view for the reader (None: not theirs to see), in record order."""
@@ -107,7 +110,9 @@ def record_as_read(session: Session, user: User, instance: ProcessInstance,
     for event in events:
         task = rows.get(event.task_id or "")
         record.append((event_view(event), task, task is None or policy.may_see_task(user, task)))
-    return list(zip(events, reader.events(record), strict=True))
+    return [(event, view if view is None or event.kind != COMMENT_EVENT or policy.may_read_comment_event(
+        user, instance, reader, view["data"]) else None) for event, view in zip(events, reader.events(record),
+                                                                                strict=True)]
 
 
 def tasks_as_read(session: Session, *, user: User, rows: list[Task], acted_on: bool = False) -> list[dict]:

@@ -25,7 +25,8 @@ CONFIG = schemathesis.Config.from_dict({"generation": {"allow-x00": False}})
 # the task or stand in for the caller, and dates after today) may be refused
 # with the documented 400 or 422 however well-formed they are.
 CHECKED_BEYOND_THE_SCHEMA = {"POST /processes", "POST /tasks/{task_id}/complete", "POST /tasks/{task_id}/reassign",
-                             "PUT /me/delegation", "POST /tasks/{task_id}/documents"}
+                             "PUT /me/delegation", "POST /tasks/{task_id}/documents",
+                             "POST /instances/{instance_id}/comments"}  # who may read and be mentioned
 
 
 @pytest.fixture

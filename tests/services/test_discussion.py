@@ -265,8 +265,6 @@ def test_the_event_of_an_internal_note_is_read_by_whoever_may_read_the_note(db, 
             assert may_read_comment_event(user, instance, policy.reader_for(user, instance), event) is reads
 
 
-@pytest.mark.xfail(strict=True, reason="the lead filters comment events in record_as_read with "
-                                       "policy.discussion.may_read_comment_event (then remove this mark)")
 def test_a_board_member_employed_by_a_partner_never_reads_an_internal_note_in_the_history(db, clock, codesign):
     post(db, clock, "hana.hub", codesign, "Internal note", "internal")
     with db.reading() as session:

@@ -31,7 +31,7 @@ def world(db, clock, at_gate4):
                                                            clock=clock).id)
     token = db.writing(lambda s: tokens.create_token(s, username="aud.auditor", actor="test", clock=clock))
     return {"instance_id": at_gate4, "task_id": task, "version_id": 1, "draft_id": draft,
-            "username": "hana.hub", "filename": "app.css", "token": token, "notification_id": 1}
+            "username": "hana.hub", "filename": "app.css", "token": token, "notification_id": 1, "document_id": 1}
 
 
 def routes(app):

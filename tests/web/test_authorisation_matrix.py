@@ -19,11 +19,12 @@ from sqlalchemy import select, text
 from demo import seed
 from engine import policy
 from engine.clock import FixedClock
+from engine.documents import reading
 from engine.identity import tokens as api_tokens
 from engine.repository import drafts
 from engine.store import schema
 from engine.store.db import Database
-from engine.store.models import Base, ProcessInstance, ProcessVersion, Task, User
+from engine.store.models import Base, Document, ProcessInstance, ProcessVersion, Task, User
 from tests.conftest import deploy_directory, every_row, settings_for
 from tests.web.test_login_inbox import csrf_token, login
 
@@ -71,6 +72,17 @@ def task_route(may: Callable[[User, Task], bool]) -> Ask:
             return NOT_FOUND
         return OK if may(user, task) else FORBIDDEN
     return Ask(expected, "task")
+
+
+def document_route() -> Ask:
+    """A document is read by those shown a reference to it (engine.policy.documents); anyone else gets 404."""
+    def expected(user, document, session):
+        return OK if reading.may_read_document(session, user, document) else NOT_FOUND
+    return Ask(expected, "document")
+
+
+def may_post_comments(user, instance, session) -> bool:
+    return bool(policy.comment_audiences(user, instance, policy.reader_for(user, instance)))
 
 
 def may_act(user, task) -> bool:
@@ -197,6 +209,14 @@ EXPECTATIONS: dict[tuple[str, str], Ask | None] = {
     ("api.me.end_delegation", "DELETE"): anyone(),
     ("api.me.set_email", "PUT"): anyone(),
     ("api.me.list_my_projects", "GET"): anyone(),
+    ("documents.download", "GET"): document_route(),
+    ("documents.preview", "GET"): document_route(),
+    ("api.api_documents.download", "GET"): document_route(),
+    ("api.api_documents.project_documents", "GET"): instance_route(),
+    ("api.api_documents.upload", "POST"): task_route(may_act),
+    ("api.api_discussion.comments_of", "GET"): instance_route(),
+    ("api.api_discussion.comments_of", "POST"): instance_route(may_post_comments),
+    ("discussion.post", "POST"): instance_route(may_post_comments),
 }
 
 # Query strings some routes need to answer at all (kept small: the matrix stays fast).
@@ -216,6 +236,7 @@ class Demo:
     values: dict  # URL values every route can take
     projects: dict[str, int]  # label -> instance id
     tasks: dict[str, str]  # label -> task id
+    documents: dict[str, int]  # label -> document id
     pages: dict[str, object]  # username -> signed-in test client
     tokens: dict[str, str]  # username -> API token
 
@@ -245,6 +266,8 @@ def world(tmp_path_factory, _postgres_schema):
         ready = list(s.scalars(select(Task).where(Task.state == "ready").order_by(Task.instance_id, Task.id)))
         done = {(t.bpmn_id, t.completed_by): t.id for t in s.scalars(select(Task).where(Task.state == "completed"))}
         owner = s.scalars(select(User.id).where(User.username == "otto.owner")).one()
+        documents = {f"{d.field} of {d.uploaded_by} in project {d.instance_id}": d.id for d in s.scalars(
+            select(Document).where(Document.instance_id == by_title["Automated MDT preparation"]))}
     projects = {"before the call (Hub only)": by_title["Faster lung cancer referrals from primary care"],
                 "partners taking part": by_title["Automated MDT preparation"]}
     tasks = {f"open {t.bpmn_id}" + (f" of {t.organisations.strip('|')}" if t.organisations else ""): t.id
@@ -263,7 +286,7 @@ def world(tmp_path_factory, _postgres_schema):
     pages[NOBODY] = app.test_client()
     values = {"version_id": version, "draft_id": draft, "username": "hana.hub", "filename": "app.css", "fmt": "csv",
               "notification_id": 1}
-    yield Demo(app, db, values, projects, tasks, pages, tokens)
+    yield Demo(app, db, values, projects, tasks, documents, pages, tokens)
     db.dispose()
 
 
@@ -278,6 +301,8 @@ def requests(world: Demo, rule, method: str):
     ask = EXPECTATIONS[(rule.endpoint, method)]
     if ask.targets == "instance":
         targets = [(label, {"instance_id": i}, i) for label, i in world.projects.items()]
+    elif ask.targets == "document":
+        targets = [(label, {"document_id": d}, d) for label, d in world.documents.items()]
     elif ask.targets == "task":  # changes are tried on open tasks (a closed one answers 409 first)
         targets = [(label, {"task_id": t}, t) for label, t in world.tasks.items()
                    if method == "GET" or label.startswith("open ")]
@@ -298,7 +323,8 @@ def expected_statuses(world: Demo, rule, method: str) -> dict[tuple[str, str], i
         for username, *_ in seed.DEMO_USERS:
             user = session.scalars(select(User).where(User.username == username)).one()
             for label, _url, target in requests(world, rule, method):
-                loaded = session.get(ProcessInstance if ask.targets == "instance" else Task, target) if target else None
+                model = {"instance": ProcessInstance, "document": Document}.get(ask.targets, Task)
+                loaded = session.get(model, target) if target else None
                 found[(username, label)] = ask.expected(user, loaded, session)
     return found
 
@@ -306,7 +332,7 @@ def expected_statuses(world: Demo, rule, method: str) -> dict[tuple[str, str], i
 def answer(world: Demo, username: str, method: str, url: str, body: dict | None = None):
     if url.startswith("/api/"):
         headers = {"Authorization": f"Bearer {world.tokens[username]}"} if username != NOBODY else {}
-        if body is not None and "bpmn" in body:
+        if body is not None and ("bpmn" in body or "file" in body):  # a file: multipart
             return world.pages[NOBODY].open(url, method=method, data=body, headers=headers)
         return world.pages[NOBODY].open(url, method=method, json=body, headers=headers)
     return world.pages[username].open(url, method=method, data=body)
@@ -368,6 +394,8 @@ def refusal_body(world: Demo, rule, url: str, token: str) -> dict:
     project, version = world.projects["partners taking part"], world.values["version_id"]
     if rule.endpoint == "api.versions.deploy_process":
         return {"bpmn": (io.BytesIO(b"<definitions/>"), "x.bpmn")}
+    if rule.endpoint == "api.api_documents.upload":
+        return {"field": "evidence_files", "file": (io.BytesIO(b"%PDF-1.4\n%%EOF\n"), "evidence.pdf")}
     if url.startswith("/api/"):
         return {"process": "six_gates", "data": {"gate1_decision": "approve"}, "target_version": version,
                 "instances": [project], "dry_run": False}
