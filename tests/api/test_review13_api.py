@@ -86,6 +86,18 @@ def test_a_draft_naming_a_competitors_evidence_reveals_nothing_and_grants_nothin
     assert "LungPath" not in ian.get(f"/tasks/{task['id']}").get_data(as_text=True)
 
 
+def test_only_the_board_scoring_them_and_those_running_the_call_open_the_eoi_evidence(eois, api_as):
+    project, team, ivys, ians = eois
+    off_board = api_as("bob.board", "board_member")  # a board member, not on this project's board
+    for username in ("sam.sponsor", "fran.finance", "cleo.clinical", "otto.owner", "ada.admin"):
+        for document in (ivys, ians):
+            assert team[username].get(f"/documents/{document['id']}").status_code == 404, username
+    assert all(off_board.get(f"/documents/{d['id']}").status_code == 404 for d in (ivys, ians))
+    assert off_board.get(f"/instances/{project}/documents").json in ({"documents": []}, None)
+    for username in ("bea.board", "hana.hub", "cara.chair", "aud.auditor"):
+        assert [team[username].get(f"/documents/{d['id']}").status_code for d in (ivys, ians)] == [200, 200]
+
+
 # --- uploading where one may not ------------------------------------------------------------------------------------
 
 def test_nobody_uploads_to_a_competitors_eoi_task_or_a_task_not_theirs(db, eois):
