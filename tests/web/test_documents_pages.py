@@ -354,3 +354,10 @@ def test_a_file_chosen_again_after_a_refusal_is_not_added_twice(app, db, project
     again = post(client, task_id, evidence=[str(kept.id)], files=[("evidence.pdf", PDF)], number="3")
     assert again.status_code == 302
     assert [(d.id, d.state) for d in documents(db)] == [(kept.id, "attached")]
+
+
+def test_a_large_form_from_someone_not_signed_in_is_refused_before_it_is_read(app, db, project):
+    body = {"action": "submit", "evidence": [(BytesIO(PDF + b"%" * (6 << 20)), "a\x00.pdf")]}
+    answer = app.test_client().post(f"/tasks/{task_of(db, project)}", data=body, content_type="multipart/form-data")
+    assert answer.status_code == 413  # the app's own limit: not the upload allowance of someone signed in
+    assert stored(db) == (0, 0)

@@ -50,8 +50,10 @@ def _presentation():
 
 @bp.url_value_preprocessor
 def _larger_requests_for_files(endpoint: str | None, _values) -> None:
-    if endpoint == "tasks.act":
-        allow_file_uploads()  # before web.odd_input reads the form: multipart only, urlencoded keeps the app's limit
+    # before web.odd_input reads the form: multipart only (urlencoded keeps the app's limit), and only for someone
+    # signed in, so nobody can make the server take in a body it will refuse
+    if endpoint == "tasks.act" and current_user.is_authenticated:
+        allow_file_uploads()
 
 
 @bp.errorhandler(TooLarge)
