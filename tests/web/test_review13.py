@@ -136,3 +136,10 @@ def test_a_board_member_employed_by_a_partner_reads_no_internal_note_in_the_hist
     assert "negotiable" not in bill.get(f"/projects/{at_gate4}").get_data(as_text=True)
     history = bill.get(f"/projects/{at_gate4}/history")
     assert history.status_code == 200 and "negotiable" not in history.get_data(as_text=True)
+
+
+def test_markup_in_a_comment_is_text_in_the_history_too(app, db, clock, at_gate4):
+    say(db, clock, "hana.hub", at_gate4, '<script>alert("history")</script><img src=x onerror=alert(2)>', "internal")
+    history = signed_in(app, "hana.hub").get(f"/projects/{at_gate4}/history").get_data(as_text=True)
+    assert "alert(&#34;history&#34;)" in history or "alert(&quot;history&quot;)" in history
+    assert '<script>alert("history")' not in history and "<img src=x" not in history
