@@ -143,3 +143,13 @@ def test_markup_in_a_comment_is_text_in_the_history_too(app, db, clock, at_gate4
     history = signed_in(app, "hana.hub").get(f"/projects/{at_gate4}/history").get_data(as_text=True)
     assert "alert(&#34;history&#34;)" in history or "alert(&quot;history&quot;)" in history
     assert '<script>alert("history")' not in history and "<img src=x" not in history
+
+
+@pytest.mark.parametrize("next_page", ["/\t/evil.example/", "/\r\n/evil.example/", " //evil.example/",
+                                       "/\\evil.example/", "//evil.example/", "javascript:alert(1)"])
+def test_a_comments_next_page_never_leaves_the_site(app, at_gate4, next_page):
+    hana = signed_in(app, "hana.hub")
+    token = csrf_token(hana.get(f"/projects/{at_gate4}").data)
+    answer = hana.post(f"/projects/{at_gate4}/comments", data={"csrf_token": token, "next": next_page,
+                                                                "body": "Hi", "audience": "project"})
+    assert answer.status_code == 302 and answer.location == f"/projects/{at_gate4}#discussion"
