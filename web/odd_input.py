@@ -58,7 +58,7 @@ def _leaves(value: Any):
         yield value
 
 
-def _odd_json(value: Any) -> str | None:
+def odd_json(value: Any) -> str | None:
     """Why this JSON value cannot be kept, or None."""
     for leaf in _leaves(value):
         if isinstance(leaf, str) and _bad_text(leaf):
@@ -81,7 +81,7 @@ def refuse_odd_input() -> None:
     if request.path.startswith("/api/") and any(len(values) > 1 for values in request.args.listvalues()):
         raise BadRequest("Give each query parameter once.")
     if request.is_json and request.content_length != 0:
-        reason = _odd_json(request.get_json(silent=True))
+        reason = odd_json(request.get_json(silent=True))
         if reason:
             raise BadRequest(reason)
 

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from engine.documents.reading import DOWNLOAD_KIND
 from engine.history.access_records import ACCESS_KIND
 from engine.history.data_diff import Change, as_text, flatten
 from engine.policy.visibility import SOMEONE
@@ -24,7 +25,7 @@ KIND_LABELS = {
     "task_released": "Released", "task_completed": "Completed", "task_cancelled": "Cancelled",
     "gateway_taken": "Gateway taken", "decision_made": "Decision table result", "timer_fired": "Timer fired",
     "instance_completed": "Finished", "instance_migrated": "Migration", "version_deployed": "Deployment",
-    ACCESS_KIND: "Viewed by an auditor", "comment_posted": "Comment posted",
+    ACCESS_KIND: "Viewed by an auditor", "comment_posted": "Comment posted", DOWNLOAD_KIND: "Document downloaded",
 }
 VERBS = {"task_ready": "ready", "task_claimed": "claimed", "task_released": "released",
          "task_completed": "completed", "task_cancelled": "cancelled",

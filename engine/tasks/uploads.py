@@ -2,12 +2,15 @@
 its uploader's until the task is completed with it (engine.documents)."""
 from __future__ import annotations
 
+import hashlib
+
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.clock import Clock
 from engine.documents.kinds import UploadLimits, described, safe_name, sniff
 from engine.documents.storage import store_content
-from engine.errors import Conflict, TooLarge, ValidationFailed
+from engine.errors import Conflict, ServiceError, TooLarge, ValidationFailed
 from engine.repository.deployments import compiled_for
 from engine.repository.file_fields import KINDS, MB, FileRule, file_fields
 from engine.store.models import Document, User
@@ -62,3 +65,44 @@ def _article(words: str) -> str:
 
 def _size(size: int) -> str:
     return f"{size / MB:.1f} MB".replace(".0 MB", " MB") if size >= MB else f"{max(1, round(size / 1024))} KB"
+
+
+Files = dict[str, list[tuple[str, bytes]]]  # the files sent with a form, by file field: (name as sent, content)
+
+
+def add_uploads(session: Session, *, user: User, task_id: str, data: dict, files: Files, limits: UploadLimits,
+                clock: Clock) -> tuple[dict, list[tuple[str, ServiceError]]]:
+    """Upload the files sent with a form (in the caller's transaction: the completion or draft they come with) and
+    add their ids to their fields' lists in `data`. Returns the answers and each refused file's field and reason;
+    nothing is kept of a refused file. A file the person already holds as a draft in that field (chosen again
+    after a refusal, or twice at once) is not added twice."""
+    data, refused = dict(data), []
+    for field, sent in files.items():
+        given = data.get(field)
+        if given is not None and not isinstance(given, list):
+            refused.append((field, ValidationFailed("Give a list of files.", fields={field: "Give a list of files."})))
+            continue
+        kept = list(given or [])
+        held = _own_drafts(session, user, task_id, field, kept)
+        for name, content in sent:
+            digest = hashlib.sha256(content).hexdigest()
+            if digest in held:
+                continue
+            try:
+                kept.append(upload_document(session, user=user, task_id=task_id, field=field, name=name,
+                                            content=content, limits=limits, clock=clock).id)
+                held.add(digest)
+            except (TooLarge, ValidationFailed, Conflict) as error:  # Conflict: the project is on hold
+                refused.append((field, error))
+        if kept:
+            data[field] = kept
+    return data, refused
+
+
+def _own_drafts(session: Session, user: User, task_id: str, field: str, kept: list) -> set[str]:
+    """The contents (SHA-256) of the kept files that are this person's own drafts for this field: only theirs, so
+    a file sent tells nothing of anyone else's."""
+    ids = [i for i in kept if isinstance(i, int) and not isinstance(i, bool)]
+    return set(session.scalars(select(Document.sha256).where(
+        Document.id.in_(ids), Document.uploaded_by == user.username, Document.task_id == task_id,
+        Document.field == field, Document.state == "draft"))) if ids else set()

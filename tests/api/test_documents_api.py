@@ -260,6 +260,7 @@ def test_files_sent_are_added_to_the_ids_the_answers_already_name(db, filed):
     assert [r["name"] for r in completed_answers(auditor, project)["evidence"]] == ["First.pdf", "Second.pdf"]
     too_many = sam.post("/instances", json={"process": "filed"}).json["id"]
     [task] = [t for t in sam.tasks() if t["instance_id"] == too_many]
-    refused = complete_with_files(sam, task["id"], {"number": 3}, evidence=[(PDF, "a.pdf")] * 3)  # 2 at most
+    three = [(PDF + bytes([n]), f"{n}.pdf") for n in range(3)]  # the same file twice is added once: three others
+    refused = complete_with_files(sam, task["id"], {"number": 3}, evidence=three)  # 2 at most
     assert refused.status_code == 422 and "evidence" in refused.json["error"]["fields"]
     assert stored(db) == (2, 2)  # the three refused files were never kept

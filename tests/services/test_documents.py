@@ -165,3 +165,17 @@ def test_verification_finds_a_document_record_changed_or_removed(db, clock, proj
     with db.reading() as s:
         problems = check_records(s).problems
     assert problems and problems[0].check == "document"
+
+
+def test_a_file_sent_again_with_a_form_is_kept_once_and_refusals_name_their_field(db, clock, project):
+    from engine.tasks.uploads import add_uploads
+    task_id = _task(db, project)
+
+    def send(data, files):
+        return db.writing(lambda s: add_uploads(s, user=_user(s, "sam"), task_id=task_id, data=data, files=files,
+                                                limits=LIMITS, clock=clock))
+    data, refused = send({"number": 3}, {"evidence": [("a.pdf", PDF), ("again.pdf", PDF)]})
+    assert refused == [] and len(data["evidence"]) == 1
+    data, refused = send(data, {"evidence": [("a.pdf", PDF), ("b.pdf", PROGRAM)]})  # chosen again after a refusal
+    assert len(data["evidence"]) == 1 and [field for field, _ in refused] == ["evidence"]
+    assert stored(db) == (1, 1)

@@ -9,17 +9,16 @@ from sqlalchemy.orm import Session
 
 from engine.documents import reading
 from engine.documents.references import reference_of
-from engine.errors import BadRequest, ServiceError, TooLarge, ValidationFailed
+from engine.errors import BadRequest, ServiceError
 from engine.repository.file_fields import KINDS
 from engine.store.models import User
-from engine.tasks.uploads import upload_document
+from engine.tasks.uploads import Files, add_uploads, upload_document
 from web.file_responses import allow_file_uploads, document_response
-from web.odd_input import _odd_json
+from web.odd_input import odd_json
 from web.services import clock, read, read_and_record, signed_in_user, write
 
 bp = Blueprint("api_documents", __name__)
 UPLOAD_ENDPOINT = "api.api_documents.upload"
-Files = dict[str, list[tuple[str, bytes]]]  # field -> (name as sent, content) of each file
 
 
 @bp.url_value_preprocessor
@@ -75,8 +74,9 @@ def submitted_with_files() -> tuple[dict, Files]:
         raise BadRequest("The part 'data' must be JSON text: {...}.", fields={"data": "not JSON"}) from None
     if not isinstance(data, dict):
         raise BadRequest("The part 'data' must be a JSON object of answers.", fields={"data": "not an object"})
-    if _odd_json(data):  # as a JSON body's answers are checked at the door (web.odd_input)
-        raise BadRequest(_odd_json(data), fields={"data": "unreadable"})
+    odd = odd_json(data)  # as a JSON body's answers are checked at the door (web.odd_input)
+    if odd:
+        raise BadRequest(odd, fields={"data": "unreadable"})
     unknown = sorted(set(request.form) - {"data"})
     if unknown:
         raise BadRequest(f"Unknown part(s): {', '.join(unknown)[:200]}. Send the answers in 'data' and each file as "
@@ -97,19 +97,10 @@ def with_uploads(session: Session, *, user: User, task_id: str, data: dict, file
     """The answers with each uploaded file's id added to its field's list, the files kept as the user's drafts of
     this task (in the caller's transaction: if completing then fails, nothing is kept). Every refused file is
     named in one refusal, with the status of the first."""
-    answers, refusals = dict(data), []
-    for field, sent in files.items():
-        try:
-            ids = [upload_document(session, user=user, task_id=task_id, field=field, name=name, content=content,
-                                   limits=_limits(), clock=clock()).id for name, content in sent]
-        except (TooLarge, ValidationFailed) as refused:
-            refusals.append(refused)
-            continue
-        given = answers.get(field)
-        given = [] if given is None else given
-        answers[field] = [*given, *ids] if isinstance(given, list) else given  # a non-list is refused by completion
-    if refusals:
-        raise _merged(refusals)
+    answers, refused = add_uploads(session, user=user, task_id=task_id, data=data, files=files, limits=_limits(),
+                                   clock=clock())
+    if refused:
+        raise _merged([error for _field, error in refused])
     return answers
 
 

@@ -5,12 +5,10 @@ kept if it fails), the draft, or, when the page must be drawn again, on their ow
 chosen file is never lost to a refusal, a new row or the "are you sure?" question."""
 from __future__ import annotations
 
-import hashlib
 from urllib.parse import urlparse
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import RequestEntityTooLarge
 
@@ -24,9 +22,9 @@ from engine.repository.deployments import forms_of
 from engine.repository.file_fields import MB, file_fields
 from engine.repository.forms import ends_project
 from engine.runtime import instance_queries
-from engine.store.models import Document, ProcessInstance, Task, User
+from engine.store.models import ProcessInstance, Task
 from engine.tasks import claims, completion, decisions, queries
-from engine.tasks.uploads import upload_document
+from engine.tasks.uploads import Files, add_uploads
 from web import task_forms
 from web.file_responses import allow_file_uploads, largest_upload_request
 from web.form_reading import REMOVE
@@ -39,7 +37,6 @@ bp = Blueprint("tasks", __name__)
 FORM_CONTROLS = ("csrf_token", "action", "confirm")
 _WORDS: dict[str, FormWords] = {}  # content hash -> the version's form words: versions never change
 PERSON_LISTS = ("board_members", "members_not_scored", "members_to_score")  # project data naming people by username
-Files = dict[str, list[tuple[str, bytes]]]  # the files sent with a form, by file field: (name, content)
 
 
 @bp.context_processor
@@ -191,33 +188,9 @@ def _files_sent(schema: dict | None) -> Files:
 def _upload(session: Session, detail: queries.TaskDetail, data: dict, files: Files) -> tuple[dict, dict[str, str]]:
     """`data` with the ids of the files sent joining their fields' kept ids, and why any file was refused (its
     size, its kind read from its bytes, or the project on hold): nothing is kept of a refused file."""
-    me, limits = signed_in_user(session), _limits()
-    data, refused = dict(data), {}
-    for key, sent in files.items():
-        kept = list(data.get(key) or [])
-        held = _own_drafts(session, me, detail.task.id, key, kept)
-        for name, content in sent:
-            digest = hashlib.sha256(content).hexdigest()
-            if digest in held:  # chosen again after a refusal (or twice at once): it is there already
-                continue
-            try:
-                kept.append(upload_document(session, user=me, task_id=detail.task.id, field=key, name=name,
-                                            content=content, limits=limits, clock=clock()).id)
-                held.add(digest)
-            except (TooLarge, ValidationFailed, Conflict) as error:  # Conflict: on hold, files wait like answers
-                refused[key] = (error.fields or {}).get(key, error.message)
-        if kept:
-            data[key] = kept
-    return data, refused
-
-
-def _own_drafts(session: Session, me: User, task_id: str, key: str, kept: list) -> set[str]:
-    """The contents (SHA-256) of the kept files that are this person's own drafts for this field: only theirs, so
-    a file sent tells nothing of anyone else's."""
-    ids = [i for i in kept if isinstance(i, int)]
-    return set(session.scalars(select(Document.sha256).where(
-        Document.id.in_(ids), Document.uploaded_by == me.username, Document.task_id == task_id,
-        Document.field == key, Document.state == "draft"))) if ids else set()
+    data, refused = add_uploads(session, user=signed_in_user(session), task_id=detail.task.id, data=data,
+                                files=files, limits=_limits(), clock=clock())
+    return data, {field: (error.fields or {}).get(field, error.message) for field, error in refused}
 
 
 def _limits() -> UploadLimits:
