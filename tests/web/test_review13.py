@@ -128,8 +128,6 @@ def test_an_organisation_note_to_one_partner_reaches_no_competitor_page(app, db,
     assert "price is the lowest" in signed_in(app, "ivy.medtech").get(f"/projects/{at_gate4}").get_data(as_text=True)
 
 
-@pytest.mark.xfail(strict=True, reason="review13 C1: the history page shows a board member employed by a partner "
-                                        "the Hub's internal notes (comment_posted events) the thread keeps from them")
 def test_a_board_member_employed_by_a_partner_reads_no_internal_note_in_the_history_page(app, db, clock, at_gate4):
     say(db, clock, "hana.hub", at_gate4, "Internal: MedTech's price is negotiable", "internal")
     bill = signed_in(app, "bill.board")  # on this project's board, employed by MedTech, a partner of the project
