@@ -57,7 +57,7 @@ def post_comment(session: Session, *, user: User, instance_id: int, body: str, v
     record_event(session, instance=instance, at=now, actor=user.username, kind=EVENT_KIND,
                  data={"comment": comment.id, "body": text, "visibility": audience.visibility,
                        "organisation": audience.organisation, "supersedes": supersedes,
-                       "mentions": [p.username for p in people]})
+                       "mentions": [p.username for p in people], "task": comment.task_id})
     told = [p for p in people if p.username != user.username]
     send(session, told, messages.mentioned(instance, comment_id=comment.id, by=user), now=now)
     return comment

@@ -28,10 +28,17 @@ def may_read_document(session: Session, user: User, document: Document, *,
         return False
     if document.state != "attached":
         return policy.may_read_draft(user, document)
-    task = session.get(Task, document.task_id)
-    readable = policy.readable_documents(user, instance, project_data=json.loads(instance.data_json or "{}"),
-                                         tasks=[task] if task is not None else [])
-    return (document.id, document.sha256) in readable
+    return document.id in _readable(session, user, instance, [document])
+
+
+def _readable(session: Session, user: User, instance: ProcessInstance, documents: list[Document]) -> set[int]:
+    """Which of these attached documents of the project the user may read (engine.policy.documents)."""
+    task_ids = {d.task_id for d in documents}
+    tasks = {t.id: t for t in session.scalars(select(Task).where(Task.id.in_(task_ids)))} if task_ids else {}
+    held = list(session.scalars(select(Task).where(Task.instance_id == instance.id, Task.state == "ready",
+                                                   Task.assignee == user.username)))
+    return policy.readable_documents(user, instance, project_data=json.loads(instance.data_json or "{}"),
+                                     documents=documents, tasks=tasks, held=held)
 
 
 def open_document(session: Session, *, user: User, document_id: int, clock: Clock) -> tuple[Document, bytes]:
@@ -82,9 +89,9 @@ def project_documents(session: Session, *, user: User, instance_id: int) -> list
                                      .order_by(Document.attached_at, Document.id)))
     if not documents:
         return []
-    tasks = {t.id: t for t in session.scalars(select(Task).where(Task.id.in_({d.task_id for d in documents})))}
-    readable = policy.readable_documents(user, instance, project_data=json.loads(instance.data_json or "{}"),
-                                         tasks=list(tasks.values()))
-    return [DocumentView(d.id, d.name, d.media_type, d.size, d.sha256, d.field, d.task_id,
-                         tasks[d.task_id].title if d.task_id in tasks else "", d.uploaded_by, d.attached_at)
-            for d in documents if (d.id, d.sha256) in readable]
+    readable, reader = _readable(session, user, instance, documents), policy.reader_for(user, instance)
+    titles = dict(session.execute(select(Task.id, Task.title).where(Task.id.in_({d.task_id for d in documents}))).all())
+    # who uploaded it, as the reader may know them: outside the Hub, the Hub's people are "someone else"
+    return [DocumentView(d.id, d.name, d.media_type, d.size, d.sha256, d.field, d.task_id, titles.get(d.task_id, ""),
+                         reader.person(d.uploaded_by, session.get(Task, d.task_id)) or "", d.attached_at)
+            for d in documents if d.id in readable]

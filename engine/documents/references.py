@@ -15,6 +15,7 @@ from engine.repository.file_fields import KINDS, FileRule, file_fields
 from engine.store.models import Document, ProcessInstance, Task, User
 
 ATTACHED, DRAFT = "attached", "draft"
+MOST_FILES = 50  # files one field may hold when its form says no maxItems
 NOT_YOURS = "One of these files is not one you can attach here: upload it again."
 ELSEWHERE = "Files can only be given in a file field."
 
@@ -51,13 +52,14 @@ def _resolved(session: Session, user: User, task: Task, instance: ProcessInstanc
         return [], None
     if not isinstance(value, list):
         return [], "Give a list of files."
-    ids = []
-    for item in value:
-        found = item.get("document") if isinstance(item, dict) else item
-        if isinstance(found, bool) or not isinstance(found, int):
-            return [], "Each file is given by its document number."
-        if found not in ids:
-            ids.append(found)
+    most = rule.max_files or MOST_FILES
+    if len(value) > most:  # before anything is looked up: a list of thousands costs nobody any time
+        many = "one file" if most == 1 else f"up to {most} files"
+        return [], f"{rule.title} takes {many}: remove one, or upload fewer"
+    found = [item.get("document") if isinstance(item, dict) else item for item in value]
+    if any(isinstance(i, bool) or not isinstance(i, int) for i in found):
+        return [], "Each file is given by its document number."
+    ids = list(dict.fromkeys(found))
     documents = {d.id: d for d in session.scalars(select(Document).where(Document.id.in_(ids)))} if ids else {}
     refs = []
     for document_id in ids:
@@ -75,10 +77,12 @@ def _resolved(session: Session, user: User, task: Task, instance: ProcessInstanc
 def _may_give(session: Session, user: User, task: Task, instance: ProcessInstance, key: str,
               document: Document) -> bool:
     """A draft the submitter uploaded to this very field of this task, or a document already attached to this
-    project that they may read (an answer given before, carried forward)."""
+    field in this project that they may read (an answer given before, carried forward: a document moved to another
+    field would be read by others under that field's audience)."""
     if document.state == DRAFT:
         return (document.task_id, document.field, document.uploaded_by) == (task.id, key, user.username)
-    return document.instance_id == instance.id and may_read_document(session, user, document, instance=instance)
+    return document.instance_id == instance.id and document.field == key \
+        and may_read_document(session, user, document, instance=instance)
 
 
 def attach_documents(session: Session, *, task: Task, data: dict, at: datetime) -> None:

@@ -40,10 +40,10 @@ def comment_problems(session: Session, instance: ProcessInstance, events: list[A
     return problems
 
 
-_KEYS = ("body", "visibility", "organisation", "supersedes", "mentions")
+_KEYS = ("body", "visibility", "organisation", "supersedes", "mentions", "task")
 
 
 def _as_recorded(comment: Comment) -> tuple:
     return (comment.author, comment.at, {"body": comment.body, "visibility": comment.visibility,
                                          "organisation": comment.organisation, "supersedes": comment.supersedes_id,
-                                         "mentions": names_in(comment.mentions)})
+                                         "mentions": names_in(comment.mentions), "task": comment.task_id})

@@ -15,7 +15,6 @@ from engine.history.entries import KIND_ROLES, Entry, Labels, labels_for, make_e
 from engine.history.rerun import Diverged, instance_events
 from engine.history.rerun_cache import rerun_frames
 from engine.store.models import AuditEvent, ProcessInstance, Task, User
-from engine.store.trail import event_view
 
 
 @dataclass
@@ -33,7 +32,7 @@ def replay_project(session: Session, *, user: User, instance: ProcessInstance) -
     events = instance_events(session, instance.id)
     rows = {t.id: t for t in session.scalars(select(Task).where(Task.instance_id == instance.id))}
     reader = policy.reader_for(user, instance)
-    views = _views(user, reader, events, rows)
+    views = _views(user, instance, reader, events, rows)
     replay = Replay()
     for event in events:
         if _version_of(event):
@@ -68,15 +67,13 @@ def replay_project(session: Session, *, user: User, instance: ProcessInstance) -
     return replay
 
 
-def _views(user: User, reader: policy.Reader, events: list[AuditEvent], rows: dict[str, Task]) -> dict[int, dict]:
+def _views(user: User, instance: ProcessInstance, reader: policy.Reader, events: list[AuditEvent],
+           rows: dict[str, Task]) -> dict[int, dict]:
     """Each event the viewer may see (by its seq in the record), as they may read it: its data, actor and the
     number they know it by. An event about a task bound to another person or organisation, of a kind kept
     inside the Hub or, outside it, of a stage they do not follow, is not theirs to see."""
-    record = []
-    for event in events:
-        row = rows.get(event.task_id or "")
-        record.append((event_view(event), row, row is None or policy.may_see_task(user, row)))
-    return {e.seq: v for e, v in zip(events, reader.events(record), strict=True) if v is not None}
+    shown = policy.events_as_shown(user, instance, reader, events, rows)
+    return {e.seq: v for e, v in zip(events, shown, strict=True) if v is not None}
 
 
 def _mark_divergence(replay: Replay, events: list[AuditEvent], exc: Diverged, *, views: dict[int, dict],

@@ -16,8 +16,14 @@ from sqlalchemy.orm import Session
 from engine.store.lists import list_token
 from engine.store.models import ProcessInstance, Task, User
 
-from .discussion import Audience, comment_audiences, may_read_comment, may_read_comment_event  # noqa: F401
-from .documents import may_read_draft, readable_documents, references_in  # noqa: F401 - per document
+from .discussion import (  # noqa: F401 - per comment
+    Audience,
+    comment_audiences,
+    events_as_shown,
+    may_read_comment,
+    may_read_comment_event,
+)
+from .documents import may_read_draft, readable_documents, references_in, references_under  # noqa: F401
 from .visibility import (  # noqa: F401 - per reader
     BOARD_ROLE,
     NOT_FOLLOWED,

@@ -8,10 +8,12 @@ Hub's internal notes, nor another partner's conversation with the Hub.
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 from engine.store.lists import list_token, names_in
-from engine.store.models import ProcessInstance, User
+from engine.store.models import AuditEvent, ProcessInstance, Task, User
+from engine.store.trail import event_view
 
 from .visibility import OUTSIDE_ROLES, SELECTED, SPONSOR, Reader, standing_of
 
@@ -91,3 +93,21 @@ def author_role(author: User) -> str | None:
     from . import ROLE_NAMES  # the package's words for roles (it imports this module)
     shown = [ROLE_NAMES.get(role, role) for role in sorted(author.roles - OUTSIDE_ROLES - {"admin"})]
     return ", ".join(shown) or None
+
+
+COMMENT_EVENT = "comment_posted"
+
+
+def events_as_shown(user: User, instance: ProcessInstance, reader: Reader, events: list[AuditEvent],
+                    tasks: dict[str, Task]) -> list[dict | None]:
+    """Each of a project's events as this reader may read it (None: not theirs), in record order: the allow-list's
+    view (engine.policy.visibility Reader.events), and a comment's event only where the comment itself may be read.
+    Every face that shows events (history, replay, the events API) reads them through here."""
+    from engine.policy import may_see_task  # the package imports this module
+    record = []
+    for event in events:
+        task = tasks.get(event.task_id or "")
+        record.append((event_view(event), task, task is None or may_see_task(user, task)))
+    return [view if view is None or event.kind != COMMENT_EVENT or may_read_comment_event(
+        user, instance, reader, json.loads(event.data_json)) else None
+        for event, view in zip(events, reader.events(record), strict=True)]

@@ -10,7 +10,7 @@ from engine import policy
 from engine.errors import BadRequest, Forbidden
 from engine.runtime.instances import get_instance
 from engine.store.models import AuditEvent, ProcessInstance, Task, User
-from engine.store.trail import chain_of, event_view, list_events
+from engine.store.trail import chain_of, list_events
 from engine.tasks.queries import MAX_PAGE, task_summary
 
 STATUSES = ("running", "on_hold", "completed", "withdrawn", "stopped", "error")
@@ -98,21 +98,12 @@ def events_as_read(session: Session, user: User, instance: ProcessInstance, read
     return [view for _event, view in record_as_read(session, user, instance, reader) if view is not None]
 
 
-COMMENT_EVENT = "comment_posted"  # a comment's event is read by whoever may read the comment
-
-
 def record_as_read(session: Session, user: User, instance: ProcessInstance,
                    reader: policy.Reader) -> list[tuple[AuditEvent, dict | None]]:
     """Every event of the project with its view for the reader (None: not theirs to see), in record order."""
     rows = {t.id: t for t in session.scalars(select(Task).where(Task.instance_id == instance.id))}
     events = list_events(session, chain_of(instance.id))
-    record = []
-    for event in events:
-        task = rows.get(event.task_id or "")
-        record.append((event_view(event), task, task is None or policy.may_see_task(user, task)))
-    return [(event, view if view is None or event.kind != COMMENT_EVENT or policy.may_read_comment_event(
-        user, instance, reader, view["data"]) else None) for event, view in zip(events, reader.events(record),
-                                                                                strict=True)]
+    return list(zip(events, policy.events_as_shown(user, instance, reader, events, rows), strict=True))
 
 
 def tasks_as_read(session: Session, *, user: User, rows: list[Task], acted_on: bool = False) -> list[dict]:

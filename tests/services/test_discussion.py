@@ -226,7 +226,7 @@ def test_comments_are_on_the_audit_chain_which_still_verifies_and_reruns(db, clo
             "Internal note", "A question", "Internal note, corrected"]
         assert json.loads(events[2].data_json) == {
             "comment": first + 2, "body": "Internal note, corrected", "visibility": "internal", "organisation": None,
-            "supersedes": first, "mentions": []}
+            "supersedes": first, "mentions": [], "task": None}
         report = check_records(session)
     assert report.problems == [] and report.instances == 1
 

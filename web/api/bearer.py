@@ -12,7 +12,7 @@ PUBLIC = {"api.openapi.document"}  # endpoints anyone may read: the API's own de
 
 def authenticate() -> None:
     """Sets g.api_user_id (read by web.services.signed_in_user) or refuses the request with a 401."""
-    if request.endpoint in PUBLIC:
+    if request.endpoint in PUBLIC or "api_user_id" in g:  # public, or already known (an upload asks first)
         return
     header = request.headers.get("Authorization", "")
     if not header.startswith("Bearer ") or not header[7:].strip():

@@ -13,6 +13,7 @@ from engine.errors import BadRequest, ServiceError
 from engine.repository.file_fields import KINDS
 from engine.store.models import User
 from engine.tasks.uploads import Files, add_uploads, upload_document
+from web.api.bearer import authenticate
 from web.file_responses import allow_file_uploads, document_response
 from web.odd_input import odd_json
 from web.services import clock, read, read_and_record, signed_in_user, write
@@ -24,6 +25,7 @@ UPLOAD_ENDPOINT = "api.api_documents.upload"
 @bp.url_value_preprocessor
 def _larger_requests_for_uploads(endpoint: str | None, _values) -> None:
     if endpoint == UPLOAD_ENDPOINT:
+        authenticate()  # who is sending it, before a large body is taken in
         allow_file_uploads()
 
 

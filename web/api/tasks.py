@@ -7,6 +7,7 @@ from flask import Blueprint, jsonify, request
 from engine.errors import BadRequest
 from engine.runtime import instance_queries
 from engine.tasks import claims, completion, queries, reassignment
+from web.api.bearer import authenticate
 from web.api.documents import submitted_with_files, with_uploads
 from web.api.request_args import int_arg, json_body, text_field
 from web.file_responses import allow_file_uploads
@@ -19,6 +20,7 @@ COMPLETE_ENDPOINT = "api.tasks.complete_task"
 @bp.url_value_preprocessor
 def _larger_requests_for_files(endpoint: str | None, _values) -> None:
     if endpoint == COMPLETE_ENDPOINT:
+        authenticate()  # who is sending it, before a large body is taken in
         allow_file_uploads()  # multipart only: a JSON body keeps the app's limit
 
 
