@@ -6,13 +6,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from engine.documents.reading import may_read_document
 from engine.policy import references_in as document_refs
 from engine.repository.file_fields import KINDS, FileRule, file_fields
-from engine.store.models import Document, ProcessInstance, Task, User
+from engine.store.models import Document, FileContent, ProcessInstance, Task, User
 
 ATTACHED, DRAFT = "attached", "draft"
 MOST_FILES = 50  # files one field may hold when its form says no maxItems
@@ -93,3 +93,21 @@ def attach_documents(session: Session, *, task: Task, data: dict, at: datetime) 
     for document in session.scalars(select(Document).where(Document.id.in_(ids), Document.state == DRAFT,
                                                            Document.task_id == task.id)):
         document.state, document.attached_at = ATTACHED, at
+
+
+def discard_drafts(session: Session, *, task: Task, keep: dict, uploaded_by: str | None = None) -> None:
+    """Drop the draft documents of a task (of one uploader, or everyone's) that these answers no longer name, and
+    any content no other document holds: a file removed, replaced or left behind by a refusal is not kept for ever."""
+    kept = [ref["document"] for ref in document_refs(keep)] + [i for v in keep.values() if isinstance(v, list)
+                                                                 for i in v if isinstance(i, int)]
+    stale = select(Document).where(Document.task_id == task.id, Document.state == DRAFT, Document.id.not_in(kept))
+    if uploaded_by is not None:
+        stale = stale.where(Document.uploaded_by == uploaded_by)
+    dropped = list(session.scalars(stale))
+    for document in dropped:
+        session.delete(document)
+    session.flush()
+    hashes = {d.sha256 for d in dropped}
+    if hashes:
+        held = select(Document.id).where(Document.sha256 == FileContent.sha256).exists()
+        session.execute(delete(FileContent).where(FileContent.sha256.in_(hashes), ~held))

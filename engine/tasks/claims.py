@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 
 from engine import policy
 from engine.clock import Clock
+from engine.documents.references import discard_drafts
 from engine.errors import BadRequest, Conflict, Forbidden
 from engine.kernel.change import lock_instance
 from engine.store.models import Task, User
@@ -33,6 +34,7 @@ def release_task(session: Session, *, user: User, task_id: str, clock: Clock) ->
         raise Forbidden("Only the person who claimed this task (or the Hub team) can release it.")
     lock_instance(instance, clock)
     task.claimed_by, task.draft_json = None, None  # a released task starts afresh for whoever takes it
+    discard_drafts(session, task=task, keep={})
     record_event(session, instance=instance, at=clock.now(), actor=user.username, kind="task_released",
                  task_id=task.id, task_name=task.bpmn_id)
     return task
@@ -50,4 +52,5 @@ def save_draft(session: Session, *, user: User, task_id: str, data: dict, clock:
     if task.claimed_by is None:
         claim_task(session, user=user, task_id=task_id, clock=clock)
     task.draft_json = json.dumps(data)
+    discard_drafts(session, task=task, keep=data, uploaded_by=user.username)
     return task

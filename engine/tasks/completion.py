@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from engine import policy, spiff
 from engine.clock import Clock
-from engine.documents.references import attach_documents, resolve_documents
+from engine.documents.references import attach_documents, discard_drafts, resolve_documents
 from engine.errors import Conflict, ProcessFailed, ValidationFailed
 from engine.kernel.change import at_one_instant, lock_instance, save_workflow, workflow_of, workflow_to_read
 from engine.notices.changes import after_change
@@ -43,6 +43,7 @@ def complete_task(session: Session, *, user: User, task_id: str, data: dict, clo
     row.state, row.completed_at, row.completed_by = "completed", now, user.username
     row.data_json, row.draft_json = json.dumps(data), None
     attach_documents(session, task=row, data=data, at=now)
+    discard_drafts(session, task=row, keep=data)  # anyone's drafts the answers given do not name
     record_event(session, instance=instance, at=now, actor=user.username, kind="task_completed",
                  task_id=row.id, task_name=row.bpmn_id, data=data)
     ready = save_workflow(session, instance, wf, compiled, clock=clock, since=since)

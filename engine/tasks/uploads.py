@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from engine.clock import Clock
@@ -30,12 +30,29 @@ def upload_document(session: Session, *, user: User, task_id: str, field: str, n
     if rule is None:
         raise ValidationFailed("This form has no such file field.", fields={field: "This form has no such file field."})
     kind = _checked(rule, field, name, content, limits)
+    _within_quota(session, user, task.id, field, rule)
     document = Document(instance_id=instance.id, task_id=task.id, field=field, name=safe_name(name, kind),
                         media_type=KINDS[kind].media_type, size=len(content), sha256=store_content(session, content),
                         uploaded_by=user.username, uploaded_at=clock.now(), state="draft")
     session.add(document)
     session.flush()
     return document
+
+
+DRAFTS_PER_FILE = 4  # files a person may hold unsubmitted in one field, for each file it takes
+
+
+def _within_quota(session: Session, user: User, task_id: str, field: str, rule: FileRule) -> None:
+    """Files uploaded but not yet submitted are bounded: a field that takes two files holds eight drafts at most (a
+    draft saved or a task completed discards those its answers no longer name)."""
+    most = DRAFTS_PER_FILE * (rule.max_files or 5)
+    held = session.scalar(select(func.count()).select_from(Document).where(
+        Document.task_id == task_id, Document.field == field, Document.uploaded_by == user.username,
+        Document.state == "draft"))
+    if held >= most:
+        message = (f"You have {held} files here not yet submitted: save your answers (or submit them) with the ones "
+                   "you want before uploading more.")
+        raise Conflict(message, fields={field: message})
 
 
 def _checked(rule: FileRule, field: str, name: str, content: bytes, limits: UploadLimits) -> str:

@@ -179,3 +179,18 @@ def test_a_file_sent_again_with_a_form_is_kept_once_and_refusals_name_their_fiel
     data, refused = send(data, {"evidence": [("a.pdf", PDF), ("b.pdf", PROGRAM)]})  # chosen again after a refusal
     assert len(data["evidence"]) == 1 and [field for field, _ in refused] == ["evidence"]
     assert stored(db) == (1, 1)
+
+
+def test_drafts_the_answers_no_longer_name_are_discarded_with_their_content(db, clock, project):
+    from engine.tasks.claims import save_draft
+    task_id = _task(db, project)
+    kept, dropped = upload(db, clock, task_id), upload(db, clock, task_id, PDF + b"% another\n", name="b.pdf")
+    db.writing(lambda s: save_draft(s, user=_user(s, "sam"), task_id=task_id, data={"evidence": [kept]}, clock=clock))
+    assert stored(db) == (1, 1)  # the file removed from the draft is gone, its bytes too
+    with db.reading() as s:
+        assert s.get(Document, dropped) is None and s.get(Document, kept) is not None
+    upload(db, clock, task_id, PDF + b"% third\n", name="c.pdf")  # chosen, then not submitted
+    complete(db, clock, task_id, {"number": 3, "evidence": [kept]})
+    with db.reading() as s:
+        assert [(d.id, d.state) for d in s.scalars(select(Document))] == [(kept, "attached")]
+    assert stored(db) == (1, 1)
