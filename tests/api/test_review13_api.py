@@ -139,8 +139,6 @@ def test_an_id_guessed_past_every_document_and_a_draft_of_someone_elses_are_the_
 
 # --- who is named ---------------------------------------------------------------------------------------------------
 
-@pytest.mark.xfail(strict=True, reason="review13 D1: the documents list gives a partner the Hub's usernames "
-                                        "(uploaded_by), which the project's record shows them as 'someone else'")
 def test_a_partner_is_not_told_the_usernames_of_the_hub_people_who_uploaded_documents(app, db, clock,
                                                                                         at_gate4_with_documents):
     project, ids, selected = at_gate4_with_documents
@@ -185,9 +183,6 @@ def test_a_multipart_upload_with_its_answers_part_over_four_megabytes_is_refused
     assert stored(db) == (0, 0)
 
 
-@pytest.mark.xfail(strict=True, reason="review13 D4: a file field's list of ids is de-duplicated in quadratic time "
-                                        "and looked up in one IN (...) before maxItems is checked: 35,000 ids take "
-                                        "seconds of CPU, 70,000 take ~18 s and end in a 500 on PostgreSQL")
 def test_a_completion_naming_tens_of_thousands_of_files_is_refused_at_once_on_its_field(db, filed):
     import time
     sam, _, _, _, task_id = filed
@@ -341,9 +336,6 @@ def test_task_ids_leak_nothing_when_a_comment_is_posted_beside_a_competitors_tas
 
 # --- a board member scoring in another's place ----------------------------------------------------------------------
 
-@pytest.mark.xfail(strict=True, reason="review13 D3: a board member given a scoring task in a member's place sees "
-                                        "the EoIs' evidence linked in its context but gets 404 opening it "
-                                        "(documents.reading calls reader_for without the task)")
 def test_a_board_member_scoring_in_a_members_place_opens_the_evidence_the_task_shows(eois, api_as):
     project, team, ivys, ians = eois
     bob = api_as("bob.board", "board_member")  # not on this project's board
@@ -359,9 +351,6 @@ def test_a_board_member_scoring_in_a_members_place_opens_the_evidence_the_task_s
 
 # --- before signing in ----------------------------------------------------------------------------------------------
 
-@pytest.mark.xfail(strict=True, reason="review13 S1: an upload route reads a multipart body of up to 8 files' worth "
-                                        "(161 MB by default) before it asks who is sending it (odd_input parses the "
-                                        "form before the API authenticates): anyone can make the server take it in")
 def test_an_upload_from_nobody_is_refused_before_its_body_is_read(app, db, filed):
     body = {"field": "evidence", "file": (io.BytesIO(PDF + b"%" * (6 << 20)), "a\x00.pdf")}
     answer = app.test_client().post("/api/v1/tasks/anything/documents", data=body, content_type="multipart/form-data")
