@@ -168,6 +168,31 @@ def test_a_reference_written_under_another_key_grants_nothing(db, clock, at_gate
             open_document(session, user=_user(session, other), document_id=ids[name], clock=clock)
 
 
+@pytest.mark.xfail(strict=True, reason="review13 P2: the grant matches the innermost key only: a reference nested "
+                                        "under its own field's name inside any key a reader sees still grants reading")
+def test_a_reference_nested_under_its_fields_name_inside_another_key_grants_nothing(db, clock,
+                                                                                   at_gate4_with_documents):
+    """What diagram code such as `project_outcome = {"joint_working_agreement_document": joint_working_agreement_
+    document}` writes (it reads no EoI or score, so deployment lets it through)."""
+    from demo.seed import DATAHEALTH, MEDTECH
+    from engine.store.models import ProcessInstance
+    project, ids, selected = at_gate4_with_documents
+    other = {MEDTECH: "ian.datahealth", DATAHEALTH: "ivy.medtech"}[selected]
+
+    def plant(session):
+        instance = session.get(ProcessInstance, project)
+        data = json.loads(instance.data_json)
+        jwa = session.get(Document, ids["JWA signed.pdf"])
+        evidence = session.get(Document, ids[f"{selected} evidence.pdf"])
+        data["project_outcome"] = {jwa.field: [{"document": jwa.id, "sha256": jwa.sha256}]}
+        data["call_brief"] = [{evidence.field: [{"document": evidence.id, "sha256": evidence.sha256}]}]
+        instance.data_json = json.dumps(data)
+    db.writing(plant)
+    for name in ("JWA signed.pdf", f"{selected} evidence.pdf"):
+        with db.reading() as session, pytest.raises(NotFound):
+            open_document(session, user=_user(session, other), document_id=ids[name], clock=clock)
+
+
 # --- reading ---------------------------------------------------------------------------------------------------------
 
 def test_a_draft_of_someone_elses_and_an_id_past_every_document_are_the_same_not_found(db, clock, project):
