@@ -156,8 +156,6 @@ def test_a_partner_is_not_told_the_usernames_of_the_hub_people_who_uploaded_docu
 
 # --- sizes ----------------------------------------------------------------------------------------------------------
 
-@pytest.mark.xfail(strict=True, reason="review13 D2: drafts have no quota: one account keeps uploading to a field "
-                                        "that takes two files, each stored for ever")
 def test_a_field_that_takes_two_files_does_not_keep_dozens_of_drafts(db, filed):
     sam, _, _, _, task_id = filed
     accepted = [upload(sam, task_id, PDF + f"% {i}\n".encode(), name=f"{i}.pdf").status_code for i in range(25)]
