@@ -1,9 +1,10 @@
 """Who may read a document: those shown a reference to it where it was attached. A file is as confidential as the
 answer it belongs to, so the allow-list that decides what of a project each reader sees (engine.policy.visibility)
 decides its files too: a competitor's EoI evidence is as hidden as the EoI, a partner's own is theirs. A reference
-grants reading only under the document's own field, in its own task's answers or in the project's data (a
-partner's EoI record keeps its evidence under the same name): one that diagram code or a person put anywhere else
-grants nothing. A draft (uploaded, not yet submitted) is its uploader's alone."""
+grants reading only under the document's own field (a top-level key), in its own task's answers or in the
+project's data: one that diagram code or a person put anywhere else grants nothing (a partner's EoI evidence is read
+from the EoI task's answers, which show it to the partner, the board scoring it and, once selected, the Hub's
+staff). A draft (uploaded, not yet submitted) is its uploader's alone."""
 from __future__ import annotations
 
 import json
@@ -44,17 +45,23 @@ def readable_documents(user: User, instance: ProcessInstance, *, project_data: d
     readers = [reader_for(user, instance, project_data)] + [reader_for(user, instance, project_data, task=t)
                                                             for t in held]
     for reader in readers:
-        shown.update((None, key, ref["document"], ref["sha256"])
-                     for key, ref in references_under(reader.data(project_data)))
+        shown.update((None, key, ref["document"], ref["sha256"]) for key, ref in _by_field(reader.data(project_data)))
         for task in tasks.values():
             if task.state != "completed" or not task.data_json or not may_see_task(user, task):
                 continue
             view = reader.event({"kind": "task_completed", "actor": task.completed_by, "task": task.bpmn_id,
                                  "data": json.loads(task.data_json)}, task=task)
             if view is not None:
-                shown.update((task.id, key, ref["document"], ref["sha256"])
-                             for key, ref in references_under(view["data"]))
+                shown.update((task.id, key, ref["document"], ref["sha256"]) for key, ref in _by_field(view["data"]))
     return {d.id for d in documents if {(None, d.field, d.id, d.sha256), (d.task_id, d.field, d.id, d.sha256)} & shown}
+
+
+def _by_field(data: dict) -> Iterator[tuple[str, dict]]:
+    """Each reference with the top-level key that holds it: a file field's own key (a reference nested anywhere
+    inside another key, as diagram code could put it, grants nothing)."""
+    for key, value in data.items():
+        for ref in references_in(value):
+            yield key, ref
 
 
 def may_read_draft(user: User, document: Document) -> bool:

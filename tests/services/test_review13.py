@@ -168,8 +168,6 @@ def test_a_reference_written_under_another_key_grants_nothing(db, clock, at_gate
             open_document(session, user=_user(session, other), document_id=ids[name], clock=clock)
 
 
-@pytest.mark.xfail(strict=True, reason="review13 P2: the grant matches the innermost key only: a reference nested "
-                                        "under its own field's name inside any key a reader sees still grants reading")
 def test_a_reference_nested_under_its_fields_name_inside_another_key_grants_nothing(db, clock,
                                                                                    at_gate4_with_documents):
     """What diagram code such as `project_outcome = {"joint_working_agreement_document": joint_working_agreement_
