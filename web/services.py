@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from typing import Callable, TypeVar
+from urllib.parse import urlparse
 
 from flask import current_app, g
 from flask_login import current_user
@@ -41,3 +42,10 @@ def signed_in_user(session: Session) -> User:
     page's signed-in user."""
     user_id = g.get("api_user_id")
     return session.get(User, user_id if user_id is not None else current_user.user.id)
+
+
+def path_on_this_site(target: str) -> str | None:
+    """A `next` field's target when it is a path on this site (never another host, scheme or a backslash trick)."""
+    parts = urlparse(target)
+    on_site = target.startswith("/") and not target.startswith("//") and "\\" not in target
+    return target if on_site and not parts.scheme and not parts.netloc else None

@@ -15,7 +15,7 @@ from engine.discussion import comments, reading
 from engine.discussion.audiences import from_choice
 from engine.errors import ValidationFailed
 from web.odd_input import bounded_int
-from web.services import clock, read, signed_in_user, write
+from web.services import clock, path_on_this_site, read, signed_in_user, write
 
 bp = Blueprint("discussion", __name__)
 # The pages a refused comment is shown again on, with what was typed (any other page: a redirect).
@@ -89,9 +89,4 @@ def _refused(error: ValidationFailed, back: str, supersedes: int | None):
 
 def _back_to(instance_id: int) -> str:
     """The `next` field when it is a path on this site, else the project page."""
-    target = request.form.get("next", "")
-    parts = urlparse(target)
-    if target.startswith("/") and not target.startswith("//") and "\\" not in target \
-            and not parts.scheme and not parts.netloc:
-        return target
-    return url_for("projects.show", instance_id=instance_id)
+    return path_on_this_site(request.form.get("next", "")) or url_for("projects.show", instance_id=instance_id)

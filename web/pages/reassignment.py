@@ -3,7 +3,6 @@ The page lists those people; engine.tasks.reassignment decides, records and tell
 from __future__ import annotations
 
 import json
-from urllib.parse import urlparse
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import login_required
@@ -18,7 +17,7 @@ from engine.store.models import ProcessInstance, Task, User
 from engine.tasks import reassignment
 from engine.tasks.access import load_task
 from web.errors import status_of
-from web.services import clock, read, signed_in_user, write
+from web.services import clock, path_on_this_site, read, signed_in_user, write
 
 bp = Blueprint("reassignment", __name__)
 # A task that is not open, as the page says why it cannot be reassigned.
@@ -82,13 +81,8 @@ def reassign(task_id: str):
         return render_template("reassignment/reassign.html", **view, values=values, errors=exc.fields,
                                error=exc.message, state_words=STATE_WORDS), status_of(exc)
     flash(f"{view['task']['title']} is now {name}'s. They have been told, with your reason.")
-    return redirect(_back_to(request.form.get("next", "")) or (
+    return redirect(path_on_this_site(request.form.get("next", "")) or (
         url_for("tasks.show", task_id=task_id) if view["task"]["may_open"]
         else url_for("projects.show", instance_id=view["project"]["id"])))
 
 
-def _back_to(target: str) -> str | None:
-    """Where the person came from (the disable-user page), when it is a path on this site."""
-    parts = urlparse(target)
-    on_site = target.startswith("/") and not target.startswith("//") and "\\" not in target
-    return target if on_site and not parts.scheme and not parts.netloc else None

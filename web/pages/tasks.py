@@ -5,8 +5,6 @@ kept if it fails), the draft, or, when the page must be drawn again, on their ow
 chosen file is never lost to a refusal, a new row or the "are you sure?" question."""
 from __future__ import annotations
 
-from urllib.parse import urlparse
-
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy.orm import Session
@@ -30,7 +28,7 @@ from web.file_responses import allow_file_uploads, largest_upload_request
 from web.form_reading import REMOVE
 from web.form_words import FormWords
 from web.pages.reassignment import last_reassignment
-from web.services import clock, read, signed_in_user, write
+from web.services import clock, path_on_this_site, read, signed_in_user, write
 
 bp = Blueprint("tasks", __name__)
 
@@ -323,9 +321,4 @@ def release(task_id: str):
 
 def _back_to(task_id: str) -> str:
     """The `next` field when it is a path on this site, else the task page."""
-    target = request.form.get("next", "")
-    parts = urlparse(target)
-    if target.startswith("/") and not target.startswith("//") and "\\" not in target \
-            and not parts.scheme and not parts.netloc:
-        return target
-    return url_for("tasks.show", task_id=task_id)
+    return path_on_this_site(request.form.get("next", "")) or url_for("tasks.show", task_id=task_id)
