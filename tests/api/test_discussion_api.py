@@ -4,22 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from demo import seed
 from demo.seed import DATAHEALTH, MEDTECH
 from engine.identity import tokens
-from tests import snapshots
 from tests.conftest import Api
+from tests.services import test_discussion
 
-
-@pytest.fixture
-def codesign(db, clock, people):
-    """A project past Gate 2 (MedTech selected, DataHealth not): its id."""
-    def walk():
-        project = people.start()
-        people.walk(project, seed.happy_path("Automated MDT preparation", "Multidisciplinary Team Efficiency"),
-                    stop_at="gate3_hub_signoff")
-        return project
-    return snapshots.once("discussion codesign", db, clock, walk)
+codesign = test_discussion.codesign  # the fixture: a project past Gate 2 (MedTech selected, DataHealth not)
 
 
 @pytest.fixture
