@@ -194,3 +194,23 @@ def test_drafts_the_answers_no_longer_name_are_discarded_with_their_content(db, 
     with db.reading() as s:
         assert [(d.id, d.state) for d in s.scalars(select(Document))] == [(kept, "attached")]
     assert stored(db) == (1, 1)
+
+
+def test_listing_a_projects_documents_and_comments_never_reads_file_contents(db, clock, project):
+    from sqlalchemy import event
+
+    from engine.discussion.reading import thread_of
+    task_id = _task(db, project)
+    complete(db, clock, task_id, {"number": 3, "evidence": [upload(db, clock, task_id)]})
+    statements = []
+
+    def seen(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+    event.listen(db.engine, "before_cursor_execute", seen)
+    try:
+        with db.reading() as s:
+            assert len(project_documents(s, user=_user(s, "sam"), instance_id=project)) == 1
+            thread_of(s, user=_user(s, "sam"), instance_id=project)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", seen)
+    assert statements and not any("file_contents" in s for s in statements)
