@@ -15,6 +15,7 @@ from engine.repository.file_fields import KINDS, FileRule, file_fields
 from engine.store.models import Document, FileContent, ProcessInstance, Task, User
 
 ATTACHED, DRAFT = "attached", "draft"
+MAX_ID = 2**31 - 1  # the largest id a document row can have
 MOST_FILES = 50  # files one field may hold when its form says no maxItems
 NOT_YOURS = "One of these files is not one you can attach here: upload it again."
 ELSEWHERE = "Files can only be given in a file field."
@@ -98,8 +99,9 @@ def attach_documents(session: Session, *, task: Task, data: dict, at: datetime) 
 def discard_drafts(session: Session, *, task: Task, keep: dict, uploaded_by: str | None = None) -> None:
     """Drop the draft documents of a task (of one uploader, or everyone's) that these answers no longer name, and
     any content no other document holds: a file removed, replaced or left behind by a refusal is not kept for ever."""
-    kept = [ref["document"] for ref in document_refs(keep)] + [i for v in keep.values() if isinstance(v, list)
-                                                                 for i in v if isinstance(i, int)]
+    given = [ref["document"] for ref in document_refs(keep)] + [i for v in keep.values() if isinstance(v, list)
+                                                                  for i in v]
+    kept = [i for i in given if type(i) is int and 0 < i <= MAX_ID]  # a draft's answers are not checked: ids only
     stale = select(Document).where(Document.task_id == task.id, Document.state == DRAFT, Document.id.not_in(kept))
     if uploaded_by is not None:
         stale = stale.where(Document.uploaded_by == uploaded_by)

@@ -24,7 +24,7 @@ def references_in(value: Any) -> Iterator[dict]:
 def references_under(value: Any, key: str | None = None) -> Iterator[tuple[str | None, dict]]:
     """Every document reference inside some data, with the name of the field that holds it."""
     if isinstance(value, dict):
-        if isinstance(value.get("document"), int) and isinstance(value.get("sha256"), str):
+        if type(value.get("document")) is int and isinstance(value.get("sha256"), str):  # never a bool
             yield key, value
             return
         for name, item in value.items():

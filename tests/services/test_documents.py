@@ -214,3 +214,13 @@ def test_listing_a_projects_documents_and_comments_never_reads_file_contents(db,
     finally:
         event.remove(db.engine, "before_cursor_execute", seen)
     assert statements and not any("file_contents" in s for s in statements)
+
+
+@pytest.mark.parametrize("answers", [{"evidence": [False, True, 2**40, -1, "x", None]},
+                                     {"evidence": [{"document": True, "sha256": "x"}]}])
+def test_a_draft_with_odd_values_in_a_file_field_is_saved_and_names_no_file(db, clock, project, answers):
+    from engine.tasks.claims import save_draft
+    task_id = _task(db, project)
+    upload(db, clock, task_id)
+    db.writing(lambda s: save_draft(s, user=_user(s, "sam"), task_id=task_id, data=answers, clock=clock))
+    assert stored(db) == (0, 0)  # the draft names no file: the one uploaded is dropped, and nothing failed
