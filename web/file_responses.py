@@ -6,10 +6,13 @@ import unicodedata
 from urllib.parse import quote
 
 from flask import Response, current_app, request
+from sqlalchemy.orm import Session
 
-from engine.errors import TooLarge
+from engine.errors import ServiceError, TooLarge
 from engine.repository.file_fields import MB
 from engine.store.models import Document
+from engine.tasks.access import open_task_for
+from web.services import read, signed_in_user
 
 FILES_PER_REQUEST = 8  # a request may carry this many files of the largest size, plus its answers
 ANSWERS_ALLOWANCE = 1 * MB
@@ -49,11 +52,12 @@ def largest_upload_request() -> int:
     return limits.max_bytes * FILES_PER_REQUEST + ANSWERS_ALLOWANCE
 
 
-def allow_file_uploads() -> None:
-    """Let this request (a multipart one) be larger than the app's limit for JSON bodies. Call it before anything
-    reads the body: a blueprint's url_value_preprocessor runs before every before_request (web.odd_input reads the
-    form). A request announced as larger is refused at once as 413, with the limit in words."""
-    if request.mimetype != "multipart/form-data":
+def allow_file_uploads(task_id: str | None) -> None:
+    """Let this request (a multipart one to a task the signed-in sender may act on now) be larger than the app's
+    limit for JSON bodies. Call it before anything reads the body: a blueprint's url_value_preprocessor runs before
+    every before_request (web.odd_input reads the form). A request announced as larger is refused at once as 413,
+    with the limit in words; anyone else keeps the app's limit, so nobody makes the server take in what it refuses."""
+    if request.mimetype != "multipart/form-data" or not task_id or not read(lambda s: _may_upload(s, task_id)):
         return
     largest = largest_upload_request()
     if request.content_length is not None and request.content_length > largest:
@@ -61,3 +65,11 @@ def allow_file_uploads() -> None:
                        "smaller files.")
     request.max_content_length = largest
     request.max_form_memory_size = ANSWERS_PART_LIMIT
+
+
+def _may_upload(session: Session, task_id: str) -> bool:
+    try:
+        open_task_for(session, signed_in_user(session), task_id)
+    except ServiceError:
+        return False
+    return True

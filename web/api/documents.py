@@ -23,10 +23,10 @@ UPLOAD_ENDPOINT = "api.api_documents.upload"
 
 
 @bp.url_value_preprocessor
-def _larger_requests_for_uploads(endpoint: str | None, _values) -> None:
+def _larger_requests_for_uploads(endpoint: str | None, values: dict | None) -> None:
     if endpoint == UPLOAD_ENDPOINT:
         authenticate()  # who is sending it, before a large body is taken in
-        allow_file_uploads()
+        allow_file_uploads((values or {}).get("task_id"))
 
 
 @bp.post("/tasks/<task_id>/documents")

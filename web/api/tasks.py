@@ -18,10 +18,10 @@ COMPLETE_ENDPOINT = "api.tasks.complete_task"
 
 
 @bp.url_value_preprocessor
-def _larger_requests_for_files(endpoint: str | None, _values) -> None:
+def _larger_requests_for_files(endpoint: str | None, values: dict | None) -> None:
     if endpoint == COMPLETE_ENDPOINT:
         authenticate()  # who is sending it, before a large body is taken in
-        allow_file_uploads()  # multipart only: a JSON body keeps the app's limit
+        allow_file_uploads((values or {}).get("task_id"))  # multipart only: a JSON body keeps the app's limit
 
 
 @bp.get("/tasks")

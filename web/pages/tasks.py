@@ -44,11 +44,11 @@ def _presentation():
 
 
 @bp.url_value_preprocessor
-def _larger_requests_for_files(endpoint: str | None, _values) -> None:
+def _larger_requests_for_files(endpoint: str | None, values: dict | None) -> None:
     # before web.odd_input reads the form: multipart only (urlencoded keeps the app's limit), and only for someone
     # signed in, so nobody can make the server take in a body it will refuse
     if endpoint == "tasks.act" and current_user.is_authenticated:
-        allow_file_uploads()
+        allow_file_uploads((values or {}).get("task_id"))
 
 
 @bp.errorhandler(TooLarge)
