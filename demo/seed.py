@@ -11,6 +11,7 @@ from demo import footprint
 from demo.footprint import BRINDLEY, CANNOCK, DATAHEALTH, MEDTECH, PEAK, TRENT, WREKIN
 from demo.past_projects import PAST_PROJECTS
 from demo.plan_answers import answers_for
+from demo.plan_discussion import discuss
 from demo.plan_documents import documents_for
 from demo.plans import PLANS, Plan
 from demo.walker import Walker
@@ -143,8 +144,13 @@ def load(db: Database, *, clock: Clock) -> list[tuple[str, str, list[str]]]:
             return []
     db.writing(lambda s: _add_people(s, clock))
     deadline = (clock.now() + timedelta(days=14)).date().isoformat()
-    for number, plan in enumerate(PLANS, start=1):
-        _walk(db, plan, number=number, call_closes_at=deadline, clock=clock)
+    walked = [(plan, _walk(db, plan, number=number, call_closes_at=deadline, clock=clock))
+              for number, plan in enumerate(PLANS, start=1)]
+    # Discussed once every project is walked: a later project's walk fires earlier projects' timers in the past.
+    partner_user = {org: username for username, _name, roles, org in EVERY_DEMO_USER if "industry_partner" in roles}
+    for plan, instance_id in walked:
+        db.writing(lambda s, p=plan, i=instance_id: discuss(s, plan=p, instance_id=i, partner_user=partner_user,
+                                                            clock=clock))
     db.writing(lambda s: _record_past_projects(s, clock))
     return logins(db)
 
@@ -162,7 +168,7 @@ def _add_people(session, clock: Clock) -> None:
         user.password_hash = shared_hash
 
 
-def _walk(db: Database, plan: Plan, *, number: int, call_closes_at: str, clock: Clock) -> None:
+def _walk(db: Database, plan: Plan, *, number: int, call_closes_at: str, clock: Clock) -> int:
     """Start the project in the past and walk it to its stopping point, its steps spread over the weeks since."""
     started = clock.now() - timedelta(days=plan.started_days_ago)
     pace = timedelta(days=plan.started_days_ago * SHARE_OF_TIME_WALKED / STEPS_BEFORE[plan.stop_at])
@@ -174,6 +180,7 @@ def _walk(db: Database, plan: Plan, *, number: int, call_closes_at: str, clock: 
                 files=documents_for(plan, number=number))
     if plan.stop_at is None:
         _finish_with_kpi_returns(walker, instance_id, answers, clock)
+    return instance_id
 
 
 def _record_past_projects(session, clock: Clock) -> None:
