@@ -8,10 +8,11 @@ from urllib.parse import quote
 from flask import Response, current_app, request
 from sqlalchemy.orm import Session
 
+from engine.documents.kinds import UploadLimits
 from engine.errors import ServiceError, TooLarge
 from engine.repository.file_fields import MB
 from engine.store.models import Document
-from engine.tasks.access import open_task_for
+from engine.tasks.access import open_running_task
 from web.services import read, signed_in_user
 
 FILES_PER_REQUEST = 8  # a request may carry this many files of the largest size, plus its answers
@@ -46,10 +47,14 @@ def document_response(document: Document, content: bytes, *, inline: bool = Fals
         "Cache-Control": "private, no-store"})
 
 
+def upload_limits() -> UploadLimits:
+    """The server's limits on each file uploaded (SIXGATES_MAX_UPLOAD_MB)."""
+    return current_app.extensions["sixgates_settings"].upload_limits()
+
+
 def largest_upload_request() -> int:
     """How many bytes a request carrying files may hold: the per-file limit several times over, and the answers."""
-    limits = current_app.extensions["sixgates_settings"].upload_limits()
-    return limits.max_bytes * FILES_PER_REQUEST + ANSWERS_ALLOWANCE
+    return upload_limits().max_bytes * FILES_PER_REQUEST + ANSWERS_ALLOWANCE
 
 
 def allow_file_uploads(task_id: str | None) -> None:
@@ -69,7 +74,7 @@ def allow_file_uploads(task_id: str | None) -> None:
 
 def _may_upload(session: Session, task_id: str) -> bool:
     try:
-        open_task_for(session, signed_in_user(session), task_id)
+        open_running_task(session, signed_in_user(session), task_id)
     except ServiceError:
         return False
     return True

@@ -47,6 +47,20 @@ def resolve_documents(session: Session, *, user: User, task: Task, instance: Pro
     return resolved, errors
 
 
+def references_to_show(session: Session, *, user: User, task: Task, instance: ProcessInstance, schema: dict | None,
+                       data: dict) -> dict:
+    """The answers with each file field's files (ids or references, from a draft, an earlier answer or a refused
+    post) as the references the engine vouches for, to show on the form again: any this person may not give here
+    are left out, unnamed."""
+    shown = dict(data)
+    for key, rule in file_fields(schema or {}).items():
+        given = data.get(key)
+        if isinstance(given, list):
+            shown[key] = [ref for item in given
+                          for ref in _resolved(session, user, task, instance, key, rule, [item])[0]]
+    return shown
+
+
 def _resolved(session: Session, user: User, task: Task, instance: ProcessInstance, key: str, rule: FileRule,
               value: Any) -> tuple[list[dict], str | None]:
     if value is None:

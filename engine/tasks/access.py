@@ -59,3 +59,11 @@ def open_task_for(session: Session, user: User, task_id: str) -> tuple[Task, Pro
     if reason:
         raise Forbidden(reason)
     return task, instance
+
+
+def open_running_task(session: Session, user: User, task_id: str) -> tuple[Task, ProcessInstance]:
+    """An open task this person may act on now, in a project that is running (a held project's tasks wait)."""
+    task, instance = open_task_for(session, user, task_id)
+    if instance.status != "running":
+        raise Conflict("This project is on hold: its tasks can be done again once the Hub team resumes it.")
+    return task, instance

@@ -16,7 +16,7 @@ from engine.repository.deployments import compiled_for
 from engine.repository.forms import accepted_answers, answers_that_apply, field_errors, unanswered_fields
 from engine.store.models import ProcessInstance, Task, User
 from engine.store.trail import record_event
-from engine.tasks.access import form_schema, open_task_for
+from engine.tasks.access import form_schema, open_running_task
 
 
 def complete_task(session: Session, *, user: User, task_id: str, data: dict, clock: Clock) -> list[Task]:
@@ -64,10 +64,7 @@ def check_answers(session: Session, *, user: User, task_id: str, data: dict, clo
 def _open(session: Session, user: User, task_id: str, data) -> tuple[Task, ProcessInstance]:
     if not isinstance(data, dict):
         raise ValidationFailed("The form data must be a JSON object.")
-    row, instance = open_task_for(session, user, task_id)
-    if instance.status != "running":
-        raise Conflict("This project is on hold: its tasks can be done again once the Hub team resumes it.")
-    return row, instance
+    return open_running_task(session, user, task_id)
 
 
 def _accepted(session: Session, user: User, row: Task, instance: ProcessInstance, compiled: spiff.CompiledProcess,

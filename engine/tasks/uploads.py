@@ -14,7 +14,7 @@ from engine.errors import Conflict, ServiceError, TooLarge, ValidationFailed
 from engine.repository.deployments import compiled_for
 from engine.repository.file_fields import KINDS, MB, FileRule, file_fields
 from engine.store.models import Document, User
-from engine.tasks.access import form_as_deployed, open_task_for
+from engine.tasks.access import form_as_deployed, open_running_task
 
 
 def upload_document(session: Session, *, user: User, task_id: str, field: str, name: str, content: bytes,
@@ -22,9 +22,7 @@ def upload_document(session: Session, *, user: User, task_id: str, field: str, n
     """Keep one file for a task's file field. Raises NotFound, Forbidden, Conflict (the task is no longer open, or
     the project is on hold), ValidationFailed (no such file field, empty, or not a kind the field takes) and
     TooLarge; nothing is stored when it raises."""
-    task, instance = open_task_for(session, user, task_id)
-    if instance.status != "running":
-        raise Conflict("This project is on hold: its tasks can be done again once the Hub team resumes it.")
+    task, instance = open_running_task(session, user, task_id)
     rule = file_fields(form_as_deployed(instance.process_version, compiled_for(instance.process_version),
                                         task.bpmn_id) or {}).get(field)
     if rule is None:

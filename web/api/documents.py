@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, jsonify, request
 from sqlalchemy.orm import Session
 
 from engine.documents import reading
@@ -14,7 +14,7 @@ from engine.repository.file_fields import KINDS
 from engine.store.models import User
 from engine.tasks.uploads import Files, add_uploads, upload_document
 from web.api.bearer import authenticate
-from web.file_responses import allow_file_uploads, document_response
+from web.file_responses import allow_file_uploads, document_response, upload_limits
 from web.odd_input import odd_json
 from web.services import clock, read, read_and_record, signed_in_user, write
 
@@ -25,8 +25,13 @@ UPLOAD_ENDPOINT = "api.api_documents.upload"
 @bp.url_value_preprocessor
 def _larger_requests_for_uploads(endpoint: str | None, values: dict | None) -> None:
     if endpoint == UPLOAD_ENDPOINT:
-        authenticate()  # who is sending it, before a large body is taken in
-        allow_file_uploads((values or {}).get("task_id"))
+        accept_uploads(values)
+
+
+def accept_uploads(values: dict | None) -> None:
+    """Before anything reads the body: who is sending it (the token), then whether a large one is theirs to send."""
+    authenticate()
+    allow_file_uploads((values or {}).get("task_id"))
 
 
 @bp.post("/tasks/<task_id>/documents")
@@ -41,7 +46,7 @@ def upload(task_id: str):
 
     def work(session: Session) -> dict:
         document = upload_document(session, user=signed_in_user(session), task_id=task_id, field=field, name=name,
-                                   content=content, limits=_limits(), clock=clock())
+                                   content=content, limits=upload_limits(), clock=clock())
         return reference_of(document)
     return jsonify(write(work)), 201
 
@@ -57,10 +62,6 @@ def download(document_id: int):
     document, content = read_and_record(lambda s: reading.open_document(
         s, user=signed_in_user(s), document_id=document_id, clock=clock()))
     return document_response(document, content)
-
-
-def _limits():
-    return current_app.extensions["sixgates_settings"].upload_limits()
 
 
 def submitted_with_files() -> tuple[dict, Files]:
@@ -99,7 +100,7 @@ def with_uploads(session: Session, *, user: User, task_id: str, data: dict, file
     """The answers with each uploaded file's id added to its field's list, the files kept as the user's drafts of
     this task (in the caller's transaction: if completing then fails, nothing is kept). Every refused file is
     named in one refusal, with the status of the first."""
-    answers, refused = add_uploads(session, user=user, task_id=task_id, data=data, files=files, limits=_limits(),
+    answers, refused = add_uploads(session, user=user, task_id=task_id, data=data, files=files, limits=upload_limits(),
                                    clock=clock())
     if refused:
         raise _merged([error for _field, error in refused])

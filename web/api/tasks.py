@@ -7,10 +7,8 @@ from flask import Blueprint, jsonify, request
 from engine.errors import BadRequest
 from engine.runtime import instance_queries
 from engine.tasks import claims, completion, queries, reassignment
-from web.api.bearer import authenticate
-from web.api.documents import submitted_with_files, with_uploads
+from web.api.documents import accept_uploads, submitted_with_files, with_uploads
 from web.api.request_args import int_arg, json_body, text_field
-from web.file_responses import allow_file_uploads
 from web.services import clock, read, signed_in_user, write
 
 bp = Blueprint("tasks", __name__)
@@ -20,8 +18,7 @@ COMPLETE_ENDPOINT = "api.tasks.complete_task"
 @bp.url_value_preprocessor
 def _larger_requests_for_files(endpoint: str | None, values: dict | None) -> None:
     if endpoint == COMPLETE_ENDPOINT:
-        authenticate()  # who is sending it, before a large body is taken in
-        allow_file_uploads((values or {}).get("task_id"))  # multipart only: a JSON body keeps the app's limit
+        accept_uploads(values)  # multipart only: a JSON body keeps the app's limit
 
 
 @bp.get("/tasks")

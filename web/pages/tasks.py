@@ -5,14 +5,13 @@ kept if it fails), the draft, or, when the page must be drawn again, on their ow
 chosen file is never lost to a refusal, a new row or the "are you sure?" question."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from engine import policy
-from engine.documents.kinds import UploadLimits
-from engine.documents.references import resolve_documents
+from engine.documents.references import references_to_show
 from engine.errors import Conflict, ServiceError, TooLarge, ValidationFailed
 from engine.identity.accounts import get_user
 from engine.kernel.stages import stage_name
@@ -24,7 +23,7 @@ from engine.store.models import ProcessInstance, Task
 from engine.tasks import claims, completion, decisions, queries
 from engine.tasks.uploads import Files, add_uploads
 from web import task_forms
-from web.file_responses import allow_file_uploads, largest_upload_request
+from web.file_responses import allow_file_uploads, largest_upload_request, upload_limits
 from web.form_reading import REMOVE
 from web.form_words import FormWords
 from web.pages.reassignment import last_reassignment
@@ -187,12 +186,8 @@ def _upload(session: Session, detail: queries.TaskDetail, data: dict, files: Fil
     """`data` with the ids of the files sent joining their fields' kept ids, and why any file was refused (its
     size, its kind read from its bytes, or the project on hold): nothing is kept of a refused file."""
     data, refused = add_uploads(session, user=signed_in_user(session), task_id=detail.task.id, data=data,
-                                files=files, limits=_limits(), clock=clock())
+                                files=files, limits=upload_limits(), clock=clock())
     return data, {field: (error.fields or {}).get(field, error.message) for field, error in refused}
-
-
-def _limits() -> UploadLimits:
-    return current_app.extensions["sixgates_settings"].upload_limits()
 
 
 def _complete(session: Session, detail: queries.TaskDetail, data: dict, files: Files) -> tuple[list[str], bool]:
@@ -231,7 +226,7 @@ def _page(detail: queries.TaskDetail, blocked: str | None, values: dict, *, erro
     if detail.form and file_fields(detail.form):
         values = read(lambda s: _with_file_references(s, detail, values))
     fields = task_forms.build_fields(detail.form, detail.ui_schema, values, errors, context=detail.context,
-                                     add_row=add_row, upload_limit=_limits().max_bytes) if detail.form else []
+                                     add_row=add_row, upload_limit=upload_limits().max_bytes) if detail.form else []
     page = render_template("tasks/show.html", detail=detail, blocked=blocked, fields=fields,
                            errors=task_forms.error_summary(fields, errors), confirming=confirming,
                            kept=_kept(detail, values) if confirming else [],
@@ -254,24 +249,9 @@ def _kept(detail: queries.TaskDetail, values: dict) -> list[tuple[str, str]]:
 
 
 def _with_file_references(session: Session, detail: queries.TaskDetail, values: dict) -> dict:
-    """The answers with each file field's files (ids or references, from a draft, an earlier answer or this post)
-    as the references the engine vouches for: any this person may not give here are left out, unnamed."""
-    me = signed_in_user(session)
-    task, instance = session.get(Task, detail.task.id), session.get(ProcessInstance, detail.instance.id)
-    shown = dict(values)
-    for key in file_fields(detail.form):
-        given = values.get(key)
-        if not isinstance(given, list):
-            continue
-        shown[key] = [ref for item in given for ref in _vouched(session, me, task, instance, detail.form, key, item)]
-    return shown
-
-
-def _vouched(session: Session, me, task: Task, instance: ProcessInstance, schema: dict, key: str,
-             item) -> list[dict]:
-    resolved, errors = resolve_documents(session, user=me, task=task, instance=instance, schema=schema,
-                                         data={key: [item]})
-    return [] if errors else resolved.get(key, [])
+    return references_to_show(session, user=signed_in_user(session), task=session.get(Task, detail.task.id),
+                              instance=session.get(ProcessInstance, detail.instance.id), schema=detail.form,
+                              data=values)
 
 
 def _people(session: Session, detail: queries.TaskDetail) -> dict:
