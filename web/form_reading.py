@@ -19,9 +19,9 @@ from werkzeug.datastructures import MultiDict
 from engine.repository.file_fields import FILE
 from engine.repository.forms import form_fields
 from web.form_words import choices_of
+from web.odd_input import MAX_ID
 
 MAX_ROWS = 100  # repeating-group rows read from one post
-MAX_ID = 2**31 - 1  # a document id past this names nothing (ids are 32-bit in PostgreSQL)
 REMOVE = "-remove"  # a file field's "Remove" boxes are named after it with this
 MISSING = object()
 DATE_PARTS = ("day", "month", "year")

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from typing import Any, Iterable
 
-from engine.documents.kinds import kinds_in_words
+from engine.documents.kinds import kinds_in_words, size_in_words
 from engine.repository.file_fields import FileRule
 from engine.repository.forms import form_fields
 from web.wording import money, uk_date
@@ -130,14 +130,6 @@ class FormWords:
         if isinstance(value, str) and CODE.fullmatch(value):  # a code the process copied under a key of its own
             return self._codes.get(value) or humanise(value)
         return _key(value) if not isinstance(value, str) else value
-
-
-def size_in_words(size: int) -> str:
-    """A file's size as people say it: "300 KB", "1 MB", "1.5 MB"."""
-    megabyte = 1024 * 1024
-    if size < megabyte:
-        return f"{max(1, round(size / 1024))} KB"
-    return f"{size / megabyte:.1f} MB".replace(".0 MB", " MB")
 
 
 def file_rule_words(rule: FileRule, upload_limit: int | None) -> str:

@@ -6,14 +6,14 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
-from engine.repository.file_fields import FILE, KINDS
+from engine.documents.kinds import size_in_words
+from engine.repository.file_fields import FILE, KIND_BY_MEDIA_TYPE
 from engine.repository.forms import form_fields
 from engine.tasks.decisions import DATA_TITLES
-from web.form_words import MONEY_UNIT, FormWords, humanise, size_in_words
+from web.form_words import MONEY_UNIT, FormWords, humanise
 from web.wording import money, uk_date, uk_datetime
 
 MONEY_SUFFIX = " (GBP)"  # money fields' titles end so (engine messages quote them); pages say £ instead
-KIND_LABELS = {kind.media_type: kind.label for kind in KINDS.values()}
 # The parts of a document reference, as the history's "Data submitted" names them.
 REFERENCE_LABELS = {"document": "Document number", "name": "File name", "type": "Kind", "size": "Size",
                     "sha256": "Fingerprint (SHA-256)"}
@@ -25,10 +25,15 @@ def is_files(value: Any) -> bool:
         isinstance(v, dict) and isinstance(v.get("document"), int) and isinstance(v.get("sha256"), str) for v in value)
 
 
+def _kind_label(media_type, unknown: str = "File") -> str:
+    kind = KIND_BY_MEDIA_TYPE.get(media_type)
+    return kind.label if kind else unknown
+
+
 def file_words(ref: dict) -> str:
     """A document in one line: "JWA signed.pdf (PDF, 120 KB)"."""
     size = size_in_words(ref["size"]) if isinstance(ref.get("size"), int) else "size unknown"
-    return f"{ref.get('name')} ({KIND_LABELS.get(ref.get('type'), 'File')}, {size})"
+    return f"{ref.get('name')} ({_kind_label(ref.get('type'))}, {size})"
 
 
 @dataclass
@@ -155,7 +160,7 @@ class ProjectAnswers:
             return self.path_words(path), "None"
         owner = re.sub(r"\[[^\]]*\]$", "", path.rsplit(".", 1)[0]).rsplit(".", 1)[-1] if "." in path else ""
         if self.is_file_field(owner) and key in REFERENCE_LABELS:  # a document reference: its kind and size in words
-            words = size_in_words(int(text)) if key == "size" and text.isdigit() else KIND_LABELS.get(text, text)
+            words = size_in_words(int(text)) if key == "size" and text.isdigit() else _kind_label(text, text)
             return self.path_words(path), words
         if re.fullmatch(r"\d{4}-\d{2}-\d{2}T[\d:.]+([+-]\d{2}:\d{2}|Z)?", text):
             return self.path_words(path), uk_datetime(text)

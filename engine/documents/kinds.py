@@ -75,3 +75,10 @@ def safe_name(name: str, kind: str) -> str:
     if dot and given.lower() in (extension, "jpeg" if kind == "jpeg" else extension):
         base = stem.strip(" ._") or "document"
     return f"{base[:120 - len(extension) - 1]}.{extension}"
+
+
+def size_in_words(size: int) -> str:
+    """A file's size as people say it: "300 KB", "1 MB", "1.5 MB"."""
+    if size < MB:
+        return f"{max(1, round(size / 1024))} KB"
+    return f"{size / MB:.1f} MB".replace(".0 MB", " MB")

@@ -36,6 +36,7 @@ KINDS = {
     "csv": Kind("CSV file", "text/csv", "csv"),
     "txt": Kind("Plain text file", "text/plain", "txt"),
 }
+KIND_BY_MEDIA_TYPE = {kind.media_type: kind for kind in KINDS.values()}  # a stored document's kind
 MB = 1024 * 1024
 # A document reference as recorded: what the engine writes, and all a submission's list may hold.
 REFERENCE_KEYS = ("document", "name", "type", "size", "sha256")

@@ -8,11 +8,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from engine.clock import Clock
-from engine.documents.kinds import UploadLimits, described, safe_name, sniff
+from engine.documents.kinds import UploadLimits, described, safe_name, size_in_words, sniff
 from engine.documents.storage import store_content
 from engine.errors import Conflict, ServiceError, TooLarge, ValidationFailed
 from engine.repository.deployments import compiled_for
-from engine.repository.file_fields import KINDS, MB, FileRule, file_fields
+from engine.repository.file_fields import KINDS, FileRule, file_fields
 from engine.store.models import Document, User
 from engine.tasks.access import form_as_deployed, open_running_task
 
@@ -58,7 +58,7 @@ def _checked(rule: FileRule, field: str, name: str, content: bytes, limits: Uplo
     shown = safe_name(name, "txt")[:-4] or "The file"
     largest = min(rule.max_bytes or limits.max_bytes, limits.max_bytes)
     if len(content) > largest:
-        message = f"{shown} is {_size(len(content))}: files here may be up to {_size(largest)}."
+        message = f"{shown} is {size_in_words(len(content))}: files here may be up to {size_in_words(largest)}."
         raise TooLarge(message, fields={field: message})
     if not content:
         raise ValidationFailed(f"{shown} is empty.", fields={field: f"{shown} is empty."})
@@ -78,8 +78,6 @@ def _article(words: str) -> str:
     return ("an " if words[:1] in "AEIOU" else "a ") + words
 
 
-def _size(size: int) -> str:
-    return f"{size / MB:.1f} MB".replace(".0 MB", " MB") if size >= MB else f"{max(1, round(size / 1024))} KB"
 
 
 Files = dict[str, list[tuple[str, bytes]]]  # the files sent with a form, by file field: (name as sent, content)

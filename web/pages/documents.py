@@ -6,15 +6,14 @@ from flask import Blueprint
 from flask_login import current_user, login_required
 
 from engine.documents import reading
+from engine.documents.kinds import size_in_words
 from engine.errors import NotFound
-from engine.repository.file_fields import KINDS
+from engine.repository.file_fields import KIND_BY_MEDIA_TYPE
 from web.file_responses import document_response
-from web.form_words import size_in_words
 from web.services import clock, read, read_and_record, signed_in_user
 
 bp = Blueprint("documents", __name__)
 
-KIND_OF = {kind.media_type: kind for kind in KINDS.values()}
 # An image shown on its own may run nothing; Chromium's PDF viewer does not work in a sandbox, so PDFs keep the
 # app's own policy (scripts from this site only; a PDF's own scripts do not run in the browser's viewer).
 IMAGE_PREVIEW_POLICY = "sandbox; default-src 'none'; img-src 'self'; style-src 'unsafe-inline'"
@@ -47,14 +46,14 @@ def preview(document_id: int):
 
 @bp.app_template_global()
 def previewable(media_type: str) -> bool:
-    kind = KIND_OF.get(media_type)
+    kind = KIND_BY_MEDIA_TYPE.get(media_type)
     return bool(kind and kind.preview)
 
 
 @bp.app_template_filter()
 def file_kind(media_type: str) -> str:
     """"PDF", "Word document": a file's kind as people say it."""
-    kind = KIND_OF.get(media_type)
+    kind = KIND_BY_MEDIA_TYPE.get(media_type)
     return kind.label if kind else "File"
 
 
