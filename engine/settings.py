@@ -12,6 +12,7 @@ from typing import Mapping
 
 from engine import spiff
 from engine.documents.kinds import DEFAULT_MAX_MB, UploadLimits
+from engine.identity.single_sign_on import PROVIDER_NAME, Provider
 from engine.kernel.cache import DEFAULT_SIZE, keep_workflows
 from engine.kernel.task_rules import DURATION_PATTERN
 from engine.notices.delivery import SmtpSettings
@@ -38,6 +39,7 @@ class Settings:
     base_url: str = "http://127.0.0.1:5000"  # where people open the app: links in e-mails start with it
     due_soon_lead: timedelta = DEFAULT_DUE_SOON_LEAD  # "due soon" reminders go out this long before
     max_upload_mb: int = DEFAULT_MAX_MB  # the largest file anyone may upload (a form may allow less)
+    sso_providers: tuple[Provider, ...] = ()  # OpenID Connect providers, each a button on the sign-in page
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -57,7 +59,11 @@ class Settings:
             base_url=(env.get("SIXGATES_BASE_URL") or "http://127.0.0.1:5000").rstrip("/"),
             due_soon_lead=_duration(env, "SIXGATES_DUE_SOON_LEAD", DEFAULT_DUE_SOON_LEAD),
             max_upload_mb=_whole_number(env, "SIXGATES_MAX_UPLOAD_MB", DEFAULT_MAX_MB) or DEFAULT_MAX_MB,
+            sso_providers=sso_providers(env),
         )
+
+    def sso_provider(self, name: str) -> Provider | None:
+        return next((p for p in self.sso_providers if p.name == name), None)
 
     def smtp(self) -> SmtpSettings | None:
         """How the worker e-mails notifications, or None when no SMTP server is set."""
@@ -91,6 +97,37 @@ def default_database_url() -> str:
     folder = INSTANCE_FOLDER.resolve()
     folder.mkdir(exist_ok=True)
     return f"sqlite:///{folder / 'sixgates.db'}"
+
+
+def sso_providers(env: Mapping[str, str]) -> tuple[Provider, ...]:
+    """SIXGATES_SSO_PROVIDERS names them (nhs,uhb); each is set by SIXGATES_SSO_<NAME>_ISSUER, _CLIENT_ID and
+    the optional _CLIENT_SECRET, _LABEL, _SCOPES, _GROUPS_CLAIM, _NAME_CLAIM, _EMAIL_CLAIM, _USERNAME_CLAIM and
+    _ORGANISATION (the name's hyphens become underscores)."""
+    providers = []
+    for name in [n.strip() for n in (env.get("SIXGATES_SSO_PROVIDERS") or "").split(",") if n.strip()]:
+        if not PROVIDER_NAME.fullmatch(name):
+            raise ValueError(f"SIXGATES_SSO_PROVIDERS: {name!r} is not a provider name: use lower-case letters, "
+                             "digits and hyphens, starting with a letter")
+        prefix = f"SIXGATES_SSO_{name.upper().replace('-', '_')}_"
+
+        def value(key: str, default: str | None = None, prefix: str = prefix) -> str | None:
+            return (env.get(prefix + key) or "").strip() or default
+
+        issuer, client_id = value("ISSUER"), value("CLIENT_ID")
+        if not issuer or not client_id:
+            raise ValueError(f"{prefix}ISSUER and {prefix}CLIENT_ID must be set for provider {name!r}")
+        if not (issuer.startswith("https://") or re.match(r"http://(127\.0\.0\.1|localhost)[:/]", issuer)):
+            raise ValueError(f"{prefix}ISSUER must be an https:// address (http:// only on this machine)")
+        defaults = Provider(name=name, label="", issuer="", client_id="")
+        providers.append(Provider(
+            name=name, label=value("LABEL", f"Sign in with {name}"), issuer=issuer.rstrip("/"), client_id=client_id,
+            client_secret=value("CLIENT_SECRET"), scopes=value("SCOPES", defaults.scopes),
+            groups_claim=value("GROUPS_CLAIM", defaults.groups_claim),
+            name_claim=value("NAME_CLAIM", defaults.name_claim), email_claim=value("EMAIL_CLAIM", defaults.email_claim),
+            username_claim=value("USERNAME_CLAIM", defaults.username_claim), organisation=value("ORGANISATION")))
+    if len({p.name for p in providers}) != len(providers):
+        raise ValueError("SIXGATES_SSO_PROVIDERS names a provider twice")
+    return tuple(providers)
 
 
 def _whole_number(env: Mapping[str, str], name: str, default: int) -> int:

@@ -62,10 +62,11 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
     errors.init_app(app)
     security_headers.init_app(app)
     wording.init_app(app)
-    from web.pages import discussion, documents, propose
+    from web.pages import discussion, documents, propose, role_mappings, second_factor, sign_ins, single_sign_on, tokens
+    single_sign_on.init_app(app)
     for page in (about, auth, admin, inbox, register, dashboard, tasks, projects, versions, modeller, migration, audit,
                  rules, exports, history, notifications, account, my_projects, lifecycle, reassignment, propose,
-                 documents, discussion):
+                 documents, discussion, single_sign_on, second_factor, role_mappings, sign_ins, tokens):
         app.register_blueprint(page.bp)
     app.register_blueprint(api.bp)
     for area in api.AREAS:  # the API authenticates with bearer tokens, not cookies

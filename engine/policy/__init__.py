@@ -112,6 +112,16 @@ def may_administer(user: User | None) -> bool:
     return user is not None and user.active and _holds(user, ADMINISTRATORS)
 
 
+def may_read_sign_ins(user: User) -> bool:
+    """Who signed in, failed, was locked out, and the tokens and role mappings: auditors and administrators."""
+    return _holds_inside(user, AUDIT_READERS) or may_administer(user)
+
+
+def may_manage_tokens_of(actor: User, owner: User) -> bool:
+    """An API token is listed and revoked by its owner, and by administrators."""
+    return actor.active and (actor.id == owner.id or may_administer(actor))
+
+
 def may_verify(user: User) -> bool:
     return _holds_inside(user, VERIFIERS)
 

@@ -47,6 +47,10 @@ class User(Base):
     email: Mapped[str | None] = mapped_column(String(320))  # where notifications are e-mailed; None: in the app only
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    # The shared secret of the person's authenticator app (None: no second factor set up), and the last 30-second
+    # step a code was accepted for, so a code seen over someone's shoulder cannot be used again.
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)
     organisation: Mapped[Organisation | None] = relationship(lazy="joined")
     role_rows: Mapped[list[UserRole]] = relationship(lazy="selectin", cascade="all, delete-orphan")
 
@@ -71,6 +75,63 @@ class ApiToken(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    name: Mapped[str] = mapped_column(String(100), default="API token")
+    expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime())  # None: made before tokens expired
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    last_used_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+class RecoveryCode(Base):
+    """A one-time code that stands in for the authenticator app once; only its hash is kept."""
+    __tablename__ = "recovery_codes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    used_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+class SecondFactorRule(Base):
+    """Who must sign in with a second factor: everyone holding a role, or everyone in an organisation."""
+    __tablename__ = "second_factor_rules"
+    __table_args__ = (UniqueConstraint("scope", "value"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scope: Mapped[str] = mapped_column(String(20))  # "role" or "organisation"
+    value: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    created_by: Mapped[str] = mapped_column(String(80))
+
+
+class ExternalIdentity(Base):
+    """An account at an identity provider, linked to a Six Gates user by the provider's stable subject id."""
+    __tablename__ = "external_identities"
+    __table_args__ = (UniqueConstraint("provider", "subject"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    provider: Mapped[str] = mapped_column(String(40))
+    subject: Mapped[str] = mapped_column(String(255))
+    linked_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    last_sign_in_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+class RoleMapping(Base):
+    """A group (or app role) at an identity provider that grants a Six Gates role, kept by administrators."""
+    __tablename__ = "role_mappings"
+    __table_args__ = (UniqueConstraint("provider", "group_value", "role"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    provider: Mapped[str] = mapped_column(String(40))
+    group_value: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    created_by: Mapped[str] = mapped_column(String(80))
+
+
+class SignInState(Base):
+    """What a browser sent to an identity provider (state, nonce, PKCE verifier), kept until the provider sends
+    it back: used once, so a replayed answer finds nothing."""
+    __tablename__ = "sign_in_states"
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
 
 
 class SignInSession(Base):
@@ -83,6 +144,7 @@ class SignInSession(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     last_seen_at: Mapped[datetime] = mapped_column(UtcDateTime())
     revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    provider: Mapped[str | None] = mapped_column(String(40))  # signed in through this identity provider; None: here
 
 
 class ProcessVersion(Base):

@@ -2,7 +2,7 @@
 and the engine's sign_in_sessions table says whether it still holds (signed out, user disabled, expired)."""
 from __future__ import annotations
 
-from flask import Blueprint, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, g, redirect, render_template, request, session, url_for
 from flask_login import LoginManager, current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
@@ -57,21 +57,33 @@ class LoginForm(FlaskForm):
     password = PasswordField("Password", validators=[DataRequired()])
 
 
+def login_page(form: LoginForm, error: str | None = None):
+    """The sign-in page: a button for each identity provider, and the username and password form."""
+    return render_template("auth/login.html", form=form, error=error,
+                           providers=current_app.extensions["sixgates_settings"].sso_providers)
+
+
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     form = LoginForm()
     if not form.validate_on_submit():
-        return render_template("auth/login.html", form=form), 401 if form.is_submitted() else 200
+        return login_page(form), 401 if form.is_submitted() else 200
     try:
         user = password_sign_in.sign_in(database(), username=form.username.data.strip(), password=form.password.data,
                                 address=request.remote_addr or "unknown", clock=clock())
     except LoginThrottled as exc:
-        page = render_template("auth/login.html", form=form, error=f"{NOT_RIGHT} {exc.message}")
+        page = login_page(form, error=f"{NOT_RIGHT} {exc.message}")
         return page, 429, {"Retry-After": str(exc.minutes * 60)}
     if user is None:
-        return render_template("auth/login.html", form=form, error=NOT_RIGHT), 401
-    token = write(lambda s: sessions.open_session(s, user=user, clock=SESSION_CLOCK))
-    # A fresh cookie: nothing from before sign-in (such as a planted CSRF token) carries over.
+        return login_page(form, error=NOT_RIGHT), 401
+    from web.pages import second_factor  # it signs in through start_session, below
+    return second_factor.step_after_password(user) or start_session(user)
+
+
+def start_session(user: User, *, provider: str | None = None):
+    """Sign the browser in as this user (the password and any second factor checked, or the provider's word
+    verified), in a fresh cookie: nothing from before sign-in, such as a planted CSRF token, carries over."""
+    token = write(lambda s: sessions.open_session(s, user=user, clock=SESSION_CLOCK, provider=provider))
     session.clear()
     g.pop("csrf_token", None)
     login_user(SessionUser(user, token))
@@ -82,7 +94,12 @@ def login():
 @login_required
 def logout():
     token = current_user.token
-    write(lambda s: sessions.close_session(s, token, clock=SESSION_CLOCK))
+    provider = write(lambda s: sessions.close_session(s, token, clock=SESSION_CLOCK))
     logout_user()
     session.clear()
-    return redirect(url_for("auth.login"))
+    from web.pages.single_sign_on import sign_out_address  # it imports start_session from here
+    provider_sign_out = sign_out_address(provider)
+    if provider_sign_out is None:
+        return redirect(url_for("auth.login"))
+    return render_template("auth/signed_out.html", provider_sign_out=provider_sign_out,
+                           provider=current_app.extensions["sixgates_settings"].sso_provider(provider))

@@ -1,0 +1,218 @@
+"""Single sign-on: the account an identity provider's verified claims sign in to, and the roles its groups grant.
+
+Accounts are found by the provider's stable subject id, never by e-mail or name (either can be reused or typed by
+anyone at some providers). Roles come from the administrators' mapping of groups (or app roles) to Six Gates
+roles and are set again at every sign-in, so a person who leaves a group loses its role the next time they sign
+in. Verifying the ID token (signature, issuer, audience, expiry, nonce) is the web layer's OpenID Connect
+client's work; this module trusts only claims that passed it.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine.clock import Clock
+from engine.errors import BadRequest, Conflict, NotFound
+from engine.identity.accounts import add_user, email_address, get_user, require_admin
+from engine.policy import ROLES
+from engine.store.models import ExternalIdentity, RoleMapping, User, UserRole
+from engine.store.trail import record_event
+
+PROVIDER_NAME = re.compile(r"[a-z][a-z0-9-]{0,39}")
+ACTOR = "single sign-on"  # who the trail says changed an account when a sign-in did it
+NO_ROLE = "no_role"
+DISABLED = "disabled"
+
+
+@dataclass(frozen=True)
+class Provider:
+    """One OpenID Connect provider, from the settings: each is a button on the sign-in page."""
+    name: str  # in addresses and on the record: lower-case letters, digits and hyphens
+    label: str  # on the button: "Sign in with your NHS account"
+    issuer: str  # its discovery document is at issuer + /.well-known/openid-configuration
+    client_id: str
+    client_secret: str | None = None  # None: a public client (PKCE alone)
+    scopes: str = "openid profile email"
+    groups_claim: str = "groups"  # Entra ID: "groups" (object ids) or "roles" (app roles)
+    name_claim: str = "name"
+    email_claim: str = "email"
+    username_claim: str = "preferred_username"
+    organisation: str | None = None  # every account it creates belongs here (a trust, say); None: none
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """The provider vouched for the person but Six Gates will not sign them in (recorded on the system chain)."""
+    reason: str  # NO_ROLE or DISABLED
+    message: str
+
+
+def sign_in_with(session: Session, provider: Provider, claims: dict, *, address: str,
+                 clock: Clock) -> User | Refusal:
+    """The user these verified claims sign in as: linked by subject id, created on first sign-in, their roles set
+    from the mapping; or why not (no role granted, or disabled here), which is recorded. Returned rather than
+    raised, so the caller's transaction keeps the record of it."""
+    subject = str(claims.get("sub") or "")
+    if not subject or len(subject) > 255:
+        raise BadRequest("The identity provider sent no usable subject id.")
+    groups = group_values(claims, provider.groups_claim)
+    roles = roles_for(session, provider.name, groups)
+    identity = session.scalars(select(ExternalIdentity).where(
+        ExternalIdentity.provider == provider.name, ExternalIdentity.subject == subject)).first()
+    user = session.get(User, identity.user_id) if identity else None
+    if user is not None and not user.active:
+        return _refuse(session, provider, subject, claims, groups, clock, Refusal(
+            DISABLED, "Your Six Gates account is disabled. Ask your Hub administrator if you need it again."))
+    if not roles:
+        return _refuse(session, provider, subject, claims, groups, clock, Refusal(
+            NO_ROLE, "You signed in, but none of your groups gives you a role in Six Gates yet."))
+    if user is None:
+        user = add_user(session, username=_free_username(session, provider, claims, subject), roles=roles,
+                        actor=ACTOR, clock=clock, organisation=provider.organisation,
+                        display_name=_claim(claims, provider.name_claim) or None,
+                        email=_email(claims, provider.email_claim))
+        identity = link_identity(session, user, provider=provider.name, subject=subject, actor=ACTOR, clock=clock)
+    else:
+        _refresh(session, user, provider, claims, roles, clock)
+    identity.last_sign_in_at = clock.now()
+    record_event(session, instance=None, at=clock.now(), actor=user.username, kind="login_succeeded",
+                 data={"username": user.username, "address": address[:80], "provider": provider.name})
+    return user
+
+
+def group_values(claims: dict, claim: str) -> list[str]:
+    """The claim's values as strings: a list, or one value (some providers send a lone group as a string)."""
+    value = claims.get(claim)
+    values = value if isinstance(value, list) else [] if value is None else [value]
+    return sorted({str(v)[:255] for v in values if isinstance(v, (str, int))})
+
+
+def roles_for(session: Session, provider: str, groups: list[str]) -> list[str]:
+    if not groups:
+        return []
+    return sorted(set(session.scalars(select(RoleMapping.role).where(
+        RoleMapping.provider == provider, RoleMapping.group_value.in_(groups)))) & set(ROLES))
+
+
+def _refuse(session: Session, provider: Provider, subject: str, claims: dict, groups: list[str], clock: Clock,
+            refusal: Refusal) -> Refusal:
+    record_event(session, instance=None, at=clock.now(), actor="anonymous", kind="single_sign_on_refused",
+                 data={"provider": provider.name, "subject": subject[:255], "reason": refusal.reason,
+                       "name": _claim(claims, provider.name_claim)[:200], "groups": groups[:50]})
+    return refusal
+
+
+def link_identity(session: Session, user: User, *, provider: str, subject: str, actor: str,
+                  clock: Clock) -> ExternalIdentity:
+    """Link the provider's account to this user (one Six Gates user per provider account). Raises Conflict."""
+    taken = session.scalars(select(ExternalIdentity).where(
+        ExternalIdentity.provider == provider, ExternalIdentity.subject == subject)).first()
+    if taken is not None:
+        raise Conflict("That account at the identity provider is already linked to a Six Gates user.")
+    identity = ExternalIdentity(user_id=user.id, provider=provider, subject=subject, linked_at=clock.now())
+    session.add(identity)
+    session.flush()
+    record_event(session, instance=None, at=clock.now(), actor=actor, kind="identity_linked",
+                 data={"username": user.username, "provider": provider})
+    return identity
+
+
+def _refresh(session: Session, user: User, provider: Provider, claims: dict, roles: list[str], clock: Clock) -> None:
+    """Roles, name and address as the provider says today; role changes are on the record."""
+    before = sorted(user.roles)
+    if before != roles:
+        user.role_rows = [row for row in user.role_rows if row.role in roles] + [
+            UserRole(role=r) for r in roles if r not in before]
+        session.flush()
+        record_event(session, instance=None, at=clock.now(), actor=ACTOR, kind="user_roles_changed",
+                     data={"username": user.username, "before": before, "after": roles,
+                           "provider": provider.name})
+    name = _claim(claims, provider.name_claim)[:200]
+    if name and name != user.display_name:
+        user.display_name = name
+    email = _email(claims, provider.email_claim)
+    if email and email != user.email:
+        user.email = email
+        record_event(session, instance=None, at=clock.now(), actor=ACTOR, kind="user_email_changed",
+                     data={"username": user.username})
+
+
+def _claim(claims: dict, name: str) -> str:
+    value = claims.get(name)
+    return " ".join(value.split()) if isinstance(value, str) else ""
+
+
+def _email(claims: dict, claim: str) -> str | None:
+    try:
+        return email_address(_claim(claims, claim)[:320])
+    except BadRequest:  # an address no mail server takes: notifications stay in the app
+        return None
+
+
+_NOT_IN_USERNAMES = re.compile(r"[^A-Za-z0-9._@-]+")
+
+
+def _free_username(session: Session, provider: Provider, claims: dict, subject: str) -> str:
+    """A readable username nobody holds: the provider's username claim (or e-mail) made safe, numbered if taken."""
+    wanted = _claim(claims, provider.username_claim) or _claim(claims, provider.email_claim) or subject
+    base = _NOT_IN_USERNAMES.sub("", wanted).lstrip("._@-")[:72] or f"{provider.name}-user"
+    candidate, n = base, 1
+    while get_user(session, candidate) is not None:
+        n += 1
+        candidate = f"{base}-{n}"
+    return candidate
+
+
+# The mapping administrators keep: each change is one audit event on the system chain.
+
+def list_mappings(session: Session, *, actor: User) -> list[RoleMapping]:
+    require_admin(actor)
+    return list(session.scalars(select(RoleMapping).order_by(RoleMapping.provider, RoleMapping.group_value,
+                                                             RoleMapping.role)))
+
+
+def add_mapping(session: Session, *, provider: Provider, group: str, role: str, actor: User,
+                clock: Clock) -> RoleMapping:
+    """Members of `group` at `provider` hold `role` from their next sign-in. Raises BadRequest (no group, an
+    unknown role, a partner role from a provider without an organisation), Conflict (already mapped)."""
+    require_admin(actor)
+    group = (group or "").strip()
+    if not group or len(group) > 255:
+        raise BadRequest("Enter the group's id or name as the provider sends it (at most 255 characters).",
+                         fields={"group": "Enter the group as the provider sends it."})
+    if role not in ROLES:
+        raise BadRequest(f"Unknown role {role!r}. Roles: {', '.join(ROLES)}.", fields={"role": "Choose a role."})
+    if role == "industry_partner" and not provider.organisation:
+        raise BadRequest("An industry partner belongs to a company: set this provider's organisation first.",
+                         fields={"role": "Choose another role, or set the provider's organisation."})
+    if session.scalars(select(RoleMapping).where(RoleMapping.provider == provider.name,
+                                                 RoleMapping.group_value == group, RoleMapping.role == role)).first():
+        raise Conflict("That group already grants that role.", fields={"group": "Already mapped to this role."})
+    mapping = RoleMapping(provider=provider.name, group_value=group, role=role, created_at=clock.now(),
+                          created_by=actor.username)
+    session.add(mapping)
+    session.flush()
+    record_event(session, instance=None, at=clock.now(), actor=actor.username, kind="role_mapping_changed",
+                 data={"change": "added", "provider": provider.name, "group": group, "role": role})
+    return mapping
+
+
+def remove_mapping(session: Session, mapping_id: int, *, actor: User, clock: Clock) -> RoleMapping:
+    """Members of the group no longer hold its role from their next sign-in. Raises NotFound."""
+    require_admin(actor)
+    mapping = session.get(RoleMapping, mapping_id)
+    if mapping is None:
+        raise NotFound("No such mapping: it may have been removed already.")
+    session.delete(mapping)
+    record_event(session, instance=None, at=clock.now(), actor=actor.username, kind="role_mapping_changed",
+                 data={"change": "removed", "provider": mapping.provider, "group": mapping.group_value,
+                       "role": mapping.role})
+    return mapping
+
+
+def identities_of(session: Session, user: User) -> list[ExternalIdentity]:
+    return list(session.scalars(select(ExternalIdentity).where(ExternalIdentity.user_id == user.id)
+                                .order_by(ExternalIdentity.provider)))

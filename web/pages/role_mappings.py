@@ -1,0 +1,85 @@
+"""Single sign-on for administrators: the identity providers this server trusts (from the settings), the address
+each must send people back to, and which of their groups grant which Six Gates role. The engine decides who may
+change the mapping and records each change (engine.identity.single_sign_on)."""
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from wtforms import SelectField, StringField
+from wtforms.validators import Length
+
+from engine.errors import NotFound, ServiceError
+from engine.identity import accounts, single_sign_on
+from engine.policy import ROLES, role_name
+from engine.store.models import RoleMapping
+from web.errors import status_of
+from web.pages.single_sign_on import callback_url, providers
+from web.services import clock, read, signed_in_user, write
+
+bp = Blueprint("role_mappings", __name__, url_prefix="/admin/single-sign-on")
+
+
+class MappingForm(FlaskForm):
+    provider = SelectField("Identity provider", validate_choice=False)
+    group = StringField("Group or app role", validators=[Length(max=255)])
+    role = SelectField("Six Gates role", choices=[("", "Choose a role")] + [(r, role_name(r)) for r in ROLES],
+                       validate_choice=False)
+
+
+class ConfirmForm(FlaskForm):
+    pass
+
+
+@bp.before_request
+@login_required
+def admins_only() -> None:
+    accounts.require_admin(current_user.user)
+
+
+def _page(form: MappingForm, error: ServiceError | None = None):
+    mappings = read(lambda s: single_sign_on.list_mappings(s, actor=signed_in_user(s)))
+    known = {p.name for p in providers()}
+    form.provider.choices = [(p.name, p.label) for p in providers()]
+    fields = error.fields if error else {}
+    page = render_template("admin/role_mappings.html", form=form, mappings=mappings, providers=providers(),
+                           callback_url=callback_url, known=known, error=error, fields=fields,
+                           confirm_form=ConfirmForm())
+    return page, status_of(error) if error else 200
+
+
+@bp.get("", strict_slashes=False)
+def index():
+    return _page(MappingForm())
+
+
+@bp.post("", strict_slashes=False)
+def add():
+    form = MappingForm()
+    if not form.validate_on_submit():
+        return _page(form, ServiceError("The form has expired: try again."))
+    provider = next((p for p in providers() if p.name == form.provider.data), None)
+    if provider is None:
+        return _page(form, NotFound("Choose one of the identity providers set up on this server."))
+    try:
+        write(lambda s: single_sign_on.add_mapping(s, provider=provider, group=form.group.data or "",
+                                                   role=form.role.data or "", actor=signed_in_user(s), clock=clock()))
+    except ServiceError as exc:
+        return _page(form, exc)
+    flash(f"Members of {form.group.data.strip()} at {provider.label} are {role_name(form.role.data)} from their "
+          "next sign-in.")
+    return redirect(url_for("role_mappings.index"))
+
+
+@bp.route("/<int:mapping_id>/remove", methods=["GET", "POST"])
+def remove(mapping_id: int):
+    """GET asks for confirmation; only the confirmed POST removes."""
+    mapping = read(lambda s: s.get(RoleMapping, mapping_id))
+    if mapping is None:
+        raise NotFound("No such mapping: it may have been removed already.")
+    form = ConfirmForm()
+    if request.method == "POST" and form.validate_on_submit():
+        write(lambda s: single_sign_on.remove_mapping(s, mapping_id, actor=signed_in_user(s), clock=clock()))
+        flash(f"Members of {mapping.group_value} no longer become {role_name(mapping.role)} at their next sign-in.")
+        return redirect(url_for("role_mappings.index"))
+    return render_template("admin/remove_mapping.html", mapping=mapping, form=form)

@@ -1,0 +1,125 @@
+"""Signing in through an identity provider (OpenID Connect): Authlib runs the authorisation code flow with PKCE,
+checks state and nonce, and verifies the ID token's signature (the provider's published keys), issuer, audience
+and expiry against the provider's discovery document. The engine (engine.identity.single_sign_on) then says which
+account the verified claims sign in to, and with which roles.
+
+What a browser takes to the provider is kept in the database (engine.identity.sign_in_states) and bound to the
+browser's cookie, and is used once: an answer replayed, even with a copy of the cookie, is refused.
+"""
+from __future__ import annotations
+
+import logging
+
+import requests
+from authlib.common.errors import AuthlibBaseError
+from authlib.integrations.flask_client import OAuth
+from flask import Blueprint, abort, current_app, render_template, request, url_for
+from joserfc.errors import JoseError
+
+from engine.identity import sign_in_states, single_sign_on
+from engine.identity.single_sign_on import Provider, Refusal
+from web.pages.auth import SESSION_CLOCK, start_session
+from web.services import clock, write
+
+bp = Blueprint("sso", __name__, url_prefix="/login/sso")
+log = logging.getLogger(__name__)
+LEEWAY_SECONDS = 60  # clocks at the provider and here may differ by this much when checking expiry
+TIMEOUT_SECONDS = 10  # for each call to the provider (discovery, keys, token)
+
+
+class _SignInStates:
+    """Authlib's cache interface over engine.identity.sign_in_states. Authlib reads a state once and then
+    deletes it; reading here already removes it, in one transaction, so deleting has nothing left to do."""
+
+    def get(self, key: str) -> str | None:
+        return write(lambda s: sign_in_states.take(s, key, clock=SESSION_CLOCK))
+
+    def set(self, key: str, value: str, expires_in: int | None = None) -> None:
+        write(lambda s: sign_in_states.keep(s, key, value, seconds=expires_in or 600, clock=SESSION_CLOCK))
+
+    def delete(self, key: str) -> None:
+        pass
+
+
+def init_app(app) -> None:
+    """One OpenID Connect client per configured provider, kept with this app."""
+    oauth = OAuth(app, cache=_SignInStates())
+    for provider in app.extensions["sixgates_settings"].sso_providers:
+        oauth.register(provider.name, client_id=provider.client_id, client_secret=provider.client_secret,
+                       server_metadata_url=f"{provider.issuer}/.well-known/openid-configuration",
+                       client_kwargs={"scope": provider.scopes, "code_challenge_method": "S256",
+                                      "default_timeout": TIMEOUT_SECONDS})
+    app.extensions["sixgates_oauth"] = oauth
+
+
+def providers() -> tuple[Provider, ...]:
+    return current_app.extensions["sixgates_settings"].sso_providers
+
+
+def _provider(name: str) -> Provider:
+    provider = current_app.extensions["sixgates_settings"].sso_provider(name)
+    if provider is None:
+        abort(404)
+    return provider
+
+
+def client_of(provider: Provider):
+    return current_app.extensions["sixgates_oauth"].create_client(provider.name)
+
+
+def callback_url(provider: Provider) -> str:
+    """Where the provider sends people back: register exactly this address with it."""
+    base = current_app.extensions["sixgates_settings"].base_url
+    return base + url_for("sso.callback", name=provider.name)
+
+
+@bp.post("/<name>")
+def begin(name: str):
+    """The sign-in page's button (a form, so the CSRF check applies): off to the provider."""
+    provider = _provider(name)
+    try:
+        return client_of(provider).authorize_redirect(callback_url(provider))
+    except (requests.RequestException, ValueError) as exc:  # the provider cannot be reached or answers nonsense
+        log.warning("single sign-on with %s could not start: %s", name, exc)
+        return _failed(provider, "We could not reach the sign-in service. Try again in a few minutes."), 502
+
+
+@bp.get("/<name>/callback")
+def callback(name: str):
+    provider = _provider(name)
+    if request.args.get("error"):  # the person cancelled, or the provider refused them
+        return _failed(provider, "The sign-in service did not sign you in. Try again."), 400
+    try:
+        token = client_of(provider).authorize_access_token(leeway=LEEWAY_SECONDS)
+        claims = dict(token["userinfo"])
+    except (AuthlibBaseError, JoseError, requests.RequestException, KeyError, TypeError, ValueError) as exc:
+        # A replayed or expired answer, a token that fails verification, or a provider that cannot be reached.
+        log.warning("single sign-on with %s refused: %s", name, exc.__class__.__name__)
+        return _failed(provider, "Your sign-in could not be completed. Start again from the sign-in page."), 400
+    address = request.remote_addr or "unknown"
+    result = write(lambda s: single_sign_on.sign_in_with(s, provider, claims, address=address, clock=clock()))
+    if isinstance(result, Refusal):
+        return render_template("auth/sso_refused.html", provider=provider, refusal=result,
+                               no_role=result.reason == single_sign_on.NO_ROLE), 403
+    return start_session(result, provider=provider.name)
+
+
+def _failed(provider: Provider, message: str) -> str:
+    return render_template("auth/sso_failed.html", provider=provider, message=message)
+
+
+def sign_out_address(name: str | None) -> str | None:
+    """The provider's own sign-out page, sending people back to ours (None: no provider, or it offers none)."""
+    provider = current_app.extensions["sixgates_settings"].sso_provider(name) if name else None
+    if provider is None:
+        return None
+    try:
+        client = client_of(provider)
+        metadata = client.load_server_metadata()
+        if not metadata.get("end_session_endpoint"):
+            return None
+        base = current_app.extensions["sixgates_settings"].base_url
+        return client.create_logout_url(post_logout_redirect_uri=base + url_for("auth.login"),
+                                        client_id=provider.client_id)["url"]
+    except (requests.RequestException, AuthlibBaseError, ValueError):
+        return None
