@@ -67,3 +67,35 @@ def test_plain_smtp_defaults_to_port_25_and_a_port_given_is_kept():
 def test_a_mistyped_mail_or_reminder_setting_stops_start_up_with_its_name(name, value):
     with pytest.raises(ValueError, match=name):
         Settings.from_environment({"DATABASE_URL": "sqlite://", name: value})
+
+
+SSO = {"DATABASE_URL": "sqlite://", "SIXGATES_SSO_PROVIDERS": "nhs, uhb-trust",
+       "SIXGATES_SSO_NHS_ISSUER": "https://login.microsoftonline.com/tenant/v2.0/",
+       "SIXGATES_SSO_NHS_CLIENT_ID": "app-id", "SIXGATES_SSO_NHS_CLIENT_SECRET": "kept in the environment",
+       "SIXGATES_SSO_NHS_LABEL": "Sign in with your NHS account", "SIXGATES_SSO_NHS_GROUPS_CLAIM": "roles",
+       "SIXGATES_SSO_UHB_TRUST_ISSUER": "http://127.0.0.1:8080", "SIXGATES_SSO_UHB_TRUST_CLIENT_ID": "uhb",
+       "SIXGATES_SSO_UHB_TRUST_ORGANISATION": "University Hospitals Birmingham"}
+
+
+def test_each_identity_provider_is_read_from_its_own_variables():
+    nhs, uhb = Settings.from_environment(SSO).sso_providers
+    assert (nhs.name, nhs.issuer, nhs.client_id, nhs.client_secret) == (
+        "nhs", "https://login.microsoftonline.com/tenant/v2.0", "app-id", "kept in the environment")
+    assert (nhs.label, nhs.groups_claim, nhs.scopes, nhs.organisation) == (
+        "Sign in with your NHS account", "roles", "openid profile email", None)
+    assert (uhb.name, uhb.client_secret, uhb.groups_claim, uhb.organisation, uhb.label) == (
+        "uhb-trust", None, "groups", "University Hospitals Birmingham", "Sign in with uhb-trust")
+    assert Settings.from_environment(SSO).sso_provider("uhb-trust") == uhb
+    assert Settings.from_environment({"DATABASE_URL": "sqlite://"}).sso_providers == ()
+
+
+@pytest.mark.parametrize("change, named", [
+    ({"SIXGATES_SSO_NHS_ISSUER": ""}, "SIXGATES_SSO_NHS_ISSUER"),
+    ({"SIXGATES_SSO_NHS_CLIENT_ID": ""}, "SIXGATES_SSO_NHS_CLIENT_ID"),
+    ({"SIXGATES_SSO_NHS_ISSUER": "http://idp.example.org"}, "https"),  # tokens in clear across a network
+    ({"SIXGATES_SSO_PROVIDERS": "NHS England"}, "not a provider name"),
+    ({"SIXGATES_SSO_PROVIDERS": "nhs,nhs"}, "twice"),
+])
+def test_a_provider_set_up_wrongly_stops_start_up_saying_what_is_wrong(change, named):
+    with pytest.raises(ValueError, match=named):
+        Settings.from_environment({**SSO, "SIXGATES_SSO_PROVIDERS": "nhs", **change})

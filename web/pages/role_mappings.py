@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from wtforms import SelectField, StringField
+from wtforms import StringField
 from wtforms.validators import Length
 
 from engine.errors import NotFound, ServiceError
@@ -21,10 +21,10 @@ bp = Blueprint("role_mappings", __name__, url_prefix="/admin/single-sign-on")
 
 
 class MappingForm(FlaskForm):
-    provider = SelectField("Identity provider", validate_choice=False)
+    # Plain text fields: the page lists the choices, and the engine refuses what is not one of them.
+    provider = StringField("Identity provider", validators=[Length(max=40)])
     group = StringField("Group or app role", validators=[Length(max=255)])
-    role = SelectField("Six Gates role", choices=[("", "Choose a role")] + [(r, role_name(r)) for r in ROLES],
-                       validate_choice=False)
+    role = StringField("Six Gates role", validators=[Length(max=40)])
 
 
 class ConfirmForm(FlaskForm):
@@ -40,9 +40,9 @@ def admins_only() -> None:
 def _page(form: MappingForm, error: ServiceError | None = None):
     mappings = read(lambda s: single_sign_on.list_mappings(s, actor=signed_in_user(s)))
     known = {p.name for p in providers()}
-    form.provider.choices = [(p.name, p.label) for p in providers()]
     fields = error.fields if error else {}
     page = render_template("admin/role_mappings.html", form=form, mappings=mappings, providers=providers(),
+                           role_choices=[("", "Choose a role")] + [(r, role_name(r)) for r in ROLES],
                            callback_url=callback_url, known=known, error=error, fields=fields,
                            confirm_form=ConfirmForm())
     return page, status_of(error) if error else 200
