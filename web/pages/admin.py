@@ -10,7 +10,7 @@ from wtforms import PasswordField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Length
 
 from engine.errors import ServiceError
-from engine.identity import accounts
+from engine.identity import accounts, single_sign_on
 from engine.policy import ROLES
 from engine.store.models import Task
 from engine.tasks import queries, reassignment
@@ -67,7 +67,7 @@ def add_user():
 
 @bp.route("/users/<username>", methods=["GET", "POST"])
 def edit_user(username: str):
-    user = read(lambda s: accounts.show_user(s, username, actor=signed_in_user(s)))
+    user, identities = read(lambda s: _user_and_identities(s, username))
     form = UserForm(data=None if request.method == "POST" else
                     {"roles": sorted(user.roles), "organisation": user.organisation_name or "",
                      "email": user.email or ""})
@@ -75,10 +75,16 @@ def edit_user(username: str):
         try:
             write(lambda s: _save_user(s, username, form))
         except ServiceError as exc:
-            return _form_page("admin/edit_user.html", form, exc, user=user)
+            return _form_page("admin/edit_user.html", form, exc, user=user, identities=identities)
         flash(f"Saved the roles, organisation and e-mail address of {user.display_name}.")
         return redirect(url_for("admin.index"))
-    return _form_page("admin/edit_user.html", form, user=user)
+    return _form_page("admin/edit_user.html", form, user=user, identities=identities)
+
+
+def _user_and_identities(session: Session, username: str):
+    """The user, and the identity providers they sign in through (whose groups set their roles at each sign-in)."""
+    user = accounts.show_user(session, username, actor=signed_in_user(session))
+    return user, [identity.provider for identity in single_sign_on.identities_of(session, user)]
 
 
 def _save_user(session: Session, username: str, form: UserForm) -> None:
