@@ -13,7 +13,7 @@ import click
 from engine.clock import Clock
 from engine.errors import DiagramRejected, ServiceError
 from engine.history import audit_export, document_archive, verification
-from engine.identity import accounts
+from engine.identity import accounts, passwords
 from engine.identity import tokens as api_tokens
 from engine.repository import deployments
 from engine.runtime import lifecycle, migration, timers
@@ -91,6 +91,8 @@ def users() -> None:
 @reports_errors
 def users_add(name: str, roles: tuple[str, ...], org: str | None, password_stdin: bool, email: str | None) -> None:
     password = sys.stdin.readline().rstrip("\n") if password_stdin else None
+    if password_stdin:  # the same rule as the admin page's (passwords.check_password)
+        passwords.check_password(password, username=name, organisation=org)
     _database().writing(lambda s: accounts.add_user(
         s, username=name, roles=list(roles), organisation=org, password=password, email=email,
         actor=CLI_ACTOR, clock=Clock()))
@@ -121,10 +123,41 @@ def tokens() -> None:
 
 @tokens.command("create")
 @click.argument("name")
+@click.option("--label", default=api_tokens.DEFAULT_NAME, show_default=True, help="What the token is for.")
+@click.option("--days", default=api_tokens.DEFAULT_DAYS, show_default=True, type=int,
+              help=f"How many days it works (1 to {api_tokens.MAX_DAYS}).")
 @reports_errors
-def tokens_create(name: str) -> None:
-    """Print a new bearer token for the user (only its hash is stored)."""
-    click.echo(_database().writing(lambda s: api_tokens.create_token(s, username=name, actor=CLI_ACTOR, clock=Clock())))
+def tokens_create(name: str, label: str, days: int) -> None:
+    """Print a new bearer token for the user (only its hash is stored), and nothing else."""
+    click.echo(_database().writing(lambda s: api_tokens.create_token(s, username=name, actor=CLI_ACTOR, clock=Clock(),
+                                                                     name=label, days=days)))
+
+
+@tokens.command("list")
+@click.argument("name")
+@reports_errors
+def tokens_list(name: str) -> None:
+    """List NAME's tokens, newest first: id, status, when each stops working, when last used, and its name."""
+    with _database().reading() as session:
+        views = api_tokens.list_tokens(session, name, actor=_operator(), clock=Clock())
+    for view in views:
+        click.echo(f"{view.id:<6} {view.status:<8} expires {_when(view.expires_at, 'never'):<16} "
+                   f"last used {_when(view.last_used_at, 'never'):<16} {view.name}")
+    if not views:
+        click.echo(f"{name} has no API tokens")
+
+
+def _when(at, otherwise: str) -> str:
+    return at.strftime("%Y-%m-%d %H:%M") if at else otherwise
+
+
+@tokens.command("revoke")
+@click.argument("token_id", metavar="ID", type=int)
+@reports_errors
+def tokens_revoke(token_id: int) -> None:
+    """Revoke the token with this ID (from `tokens list`) at once."""
+    view = _database().writing(lambda s: api_tokens.revoke_token(s, token_id, actor=_operator(), clock=Clock()))
+    click.echo(f"revoked token {view.id} ({view.name}) of {view.username}")
 
 
 @main.command()

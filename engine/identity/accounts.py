@@ -11,6 +11,7 @@ from werkzeug.security import generate_password_hash
 
 from engine.clock import Clock
 from engine.errors import BadRequest, Conflict, Forbidden, NotFound
+from engine.identity.passwords import check_password
 from engine.identity.sessions import close_user_sessions
 from engine.policy import ROLES, may_administer
 from engine.store.models import Organisation, User, UserRole
@@ -22,7 +23,6 @@ USERNAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]{0,79}")
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
 _ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_{}~-]+"
 EMAIL = re.compile(rf"(?=[^@]{{1,64}}@){_ATOM}(?:\.{_ATOM})*@{_LABEL}(?:\.{_LABEL})+")
-MIN_PASSWORD_LENGTH = 10
 
 
 def get_user(session: Session, username: str) -> User | None:
@@ -154,11 +154,9 @@ def list_organisations(session: Session, *, actor: User) -> list[str]:
 
 def create_user(session: Session, *, username: str, display_name: str, password: str, roles: list[str],
                 organisation: str | None, actor: User, clock: Clock, email: str | None = None) -> User:
-    """add_user for an administrator: raises Forbidden, BadRequest (weak password, unknown role,
+    """add_user for an administrator: raises Forbidden, BadRequest (a password the policy refuses, unknown role,
     partner without organisation) or Conflict (name taken)."""
-    if len(password or "") < MIN_PASSWORD_LENGTH:
-        raise BadRequest(f"A password needs at least {MIN_PASSWORD_LENGTH} characters.",
-                         fields={"password": f"Use at least {MIN_PASSWORD_LENGTH} characters."})
+    check_password(password, username=username or "", display_name=display_name or "", organisation=organisation)
     require_admin(actor)
     return add_user(session, username=username, display_name=display_name, password=password, roles=roles,
                     organisation=organisation, actor=actor.username, clock=clock, email=email)

@@ -6,11 +6,23 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from web.api import audit, discussion, documents, instances, me, migration, notifications, openapi, tasks, versions
+from web.api import (
+    audit,
+    discussion,
+    documents,
+    instances,
+    me,
+    migration,
+    notifications,
+    openapi,
+    tasks,
+    tokens,
+    versions,
+)
 from web.api.bearer import authenticate
 
 AREAS = (openapi.bp, versions.bp, migration.bp, instances.bp, tasks.bp, audit.bp, notifications.bp, me.bp, documents.bp,
-         discussion.bp)
+         discussion.bp, tokens.bp)
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 bp.before_request(openapi.refuse_unknown_query)

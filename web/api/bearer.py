@@ -5,7 +5,7 @@ from flask import g, request
 
 from engine.errors import NotAuthenticated
 from engine.identity import tokens
-from web.services import read
+from web.services import clock, read, write
 
 PUBLIC = {"api.openapi.document"}  # endpoints anyone may read: the API's own description
 
@@ -17,7 +17,9 @@ def authenticate() -> None:
     header = request.headers.get("Authorization", "")
     if not header.startswith("Bearer ") or not header[7:].strip():
         raise NotAuthenticated("Send 'Authorization: Bearer TOKEN'.")
-    user_id = read(lambda s: tokens.user_id_for_token(s, header[7:].strip()))
-    if user_id is None:
-        raise NotAuthenticated("The token is unknown or its user is disabled.")
-    g.api_user_id = user_id
+    holder = read(lambda s: tokens.token_holder(s, header[7:].strip(), clock=clock()))
+    if holder is None:
+        raise NotAuthenticated("The token is unknown, expired or revoked, or its user is disabled.")
+    if holder.stale:  # a write at most every few minutes a token, not one a request
+        write(lambda s: tokens.touch_token(s, holder.token_id, clock=clock()))
+    g.api_user_id = holder.user_id
