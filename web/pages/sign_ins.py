@@ -56,18 +56,39 @@ def how_words(row: sign_ins.SignIn) -> str:
     return HOW_WORDS.get(row.how or "", "")
 
 
+def _mapping_words(row: sign_ins.SignIn) -> str:
+    change = "Added" if row.detail.get("change") == "added" else "Removed"
+    return (f"{change}: members of the group “{row.detail.get('group', '')}” at {row.provider or ''} "
+            f"hold the {role_name(str(row.detail.get('role', '')))} role")
+
+
+def _refusal_words(row: sign_ins.SignIn) -> str:
+    reason = REFUSALS.get(str(row.detail.get("reason")), str(row.detail.get("reason", "")))
+    named = f"; the provider named them {row.detail['name']}" if row.detail.get("name") else ""
+    return f"Refused: {reason}{named}"
+
+
+def _rule_words(row: sign_ins.SignIn) -> str:
+    change = "Added" if row.detail.get("change") == "added" else "Removed"
+    value = str(row.detail.get("value", ""))
+    who = f"everyone with the {role_name(value)} role" if row.detail.get("scope") == "role" else f"everyone at {value}"
+    return f"{change}: {who} must use a second factor"
+
+
+def _codes_left_words(row: sign_ins.SignIn) -> str:
+    left = row.detail.get("left")
+    return f"{left} recovery code{'' if left == 1 else 's'} left" if isinstance(left, int) else ""
+
+
+DETAIL_WORDS = {"role_mapping_changed": _mapping_words, "single_sign_on_refused": _refusal_words,
+                "second_factor_rule_changed": _rule_words, "recovery_code_used": _codes_left_words}
+
+
 def detail_words(row: sign_ins.SignIn) -> str:
     """What else the event says, in a sentence (the same words on the page and in the CSV)."""
-    detail = row.detail
-    if row.kind == "role_mapping_changed":
-        change = "Added" if detail.get("change") == "added" else "Removed"
-        return (f"{change}: members of the group “{detail.get('group', '')}” at {detail.get('provider', '')} "
-                f"hold the {role_name(str(detail.get('role', '')))} role")
-    if row.kind == "single_sign_on_refused":
-        reason = REFUSALS.get(str(detail.get("reason")), str(detail.get("reason", "")))
-        named = f"; the provider named them {detail['name']}" if detail.get("name") else ""
-        return f"Refused: {reason}{named}"
-    said = "; ".join(_facts(detail))
+    if row.kind in DETAIL_WORDS:
+        return DETAIL_WORDS[row.kind](row)
+    said = "; ".join(_facts(row.detail))
     return said[:1].upper() + said[1:]
 
 
@@ -76,11 +97,18 @@ def recorded_by(row: sign_ins.SignIn) -> str | None:
     return row.actor if row.actor not in (row.username, "anonymous") else None
 
 
+# An event's facts in this order; "by" is said apart from them (recorded_by), the scope with its value.
+FACT_ORDER = ("name", "token_name", "token", "until", "locked_until", "expires", "expires_at")
+NOT_FACTS = ("by", "scope")
+
+
 def _facts(detail: dict) -> list[str]:
-    """The event's own facts: a lock-out's end, a token's name and expiry, a rule's scope, anything else named."""
+    """The event's own facts: a token's name and expiry, a lock-out's end, a rule's scope, anything else named."""
+    keys = sorted(detail, key=lambda key: FACT_ORDER.index(key) if key in FACT_ORDER else len(FACT_ORDER))
     facts = []
-    for key, value in detail.items():
-        if value in (None, "", [], {}):
+    for key in keys:
+        value = detail[key]
+        if value in (None, "", [], {}) or key in NOT_FACTS:
             continue
         if key in ("until", "locked_until"):
             facts.append(f"locked until {uk_datetime(value)}")
@@ -90,7 +118,7 @@ def _facts(detail: dict) -> list[str]:
             facts.append(f"expires {uk_date(value)}")
         elif key == "role" or (key == "value" and detail.get("scope") == "role"):
             facts.append(f"role {role_name(str(value))}")
-        elif key != "scope":
+        else:
             facts.append(f"{key.replace('_', ' ')} {', '.join(map(str, value)) if isinstance(value, list) else value}")
     return facts
 
