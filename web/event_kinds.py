@@ -41,6 +41,7 @@ EVENT_KIND_NAMES = {
     "second_factor_enrolled": "Authenticator app set up",
     "second_factor_removed": "Authenticator app removed",
     "recovery_code_used": "Recovery code used",
+    "recovery_codes_replaced": "Recovery codes replaced with a new set",
     "second_factor_rule_changed": "Who must use a second factor changed",
     "password_changed": "Password changed",
     "signed_out": "Signed out",

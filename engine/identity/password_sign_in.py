@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from engine.clock import Clock
-from engine.errors import LoginThrottled
+from engine.errors import BadRequest, LoginThrottled
+from engine.identity import second_factor
 from engine.identity.accounts import get_user
 from engine.store.db import Database
 from engine.store.models import AuditEvent, User
@@ -31,6 +32,7 @@ WINDOW = timedelta(minutes=15)
 LOCKOUT = timedelta(minutes=15)
 KNOWN_ADDRESS_DAYS = 30
 _LONG_AGO = datetime(1970, 1, 1, tzinfo=timezone.utc)
+FAILURES = ("login_failed", "second_factor_failed")  # what counts towards a lock-out
 
 
 def authenticate(session: Session, username: str, password: str) -> User | None:
@@ -59,14 +61,66 @@ def sign_in(db: Database, *, username: str, password: str, address: str, clock: 
     with db.reading() as session:
         check_login_allowed(session, username=username, address=address, clock=clock)
         user = authenticate(session, username, password)
+        code_asked = user is not None and second_factor.asks_for_code(session, user)
 
     def record(session: Session) -> None:
         _one_attempt_at_a_time(session, username=username, address=address)
         check_login_allowed(session, username=username, address=address, clock=clock)
-        record_login(session, username=username, address=address, succeeded=user is not None, clock=clock)
+        if user is None:
+            _record_failure(session, kind="login_failed", username=username, address=address, clock=clock)
+        elif code_asked:  # not a success yet: the failures still count until the code is proven
+            record_event(session, instance=None, at=clock.now(), actor=user.username, kind="password_accepted",
+                         data={"username": username[:80], "address": address[:80]})
+        else:
+            record_login(session, username=username, address=address, succeeded=True, clock=clock)
 
     db.writing(record)
     return user
+
+
+def sign_in_with_code(db: Database, *, user_id: int, code: str, address: str, clock: Clock,
+                      at: datetime) -> User | None:
+    """The user, once the code from their app (or one of their recovery codes) is right after their password;
+    else None, and the wrong code is a failure that counts like a wrong password. `at` is the real time.
+
+    Raises LoginThrottled while the username or address is locked out, as sign_in does; the code is checked
+    where the attempt is recorded, one attempt at a time, so a code cannot be used twice by parallel requests.
+    """
+    def attempt(session: Session) -> User | None:
+        user = session.get(User, user_id)
+        if user is None or not user.active:
+            return None
+        _one_attempt_at_a_time(session, username=user.username, address=address)
+        session.refresh(user)  # as the attempt before this one left it (its last step used, its recovery codes)
+        check_login_allowed(session, username=user.username, address=address, clock=clock)
+        typed = (code or "").strip()[:40]
+        if second_factor.verify_code(session, user, typed, at=at) or \
+                second_factor.use_recovery_code(session, user, typed, clock=clock):
+            record_login(session, username=user.username, address=address, succeeded=True, clock=clock)
+            return user
+        _record_failure(session, kind="second_factor_failed", username=user.username, address=address, clock=clock)
+        return None
+
+    return db.writing(attempt)
+
+
+def sign_in_with_new_factor(db: Database, *, user_id: int, secret: str, code: str, address: str, clock: Clock,
+                            at: datetime) -> tuple[User, list[str]]:
+    """Set up the app of someone who must have one, at sign-in after their password, and sign them in: the user
+    and their recovery codes. Raises BadRequest for a wrong code (nothing is kept), Conflict if one is set up
+    already, LoginThrottled while locked out."""
+    def enrol(session: Session) -> tuple[User, list[str]]:
+        user = session.get(User, user_id)
+        if user is None or not user.active:
+            raise BadRequest("Sign in again.")
+        _one_attempt_at_a_time(session, username=user.username, address=address)
+        session.refresh(user)  # as the attempt before this one left it (its last step used, its recovery codes)
+        check_login_allowed(session, username=user.username, address=address, clock=clock)
+        codes = second_factor.confirm_enrolment(session, user, secret=secret, code=code, at=at, clock=clock)
+        record_login(session, username=user.username, address=address, succeeded=True, clock=clock)
+        return user, codes
+
+    return db.writing(enrol)
 
 
 def record_login(session: Session, *, username: str, address: str, succeeded: bool, clock: Clock) -> None:
@@ -74,6 +128,17 @@ def record_login(session: Session, *, username: str, address: str, succeeded: bo
     record_event(session, instance=None, at=clock.now(), actor=username if succeeded else "anonymous",
                  kind="login_succeeded" if succeeded else "login_failed",
                  data={"username": username, "address": address})
+
+
+def _record_failure(session: Session, *, kind: str, username: str, address: str, clock: Clock) -> None:
+    """A wrong password or code; the failure that reaches a limit puts the lock-out on the record, once."""
+    username, address = username[:80], address[:80]
+    record_event(session, instance=None, at=clock.now(), actor="anonymous", kind=kind,
+                 data={"username": username, "address": address})
+    until = locked_until(session, username=username, address=address, clock=clock)
+    if until > clock.now():
+        record_event(session, instance=None, at=clock.now(), actor="anonymous", kind="login_locked_out",
+                     data={"username": username, "address": address, "until": until.isoformat()})
 
 
 def _one_attempt_at_a_time(session: Session, *, username: str, address: str) -> None:
@@ -98,7 +163,15 @@ def check_login_allowed(session: Session, *, username: str, address: str, clock:
     """Raises LoginThrottled while failures within WINDOW reach a limit, until LOCKOUT after the last of
     them: MAX_FAILURES for this username from this address, MAX_USERNAME_FAILURES for it from anywhere
     (both counted since its last successful sign-in), MAX_ADDRESS_FAILURES from this address. The last
-    two do not apply where the username signed in within KNOWN_ADDRESS_DAYS."""
+    two do not apply where the username signed in within KNOWN_ADDRESS_DAYS. A wrong second-factor code
+    is a failure like a wrong password."""
+    until, now = locked_until(session, username=username, address=address, clock=clock), clock.now()
+    if until > now:
+        raise LoginThrottled(max(1, math.ceil((until - now) / timedelta(minutes=1))))
+
+
+def locked_until(session: Session, *, username: str, address: str, clock: Clock) -> datetime:
+    """When the lock-out of this username at this address ends (see check_login_allowed); long ago if none."""
     username, address = username[:80], address[:80]
     now = clock.now()
     by_pair: list[datetime] = []
@@ -108,7 +181,7 @@ def check_login_allowed(session: Session, *, username: str, address: str, clock:
         if kind == "login_succeeded" and data.get("username") == username:
             by_user.clear()
             by_pair.clear()
-        elif kind == "login_failed":
+        elif kind in FAILURES:
             if data.get("username") == username:
                 by_user.append(at)
                 if data.get("address") == address:
@@ -120,8 +193,7 @@ def check_login_allowed(session: Session, *, username: str, address: str, clock:
                                             since=now - timedelta(days=KNOWN_ADDRESS_DAYS)):
         until = max(until, _locked_until(by_user, MAX_USERNAME_FAILURES),
                     _locked_until(by_address, MAX_ADDRESS_FAILURES))
-    if until > now:
-        raise LoginThrottled(max(1, math.ceil((until - now) / timedelta(minutes=1))))
+    return until
 
 
 def _recent_logins(session: Session, *, username: str, address: str, since: datetime):
@@ -134,7 +206,7 @@ def _recent_logins(session: Session, *, username: str, address: str, since: date
         return AuditEvent.data_json.contains(canonical_json({key: value})[1:-1], autoescape=True)
 
     stmt = (select(AuditEvent.kind, AuditEvent.at, AuditEvent.data_json)
-            .where(AuditEvent.chain == SYSTEM_CHAIN, AuditEvent.kind.in_(("login_failed", "login_succeeded")),
+            .where(AuditEvent.chain == SYSTEM_CHAIN, AuditEvent.kind.in_((*FAILURES, "login_succeeded")),
                    AuditEvent.at >= since, or_(mentions("username", username), mentions("address", address)))
             .order_by(AuditEvent.seq))
     for kind, at, data_json in session.execute(stmt):
