@@ -3,6 +3,7 @@ digits or symbols), and none that is commonly used or guessable from who the per
 And changing one's own password, which ends the person's other signed-in sessions."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -31,7 +32,7 @@ def check_password(password: str, *, username: str, display_name: str = "", orga
     contains the username, or is easily guessed from the person's name, organisation or this service."""
     password = password or ""
     problem = _length_problem(password) or _username_problem(password, username) or _guessable_problem(
-        password, [username, display_name, *((organisation or "").split()), organisation or "", *SERVICE_WORDS])
+        password, _own_words(username, display_name, organisation))
     if problem:
         raise BadRequest(problem, fields={field: problem})
 
@@ -49,6 +50,15 @@ def _username_problem(password: str, username: str) -> str | None:
     if len(username or "") >= 4 and username.lower() in password.lower():
         return f"A password cannot contain the username. {TRY_INSTEAD}"
     return None
+
+
+def _own_words(*names: str | None) -> list[str]:
+    """Each name whole, run together, and word by word ("Sam Patel", "sampatel", "sam", "patel"), and this service."""
+    words = list(SERVICE_WORDS)
+    for name in filter(None, names):
+        parts = re.split(r"[\s._@-]+", name.strip())
+        words += [name, "".join(parts), *parts]
+    return words
 
 
 @dataclass(frozen=True)
@@ -80,9 +90,9 @@ def _guessable_problem(password: str, user_inputs: list[str]) -> str | None:
         return f"This is one of the most commonly used passwords. {TRY_INSTEAD}"
     if found.score >= MIN_SCORE:
         return None
-    hints = [found.warning] if found.warning else []
-    hints += [s for s in found.suggestions if "upper" not in s.lower()] or [TRY_INSTEAD]  # no composition advice
-    return " ".join(["This password would be easy to guess.", *hints])
+    # zxcvbn's first suggestion unless it is about kinds of character: length is what helps, not capitals.
+    advice = next((s for s in found.suggestions if not re.search(r"capital|upper|substitution", s, re.I)), TRY_INSTEAD)
+    return " ".join(["This password would be easy to guess.", *([found.warning] if found.warning else []), advice])
 
 
 def check_new_password(user: User, password: str, *, field: str = "password") -> None:
