@@ -73,7 +73,7 @@ def test_an_auditor_reads_sign_ins_failures_lock_outs_sign_outs_tokens_and_mappi
     [locked] = [json.loads(e.data_json) for e in events(db, "login_locked_out")]
     if "until" in locked:
         assert "Locked until 2 March 2026 at 9:15am" in page
-    assert "<code class=\"app-username\">127.0.0.1</code>" in page
+    assert "<code class=\"app-username app-sign-in-address\">127.0.0.1</code>" in page
     failures = password_sign_in.MAX_FAILURES + 2  # sam's wrong password, bea's and ivy's second factor
     signed_ins = len(events(db, "login_succeeded"))  # sam, and the auditor reading the page
     assert f'number">{signed_ins}</span> sign-ins' in page and f'number">{failures}</span> failures' in page
