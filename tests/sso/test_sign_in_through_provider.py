@@ -3,17 +3,20 @@ the administrators' mapping, refusals, replays, and signing out."""
 from __future__ import annotations
 
 import json
+from datetime import datetime, timedelta, timezone
 from urllib.parse import parse_qs, urlsplit
 
 from sqlalchemy import select
 
-from engine.identity import accounts, single_sign_on
+from engine.clock import FixedClock
+from engine.identity import accounts, sign_in_states, single_sign_on
 from engine.store.models import ExternalIdentity, SignInSession, User
 from engine.store.trail import SYSTEM_CHAIN, list_events
 from tests.conftest import add_user
 from tests.sso.conftest import BASE_URL
 from tests.sso.identity_provider import LABEL, NAME, callback_path, sign_in, sign_in_at_provider, start_sign_in
 from tests.web.test_login_inbox import csrf_token, login
+from web.pages import single_sign_on as single_sign_on_pages
 
 ADMIN_PASSWORD = "admin-test-pass"
 
@@ -165,6 +168,28 @@ def test_an_answer_with_a_state_never_issued_is_refused(sso_app, db, clock, iden
     assert browser.get(callback_path(forged)).status_code == 400
     assert browser.get(f"/login/sso/{NAME}/callback?code=made-up&state=made-up").status_code == 400
     assert not signed_in_as(browser) and system_events(db, "login_succeeded") == []
+
+
+def test_an_answer_after_the_sign_in_expired_is_refused(sso_app, db, clock, identity_provider, monkeypatch):
+    map_group(db, clock, identity_provider, "clinical-leads", "clinical_lead")
+    browser = sso_app.test_client()
+    callback = callback_path(sign_in_at_provider(start_sign_in(browser), "cleo"))
+    later = FixedClock(datetime.now(timezone.utc) + sign_in_states.LONGEST + timedelta(minutes=1))
+    monkeypatch.setattr(single_sign_on_pages, "SESSION_CLOCK", later)
+    assert browser.get(callback).status_code == 400 and not signed_in_as(browser)
+
+
+def test_a_code_from_someone_elses_sign_in_is_refused_pkce(sso_app, db, clock, identity_provider):
+    """A code stolen from another browser's sign-in, put in this browser's answer: its PKCE verifier does not fit."""
+    map_group(db, clock, identity_provider, "clinical-leads", "clinical_lead")
+    victim, attacker = sso_app.test_client(), sso_app.test_client()
+    victims = sign_in_at_provider(start_sign_in(victim), "cleo")
+    attackers = sign_in_at_provider(start_sign_in(attacker), "sam")
+    code = parse_qs(urlsplit(attackers).query)["code"][0]
+    state = parse_qs(urlsplit(victims).query)["state"][0]
+    injected = victim.get(f"/login/sso/{NAME}/callback?code={code}&state={state}")
+    assert injected.status_code == 400 and not signed_in_as(victim)
+    assert system_events(db, "login_succeeded") == []
 
 
 def test_a_provider_that_did_not_sign_the_person_in_is_told_plainly(sso_app):
