@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 from sqlalchemy import select
 
 from engine.clock import FixedClock
-from engine.identity import accounts, sign_in_states, single_sign_on
+from engine.identity import accounts, second_factor, sign_in_states, single_sign_on
 from engine.store.models import ExternalIdentity, SignInSession, User
 from engine.store.trail import SYSTEM_CHAIN, list_events
 from tests.conftest import add_user
@@ -80,6 +80,17 @@ def test_first_sign_in_makes_an_account_linked_by_subject_with_the_roles_its_gro
     assert sign_in(sso_app.test_client(), "cleo").status_code == 302
     with db.reading() as s:
         assert s.scalars(select(User.username).where(User.username.like("cleo%"))).all() == ["cleo.singh"]
+
+
+def test_single_sign_on_leaves_the_second_factor_to_the_provider_even_where_a_rule_asks_one_of_the_role(
+        sso_app, db, clock, identity_provider):
+    map_group(db, clock, identity_provider, "clinical-leads", "clinical_lead")
+    db.writing(lambda s: second_factor.add_rule(s, scope="role", value="clinical_lead",
+                                                actor=accounts.get_user(s, "ada"), clock=clock))
+    browser = sso_app.test_client()
+    response = sign_in(browser, "cleo")
+    assert response.status_code == 302 and response.location.endswith("/inbox")
+    assert signed_in_as(browser)
 
 
 def test_a_local_user_with_the_same_email_is_not_taken_over(sso_app, db, clock, identity_provider):
