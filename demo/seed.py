@@ -16,7 +16,7 @@ from demo.plan_documents import documents_for
 from demo.plans import PLANS, Plan
 from demo.walker import Walker
 from engine.clock import Clock, FixedClock
-from engine.identity import accounts
+from engine.identity import accounts, second_factor
 from engine.sixgates import register
 from engine.store.db import Database
 from engine.store.models import ProcessInstance, User
@@ -166,6 +166,9 @@ def _add_people(session, clock: Clock) -> None:
                                  organisation=NHS_ORGANISATION_OF.get(username) or org,
                                  email=demo_email(username), actor="demo", clock=clock)
         user.password_hash = shared_hash
+    # Partners keep Six Gates passwords, so they set up an authenticator app at their first sign-in.
+    second_factor.add_rule(session, scope="role", value="industry_partner",
+                           actor=accounts.require_user(session, "ada.admin"), clock=clock)
 
 
 def _walk(db: Database, plan: Plan, *, number: int, call_closes_at: str, clock: Clock) -> int:

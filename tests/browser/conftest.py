@@ -12,7 +12,7 @@ from werkzeug.serving import make_server
 from demo import seed
 from engine.identity import accounts
 from engine.store.models import ProcessInstance, Task
-from tests import snapshots
+from tests import authenticator, snapshots
 from tests.browser import page_checks
 
 CHROMIUM = os.environ.get("SIXGATES_CHROMIUM", "/usr/bin/chromium")
@@ -114,6 +114,7 @@ def page_as(browser, live_server):
         page.get_by_label("Username").fill(username)
         page.get_by_label("Password").fill(PASSWORD)
         page.get_by_role("button", name="Sign in").click()
+        authenticator.finish_sign_in_in_browser(page, username)
         page.wait_for_url("**/inbox**")
         return page
 

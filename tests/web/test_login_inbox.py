@@ -2,6 +2,7 @@
 import re
 from dataclasses import replace
 
+from tests import authenticator
 from tests.conftest import add_user, settings_for
 
 
@@ -11,8 +12,10 @@ def csrf_token(page: bytes) -> str:
 
 
 def login(client, username, password):
+    """Sign in, setting up or using an authenticator app when the site asks (tests.authenticator)."""
     page = client.get("/login").data
-    return client.post("/login", data={"username": username, "password": password, "csrf_token": csrf_token(page)})
+    answer = client.post("/login", data={"username": username, "password": password, "csrf_token": csrf_token(page)})
+    return authenticator.finish_sign_in(client, username, answer, csrf_token)
 
 
 def test_sign_in_shows_the_inbox_and_a_wrong_password_a_generic_message(app, db, clock, minimal):

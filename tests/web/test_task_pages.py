@@ -9,7 +9,7 @@ from demo import seed
 from demo.walker import Walker
 from engine.store.models import ProcessInstance, Task
 from engine.tasks import claims
-from tests import snapshots
+from tests import authenticator, snapshots
 from tests.conftest import add_user, every_row
 from web import task_forms
 
@@ -47,7 +47,7 @@ def signed_in(app, username):
     client = app.test_client()
     page = client.get("/login").data
     response = client.post("/login", data={"username": username, "password": PASSWORD, "csrf_token": token(page)})
-    assert response.status_code == 302
+    assert authenticator.finish_sign_in(client, username, response, token).status_code == 302
     return client
 
 
