@@ -30,6 +30,12 @@ ${error ? `<p role="alert">${escape(error)}</p>` : ''}
 <p><button type="submit">Sign in</button></p></form></main></body></html>`;
 }
 
+// The provider's own question before signing out (its default page fetches a font from the internet).
+const logoutPage = (form) => `<!doctype html><html lang="en"><head><meta charset="utf-8">
+<title>Test identity provider: sign out</title></head><body><main><h1>Sign out of the test identity provider?</h1>
+${form}<button type="submit" form="op.logoutForm" value="yes" name="logout">Yes, sign me out</button>
+<button type="submit" form="op.logoutForm">No, stay signed in</button></main></body></html>`;
+
 async function readForm(req) {
   const parts = [];
   for await (const part of req) parts.push(part);
@@ -67,7 +73,10 @@ server.listen(0, '127.0.0.1', () => {
     claims: { openid: ['sub'], profile: ['name', 'preferred_username', 'groups'], email: ['email'] },
     conformIdTokenClaims: false,
     pkce: { required: () => true },
-    features: { devInteractions: { enabled: false }, rpInitiatedLogout: { enabled: true } },
+    features: {
+      devInteractions: { enabled: false },
+      rpInitiatedLogout: { enabled: true, logoutSource: (ctx, form) => { ctx.body = logoutPage(form); } },
+    },
     interactions: { url: (ctx, found) => `/interaction/${found.uid}` },
     async findAccount(ctx, id) {
       if (!Object.hasOwn(users, id)) return undefined;

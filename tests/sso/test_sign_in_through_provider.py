@@ -3,8 +3,9 @@ the administrators' mapping, refusals, replays, and signing out."""
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime, timedelta, timezone
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urljoin, urlsplit
 
 from sqlalchemy import select
 
@@ -224,6 +225,11 @@ def test_sign_out_is_on_the_record_and_offers_the_providers_sign_out(sso_app, db
     asked = {k: v[0] for k, v in parse_qs(urlsplit(link).query).items()}
     assert link.startswith(f"{identity_provider.issuer}/session/end?")
     assert asked["client_id"] == "sixgates" and asked["post_logout_redirect_uri"] == f"{BASE_URL}/login"
-    # The provider accepts it: it asks the person (signed in there) to confirm signing out.
+    # The provider accepts it, asks the person (signed in there) to confirm, and sends them back to Six Gates.
     confirm = at.browser.get(link, timeout=10)
-    assert confirm.status_code == 200 and "logout" in confirm.text.lower()
+    assert confirm.status_code == 200 and "Yes, sign me out" in confirm.text
+    action = re.search(r'<form[^>]*action="([^"]+)"', confirm.text).group(1)
+    fields = dict(re.findall(r'<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"', confirm.text))
+    back = at.browser.post(urljoin(link, action), data={**fields, "logout": "yes"}, allow_redirects=False,
+                           timeout=10)
+    assert back.status_code in (302, 303) and back.headers["Location"].startswith(f"{BASE_URL}/login?")
