@@ -122,12 +122,20 @@ class Summary:
 
 @dataclass
 class SignInPage:
+    """Some of the matching events (from `offset`, at most `limit`), how many match in all, and the summary."""
     rows: list[SignIn]
     total: int
-    page: int
-    pages: int
-    per_page: int
+    offset: int
+    limit: int
     summary: Summary
+
+    @property
+    def page(self) -> int:
+        return self.offset // self.limit + 1
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.limit))
 
 
 def require_reader(user: User) -> None:
@@ -135,24 +143,24 @@ def require_reader(user: User) -> None:
         raise Forbidden("Only auditors and administrators may read the record of sign-ins.")
 
 
-def read_sign_ins(session: Session, *, user: User, clock: Clock, filters: Filters = Filters(), page: int = 1,
-                  per_page: int = PER_PAGE) -> SignInPage:
-    """One page of the matching events, newest first, with their total and the period's summary; the reading
-    is put on the record. Raises Forbidden (not an auditor or administrator), BadRequest (a page past the end)."""
+def read_sign_ins(session: Session, *, user: User, clock: Clock, filters: Filters = Filters(), offset: int = 0,
+                  limit: int = PER_PAGE) -> SignInPage:
+    """Some of the matching events, newest first, with their total and the period's summary; the reading is put
+    on the record. Raises Forbidden (not an auditor or administrator), BadRequest (an offset past the last)."""
     require_reader(user)
-    if page < 1:
-        raise BadRequest("Pages are numbered from 1.", fields={"page": "a whole number, 1 or more"})
+    if offset < 0 or limit < 1:
+        raise BadRequest("The offset is 0 or more and the limit 1 or more.", fields={"offset": "0 or more"})
     total = session.scalar(select(func.count()).select_from(AuditEvent).where(*_matching(session, filters))) or 0
-    pages = max(1, math.ceil(total / per_page))
-    if page > pages:
-        raise BadRequest(f"There {'is' if pages == 1 else 'are'} only {pages} page{'s' if pages != 1 else ''} "
-                         "of sign-ins for these filters.", fields={"page": f"at most {pages}"})
+    if offset and offset >= total:
+        raise BadRequest(f"Only {total} event{'s match' if total != 1 else ' matches'} these filters: there is "
+                         "nothing past the last.", fields={"offset": f"less than {max(total, 1)}"})
     events = session.scalars(select(AuditEvent).where(*_matching(session, filters))
-                             .order_by(AuditEvent.seq.desc()).offset((page - 1) * per_page).limit(per_page))
+                             .order_by(AuditEvent.seq.desc()).offset(offset).limit(limit))
     rows = _rows(session, list(events))
     summary = _summary(session, filters)
-    record_access(session, user=user, at=clock.now(), what=f"sign-ins, page {page}, for {filters.describe()}")
-    return SignInPage(rows, total, page, pages, per_page, summary)
+    shown = f"events {offset + 1} to {offset + len(rows)}" if rows else "no events"
+    record_access(session, user=user, at=clock.now(), what=f"sign-ins, {shown}, for {filters.describe()}")
+    return SignInPage(rows, total, offset, limit, summary)
 
 
 def every_sign_in(session: Session, *, user: User, clock: Clock, filters: Filters = Filters()) -> list[SignIn]:

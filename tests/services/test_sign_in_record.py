@@ -121,11 +121,11 @@ def test_pages_of_fifty_with_the_total(db, clock, people):
         for n in range(sign_ins.PER_PAGE + 3):
             password_sign_in.record_login(s, username=f"guess{n}", address="10.9.9.9", succeeded=False, clock=clock)
     db.writing(many)
-    first, second = read(db, clock, page=1), read(db, clock, page=2)
+    first, second = read(db, clock), read(db, clock, offset=50)
     assert (first.total, first.pages, len(first.rows), len(second.rows)) == (53, 2, 50, 3)
     assert first.rows[0].username == "guess52" and second.rows[-1].username == "guess0"
     with pytest.raises(BadRequest):
-        read(db, clock, page=3)
+        read(db, clock, offset=53)
 
 
 def test_only_auditors_and_administrators_may_read_and_their_reading_is_recorded(db, clock, people):
@@ -136,10 +136,12 @@ def test_only_auditors_and_administrators_may_read_and_their_reading_is_recorded
         with pytest.raises(Forbidden):
             read(db, clock, outsider)
     assert recorded(db, "personal_data_viewed") == []
+    attempt(db, clock, "sam", PASSWORD)
     read(db, clock, "aud", person="sam")
     read(db, clock, "ada")
     views = [(e.actor, json.loads(e.data_json)["view"]) for e in recorded(db, "personal_data_viewed")]
-    assert views == [("aud", "sign-ins, page 1, for person sam"), ("ada", "sign-ins, page 1, for everyone, any time")]
+    assert views == [("aud", "sign-ins, events 1 to 1, for person sam"),
+                     ("ada", "sign-ins, events 1 to 1, for everyone, any time")]
 
 
 def test_every_row_for_the_csv_is_read_and_that_reading_recorded(db, clock, people):

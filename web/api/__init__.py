@@ -15,6 +15,7 @@ from web.api import (
     migration,
     notifications,
     openapi,
+    sign_ins,
     tasks,
     tokens,
     versions,
@@ -22,7 +23,7 @@ from web.api import (
 from web.api.bearer import authenticate
 
 AREAS = (openapi.bp, versions.bp, migration.bp, instances.bp, tasks.bp, audit.bp, notifications.bp, me.bp, documents.bp,
-         discussion.bp, tokens.bp)
+         discussion.bp, tokens.bp, sign_ins.bp)
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 bp.before_request(openapi.refuse_unknown_query)

@@ -198,8 +198,9 @@ def _lifecycle_paths() -> dict:
 
 def _added_areas() -> dict:
     """Areas that describe their own paths beside their views (imported here, when the document is built)."""
-    from web.api import discussion, documents, tokens
-    return {**documents.openapi_paths(), **discussion.openapi_paths(), **tokens.openapi_paths()}
+    from web.api import discussion, documents, sign_ins, tokens
+    return {**documents.openapi_paths(), **discussion.openapi_paths(), **tokens.openapi_paths(),
+            **sign_ins.openapi_paths()}
 
 
 def openapi_document() -> dict:

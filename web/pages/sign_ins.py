@@ -140,6 +140,12 @@ def _form_values() -> dict:
     return values
 
 
+def _errors(problem: BadRequest) -> dict[str, str]:
+    """The fields at fault; a page that is not one (or past the last) is said in the problem's own words."""
+    errors = {name: text for name, text in problem.fields.items() if name not in ("page", "offset")}
+    return errors if errors else {"page": problem.message}
+
+
 @bp.get("/sign-ins", strict_slashes=False)
 @login_required
 def index():
@@ -147,10 +153,11 @@ def index():
     try:
         chosen, page = read_filters(request.args), read_page(request.args)
         found = read_and_record(lambda s: sign_ins.read_sign_ins(s, user=signed_in_user(s), clock=clock(),
-                                                                 filters=chosen, page=page))
+                                                                 filters=chosen,
+                                                                 offset=(page - 1) * sign_ins.PER_PAGE))
     except BadRequest as problem:
-        return render_template("sign_ins/index.html", found=None, values=_form_values(), errors=problem.fields
-                               or {"page": problem.message}, message=problem.message), 400
+        return render_template("sign_ins/index.html", found=None, values=_form_values(), errors=_errors(problem),
+                               message=problem.message), 400
     kept = _kept_filters()
     return render_template("sign_ins/index.html", found=found, values=_form_values(), errors={}, kept=kept,
                            page_url=lambda n: url_for("sign_ins.index", **kept, page=n),
