@@ -2,6 +2,8 @@
 and that nothing but static files (and a deployed version's diagram) may be kept in a browser's or proxy's cache."""
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import Flask, Response, request
 
 # Scripts and style sheets only from this site (no inline code); style attributes stay allowed because
@@ -36,10 +38,21 @@ HEADERS = {
 KEPT_BY_BROWSER = {"static", "versions.diagram"}
 
 
+def sign_in_policy(issuers: list[str]) -> str:
+    """The sign-in page's buttons post to us and are redirected to each identity provider: form-action must
+    allow the providers' own sites too (browsers check every redirect a form submission follows)."""
+    origins = sorted({"{0.scheme}://{0.netloc}".format(urlsplit(issuer)) for issuer in issuers})
+    return "; ".join(" ".join(("form-action 'self'", *origins)) if d == "form-action 'self'" else d
+                     for d in DIRECTIVES)
+
+
 def init_app(app: Flask) -> None:
+    login_policy = sign_in_policy([p.issuer for p in app.extensions["sixgates_settings"].sso_providers])
+
     @app.after_request
     def add_security_headers(response: Response) -> Response:
-        policy = MODELLER_POLICY if request.blueprint == "modeller" else CONTENT_SECURITY_POLICY
+        policy = MODELLER_POLICY if request.blueprint == "modeller" else \
+            login_policy if request.endpoint == "auth.login" else CONTENT_SECURITY_POLICY
         response.headers.setdefault("Content-Security-Policy", policy)
         for name, value in HEADERS.items():
             response.headers.setdefault(name, value)

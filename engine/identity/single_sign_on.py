@@ -67,6 +67,8 @@ def sign_in_with(session: Session, provider: Provider, claims: dict, *, address:
         return _refuse(session, provider, subject, claims, groups, clock, Refusal(
             DISABLED, "Your Six Gates account is disabled. Ask your Hub administrator if you need it again."))
     if not roles:
+        if user is not None:  # left every group that grants a role: the roles go too (and with them what tokens do)
+            _set_roles(session, user, [], provider, clock)
         return _refuse(session, provider, subject, claims, groups, clock, Refusal(
             NO_ROLE, "You signed in, but none of your groups gives you a role in Six Gates yet."))
     if user is None:
@@ -122,14 +124,7 @@ def link_identity(session: Session, user: User, *, provider: str, subject: str, 
 
 def _refresh(session: Session, user: User, provider: Provider, claims: dict, roles: list[str], clock: Clock) -> None:
     """Roles, name and address as the provider says today; role changes are on the record."""
-    before = sorted(user.roles)
-    if before != roles:
-        user.role_rows = [row for row in user.role_rows if row.role in roles] + [
-            UserRole(role=r) for r in roles if r not in before]
-        session.flush()
-        record_event(session, instance=None, at=clock.now(), actor=ACTOR, kind="user_roles_changed",
-                     data={"username": user.username, "before": before, "after": roles,
-                           "provider": provider.name})
+    _set_roles(session, user, roles, provider, clock)
     name = _claim(claims, provider.name_claim)[:200]
     if name and name != user.display_name:
         user.display_name = name
@@ -138,6 +133,17 @@ def _refresh(session: Session, user: User, provider: Provider, claims: dict, rol
         user.email = email
         record_event(session, instance=None, at=clock.now(), actor=ACTOR, kind="user_email_changed",
                      data={"username": user.username})
+
+
+def _set_roles(session: Session, user: User, roles: list[str], provider: Provider, clock: Clock) -> None:
+    before = sorted(user.roles)
+    if before != roles:
+        user.role_rows = [row for row in user.role_rows if row.role in roles] + [
+            UserRole(role=r) for r in roles if r not in before]
+        session.flush()
+        record_event(session, instance=None, at=clock.now(), actor=ACTOR, kind="user_roles_changed",
+                     data={"username": user.username, "before": before, "after": roles,
+                           "provider": provider.name})
 
 
 def _claim(claims: dict, name: str) -> str:

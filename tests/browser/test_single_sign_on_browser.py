@@ -38,11 +38,8 @@ def sso_site(db, clock, demo_people):
         thread.join()
 
 
-# Chromium blocks the button's form being redirected to the provider: "Sending form data to '.../login/sso/test'
-# violates the following Content Security Policy directive: "form-action 'self'"". With the provider's origin added
-# to form-action (tried by rewriting the header in this fixture), the whole journey passes.
-@pytest.mark.xfail(strict=True, reason="web/security_headers.py: form-action 'self' forbids the redirect from "
-                   "POST /login/sso/<name> to the provider's authorisation endpoint")
+# Browsers check every redirect a form submission follows against form-action: the sign-in page allows the
+# provider's own site (web/security_headers.sign_in_policy), or the button could not reach it.
 def test_a_clinical_lead_signs_in_with_her_nhs_account_and_lands_on_her_tasks(db, clock, browser, sso_site):
     walker = Walker(db, clock)
     walker.walk(walker.start(), plan(), stop_at="gate3_clinical_signoff")

@@ -126,8 +126,6 @@ def test_roles_are_set_again_at_each_sign_in_from_the_groups_of_the_day(db, cloc
          "provider": "nhs"}]
 
 
-@pytest.mark.xfail(strict=True, reason="engine/identity/single_sign_on.py sign_in_with refuses (no_role) before "
-                   "_refresh, so a linked person whose groups grant nothing now keeps every role they had")
 def test_a_linked_person_whose_groups_no_longer_grant_any_role_loses_their_roles(db, clock, admin):
     mapped(db, clock, NHS, "clinical-leads", "clinical_lead")
     assert sign_in(db, clock) == "cleo.singh"

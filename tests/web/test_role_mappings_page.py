@@ -129,3 +129,10 @@ def test_the_sign_in_page_has_a_button_for_each_provider(sso_app):
     page = sso_app.test_client().get("/login").data.decode()
     assert "Sign in with your NHS account" in page and "Sign in with your UHB account" in page
     assert 'action="/login/sso/nhs"' in page and "Sign in with a Six Gates username and password" in page
+
+
+def test_only_the_sign_in_page_lets_forms_reach_the_providers(sso_app):
+    client = sso_app.test_client()
+    policy = client.get("/login").headers["Content-Security-Policy"]
+    assert "form-action 'self' https://idp.uhb.example.org https://login.example.org;" in policy
+    assert "form-action 'self';" in client.get("/accessibility").headers["Content-Security-Policy"]

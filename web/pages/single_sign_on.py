@@ -90,7 +90,12 @@ def callback(name: str):
     if request.args.get("error"):  # the person cancelled, or the provider refused them
         return _failed(provider, "The sign-in service did not sign you in. Try again."), 400
     try:
-        token = client_of(provider).authorize_access_token(leeway=LEEWAY_SECONDS)
+        client = client_of(provider)
+        # Authlib checks the audience only through azp unless told: name this client as the audience, and keep
+        # the issuer check that passing claims_options would otherwise replace.
+        must_be = {"iss": {"values": [client.load_server_metadata()["issuer"]]},
+                   "aud": {"values": [provider.client_id]}}
+        token = client.authorize_access_token(leeway=LEEWAY_SECONDS, claims_options=must_be)
         claims = dict(token["userinfo"])
     except (AuthlibBaseError, JoseError, requests.RequestException, KeyError, TypeError, ValueError) as exc:
         # A replayed or expired answer, a token that fails verification, or a provider that cannot be reached.
