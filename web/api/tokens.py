@@ -22,9 +22,9 @@ def list_mine():
 
 @bp.post("/me/tokens")
 def create():
-    """Body {"name": text, "days": 1 to 365}, both optional; answers 201 with the token, shown this once."""
+    """Body {"name": text, "days": 1 to 365 (default 90)}; answers 201 with the token, shown this once."""
     body = json_body()
-    name = text_field(body, "name", longest=tokens.MAX_NAME) if "name" in body else tokens.DEFAULT_NAME
+    name = text_field(body, "name", longest=tokens.MAX_NAME)
     days = body.get("days", tokens.DEFAULT_DAYS)
     if isinstance(days, bool) or not isinstance(days, int):
         raise BadRequest("days is a whole number of days.", fields={"days": "Give a whole number of days."})
@@ -53,9 +53,9 @@ def openapi_paths() -> dict:
         "expires_at": {**NULLABLE_STRING, "description": "null: made before tokens expired; works until revoked"},
         "last_used_at": {**NULLABLE_STRING, "description": "Written at most every few minutes"},
         "revoked_at": NULLABLE_STRING, "status": {"type": "string", "enum": ["active", "expired", "revoked"]}}}
-    new = {"type": "object", "properties": {
+    new = {"type": "object", "required": ["name"], "properties": {
         "name": {"type": "string", "minLength": 1, "maxLength": tokens.MAX_NAME, "pattern": r"\S",
-                 "description": f"What the token is for (default \"{tokens.DEFAULT_NAME}\")"},
+                 "description": "What the token is for, such as the program that uses it"},
         "days": {"type": "integer", "minimum": 1, "maximum": tokens.MAX_DAYS,
                  "description": f"How long it works (default {tokens.DEFAULT_DAYS})"}}}
     made = {**token, "required": ["token", *token["required"]],
