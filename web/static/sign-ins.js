@@ -12,8 +12,8 @@
     data: {
       labels: pick("day"),
       datasets: [
-        { label: "Sign-ins", data: pick("sign_ins"), backgroundColor: "#005eb8" },
-        { label: "Failures", data: pick("failures"), backgroundColor: "#d5281b" }
+        { label: "Sign-ins", data: pick("sign_ins"), backgroundColor: "#005eb8", maxBarThickness: 40 },
+        { label: "Failures", data: pick("failures"), backgroundColor: "#d5281b", maxBarThickness: 40 }
       ]
     },
     options: {
