@@ -118,8 +118,12 @@ def change_password(db: Database, *, username: str, current: str, new: str, conf
 
     def record(session: Session) -> None:
         password_sign_in.check_login_allowed(session, username=username, address=address, clock=clock)
-        if not right:
+        if not right:  # as a wrong password at sign-in: the failure, and the lock-out it may cause, on the record
             password_sign_in.record_login(session, username=username, address=address, succeeded=False, clock=clock)
+            until = password_sign_in.locked_until(session, username=username, address=address, clock=clock)
+            if until > clock.now():
+                record_event(session, instance=None, at=clock.now(), actor="anonymous", kind="login_locked_out",
+                             data={"username": username, "address": address[:80], "until": until.isoformat()})
             return
         user = _with_password(session, username)
         user.password_hash = new_hash

@@ -101,6 +101,7 @@ def test_a_wrong_current_password_changes_nothing_and_counts_as_a_failed_sign_in
             change(db, clock, current="not my password")
     with pytest.raises(LoginThrottled):  # even the right one now waits, as at sign-in
         change(db, clock)
+    assert [e["username"] for e in system_events(db, "login_locked_out")] == ["sam"]
     clock.advance(minutes=password_sign_in.LOCKOUT.total_seconds() / 60 + 1)
     change(db, clock)
     assert system_events(db, "password_changed") == [{"username": "sam"}]
