@@ -1,14 +1,15 @@
 """Sign-ins on the record, on a real database: the events the identity services write, read back for auditors
 with filters, paging and a summary; nobody else may read them, and an auditor's reading is itself recorded."""
 import json
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 
+import pyotp
 import pytest
 from sqlalchemy import select
 
 from engine.errors import BadRequest, Forbidden, LoginThrottled
 from engine.history import sign_ins
-from engine.identity import accounts, password_sign_in, sessions, single_sign_on, tokens
+from engine.identity import accounts, password_sign_in, second_factor, sessions, single_sign_on, tokens
 from engine.store.models import AuditEvent, User
 from engine.store.trail import SYSTEM_CHAIN, record_event
 from tests.conftest import add_user
@@ -163,3 +164,30 @@ def test_filters_that_match_nothing_are_refused_plainly():
     assert "group" in unknown.value.fields
     assert sign_ins.filters_of(person=" sam ", since=date(2026, 3, 2), until=date(2026, 3, 2)) == sign_ins.Filters(
         person="sam", since=date(2026, 3, 2), until=date(2026, 3, 2))
+
+
+def test_a_password_sign_in_finished_with_a_code_or_a_recovery_code_says_so(db, clock, people):
+    secret, now = second_factor.new_secret(), clock.now()
+    totp = pyotp.TOTP(secret)
+    sam_id = user(db, "sam").id
+    codes = db.writing(lambda s: second_factor.confirm_enrolment(s, s.get(User, sam_id), secret=secret,
+                                                                 code=totp.at(now), at=now, clock=clock))
+    later = now + timedelta(minutes=2)
+    near = {totp.at(later + timedelta(seconds=30 * n)) for n in range(-3, 4)}
+    wrong = next(code for code in (f"{n:06d}" for n in range(10)) if code not in near)
+
+    def with_code(code, at):
+        return password_sign_in.sign_in_with_code(db, user_id=sam_id, code=code, address="10.0.0.1", clock=clock,
+                                                  at=at)
+    assert attempt(db, clock, "sam", PASSWORD) is not None
+    assert with_code(wrong, later) is None
+    assert with_code(totp.at(later), later) is not None
+    assert attempt(db, clock, "sam", PASSWORD) is not None
+    assert with_code(codes[0], later) is not None
+    assert attempt(db, clock, "sam", PASSWORD) is not None  # half signed in: no code given
+    rows = [(row.kind, row.how) for row in read(db, clock).rows]
+    assert rows == [("password_accepted", "password"), ("login_succeeded", "password_and_recovery_code"),
+                    ("recovery_code_used", "recovery_code"), ("password_accepted", "password"),
+                    ("login_succeeded", "password_and_code"), ("second_factor_failed", "second_factor"),
+                    ("password_accepted", "password"), ("second_factor_enrolled", "second_factor")]
+    assert read(db, clock).summary.failures == 1

@@ -64,7 +64,8 @@ def openapi_paths() -> dict:
         "username": {**NULLABLE_STRING, "description": "Whom it is about (null: nobody known)"},
         "name": {**NULLABLE_STRING, "description": "Their display name, where they have an account"},
         "how": {"type": "string", "nullable": True,
-                "enum": ["password", "second_factor", "recovery_code", "provider", None]},
+                "enum": ["password", "password_and_code", "password_and_recovery_code", "second_factor",
+                         "recovery_code", "provider", None]},
         "provider": NULLABLE_STRING, "address": NULLABLE_STRING,
         "actor": {"type": "string", "description": "Who recorded it"}, "detail": {"type": "object"}}}
     count = {"type": "integer"}

@@ -25,8 +25,9 @@ GROUP_NAMES = {
     "passwords_and_accounts": "Passwords and accounts", "tokens": "API tokens",
     "single_sign_on": "Single sign-on and role mappings", "signed_out": "Signed out",
 }
-HOW_WORDS = {"password": "Password", "second_factor": "Second factor (authenticator app)",
-             "recovery_code": "Recovery code"}
+HOW_WORDS = {"password": "Password", "password_and_code": "Password and authenticator app",
+             "password_and_recovery_code": "Password and recovery code",
+             "second_factor": "Authenticator app", "recovery_code": "Recovery code"}
 REFUSALS = {"no_role": "none of their groups gives a role here", "disabled": "their account here is disabled"}
 CSV_HEADER = ["When (UTC)", "Event number", "Username", "Name", "What", "How", "Address", "Detail", "Recorded by",
               "Recorded by (name)"]
