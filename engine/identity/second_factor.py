@@ -29,7 +29,7 @@ VALID_WINDOW = 1  # a code of the step before or after is accepted too: phones' 
 RECOVERY_CODES = 10
 _BASE32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
 SCOPES = ("role", "organisation")
-WRONG_CODE = "That code is not right, or has been used already: enter the newest code your app shows."
+WRONG_CODE = "That code is not right. Enter the 6-digit code your app shows now."
 
 
 def new_secret() -> str:
@@ -105,7 +105,7 @@ def confirm_enrolment(session: Session, user: User, *, secret: str, code: str, a
         raise BadRequest("Start setting up your app again.")
     step = _matching_step(secret, code, at=at, after=None)
     if step is None:
-        raise BadRequest(WRONG_CODE, fields={"code": "Enter the 6-digit code your app shows now."})
+        raise BadRequest(WRONG_CODE, fields={"code": WRONG_CODE})
     user.totp_secret, user.totp_last_step = secret, step
     codes = _replace_recovery_codes(session, user)
     record_event(session, instance=None, at=clock.now(), actor=user.username, kind="second_factor_enrolled",
