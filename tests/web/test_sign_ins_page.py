@@ -138,6 +138,11 @@ def test_pages_of_fifty_newest_first_and_the_csv_has_every_row(app, db, clock, p
     assert injected["Username"] == "'=cmd|' /C calc'!A0" and injected["Address"] == "'+44"
 
 
+def test_the_csv_refuses_a_filter_that_is_not_one(app, people):
+    refused = signed_in(app, "aud.auditor").get("/audit/sign-ins.csv?to-day=40&to-month=1&to-year=2026")
+    assert refused.status_code == 400 and "The end date must be a real date" in text(refused)
+
+
 @pytest.mark.parametrize("username", ["ivy.medtech", "hana.hub", "bea.board", "sam.sponsor"])
 def test_nobody_but_auditors_and_administrators_reads_sign_ins(app, people, username):
     client = signed_in(app, username)
