@@ -13,7 +13,7 @@ def run(db, *args, input=None):
 
 def test_users_tokens_and_a_hostile_deployment(db, minimal, tmp_path):
     assert run(db, "users", "add", "olive", "--role", "process_owner", "--password-stdin",
-               input="s3cret-pass\n").exit_code == 0
+               input="lantern orchard pebble\n").exit_code == 0
     duplicate = run(db, "users", "add", "olive", "--role", "sponsor")
     assert duplicate.exit_code == 1 and "already exists" in duplicate.output
     unknown = run(db, "users", "add", "x", "--role", "wizard")

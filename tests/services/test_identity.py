@@ -215,7 +215,7 @@ def test_a_disabled_user_cannot_sign_in_and_their_token_stops_working(db, clock,
     db.writing(lambda s: accounts.set_active(s, "sam", active=False, actor=ada, clock=clock))
     assert sign_in(db, clock, "sam", PASSWORD) is None
     with db.reading() as s:
-        assert tokens.user_id_for_token(s, token) is None
+        assert tokens.user_id_for_token(s, token, clock=clock) is None
     db.writing(lambda s: accounts.set_active(s, "sam", active=True, actor=ada, clock=clock))
     assert sign_in(db, clock, "sam", PASSWORD) is not None
     assert [e["username"] for e in system_events(db, "user_disabled") + system_events(db, "user_enabled")] \
