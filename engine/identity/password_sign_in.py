@@ -67,7 +67,7 @@ def sign_in(db: Database, *, username: str, password: str, address: str, clock: 
         _one_attempt_at_a_time(session, username=username, address=address)
         check_login_allowed(session, username=username, address=address, clock=clock)
         if user is None:
-            _record_failure(session, kind="login_failed", username=username, address=address, clock=clock)
+            record_failure(session, kind="login_failed", username=username, address=address, clock=clock)
         elif code_asked:  # not a success yet: the failures still count until the code is proven
             record_event(session, instance=None, at=clock.now(), actor=user.username, kind="password_accepted",
                          data={"username": username[:80], "address": address[:80]})
@@ -98,7 +98,7 @@ def sign_in_with_code(db: Database, *, user_id: int, code: str, address: str, cl
                 second_factor.use_recovery_code(session, user, typed, clock=clock):
             record_login(session, username=user.username, address=address, succeeded=True, clock=clock)
             return user
-        _record_failure(session, kind="second_factor_failed", username=user.username, address=address, clock=clock)
+        record_failure(session, kind="second_factor_failed", username=user.username, address=address, clock=clock)
         return None
 
     return db.writing(attempt)
@@ -130,7 +130,7 @@ def record_login(session: Session, *, username: str, address: str, succeeded: bo
                  data={"username": username, "address": address})
 
 
-def _record_failure(session: Session, *, kind: str, username: str, address: str, clock: Clock) -> None:
+def record_failure(session: Session, *, kind: str, username: str, address: str, clock: Clock) -> None:
     """A wrong password or code; the failure that reaches a limit puts the lock-out on the record, once."""
     username, address = username[:80], address[:80]
     record_event(session, instance=None, at=clock.now(), actor="anonymous", kind=kind,
