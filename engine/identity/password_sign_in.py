@@ -104,6 +104,24 @@ def sign_in_with_code(db: Database, *, user_id: int, code: str, address: str, cl
     return db.writing(attempt)
 
 
+def check_password_again(db: Database, *, username: str, password: str, address: str, clock: Clock) -> bool:
+    """Whether this is the signed-in person's password, asked again before a change that needs it (removing their
+    app, new recovery codes). Throttled and recorded as at sign-in, so a stolen session cannot guess it freely:
+    a wrong one is a failure (login_failed); raises LoginThrottled while locked out."""
+    with db.reading() as session:
+        check_login_allowed(session, username=username, address=address, clock=clock)
+        right = authenticate(session, username, password or "") is not None
+
+    def record(session: Session) -> None:
+        _one_attempt_at_a_time(session, username=username, address=address)
+        check_login_allowed(session, username=username, address=address, clock=clock)
+        if not right:
+            record_failure(session, kind="login_failed", username=username, address=address, clock=clock)
+
+    db.writing(record)
+    return right
+
+
 def sign_in_with_new_factor(db: Database, *, user_id: int, secret: str, code: str, address: str, clock: Clock,
                             at: datetime) -> tuple[User, list[str]]:
     """Set up the app of someone who must have one, at sign-in after their password, and sign them in: the user

@@ -3,6 +3,7 @@ recovery codes for a lost phone, and the rules that say who must have one. Each 
 chain. Sign-in itself (throttled, recorded) is engine.identity.password_sign_in's."""
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import re
@@ -13,10 +14,9 @@ import pyotp
 import segno
 from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
-from werkzeug.security import check_password_hash
 
 from engine.clock import Clock
-from engine.errors import BadRequest, Conflict, NotFound
+from engine.errors import BadRequest, Conflict, Forbidden, NotFound
 from engine.identity.accounts import require_admin
 from engine.policy import ROLES, role_name
 from engine.store.models import Organisation, RecoveryCode, SecondFactorRule, User
@@ -35,6 +35,13 @@ WRONG_CODE = "That code is not right. Enter the 6-digit code your app shows now.
 def new_secret() -> str:
     """A fresh shared secret (160 bits, base32), kept by no one until a code made from it is confirmed."""
     return pyotp.random_base32()
+
+
+def secret_from(seed: bytes) -> str:
+    """A shared secret made from 20 bytes the caller derives (so a set-up in progress need not store the key)."""
+    if len(seed) < 20:
+        raise ValueError("A secret needs 20 bytes.")
+    return base64.b32encode(seed[:20]).decode()
 
 
 def grouped(secret: str) -> str:
@@ -163,17 +170,17 @@ def use_recovery_code(session: Session, user: User, code: str, *, clock: Clock) 
 
 
 def remove_second_factor(session: Session, username: str, *, actor: User, clock: Clock,
-                         password: str | None = None) -> User:
-    """Remove the app and recovery codes: by the person, with their password; or by an admin, for someone who lost
-    their phone. Raises NotFound, Forbidden (someone else's, not an admin), BadRequest (a wrong password),
-    Conflict (no second factor)."""
+                         password_checked: bool = False) -> User:
+    """Remove the app and recovery codes: by the person, once their password is checked again
+    (password_sign_in.check_password_again, throttled); or by an admin, for someone who lost their phone.
+    Raises NotFound, Forbidden (someone else's and not an admin, or one's own unchecked), Conflict (no app)."""
     user = session.scalars(select(User).where(User.username == username)).first()
     if user is None:
         raise NotFound(f"No user called {username!r}.")
     if user.id != actor.id:
         require_admin(actor)
-    elif not check_password_hash(user.password_hash or "", password or ""):
-        raise BadRequest("That is not your password.", fields={"password": "Enter your password, to show it is you."})
+    elif not password_checked:
+        raise Forbidden("Enter your password to remove your authenticator app.")
     if not has_second_factor(user):
         raise Conflict(f"{user.display_name} has no authenticator app set up.")
     user.totp_secret = user.totp_last_step = None

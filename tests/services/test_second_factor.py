@@ -137,24 +137,44 @@ def test_rules_require_a_second_factor_by_role_or_by_organisation(db, clock, sam
         {"change": "removed", "scope": "organisation", "value": "Medtech Ltd"}]
 
 
-def test_a_person_removes_their_app_with_their_password_and_an_admin_for_someone_who_lost_their_phone(db, clock, sam):
+def test_a_person_removes_their_app_once_their_password_is_checked_and_an_admin_for_someone_who_lost_their_phone(
+        db, clock, sam):
     add_user(db, clock, "kim", "sponsor", password=PASSWORD)
     enrol(db, clock, "sam")
 
-    def remove(actor, password=None):
+    def remove(actor, checked=False):
         return db.writing(lambda s: factor.remove_second_factor(s, "sam", actor=accounts.require_user(s, actor),
-                                                                password=password, clock=clock))
-    with pytest.raises(BadRequest):
-        remove("sam", "wrong")
+                                                                password_checked=checked, clock=clock))
     with pytest.raises(Forbidden):
-        remove("kim", PASSWORD)
-    remove("sam", PASSWORD)
+        remove("sam")  # not without the password asked again
+    with pytest.raises(Forbidden):
+        remove("kim", checked=True)
+    remove("sam", checked=True)
     assert user(db, "sam").totp_secret is None
     enrol(db, clock, "sam")
     remove("ada")
     with db.reading() as s:
         assert s.scalars(select(RecoveryCode)).all() == []
     assert events(db, "second_factor_removed") == [("sam", {"username": "sam"}), ("ada", {"username": "sam"})]
+
+
+def test_a_password_asked_again_is_throttled_and_recorded_as_at_sign_in(db, clock, sam):
+    def again(password):
+        return password_sign_in.check_password_again(db, username="sam", password=password, address="10.0.0.1",
+                                                     clock=clock)
+    assert again(PASSWORD)
+    for _ in range(password_sign_in.MAX_FAILURES):
+        assert not again("guess")
+    with pytest.raises(LoginThrottled):
+        again(PASSWORD)
+    assert len(events(db, "login_failed")) == password_sign_in.MAX_FAILURES
+    assert len(events(db, "login_locked_out")) == 1
+
+
+def test_a_key_made_from_twenty_bytes_is_the_same_each_time_and_makes_codes():
+    secret = factor.secret_from(bytes(range(20)))
+    assert len(secret) == 32 and secret == factor.secret_from(bytes(range(20)))
+    assert pyotp.TOTP(secret).at(NOW).isdigit()
 
 
 def sign_in(db, clock, password=PASSWORD, address="10.0.0.1"):

@@ -5,7 +5,11 @@ sign in. The engine checks the codes, throttles and records them (engine.identit
 """
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+import hashlib
+import hmac
+import secrets
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
 
 from engine.errors import LoginThrottled, NotFound, ServiceError
@@ -59,14 +63,18 @@ def _back_to_sign_in():
     return redirect(url_for("auth.login"))
 
 
-def _pending_secret() -> str:
+def _pending_secret(user: User) -> str:
+    """The key being set up: made from the app's secret key and a random nonce, so the cookie holds only the
+    nonce (Flask's session is signed, not encrypted) and the key is the same on each try until it is kept."""
     if not session.get(NEW_SECRET):
-        session[NEW_SECRET] = factor.new_secret()
-    return session[NEW_SECRET]
+        session[NEW_SECRET] = secrets.token_urlsafe(16)
+    seed = hmac.new(current_app.secret_key.encode(), f"sixgates set-up {user.id} {session[NEW_SECRET]}".encode(),
+                    hashlib.sha256).digest()
+    return factor.secret_from(seed)
 
 
 def _set_up_page(user: User, *, action: str, error: ServiceError | None = None, signing_in: bool = False):
-    secret = _pending_secret()
+    secret = _pending_secret(user)
     page = render_template("second_factor/set_up.html", user=user, action=action, signing_in=signing_in,
                            qr_code=factor.qr_code_svg(secret, user.username), secret=factor.grouped(secret),
                            error=error, fields=error.fields if error else {})
@@ -118,7 +126,7 @@ def confirm_at_sign_in():
     action = url_for("second_factor.confirm_at_sign_in")
     try:
         user, codes = password_sign_in.sign_in_with_new_factor(
-            database(), user_id=user.id, secret=session[NEW_SECRET], code=request.form.get("code", ""),
+            database(), user_id=user.id, secret=_pending_secret(user), code=request.form.get("code", ""),
             address=_address(), clock=clock(), at=auth.SESSION_CLOCK.now())
     except LoginThrottled as exc:
         session.pop(HALF, None)
@@ -147,7 +155,8 @@ def confirm():
     if not session.get(NEW_SECRET):
         return redirect(url_for("second_factor.manage"))
     try:
-        codes = write(lambda s: factor.confirm_enrolment(s, signed_in_user(s), secret=session[NEW_SECRET],
+        secret = _pending_secret(current_user.user)
+        codes = write(lambda s: factor.confirm_enrolment(s, signed_in_user(s), secret=secret,
                                                          code=request.form.get("code", ""),
                                                          at=auth.SESSION_CLOCK.now(), clock=clock()))
     except ServiceError as exc:
@@ -156,14 +165,32 @@ def confirm():
     return render_template("second_factor/recovery_codes.html", codes=codes, just_set_up=True)
 
 
+def _password_again(template: str, **context):
+    """None when the POST carries the person's password (throttled and recorded as at sign-in, so a stolen
+    session cannot guess it); else the page again with the refusal."""
+    me = current_user.user
+    try:
+        if password_sign_in.check_password_again(database(), username=me.username, password=request.form.get(
+                "password", ""), address=_address(), clock=clock()):
+            return None
+        error, status, headers = "That is not your password.", 400, {}
+    except LoginThrottled as exc:
+        error, status = f"That is not your password. {exc.message}", 429
+        headers = {"Retry-After": str(exc.minutes * 60)}
+    return render_template(template, error=error, **context), status, headers
+
+
 @bp.route("/account/second-factor/recovery-codes", methods=["GET", "POST"])
 @login_required
 def new_codes():
-    """GET asks for confirmation; the confirmed POST shows the new codes, once."""
+    """GET asks for the person's password; the POST with it shows the new codes, once."""
+    if not factor.has_second_factor(current_user.user):
+        return redirect(url_for("second_factor.manage"))
     if request.method != "POST":
-        if not factor.has_second_factor(current_user.user):
-            return redirect(url_for("second_factor.manage"))
         return render_template("second_factor/new_codes.html")
+    refused = _password_again("second_factor/new_codes.html")
+    if refused:
+        return refused
     codes = write(lambda s: factor.new_recovery_codes(s, signed_in_user(s), clock=clock()))
     return render_template("second_factor/recovery_codes.html", codes=codes, just_set_up=False)
 
@@ -172,20 +199,18 @@ def new_codes():
 @login_required
 def remove():
     """GET asks for the person's password; the POST with it removes their app and recovery codes."""
-    error = None
-    if request.method == "POST":
-        try:
-            write(lambda s: factor.remove_second_factor(s, current_user.user.username, actor=signed_in_user(s),
-                                                        password=request.form.get("password", ""), clock=clock()))
-        except ServiceError as exc:
-            error = exc
-        else:
-            flash("Removed your authenticator app and recovery codes.")
-            return redirect(url_for("second_factor.manage"))
+    if not factor.has_second_factor(current_user.user):
+        return redirect(url_for("second_factor.manage"))
     required = read(lambda s: factor.requires_second_factor(s, signed_in_user(s)))
-    page = render_template("second_factor/remove.html", required=required, error=error,
-                           fields=error.fields if error else {})
-    return page, status_of(error) if error else 200
+    if request.method != "POST":
+        return render_template("second_factor/remove.html", required=required)
+    refused = _password_again("second_factor/remove.html", required=required)
+    if refused:
+        return refused
+    write(lambda s: factor.remove_second_factor(s, current_user.user.username, actor=signed_in_user(s),
+                                                clock=clock(), password_checked=True))
+    flash("Removed your authenticator app and recovery codes.")
+    return redirect(url_for("second_factor.manage"))
 
 
 def _admin() -> User:
