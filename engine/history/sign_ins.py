@@ -73,7 +73,8 @@ class Filters:
 
 def filters_of(*, person: str | None = None, group: str | None = None, since: date | None = None,
                until: date | None = None) -> Filters:
-    """The filters, checked. Raises BadRequest (fields person, group, to) for values no event could match."""
+    """The filters, checked. Raises BadRequest (fields person, group) for values no event could match; an end
+    before the start is a period with nothing in it (a page asking a person for dates says so first)."""
     person = (person or "").strip() or None
     group = (group or "").strip() or None
     if person is not None and len(person) > 80:
@@ -82,9 +83,6 @@ def filters_of(*, person: str | None = None, group: str | None = None, since: da
     if group is not None and group not in GROUPS:
         raise BadRequest(f"Unknown kind of sign-in event {group!r}. Kinds: {', '.join(GROUPS)}.",
                          fields={"group": "Choose a kind of event from the list"})
-    if since and until and until < since:
-        raise BadRequest("The end date must be the same as or after the start date.",
-                         fields={"to": "The end date must be the same as or after the start date"})
     return Filters(person=person, group=group, since=since, until=until)
 
 
@@ -150,14 +148,11 @@ def require_reader(user: User) -> None:
 def read_sign_ins(session: Session, *, user: User, clock: Clock, filters: Filters = Filters(), offset: int = 0,
                   limit: int = PER_PAGE) -> SignInPage:
     """Some of the matching events, newest first, with their total and the period's summary; the reading is put
-    on the record. Raises Forbidden (not an auditor or administrator), BadRequest (an offset past the last)."""
+    on the record. Raises Forbidden (not an auditor or administrator), BadRequest (a negative offset or limit)."""
     require_reader(user)
     if offset < 0 or limit < 1:
         raise BadRequest("The offset is 0 or more and the limit 1 or more.", fields={"offset": "0 or more"})
     total = session.scalar(select(func.count()).select_from(AuditEvent).where(*_matching(session, filters))) or 0
-    if offset and offset >= total:
-        raise BadRequest(f"Only {total} event{'s match' if total != 1 else ' matches'} these filters: there is "
-                         "nothing past the last.", fields={"offset": f"less than {max(total, 1)}"})
     events = session.scalars(select(AuditEvent).where(*_matching(session, filters))
                              .order_by(AuditEvent.seq.desc()).offset(offset).limit(limit))
     rows = _rows(session, list(events))
@@ -186,7 +181,7 @@ def _matching(session: Session, filters: Filters, kinds: tuple[str, ...] | None 
         found.append(or_(AuditEvent.actor == filters.person, _holds_exactly(session, AuditEvent.data_json, mention)))
     if filters.since:
         found.append(AuditEvent.at >= _start_of(filters.since))
-    if filters.until:
+    if filters.until and filters.until < date.max:
         found.append(AuditEvent.at < _start_of(filters.until + timedelta(days=1)))
     return found
 

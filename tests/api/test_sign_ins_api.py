@@ -38,10 +38,14 @@ def test_an_auditor_lists_sign_ins_filtered_and_paged(api_as, db, clock):
 def test_bad_filters_are_refused_naming_the_parameter(api_as):
     auditor = api_as("aud", "auditor")
     for query, field in [("from=3/3/2026", "from"), ("to=2026-02-30", "to"), ("group=all", "group"),
-                         ("from=2026-03-03&to=2026-03-02", "to"), ("limit=500", "limit"), ("offset=9", "offset")]:
+                         ("limit=500", "limit"), ("limit=0", "limit"),
+                         ("group=", "group"), ("from=", "from"), ("to= 2026-03-03", "to")]:
         refused = auditor.get(f"/audit/sign-ins?{query}")
         assert refused.status_code == 400 and field in refused.json["error"]["fields"], query
     assert auditor.get("/audit/sign-ins?since=2026-03-01").status_code == 400  # not a parameter
+    # asked literally, a period ending before it starts and an offset past the last hold nothing
+    assert auditor.get("/audit/sign-ins?from=2026-03-03&to=2026-03-02").json["sign_ins"] == []
+    assert auditor.get("/audit/sign-ins?offset=9").json["sign_ins"] == []
 
 
 def test_only_auditors_and_administrators_may_and_their_reading_is_recorded(api_as, db):

@@ -107,7 +107,7 @@ def test_filters_are_a_bookmarkable_get_and_the_csv_link_keeps_them(app, db, clo
      "The end date must be the same as or after the start date"),
     ("group=everything", "Choose a kind of event from the list"),
     ("page=0", "The page is a whole number, 1 or more."),
-    ("page=7", "Only 1 event matches these filters: there is nothing past the last."),
+    ("page=7", "There is only 1 page of sign-ins for these filters."),
 ])
 def test_a_filter_that_is_not_one_is_refused_on_the_page(app, people, query, message):
     response = signed_in(app, "aud.auditor").get(f"/audit/sign-ins?{query}")

@@ -17,9 +17,9 @@ MAX_LIMIT = 200
 
 
 def _date_arg(name: str) -> date | None:
-    text = request.args.get(name, "").strip()
-    if not text:
+    if name not in request.args:
         return None
+    text = request.args[name]
     try:
         return date.fromisoformat(text) if len(text) == 10 else _not_a_date(name)
     except ValueError:
@@ -39,7 +39,10 @@ def _as_json(row: sign_ins.SignIn) -> dict:
 
 @bp.get("/audit/sign-ins")
 def list_sign_ins():
-    filters = sign_ins.filters_of(person=request.args.get("person"), group=request.args.get("group"),
+    group = request.args.get("group")
+    if group is not None and group not in sign_ins.GROUPS:  # the page's "" (anything) is no group here
+        raise BadRequest(f"group is one of {', '.join(sign_ins.GROUPS)}.", fields={"group": "one of the groups"})
+    filters = sign_ins.filters_of(person=request.args.get("person"), group=group,
                                   since=_date_arg("from"), until=_date_arg("to"))
     limit, offset = int_arg("limit", sign_ins.PER_PAGE), int_arg("offset", 0)
     if not 1 <= limit <= MAX_LIMIT:

@@ -39,6 +39,8 @@ def read_filters(args: MultiDict) -> sign_ins.Filters:
     since, since_problem = labelled_date(args, "from", "The start date", "1 3 2026")
     until, until_problem = labelled_date(args, "to", "The end date", "31 3 2026")
     problems = {name: problem for name, problem in (("from", since_problem), ("to", until_problem)) if problem}
+    if since and until and until < since and not problems:
+        problems["to"] = "The end date must be the same as or after the start date"
     if problems:
         raise BadRequest(" ".join(problems.values()), fields=problems)
     return sign_ins.filters_of(person=args.get("person"), group=args.get("group"), since=since, until=until)
@@ -141,6 +143,15 @@ def _form_values() -> dict:
     return values
 
 
+def _one_of_the_pages(found: sign_ins.SignInPage) -> sign_ins.SignInPage:
+    """The page asked for, if there is one; raised inside the reading, so a refused page is not recorded as read."""
+    if found.page > found.pages:
+        raise BadRequest(f"There {'is' if found.pages == 1 else 'are'} only {found.pages} "
+                         f"page{'' if found.pages == 1 else 's'} of sign-ins for these filters.",
+                         fields={"page": f"at most {found.pages}"})
+    return found
+
+
 def _errors(problem: BadRequest) -> dict[str, str]:
     """The fields at fault; a page that is not one (or past the last) is said in the problem's own words."""
     errors = {name: text for name, text in problem.fields.items() if name not in ("page", "offset")}
@@ -153,9 +164,8 @@ def index():
     read(lambda s: sign_ins.require_reader(signed_in_user(s)))
     try:
         chosen, page = read_filters(request.args), read_page(request.args)
-        found = read_and_record(lambda s: sign_ins.read_sign_ins(s, user=signed_in_user(s), clock=clock(),
-                                                                 filters=chosen,
-                                                                 offset=(page - 1) * sign_ins.PER_PAGE))
+        found = read_and_record(lambda s: _one_of_the_pages(sign_ins.read_sign_ins(
+            s, user=signed_in_user(s), clock=clock(), filters=chosen, offset=(page - 1) * sign_ins.PER_PAGE)))
     except BadRequest as problem:
         return render_template("sign_ins/index.html", found=None, values=_form_values(), errors=_errors(problem),
                                message=problem.message), 400
