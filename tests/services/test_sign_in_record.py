@@ -11,7 +11,7 @@ from engine.errors import BadRequest, Forbidden, LoginThrottled
 from engine.history import sign_ins
 from engine.identity import accounts, password_sign_in, second_factor, sessions, single_sign_on, tokens
 from engine.store.models import AuditEvent, User
-from engine.store.trail import SYSTEM_CHAIN, record_event
+from engine.store.trail import SYSTEM_CHAIN
 from tests.conftest import add_user
 
 PASSWORD = "correct horse battery"
@@ -48,16 +48,11 @@ def people(db, clock):
 
 
 def lock_out(db, clock, username="sam"):
-    """Wrong passwords until the username is locked; the lock-out is on the record (written here directly while
-    engine/identity/password_sign_in.py does not write it itself)."""
+    """Wrong passwords until the username is locked (the failure that locks it puts the lock-out on the record)."""
     for _ in range(password_sign_in.MAX_FAILURES):
         assert attempt(db, clock, username, "wrong") is None
     with pytest.raises(LoginThrottled):
         attempt(db, clock, username, PASSWORD)
-    if not recorded(db, "login_locked_out"):
-        db.writing(lambda s: record_event(s, instance=None, at=clock.now(), actor="anonymous", kind="login_locked_out",
-                                          data={"username": username, "address": "10.0.0.1",
-                                                "until": (clock.now() + password_sign_in.LOCKOUT).isoformat()}))
 
 
 def test_sign_ins_failures_and_a_lock_out_are_listed_newest_first_with_the_summary(db, clock, people):
@@ -69,7 +64,8 @@ def test_sign_ins_failures_and_a_lock_out_are_listed_newest_first_with_the_summa
     assert kinds[0] == "login_locked_out" and kinds[-1] == "login_succeeded"
     assert kinds.count("login_failed") == password_sign_in.MAX_FAILURES
     assert (found.summary.sign_ins, found.summary.failures) == (1, password_sign_in.MAX_FAILURES)
-    assert found.summary.lock_outs == len(recorded(db, "login_locked_out")) >= 1
+    assert found.summary.lock_outs == len(recorded(db, "login_locked_out")) == 1
+    assert found.rows[0].detail == {"until": "2026-03-02T09:16:00+00:00"}
     signed_in = found.rows[-1]
     assert (signed_in.username, signed_in.name, signed_in.how, signed_in.address) == ("sam", "Sam Patel",
                                                                                      "password", "10.0.0.1")
