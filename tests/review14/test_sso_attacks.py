@@ -97,8 +97,9 @@ def test_a_provider_cannot_name_its_person_as_the_system_on_the_record(sso_app, 
 def test_a_providers_name_claim_loses_control_and_invisible_characters(sso_app, db, clock, identity_provider):
     map_group(db, clock, identity_provider, "clinical-leads", "clinical_lead")
     provider = identity_provider.provider()
-    user = engine_sign_in(db, clock, provider, {"sub": "spoof", "preferred_username": "spoof",
-                                                "name": "Ada\u200b Lovelace\u202e nimdA", "groups": ["clinical-leads"]})
+    hidden = "Ada\u200b Lovelace\u202e nimdA\x00"  # zero-width space, right-to-left override, NUL
+    user = engine_sign_in(db, clock, provider, {"sub": "spoof", "preferred_username": "spoof", "name": hidden,
+                                                "groups": ["clinical-leads"]})
     assert not isinstance(user, Refusal)
     name = linked(db, "spoof").display_name
     assert not any(unicodedata.category(c) in ("Cc", "Cf") for c in name), repr(name)

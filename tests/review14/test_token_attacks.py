@@ -120,3 +120,13 @@ def test_token_pages_refuse_a_post_without_the_csrf_token(app, db, clock):
         assert client.post(path, data=data).status_code == 400, path
     assert works(app, token)
     assert login(app.test_client(), "ada", PASSWORD).status_code == 302  # the password did not change
+
+
+def test_the_api_takes_no_cookie_so_a_cross_site_post_makes_no_token(app, db, clock):
+    """Guard: the API is exempt from the CSRF check because it reads only bearer tokens, never the page's cookie."""
+    add_user(db, clock, "sam", "sponsor", password=PASSWORD)
+    browser = signed_in(app, "sam")
+    made = browser.post("/api/v1/me/tokens", json={"name": "from another site", "days": 365})
+    assert made.status_code == 401
+    assert db.writing(lambda s: tokens.list_tokens(s, "sam", actor=accounts.require_user(s, "sam"),
+                                                   clock=clock)) == []
