@@ -10,12 +10,13 @@ import unicodedata
 from dataclasses import replace
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from engine.history.verification import check_records
 from engine.identity import accounts, single_sign_on, tokens
 from engine.identity.single_sign_on import Refusal
-from engine.store.models import ExternalIdentity, User
+from engine.store.models import AuditEvent, ExternalIdentity, User
+from engine.store.trail import SYSTEM_CHAIN
 from tests.conftest import _TEMPLATES, add_user, settings_for
 from tests.sso.conftest import BASE_URL
 from tests.sso.identity_provider import NAME, callback_path, running, sign_in, sign_in_at_provider, start_sign_in
@@ -181,3 +182,21 @@ def test_after_the_attacks_the_record_verifies_and_the_sign_ins_csv_is_spreadshe
     assert all(not cell.startswith(("=", "+", "-", "@")) for row in rows[1:] for cell in row), rows
     with db.reading() as s:
         assert check_records(s, rerun=False).problems == []
+
+
+@pytest.mark.xfail(strict=True, reason="review14 F10: a provider renaming its person changes their name on every "
+                                       "page and past sign-in row with nothing on the system chain")
+def test_a_provider_renaming_its_person_is_on_the_record(db, clock, identity_provider):
+    map_group(db, clock, identity_provider, "staff", "hub_team")
+    provider = identity_provider.provider()
+    engine_sign_in(db, clock, provider, {"sub": "r1", "preferred_username": "rita", "name": "Rita Shah",
+                                         "groups": ["staff"]})
+    with db.reading() as s:
+        before = s.scalar(select(func.max(AuditEvent.seq)).where(AuditEvent.chain == SYSTEM_CHAIN))
+    engine_sign_in(db, clock, provider, {"sub": "r1", "preferred_username": "rita", "name": "Ada Admin",
+                                         "groups": ["staff"]})
+    assert linked(db, "r1").display_name == "Ada Admin"
+    with db.reading() as s:
+        kinds = s.scalars(select(AuditEvent.kind).where(AuditEvent.chain == SYSTEM_CHAIN,
+                                                        AuditEvent.seq > before)).all()
+    assert set(kinds) - {"login_succeeded"}, kinds  # something besides the sign-in says the name changed
