@@ -217,7 +217,58 @@ EXPECTATIONS: dict[tuple[str, str], Ask | None] = {
     ("api.api_discussion.comments_of", "GET"): instance_route(),
     ("api.api_discussion.comments_of", "POST"): instance_route(may_post_comments),
     ("discussion.post", "POST"): instance_route(may_post_comments),
+    # Signing in: through an identity provider, or the second factor while half signed in.
+    **{(endpoint, method): SESSION for endpoint, method in (
+        ("sso.begin", "POST"), ("sso.callback", "GET"), ("second_factor.code", "GET"),
+        ("second_factor.check_code", "POST"), ("second_factor.set_up_at_sign_in", "GET"),
+        ("second_factor.confirm_at_sign_in", "POST"))},
+    # One's own sign-in settings: everyone's own business.
+    ("second_factor.manage", "GET"): anyone(),
+    ("second_factor.confirm", "POST"): anyone(),
+    # Only the partners set up an app (the demo requires it of them); anyone else is sent back to their settings.
+    ("second_factor.new_codes", "GET"): Ask(lambda user, target, session: OK if user.totp_secret else 302),
+    ("second_factor.new_codes", "POST"): anyone(ok=302),
+    ("second_factor.remove", "GET"): Ask(lambda user, target, session: OK if user.totp_secret else 302),
+    ("second_factor.remove", "POST"): anyone(ok=302),
+    ("tokens.mine", "GET"): anyone(),
+    ("tokens.create", "POST"): anyone(),
+    ("tokens.revoke", "GET"): Ask(lambda user, target, session: OK if _owns_token(user, session) else NOT_FOUND),
+    ("tokens.revoke", "POST"): Ask(lambda user, target, session: 302 if _owns_token(user, session) else NOT_FOUND,
+                                   ok=302),
+    ("tokens.change_password", "GET"): anyone(),
+    ("tokens.save_password", "POST"): anyone(),
+    ("api.tokens.list_mine", "GET"): anyone(),
+    ("api.tokens.create", "POST"): anyone(ok=201),
+    ("api.tokens.revoke", "DELETE"): Ask(lambda user, target, session: OK if _owns_token(user, session)
+                                         else NOT_FOUND),
+    # Administrators: who must use a second factor, which groups grant which roles, everyone's tokens.
+    ("second_factor.rules", "GET"): asks(policy.may_administer),
+    ("second_factor.add_rule", "POST"): asks(policy.may_administer, ok=302),
+    ("second_factor.remove_rule", "GET"): asks(policy.may_administer),
+    ("second_factor.remove_rule", "POST"): asks(policy.may_administer, ok=302),
+    ("second_factor.remove_for_user", "GET"): asks(policy.may_administer),
+    ("second_factor.remove_for_user", "POST"): asks(policy.may_administer, ok=302),
+    ("role_mappings.index", "GET"): asks(policy.may_administer),
+    ("role_mappings.add", "POST"): asks(policy.may_administer, ok=302),
+    # No group is mapped in the demo: an administrator learns the mapping is gone.
+    ("role_mappings.remove", "GET"): Ask(lambda user, target, session: NOT_FOUND if policy.may_administer(user)
+                                         else FORBIDDEN),
+    ("role_mappings.remove", "POST"): asks(policy.may_administer, ok=302),
+    ("tokens.everyone", "GET"): asks(policy.may_administer),
+    ("tokens.revoke_any", "GET"): asks(policy.may_administer),
+    ("tokens.revoke_any", "POST"): asks(policy.may_administer, ok=302),
+    # Sign-ins on the record: auditors and administrators.
+    ("sign_ins.index", "GET"): asks(policy.may_read_sign_ins),
+    ("sign_ins.csv", "GET"): asks(policy.may_read_sign_ins),
+    ("api.sign_ins.list_sign_ins", "GET"): asks(policy.may_read_sign_ins),
 }
+
+
+def _owns_token(user, session) -> bool:
+    """The token the matrix names (values' token_id) is listed and revoked by its owner alone on these routes."""
+    from engine.store.models import ApiToken
+    token = session.get(ApiToken, 1)
+    return token is not None and token.user_id == user.id
 
 # Query strings some routes need to answer at all (kept small: the matrix stays fast).
 QUERY = {"versions.diff": "old={version}&new={version}",
@@ -285,7 +336,7 @@ def world(tmp_path_factory, _postgres_schema):
                                                                                       clock=clock))
     pages[NOBODY] = app.test_client()
     values = {"version_id": version, "draft_id": draft, "username": "hana.hub", "filename": "app.css", "fmt": "csv",
-              "notification_id": 1}
+              "notification_id": 1, "name": "nhs", "mapping_id": 1, "rule_id": 1, "token_id": 1}
     yield Demo(app, db, values, projects, tasks, documents, pages, tokens)
     db.dispose()
 
