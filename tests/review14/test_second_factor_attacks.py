@@ -148,3 +148,28 @@ def test_setting_up_an_app_from_settings_needs_more_than_a_stolen_session(app, d
     key = authenticator.secret_on(page)
     stolen.post("/account/second-factor", data={"code": pyotp.TOTP(key).now(), "csrf_token": csrf_token(page)})
     assert not has_app(db, "sam")
+
+
+@pytest.mark.xfail(strict=True, reason="review14 F12: 'a right password' is only a claim in the signed cookie, not a "
+                                       "record on the server: whoever has SECRET_KEY makes it for anyone, and for "
+                                       "someone who must still set up an app, sets up their own and signs in "
+                                       "without ever knowing the password")
+def test_half_signed_in_cannot_be_made_without_the_password(app, db, clock, minimal):
+    from web.pages import second_factor as pages
+    add_user(db, clock, "ivy", "industry_partner", org="Medtech Ltd", password=PASSWORD)
+    add_user(db, clock, "ada", "admin", password=PASSWORD)
+    db.writing(lambda s: factor.add_rule(s, scope="role", value="industry_partner",
+                                         actor=accounts.require_user(s, "ada"), clock=clock))
+    ivy_id = db.writing(lambda s: accounts.require_user(s, "ivy").id)
+    forger = app.test_client()
+    forger.get("/login")
+    from web.pages.auth import SESSION_CLOCK
+    cookie = app.session_interface.get_signing_serializer(app).dumps({pages.HALF: {
+        "user_id": ivy_id, "address": "127.0.0.1", "started": SESSION_CLOCK.now().timestamp()}})
+    forger.set_cookie("session", cookie)
+    page = forger.get("/login/second-factor")
+    if page.status_code == 200:
+        key = authenticator.secret_on(page.data)
+        forger.post("/login/second-factor", data={"code": pyotp.TOTP(key).now(), "csrf_token": csrf_token(page.data)})
+    assert forger.get("/inbox").status_code == 302, "signed in as ivy without her password"
+    assert not has_app(db, "ivy")

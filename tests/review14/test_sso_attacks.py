@@ -63,8 +63,6 @@ def engine_sign_in(db, clock, provider, claims):
     return db.writing(lambda s: single_sign_on.sign_in_with(s, provider, claims, address="127.0.0.1", clock=clock))
 
 
-@pytest.mark.xfail(strict=True, reason="review14 F2: removing a mapping takes its role from nobody until each member "
-                                       "signs in again: their session and their API tokens keep it")
 def test_removing_a_mapping_takes_the_role_from_those_it_gave_it_to(sso_app, db, clock, identity_provider):
     mapping = map_group(db, clock, identity_provider, "clinical-leads", "clinical_lead")
     browser = sso_app.test_client()
@@ -77,8 +75,6 @@ def test_removing_a_mapping_takes_the_role_from_those_it_gave_it_to(sso_app, db,
     assert signed_in_as(browser) and token
 
 
-@pytest.mark.xfail(strict=True, reason="review14 F5: a provider's username claim becomes the Six Gates username as "
-                                       "is, so a provider's person can be recorded as 'engine', 'anonymous' or 'cli'")
 def test_a_provider_cannot_name_its_person_as_the_system_on_the_record(sso_app, db, clock, identity_provider):
     map_group(db, clock, identity_provider, "clinical-leads", "clinical_lead")
     browser, response = answered_with(sso_app, identity_provider, forged(sub="hostile-1", preferred_username="engine"))
@@ -184,8 +180,6 @@ def test_after_the_attacks_the_record_verifies_and_the_sign_ins_csv_is_spreadshe
         assert check_records(s, rerun=False).problems == []
 
 
-@pytest.mark.xfail(strict=True, reason="review14 F10: a provider renaming its person changes their name on every "
-                                       "page and past sign-in row with nothing on the system chain")
 def test_a_provider_renaming_its_person_is_on_the_record(db, clock, identity_provider):
     map_group(db, clock, identity_provider, "staff", "hub_team")
     provider = identity_provider.provider()
