@@ -29,6 +29,7 @@ EVENT_KIND_NAMES = {
     "user_roles_changed": "User's roles changed",
     "user_organisation_changed": "User's organisation changed",
     "user_email_changed": "User's e-mail address changed",
+    "user_name_changed": "User's name changed",
     "token_created": "API token created",
     "delegation_set": "Out-of-office cover set",
     "delegation_ended": "Out-of-office cover ended",

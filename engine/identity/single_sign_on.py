@@ -8,7 +8,9 @@ client's work; this module trusts only claims that passed it.
 """
 from __future__ import annotations
 
+import json
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -18,11 +20,14 @@ from engine.clock import Clock
 from engine.errors import BadRequest, Conflict, NotFound
 from engine.identity.accounts import add_user, email_address, get_user, require_admin
 from engine.policy import ROLES
+from engine.store.actor_names import SERVICE_ACTOR_NAMES
 from engine.store.models import ExternalIdentity, RoleMapping, User, UserRole
 from engine.store.trail import record_event
 
 PROVIDER_NAME = re.compile(r"[a-z][a-z0-9-]{0,39}")
 ACTOR = "single sign-on"  # who the trail says changed an account when a sign-in did it
+# Names on the record that are not people: a provider's person never gets one as their username.
+NOT_PEOPLE = frozenset({*SERVICE_ACTOR_NAMES, "anonymous", ACTOR, "test", "system", "admin"})
 NO_ROLE = "no_role"
 DISABLED = "disabled"
 
@@ -63,12 +68,14 @@ def sign_in_with(session: Session, provider: Provider, claims: dict, *, address:
     identity = session.scalars(select(ExternalIdentity).where(
         ExternalIdentity.provider == provider.name, ExternalIdentity.subject == subject)).first()
     user = session.get(User, identity.user_id) if identity else None
+    if identity is not None:  # kept, so a change to the mapping applies to them at once
+        identity.groups_json = json.dumps(groups)
     if user is not None and not user.active:
         return _refuse(session, provider, subject, claims, groups, clock, Refusal(
             DISABLED, "Your Six Gates account is disabled. Ask your Hub administrator if you need it again."))
     if not roles:
         if user is not None:  # left every group that grants a role: the roles go too (and with them what tokens do)
-            _set_roles(session, user, [], provider, clock)
+            _set_roles(session, user, [], provider.name, clock)
         return _refuse(session, provider, subject, claims, groups, clock, Refusal(
             NO_ROLE, "You signed in, but none of your groups gives you a role in Six Gates yet."))
     if user is None:
@@ -77,6 +84,7 @@ def sign_in_with(session: Session, provider: Provider, claims: dict, *, address:
                         display_name=_claim(claims, provider.name_claim) or None,
                         email=_email(claims, provider.email_claim))
         identity = link_identity(session, user, provider=provider.name, subject=subject, actor=ACTOR, clock=clock)
+        identity.groups_json = json.dumps(groups)
     else:
         _refresh(session, user, provider, claims, roles, clock)
     identity.last_sign_in_at = clock.now()
@@ -124,9 +132,11 @@ def link_identity(session: Session, user: User, *, provider: str, subject: str, 
 
 def _refresh(session: Session, user: User, provider: Provider, claims: dict, roles: list[str], clock: Clock) -> None:
     """Roles, name and address as the provider says today; role changes are on the record."""
-    _set_roles(session, user, roles, provider, clock)
+    _set_roles(session, user, roles, provider.name, clock)
     name = _claim(claims, provider.name_claim)[:200]
-    if name and name != user.display_name:
+    if name and name != user.display_name:  # names are shown on every page and past record: a change is recorded
+        record_event(session, instance=None, at=clock.now(), actor=ACTOR, kind="user_name_changed",
+                     data={"username": user.username, "before": user.display_name, "after": name})
         user.display_name = name
     email = _email(claims, provider.email_claim)
     if email and email != user.email:
@@ -135,20 +145,25 @@ def _refresh(session: Session, user: User, provider: Provider, claims: dict, rol
                      data={"username": user.username})
 
 
-def _set_roles(session: Session, user: User, roles: list[str], provider: Provider, clock: Clock) -> None:
+def _set_roles(session: Session, user: User, roles: list[str], provider: str, clock: Clock) -> None:
     before = sorted(user.roles)
     if before != roles:
         user.role_rows = [row for row in user.role_rows if row.role in roles] + [
             UserRole(role=r) for r in roles if r not in before]
         session.flush()
         record_event(session, instance=None, at=clock.now(), actor=ACTOR, kind="user_roles_changed",
-                     data={"username": user.username, "before": before, "after": roles,
-                           "provider": provider.name})
+                     data={"username": user.username, "before": before, "after": roles, "provider": provider})
 
 
 def _claim(claims: dict, name: str) -> str:
+    """The claim as one line of text, without control or invisible characters (which could disguise a name)."""
     value = claims.get(name)
-    return " ".join(value.split()) if isinstance(value, str) else ""
+    if not isinstance(value, str):
+        return ""
+    return " ".join("".join(c for c in value if unicodedata.category(c) not in _HIDDEN).split())
+
+
+_HIDDEN = frozenset({"Cc", "Cf", "Cs", "Co", "Cn"})
 
 
 def _email(claims: dict, claim: str) -> str | None:
@@ -166,7 +181,7 @@ def _free_username(session: Session, provider: Provider, claims: dict, subject: 
     wanted = _claim(claims, provider.username_claim) or _claim(claims, provider.email_claim) or subject
     base = _NOT_IN_USERNAMES.sub("", wanted).lstrip("._@-")[:72] or f"{provider.name}-user"
     candidate, n = base, 1
-    while get_user(session, candidate) is not None:
+    while candidate.lower() in NOT_PEOPLE or get_user(session, candidate) is not None:
         n += 1
         candidate = f"{base}-{n}"
     return candidate
@@ -203,6 +218,7 @@ def add_mapping(session: Session, *, provider: Provider, group: str, role: str, 
     session.flush()
     record_event(session, instance=None, at=clock.now(), actor=actor.username, kind="role_mapping_changed",
                  data={"change": "added", "provider": provider.name, "group": group, "role": role})
+    _apply_mapping_now(session, provider.name, clock)
     return mapping
 
 
@@ -216,7 +232,18 @@ def remove_mapping(session: Session, mapping_id: int, *, actor: User, clock: Clo
     record_event(session, instance=None, at=clock.now(), actor=actor.username, kind="role_mapping_changed",
                  data={"change": "removed", "provider": mapping.provider, "group": mapping.group_value,
                        "role": mapping.role})
+    session.flush()
+    _apply_mapping_now(session, mapping.provider, clock)
     return mapping
+
+
+def _apply_mapping_now(session: Session, provider: str, clock: Clock) -> None:
+    """Everyone linked to the provider holds what their groups (as at their last sign-in) now grant: a removed
+    mapping takes its role away at once, from their sessions and API tokens too."""
+    for identity in session.scalars(select(ExternalIdentity).where(ExternalIdentity.provider == provider)):
+        user = session.get(User, identity.user_id)
+        _set_roles(session, user, roles_for(session, provider, json.loads(identity.groups_json or "[]")),
+                   provider, clock)
 
 
 def identities_of(session: Session, user: User) -> list[ExternalIdentity]:

@@ -111,6 +111,7 @@ class ExternalIdentity(Base):
     subject: Mapped[str] = mapped_column(String(255))
     linked_at: Mapped[datetime] = mapped_column(UtcDateTime())
     last_sign_in_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    groups_json: Mapped[str] = mapped_column(Text, default="[]")  # the groups at the last sign-in, a JSON list
 
 
 class RoleMapping(Base):

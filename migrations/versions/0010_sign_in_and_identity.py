@@ -55,6 +55,7 @@ def upgrade() -> None:
         sa.Column('subject', sa.String(length=255), nullable=False),
         sa.Column('linked_at', sa.DateTime(timezone=True), nullable=False),
         sa.Column('last_sign_in_at', sa.DateTime(timezone=True), nullable=True),
+        sa.Column('groups_json', sa.Text(), nullable=False),
         sa.ForeignKeyConstraint(['user_id'], ['users.id']),
         sa.PrimaryKeyConstraint('id'),
         sa.UniqueConstraint('provider', 'subject'),

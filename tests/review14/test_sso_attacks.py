@@ -88,9 +88,6 @@ def test_a_provider_cannot_name_its_person_as_the_system_on_the_record(sso_app, 
     assert usernames.isdisjoint(NOT_PEOPLE), usernames & set(NOT_PEOPLE)
 
 
-@pytest.mark.xfail(strict=True, reason="review14 F7: display names from the provider keep control and invisible "
-                                       "characters (right-to-left override, zero-width), which disguise a name on "
-                                       "every page and in the record")
 def test_a_providers_name_claim_loses_control_and_invisible_characters(sso_app, db, clock, identity_provider):
     map_group(db, clock, identity_provider, "clinical-leads", "clinical_lead")
     provider = identity_provider.provider()
