@@ -132,6 +132,11 @@ def test_long_claims_are_cut_and_a_long_subject_refused(db, clock, identity_prov
         engine_sign_in(db, clock, identity_provider.provider(), {"sub": "s" * 256, "groups": ["staff"]})
 
 
+def test_the_providers_button_needs_the_csrf_token(sso_app):
+    """Guard: another site cannot start a sign-in in someone's browser (the first step of a login CSRF)."""
+    assert sso_app.test_client().post(f"/login/sso/{NAME}").status_code == 400
+
+
 def test_a_signed_in_answer_planted_in_another_browser_signs_nobody_in(sso_app, db, clock, identity_provider):
     """Guard (login CSRF): the attacker signs in at the provider as himself and sends the victim the answer's address;
     the victim's browser never started that sign-in, so it is refused."""
