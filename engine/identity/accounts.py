@@ -12,7 +12,7 @@ from werkzeug.security import generate_password_hash
 from engine.clock import Clock
 from engine.errors import BadRequest, Conflict, Forbidden, NotFound
 from engine.identity.passwords import check_password
-from engine.identity.sessions import close_user_sessions
+from engine.identity.sessions import close_user_sessions, end_api_tokens
 from engine.policy import ROLES, may_administer
 from engine.store.models import Organisation, User, UserRole
 from engine.store.trail import record_event
@@ -211,6 +211,7 @@ def set_active(session: Session, username: str, *, active: bool, actor: User, cl
         user.active = active
         if not active:
             close_user_sessions(session, user, clock=clock)
+            end_api_tokens(session, user, actor=actor.username, clock=clock)
         record_event(session, instance=None, at=clock.now(), actor=actor.username,
                      kind="user_enabled" if active else "user_disabled", data={"username": username})
     return user

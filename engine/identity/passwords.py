@@ -12,6 +12,7 @@ from zxcvbn import feedback, matching, scoring, time_estimates
 
 from engine.clock import Clock
 from engine.errors import BadRequest, Conflict, NotFound
+from engine.identity import sessions
 from engine.identity.digests import token_digest
 from engine.store.db import Database
 from engine.store.models import SignInSession, User
@@ -119,15 +120,14 @@ def change_password(db: Database, *, username: str, current: str, new: str, conf
     def record(session: Session) -> None:
         password_sign_in.check_login_allowed(session, username=username, address=address, clock=clock)
         if not right:  # as a wrong password at sign-in: the failure, and the lock-out it may cause, on the record
-            password_sign_in.record_login(session, username=username, address=address, succeeded=False, clock=clock)
-            until = password_sign_in.locked_until(session, username=username, address=address, clock=clock)
-            if until > clock.now():
-                record_event(session, instance=None, at=clock.now(), actor="anonymous", kind="login_locked_out",
-                             data={"username": username, "address": address[:80], "until": until.isoformat()})
+            password_sign_in.record_failure(session, kind="login_failed", username=username, address=address,
+                                            clock=clock)
             return
         user = _with_password(session, username)
         user.password_hash = new_hash
         _close_other_sessions(session, user, keep=keep_session, clock=clock)
+        # A token made from a stolen session must not outlast the password change that signs the thief out.
+        sessions.end_api_tokens(session, user, actor=username, clock=clock)
         record_event(session, instance=None, at=clock.now(), actor=username, kind="password_changed",
                      data={"username": username})
 

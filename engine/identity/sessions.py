@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from engine.clock import Clock
 from engine.identity.digests import new_token, token_digest
-from engine.store.models import SignInSession, User
+from engine.store.models import ApiToken, SignInSession, User
 from engine.store.trail import record_event
 
 # Signed-in browser sessions end after this long unused, and after SESSION_MAX_AGE whatever happens.
@@ -68,3 +68,11 @@ def close_user_sessions(session: Session, user: User, *, clock: Clock) -> None:
     for row in session.scalars(select(SignInSession).where(SignInSession.user_id == user.id,
                                                            SignInSession.revoked_at.is_(None))):
         row.revoked_at = clock.now()
+
+
+def end_api_tokens(session: Session, user: User, *, actor: str, clock: Clock) -> None:
+    """Revoke every API token the user holds (disabled, or a password changed): re-enabling brings none back."""
+    for row in session.scalars(select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))):
+        row.revoked_at = clock.now()
+        record_event(session, instance=None, at=clock.now(), actor=actor, kind="token_revoked",
+                     data={"username": user.username, "name": row.name, "by": actor})

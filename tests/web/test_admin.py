@@ -97,7 +97,7 @@ def test_disabling_asks_first_then_stops_sign_in_and_api_tokens(app, db, clock):
     assert pat.get("/inbox").status_code == 302  # signed out on the next request
     assert login(app.test_client(), "pat", PASSWORD).status_code == 401
     enabled = client.post("/admin/users/pat/enable", data={"csrf_token": csrf_token(client.get("/admin").data)})
-    assert enabled.status_code == 302 and api.get("/tasks").status_code == 200
+    assert enabled.status_code == 302 and api.get("/tasks").status_code == 401  # its tokens were revoked, not suspended
     assert login(app.test_client(), "pat", PASSWORD).status_code == 302
 
 

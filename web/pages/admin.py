@@ -112,7 +112,7 @@ def disable_user(username: str):
             write(lambda s: accounts.set_active(s, username, active=False, actor=signed_in_user(s), clock=clock()))
         except ServiceError as exc:
             return render_template("admin/disable_user.html", **page, error=exc.message), status_of(exc)
-        flash(f"Disabled {user.display_name}: they cannot sign in and their API tokens no longer work.")
+        flash(f"Disabled {user.display_name}: they cannot sign in and their API tokens are revoked.")
         return redirect(url_for("admin.index"))
     return render_template("admin/disable_user.html", **page)
 
@@ -121,7 +121,7 @@ def disable_user(username: str):
 def enable_user(username: str):
     name = write(lambda s: accounts.set_active(s, username, active=True, actor=signed_in_user(s),
                                                clock=clock()).display_name)
-    flash(f"Re-enabled {name}: they can sign in again and their API tokens work again.")
+    flash(f"Re-enabled {name}: they can sign in again (and make new API tokens: the old ones stay revoked).")
     return redirect(url_for("admin.index"))
 
 
