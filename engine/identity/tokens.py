@@ -70,13 +70,17 @@ def create_token(session: Session, *, username: str, actor: str, clock: Clock, n
 
 
 def issue_token(session: Session, *, username: str, actor: str, clock: Clock, name: str = DEFAULT_NAME,
-                days: int = DEFAULT_DAYS) -> tuple[str, TokenView]:
-    """create_token, with what the owner's list will show of the new token."""
+                days: int = DEFAULT_DAYS, made_with: int | None = None) -> tuple[str, TokenView]:
+    """create_token, with what the owner's list will show of the new token. A token made with another token
+    (through the API) expires no later than it and is revoked with it, so a stolen token cannot outlive itself."""
     name, days = token_name(name), _days(days)
     user = require_user(session, username)
     expires_at = clock.now() + timedelta(days=days)
+    maker = session.get(ApiToken, made_with) if made_with is not None else None
+    if maker is not None and maker.expires_at is not None:
+        expires_at = min(expires_at, maker.expires_at)
     row = ApiToken(user_id=user.id, token_hash=token_digest(token := new_token()), created_at=clock.now(),
-                   name=name, expires_at=expires_at)
+                   name=name, expires_at=expires_at, made_with_id=maker.id if maker else None)
     session.add(row)
     session.flush()
     record_event(session, instance=None, at=clock.now(), actor=actor, kind="token_created",
@@ -132,10 +136,14 @@ def revoke_token(session: Session, token_id: int, *, actor: User, clock: Clock, 
     """Revoke a token at once, recording token_revoked; revoking it again changes nothing. Its owner or an
     administrator may (only its owner when `own_only`); raises NotFound for anyone else."""
     row, owner = _manageable(session, token_id, actor=actor, own_only=own_only)
-    if row.revoked_at is None:
-        row.revoked_at = clock.now()
-        record_event(session, instance=None, at=clock.now(), actor=actor.username, kind="token_revoked",
-                     data={"username": owner.username, "name": row.name, "by": actor.username})
+    revoking = [row]
+    while revoking:  # the token, and every token made with it (and with those)
+        found = revoking.pop()
+        if found.revoked_at is None:
+            found.revoked_at = clock.now()
+            record_event(session, instance=None, at=clock.now(), actor=actor.username, kind="token_revoked",
+                         data={"username": owner.username, "name": found.name, "by": actor.username})
+        revoking += session.scalars(select(ApiToken).where(ApiToken.made_with_id == found.id))
     return _view(row, owner, clock.now())
 
 

@@ -79,6 +79,7 @@ class ApiToken(Base):
     expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime())  # None: made before tokens expired
     revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     last_used_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    made_with_id: Mapped[int | None] = mapped_column(ForeignKey("api_tokens.id"))  # the token that made it (API)
 
 
 class RecoveryCode(Base):

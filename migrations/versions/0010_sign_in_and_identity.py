@@ -24,6 +24,8 @@ def upgrade() -> None:
         batch.add_column(sa.Column('expires_at', sa.DateTime(timezone=True), nullable=True))
         batch.add_column(sa.Column('revoked_at', sa.DateTime(timezone=True), nullable=True))
         batch.add_column(sa.Column('last_used_at', sa.DateTime(timezone=True), nullable=True))
+        batch.add_column(sa.Column('made_with_id', sa.Integer(), nullable=True))
+        batch.create_foreign_key('fk_api_tokens_made_with_id', 'api_tokens', ['made_with_id'], ['id'])
     with op.batch_alter_table('sign_in_sessions') as batch:
         batch.add_column(sa.Column('provider', sa.String(length=40), nullable=True))
     op.create_table(
@@ -94,6 +96,8 @@ def downgrade() -> None:
     with op.batch_alter_table('sign_in_sessions') as batch:
         batch.drop_column('provider')
     with op.batch_alter_table('api_tokens') as batch:
+        batch.drop_constraint('fk_api_tokens_made_with_id', type_='foreignkey')
+        batch.drop_column('made_with_id')
         batch.drop_column('last_used_at')
         batch.drop_column('revoked_at')
         batch.drop_column('expires_at')

@@ -3,8 +3,6 @@ life. Through the Flask test client and the engine, on a real database."""
 import re
 from datetime import datetime, timedelta
 
-import pytest
-
 from engine.identity import accounts, tokens
 from tests.conftest import add_user
 from tests.web.test_login_inbox import csrf_token, login
@@ -31,8 +29,6 @@ def post_form(client, path, data):
     return client.post(path, data={**data, "csrf_token": csrf_token(client.get(path).data)})
 
 
-@pytest.mark.xfail(strict=True, reason="review14 F3: POST /me/tokens with a bearer token makes a token that outlives "
-                                       "(and survives the revocation of) the token that made it")
 def test_a_token_cannot_make_a_token_that_outlives_it(app, db, clock):
     add_user(db, clock, "ivy", "industry_partner", org="Medtech Ltd")
     parent = db.writing(lambda s: tokens.create_token(s, username="ivy", actor="test", clock=clock, name="ci", days=1))

@@ -23,3 +23,4 @@ def authenticate() -> None:
     if holder.stale:  # a write at most every few minutes a token, not one a request
         write(lambda s: tokens.touch_token(s, holder.token_id, clock=clock()))
     g.api_user_id = holder.user_id
+    g.api_token_id = holder.token_id

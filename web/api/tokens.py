@@ -2,7 +2,7 @@
 one. Someone else's token is not found here, whoever asks (administrators revoke others' on their page)."""
 from __future__ import annotations
 
-from flask import Blueprint, jsonify
+from flask import Blueprint, g, jsonify
 
 from engine.errors import BadRequest
 from engine.identity import tokens
@@ -22,7 +22,8 @@ def list_mine():
 
 @bp.post("/me/tokens")
 def create():
-    """Body {"name": text, "days": 1 to 365 (default 90)}; answers 201 with the token, shown this once."""
+    """Body {"name": text, "days": 1 to 365 (default 90)}; answers 201 with the token, shown this once. It lasts no
+    longer than the token that asked for it, and is revoked with it."""
     body = json_body()
     name = text_field(body, "name", longest=tokens.MAX_NAME)
     days = body.get("days", tokens.DEFAULT_DAYS)
@@ -32,7 +33,7 @@ def create():
     def work(session):
         me = signed_in_user(session)
         token, view = tokens.issue_token(session, username=me.username, actor=me.username, clock=clock(), name=name,
-                                         days=days)
+                                         days=days, made_with=g.get("api_token_id"))
         return {"token": token, **view.as_json()}
     return jsonify(write(work)), 201
 
@@ -65,7 +66,8 @@ def openapi_paths() -> dict:
         "/me/tokens": {
             "get": _op("The caller's API tokens, newest first (never the tokens themselves)", result={
                 "type": "object", "required": ["tokens"], "properties": {"tokens": {"type": "array", "items": token}}}),
-            "post": _op("Make an API token for the caller, named and expiring", ok=201, result=made, errors=(413,),
+            "post": _op("Make an API token for the caller, named and expiring (no later than the token asking, and "
+                        "revoked with it)", ok=201, result=made, errors=(413,),
                         body=_json(new)),
         },
         "/me/tokens/{token_id}": {"delete": _op(
