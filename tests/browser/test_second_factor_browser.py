@@ -71,6 +71,7 @@ def test_an_admin_sets_the_rules_and_removes_a_partners_app(browser, live_server
     partner.goto("/account/second-factor")
     authenticator.add("ivy.medtech", partner.locator("#secret").text_content())
     partner.get_by_label("Code from your app").fill(authenticator.code_for("ivy.medtech"))
+    partner.get_by_label("Your password").fill(PASSWORD)
     partner.get_by_role("button", name="Set up").click()
     expect(partner.get_by_role("heading", name="Your recovery codes")).to_be_visible()
 

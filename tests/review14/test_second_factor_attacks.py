@@ -137,9 +137,6 @@ def test_guessing_codes_after_a_right_password_is_locked_out_and_on_the_record(a
     assert kinds.count("second_factor_failed") >= 4 and kinds.count("login_locked_out") == 1
 
 
-@pytest.mark.xfail(strict=True, reason="review14 F6b: setting up an app from your settings needs only the session "
-                                       "(removing it and new codes ask the password): a thief sets up their own app "
-                                       "and the owner is asked for its codes at their next sign-in")
 def test_setting_up_an_app_from_settings_needs_more_than_a_stolen_session(app, db, clock, minimal):
     add_user(db, clock, "sam", "sponsor", password=PASSWORD)
     stolen = app.test_client()
@@ -150,10 +147,6 @@ def test_setting_up_an_app_from_settings_needs_more_than_a_stolen_session(app, d
     assert not has_app(db, "sam")
 
 
-@pytest.mark.xfail(strict=True, reason="review14 F12: 'a right password' is only a claim in the signed cookie, not a "
-                                       "record on the server: whoever has SECRET_KEY makes it for anyone, and for "
-                                       "someone who must still set up an app, sets up their own and signs in "
-                                       "without ever knowing the password")
 def test_half_signed_in_cannot_be_made_without_the_password(app, db, clock, minimal):
     from web.pages import second_factor as pages
     add_user(db, clock, "ivy", "industry_partner", org="Medtech Ltd", password=PASSWORD)

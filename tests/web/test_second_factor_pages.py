@@ -188,7 +188,9 @@ def test_anyone_sets_up_an_app_from_their_settings_makes_new_codes_and_removes_i
     page = client.get("/account/second-factor").get_data(as_text=True)
     assert "Set up an authenticator app" in page
     authenticator.add("sam", authenticator.secret_on(page))
-    done = post(client, "/account/second-factor", code=authenticator.code_for("sam"))
+    without_password = post(client, "/account/second-factor", code="123456")
+    assert without_password.status_code == 400 and b"That is not your password" in without_password.data
+    done = post(client, "/account/second-factor", code=authenticator.code_for("sam"), password=PASSWORD)
     assert b"Your recovery codes" in done.data
     status = client.get("/account/second-factor").get_data(as_text=True)
     assert "10 of 10" in status and "you chose to use one" in status

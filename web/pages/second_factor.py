@@ -7,14 +7,16 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import secrets
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
 
-from engine.errors import LoginThrottled, NotFound, ServiceError
-from engine.identity import accounts, password_sign_in
+from engine.errors import BadRequest, LoginThrottled, NotFound, ServiceError
+from engine.identity import accounts, password_sign_in, sign_in_states
 from engine.identity import second_factor as factor
+from engine.identity.digests import new_token, token_digest
 from engine.policy import ROLES, role_name
 from engine.store.models import SecondFactorRule, User
 from web.errors import status_of
@@ -22,7 +24,7 @@ from web.pages import auth
 from web.services import clock, database, read, signed_in_user, write
 
 bp = Blueprint("second_factor", __name__)
-HALF = "half_signed_in"  # {user_id, address, started}: a right password, the code still to come
+HALF = "half_signed_in"  # a token naming what engine.identity.sign_in_states keeps: a right password, no code yet
 NEW_SECRET = "new_second_factor_secret"  # the secret being set up, kept only once a code from it is right
 HALF_SIGNED_IN_SECONDS = 5 * 60
 WRONG = "That code is not right. Enter the newest code your app shows, or one of your recovery codes."
@@ -37,8 +39,17 @@ def step_after_password(user: User):
     else:
         return None
     session.pop(NEW_SECRET, None)
-    session[HALF] = {"user_id": user.id, "address": _address(), "started": auth.SESSION_CLOCK.now().timestamp()}
+    # The cookie holds a random token; who it is, from where, is kept on the server for 5 minutes, so a right
+    # password is never just a claim in a cookie that anyone with the app's key could sign.
+    token = new_token()
+    write(lambda s: sign_in_states.keep(s, _half_key(token), json.dumps({"user_id": user.id, "address": _address()}),
+                                        seconds=HALF_SIGNED_IN_SECONDS, clock=auth.SESSION_CLOCK))
+    session[HALF] = token
     return redirect(url_for(target))
+
+
+def _half_key(token: str) -> str:
+    return f"half signed in {token_digest(token)}"
 
 
 def _address() -> str:
@@ -47,17 +58,25 @@ def _address() -> str:
 
 def _half_signed_in() -> User | None:
     """The person half signed in from this browser (within 5 minutes, from the same address), or None."""
-    half = session.get(HALF)
-    if not half or half.get("address") != _address() or \
-            auth.SESSION_CLOCK.now().timestamp() - half.get("started", 0) > HALF_SIGNED_IN_SECONDS:
+    token = session.get(HALF)
+    kept = read(lambda s: sign_in_states.peek(s, _half_key(token), clock=auth.SESSION_CLOCK)) \
+        if isinstance(token, str) else None
+    half = json.loads(kept) if kept else None
+    if not half or half.get("address") != _address():
         session.pop(HALF, None)
         return None
     user = read(lambda s: s.get(User, half["user_id"]))
     return user if user is not None and user.active else None
 
 
+def _end_half_signed_in() -> None:
+    token = session.pop(HALF, None)
+    if isinstance(token, str):
+        write(lambda s: sign_in_states.forget(s, _half_key(token)))
+
+
 def _back_to_sign_in():
-    session.pop(HALF, None)
+    _end_half_signed_in()
     session.pop(NEW_SECRET, None)
     flash("Sign in again: it took more than 5 minutes, or something changed.", "error")
     return redirect(url_for("auth.login"))
@@ -100,12 +119,13 @@ def check_code():
         signed_in = password_sign_in.sign_in_with_code(database(), user_id=user.id, code=typed, address=_address(),
                                                        clock=clock(), at=auth.SESSION_CLOCK.now())
     except LoginThrottled as exc:
-        session.pop(HALF, None)
+        _end_half_signed_in()
         page = render_template("second_factor/code.html", user=user, error=f"Too many wrong codes. {exc.message}",
                                field=None, locked=True)
         return page, 429, {"Retry-After": str(exc.minutes * 60)}
     if signed_in is None:
         return render_template("second_factor/code.html", user=user, error=WRONG, field=field), 401
+    _end_half_signed_in()
     return auth.start_session(signed_in)
 
 
@@ -129,11 +149,12 @@ def confirm_at_sign_in():
             database(), user_id=user.id, secret=_pending_secret(user), code=request.form.get("code", ""),
             address=_address(), clock=clock(), at=auth.SESSION_CLOCK.now())
     except LoginThrottled as exc:
-        session.pop(HALF, None)
+        _end_half_signed_in()
         flash(f"{auth.NOT_RIGHT} {exc.message}", "error")
         return redirect(url_for("auth.login"))
     except ServiceError as exc:
         return _set_up_page(user, action=action, error=exc, signing_in=True)
+    _end_half_signed_in()
     auth.start_session(user)  # signed in from here; the codes are shown on this answer only
     return render_template("second_factor/recovery_codes.html", codes=codes, just_set_up=True)
 
@@ -154,6 +175,9 @@ def manage():
 def confirm():
     if not session.get(NEW_SECRET):
         return redirect(url_for("second_factor.manage"))
+    if not _password_is_right():  # else a stolen session could set up the thief's own phone
+        return _set_up_page(current_user.user, action=url_for("second_factor.confirm"), error=BadRequest(
+            "That is not your password.", fields={"password": "Enter the password you sign in with."}))
     try:
         secret = _pending_secret(current_user.user)
         codes = write(lambda s: factor.confirm_enrolment(s, signed_in_user(s), secret=secret,
@@ -165,13 +189,18 @@ def confirm():
     return render_template("second_factor/recovery_codes.html", codes=codes, just_set_up=True)
 
 
+def _password_is_right() -> bool:
+    """Whether the POST carries the signed-in person's password (throttled and recorded as at sign-in, so a stolen
+    session cannot guess it). Raises LoginThrottled."""
+    return password_sign_in.check_password_again(database(), username=current_user.user.username,
+                                                 password=request.form.get("password", ""), address=_address(),
+                                                 clock=clock())
+
+
 def _password_again(template: str, **context):
-    """None when the POST carries the person's password (throttled and recorded as at sign-in, so a stolen
-    session cannot guess it); else the page again with the refusal."""
-    me = current_user.user
+    """None when the POST carries the person's password; else the page again with the refusal."""
     try:
-        if password_sign_in.check_password_again(database(), username=me.username, password=request.form.get(
-                "password", ""), address=_address(), clock=clock()):
+        if _password_is_right():
             return None
         error, status, headers = "That is not your password.", 400, {}
     except LoginThrottled as exc:
