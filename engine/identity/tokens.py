@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from engine.clock import Clock
-from engine.errors import BadRequest, Forbidden, NotFound
+from engine.errors import BadRequest, Forbidden, NotAuthenticated, NotFound
 from engine.identity.accounts import require_user
 from engine.identity.digests import new_token, token_digest
 from engine.policy import may_administer, may_manage_tokens_of
@@ -77,6 +77,8 @@ def issue_token(session: Session, *, username: str, actor: str, clock: Clock, na
     user = require_user(session, username)
     expires_at = clock.now() + timedelta(days=days)
     maker = session.get(ApiToken, made_with) if made_with is not None else None
+    if made_with is not None and (maker is None or _status(maker, clock.now()) != "active"):
+        raise NotAuthenticated("The token this request came with is expired or revoked.")  # revoked meanwhile
     if maker is not None and maker.expires_at is not None:
         expires_at = min(expires_at, maker.expires_at)
     row = ApiToken(user_id=user.id, token_hash=token_digest(token := new_token()), created_at=clock.now(),
@@ -157,12 +159,16 @@ class Holder:
 def token_holder(session: Session, token: str, *, clock: Clock) -> Holder | None:
     """Who an unexpired, unrevoked token of an active user belongs to, or None. Reads only: the caller writes
     last_used_at through touch_token when `stale`, so most API requests are not writes."""
-    stmt = select(ApiToken.id, ApiToken.user_id, ApiToken.expires_at, ApiToken.revoked_at, ApiToken.last_used_at) \
-        .join(User, ApiToken.user_id == User.id).where(ApiToken.token_hash == token_digest(token),
-                                                       User.active.is_(True))
+    maker = aliased(ApiToken)
+    stmt = select(ApiToken.id, ApiToken.user_id, ApiToken.expires_at, ApiToken.revoked_at, ApiToken.last_used_at,
+                  maker.revoked_at.label("maker_revoked_at")) \
+        .join(User, ApiToken.user_id == User.id).outerjoin(maker, ApiToken.made_with_id == maker.id) \
+        .where(ApiToken.token_hash == token_digest(token), User.active.is_(True))
     found = session.execute(stmt).first()
     now = clock.now()
-    if found is None or found.revoked_at is not None or found.expires_at is not None and found.expires_at <= now:
+    # A token made with a token revoked while it was being made ends with it too (revoke_token reaches the rest).
+    if found is None or found.revoked_at is not None or found.maker_revoked_at is not None \
+            or found.expires_at is not None and found.expires_at <= now:
         return None
     stale = found.last_used_at is None or now - found.last_used_at >= TOUCH
     return Holder(user_id=found.user_id, token_id=found.id, stale=stale)
