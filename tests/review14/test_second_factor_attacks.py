@@ -154,15 +154,50 @@ def test_half_signed_in_cannot_be_made_without_the_password(app, db, clock, mini
     db.writing(lambda s: factor.add_rule(s, scope="role", value="industry_partner",
                                          actor=accounts.require_user(s, "ada"), clock=clock))
     ivy_id = db.writing(lambda s: accounts.require_user(s, "ivy").id)
-    forger = app.test_client()
-    forger.get("/login")
     from web.pages.auth import SESSION_CLOCK
-    cookie = app.session_interface.get_signing_serializer(app).dumps({pages.HALF: {
-        "user_id": ivy_id, "address": "127.0.0.1", "started": SESSION_CLOCK.now().timestamp()}})
-    forger.set_cookie("session", cookie)
-    page = forger.get("/login/second-factor")
-    if page.status_code == 200:
-        key = authenticator.secret_on(page.data)
-        forger.post("/login/second-factor", data={"code": pyotp.TOTP(key).now(), "csrf_token": csrf_token(page.data)})
-    assert forger.get("/inbox").status_code == 302, "signed in as ivy without her password"
-    assert not has_app(db, "ivy")
+    forged = ({"user_id": ivy_id, "address": "127.0.0.1", "started": SESSION_CLOCK.now().timestamp()},  # as it was
+              "a-token-of-the-forgers-choosing")  # as the cookie holds it now (a random token)
+    for claim in forged:
+        forger = app.test_client()
+        forger.get("/login")
+        forger.set_cookie("session", app.session_interface.get_signing_serializer(app).dumps({pages.HALF: claim}))
+        page = forger.get("/login/second-factor")
+        if page.status_code == 200:
+            key = authenticator.secret_on(page.data)
+            forger.post("/login/second-factor", data={"code": pyotp.TOTP(key).now(),
+                                                      "csrf_token": csrf_token(page.data)})
+        assert forger.get("/inbox").status_code == 302, "signed in as ivy without her password"
+        assert not has_app(db, "ivy")
+
+
+def test_the_password_alone_cannot_replace_an_app_already_set_up(app, db, clock, minimal):
+    """Guard: someone with only the password is asked for a code; the set-up step sends them back to sign in."""
+    add_user(db, clock, "ivy", "industry_partner", org="Medtech Ltd", password=PASSWORD)
+    secret = factor.new_secret()
+    from web.pages.auth import SESSION_CLOCK
+    now = SESSION_CLOCK.now()
+    db.writing(lambda s: factor.confirm_enrolment(s, accounts.require_user(s, "ivy"), secret=secret,
+                                                  code=pyotp.TOTP(secret).at(now), at=now, clock=clock))
+    thief = app.test_client()
+    assert password_step(thief, "ivy").location.endswith("/login/code")
+    assert thief.get("/login/second-factor").status_code == 302
+    token = csrf_token(thief.get("/login").data)
+    assert thief.post("/login/second-factor", data={"code": "123456", "csrf_token": token}).status_code == 302
+    assert db.writing(lambda s: accounts.require_user(s, "ivy").totp_secret) == secret
+    assert thief.get("/inbox").status_code == 302
+
+
+def test_guessing_the_password_on_the_set_up_page_is_throttled(app, db, clock, minimal):
+    """Guard: the password asked before setting up an app from settings is throttled like sign-in (429, not 500)."""
+    add_user(db, clock, "sam", "sponsor", password=PASSWORD)
+    stolen = app.test_client()
+    assert login(stolen, "sam", PASSWORD).status_code == 302
+    page = stolen.get("/account/second-factor").data
+    key = authenticator.secret_on(page)
+    statuses = [stolen.post("/account/second-factor", data={
+        "code": pyotp.TOTP(key).now(), "password": f"guess number {n}", "csrf_token": csrf_token(page)}).status_code
+        for n in range(6)]
+    assert statuses[:5] == [400] * 5 and statuses[5] == 429, statuses
+    right = stolen.post("/account/second-factor", data={"code": pyotp.TOTP(key).now(), "password": PASSWORD,
+                                                        "csrf_token": csrf_token(page)})
+    assert right.status_code == 429 and not has_app(db, "sam")
