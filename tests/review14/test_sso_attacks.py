@@ -196,3 +196,18 @@ def test_a_provider_renaming_its_person_is_on_the_record(db, clock, identity_pro
         kinds = s.scalars(select(AuditEvent.kind).where(AuditEvent.chain == SYSTEM_CHAIN,
                                                         AuditEvent.seq > before)).all()
     assert set(kinds) - {"login_succeeded"}, kinds  # something besides the sign-in says the name changed
+
+
+@pytest.mark.xfail(strict=True, reason="review14 F14: a new mapping grants its role at once from the groups someone "
+                                       "had at their last sign-in, however old: a person who left the group long "
+                                       "ago (and kept an API token) gains the role without the provider's word")
+def test_a_new_mapping_grants_its_role_only_on_the_providers_fresh_word(db, clock, identity_provider):
+    map_group(db, clock, identity_provider, "clinical-leads", "clinical_lead")
+    provider = identity_provider.provider()
+    engine_sign_in(db, clock, provider, {"sub": "old", "preferred_username": "olu", "name": "Olu Former",
+                                         "groups": ["clinical-leads", "finance"]})
+    # Months later Olu has left the finance group at the provider (and never signed in since); then finance is mapped.
+    map_group(db, clock, identity_provider, "finance", "finance_approver")
+    assert linked(db, "old").roles == {"clinical_lead"}
+    engine_sign_in(db, clock, provider, {"sub": "old", "groups": ["clinical-leads", "finance"]})
+    assert linked(db, "old").roles == {"clinical_lead", "finance_approver"}  # on the provider's word today
