@@ -44,9 +44,9 @@ PER_PAGE = 50
 CHART_DAYS = 62  # the chart shows at most the last two months of the period
 # What an event's data says that the row shows in its own columns (the rest is its detail).
 SHOWN = ("username", "address", "provider")
-# A password sign-in finished with a code: the step before it on the record, and how it is then said.
-SECOND_STEPS = {"password_accepted": "password_and_code", "recovery_code_used": "password_and_recovery_code"}
-HALF_SIGNED_IN = timedelta(minutes=10)  # longer than a sign-in waits for its code (5 minutes) after the password
+# A password sign-in finished with a code (login_succeeded's second_step), and how it is then said.
+SECOND_STEPS = {"authenticator_app": "password_and_code", "new_authenticator_app": "password_and_code",
+                "recovery_code": "password_and_recovery_code"}
 # How someone proved who they were, by kind, where the kind alone says it.
 HOW = {"login_failed": "password", "login_locked_out": "password", "password_accepted": "password",
        "password_changed": "password", "second_factor_failed": "second_factor",
@@ -200,38 +200,16 @@ def _start_of(day: date) -> datetime:
 
 def _rows(session: Session, events: list[AuditEvent]) -> list[SignIn]:
     names = dict(session.execute(select(User.username, User.display_name)).all())
-    proofs = _second_steps(session, events)
-    return [_row(event, names, proofs.get(event.seq)) for event in events]
+    return [_row(event, names) for event in events]
 
 
-def _second_steps(session: Session, events: list[AuditEvent]) -> dict[int, str]:
-    """Which of these password sign-ins were finished with a code after the password (the record says so by
-    the events before each for the same username: password_accepted, then recovery_code_used for a recovery
-    code), by seq: "password_and_code" or "password_and_recovery_code"."""
-    wanted = {e.seq: e for e in events if e.kind == "login_succeeded" and '"provider":' not in e.data_json}
-    if not wanted:
-        return {}
-    since = min(e.at for e in wanted.values()) - HALF_SIGNED_IN
-    steps = select(AuditEvent.seq, AuditEvent.kind, AuditEvent.data_json).where(
-        AuditEvent.chain == SYSTEM_CHAIN, AuditEvent.at >= since, AuditEvent.seq <= max(wanted),
-        AuditEvent.kind.in_(("login_succeeded", "login_failed", "password_accepted", "recovery_code_used")))
-    last_step: dict[str, str] = {}
-    found = {}
-    for seq, kind, data_json in session.execute(steps.order_by(AuditEvent.seq)):
-        username = json.loads(data_json).get("username")
-        if seq in wanted and last_step.get(username) in SECOND_STEPS:
-            found[seq] = SECOND_STEPS[last_step[username]]
-        last_step[username] = kind
-    return found
-
-
-def _row(event: AuditEvent, names: dict[str, str], second_step: str | None = None) -> SignIn:
+def _row(event: AuditEvent, names: dict[str, str]) -> SignIn:
     data = json.loads(event.data_json or "{}")
     username = _about(event, data)
     provider = data.get("provider") if isinstance(data.get("provider"), str) else None
     address = data.get("address") if isinstance(data.get("address"), str) else None
     return SignIn(seq=event.seq, at=event.at, kind=event.kind, username=username, name=names.get(username or ""),
-                  how=second_step or _how(event.kind, data, provider), provider=provider, address=address,
+                  how=_how(event.kind, data, provider), provider=provider, address=address,
                   actor=event.actor,
                   actor_name=names.get(event.actor),
                   detail={key: value for key, value in data.items() if key not in SHOWN})
@@ -247,7 +225,9 @@ def _about(event: AuditEvent, data: dict) -> str | None:
 def _how(kind: str, data: dict, provider: str | None) -> str | None:
     if provider and kind in ("login_succeeded", "signed_out", "single_sign_on_refused", "identity_linked"):
         return "provider"
-    return "password" if kind == "login_succeeded" else HOW.get(kind)
+    if kind == "login_succeeded":  # how the password sign-in was finished, as it recorded
+        return SECOND_STEPS.get(data.get("second_step"), "password")
+    return HOW.get(kind)
 
 
 def _summary(session: Session, filters: Filters) -> Summary:

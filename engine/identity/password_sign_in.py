@@ -94,9 +94,11 @@ def sign_in_with_code(db: Database, *, user_id: int, code: str, address: str, cl
         session.refresh(user)  # as the attempt before this one left it (its last step used, its recovery codes)
         check_login_allowed(session, username=user.username, address=address, clock=clock)
         typed = (code or "").strip()[:40]
-        if second_factor.verify_code(session, user, typed, at=at) or \
-                second_factor.use_recovery_code(session, user, typed, clock=clock):
-            record_login(session, username=user.username, address=address, succeeded=True, clock=clock)
+        step = "authenticator_app" if second_factor.verify_code(session, user, typed, at=at) else \
+            "recovery_code" if second_factor.use_recovery_code(session, user, typed, clock=clock) else None
+        if step:
+            record_login(session, username=user.username, address=address, succeeded=True, clock=clock,
+                         second_step=step)
             return user
         record_failure(session, kind="second_factor_failed", username=user.username, address=address, clock=clock)
         return None
@@ -135,17 +137,25 @@ def sign_in_with_new_factor(db: Database, *, user_id: int, secret: str, code: st
         session.refresh(user)  # as the attempt before this one left it (its last step used, its recovery codes)
         check_login_allowed(session, username=user.username, address=address, clock=clock)
         codes = second_factor.confirm_enrolment(session, user, secret=secret, code=code, at=at, clock=clock)
-        record_login(session, username=user.username, address=address, succeeded=True, clock=clock)
+        record_login(session, username=user.username, address=address, succeeded=True, clock=clock,
+                     second_step="new_authenticator_app")
         return user, codes
 
     return db.writing(enrol)
 
 
-def record_login(session: Session, *, username: str, address: str, succeeded: bool, clock: Clock) -> None:
+def record_login(session: Session, *, username: str, address: str, succeeded: bool, clock: Clock,
+                 second_step: str | None = None) -> None:
+    """A password sign-in, and how it was finished after the password (SECOND_STEPS; None: the password alone)."""
     username, address = username[:80], address[:80]  # typed by anyone: bound what the audit trail keeps
     record_event(session, instance=None, at=clock.now(), actor=username if succeeded else "anonymous",
                  kind="login_succeeded" if succeeded else "login_failed",
-                 data={"username": username, "address": address})
+                 data={"username": username, "address": address,
+                       **({"second_step": second_step} if second_step else {})})
+
+
+# How a password sign-in was finished, as login_succeeded records it.
+SECOND_STEPS = ("authenticator_app", "recovery_code", "new_authenticator_app")
 
 
 def record_failure(session: Session, *, kind: str, username: str, address: str, clock: Clock) -> None:
@@ -233,12 +243,13 @@ def _recent_logins(session: Session, *, username: str, address: str, since: date
 
 def _signed_in_from(session: Session, *, username: str, address: str, since: datetime) -> bool:
     """Whether this username signed in successfully from this address since then."""
-    both = canonical_json({"username": username, "address": address})  # as record_login writes it
     stmt = select(AuditEvent.data_json).where(
         AuditEvent.chain == SYSTEM_CHAIN, AuditEvent.kind == "login_succeeded", AuditEvent.at >= since,
-        AuditEvent.data_json.contains(both[1:-1], autoescape=True))
+        *(AuditEvent.data_json.contains(canonical_json({key: value})[1:-1], autoescape=True)
+          for key, value in (("username", username), ("address", address))))
     # LIKE ignores case on SQLite: compare exactly here.
-    return any(data_json == both for data_json in session.scalars(stmt))
+    return any((data := json.loads(data_json)).get("username") == username and data.get("address") == address
+               for data_json in session.scalars(stmt))
 
 
 def _locked_until(failures: list[datetime], limit: int) -> datetime:

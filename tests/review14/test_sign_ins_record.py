@@ -1,7 +1,6 @@
 """The auditors' record of sign-ins under attack: who may read it (a partner holding the auditor role too), and
 whether it says truly how someone signed in. Through the Flask test client on a real database."""
 import pyotp
-import pytest
 
 from engine.history import sign_ins
 from engine.identity import accounts, tokens
@@ -33,9 +32,6 @@ def test_nobody_outside_the_hub_reads_sign_ins_by_page_csv_or_api(app, db, clock
         assert api.status_code == 403 and b"127.0.0.1" not in api.data
 
 
-@pytest.mark.xfail(strict=True, reason="review14 F11: the page guesses how a sign-in was made from the event "
-                                       "before it; a password-only sign-in after an abandoned code step (and the "
-                                       "app removed) is shown as 'password and authenticator app'")
 def test_a_password_only_sign_in_is_never_said_to_have_used_the_app(app, db, clock, minimal):
     add_user(db, clock, "ivy", "industry_partner", org="Medtech Ltd", password=PASSWORD)
     add_user(db, clock, "aud", "auditor", password=PASSWORD)

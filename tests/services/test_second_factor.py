@@ -193,7 +193,8 @@ def test_a_right_password_asks_for_the_code_and_only_the_code_signs_in(db, clock
     assert events(db, "login_succeeded") == []
     later = NOW + timedelta(seconds=60)
     assert with_code(db, clock, pyotp.TOTP(secret).at(later), at=later).username == "sam"
-    assert events(db, "login_succeeded") == [("sam", {"username": "sam", "address": "10.0.0.1"})]
+    assert events(db, "login_succeeded") == [
+        ("sam", {"username": "sam", "address": "10.0.0.1", "second_step": "authenticator_app"})]
 
 
 def test_wrong_codes_count_like_wrong_passwords_and_lock_out_once_on_the_record(db, clock, sam):
