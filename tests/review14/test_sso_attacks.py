@@ -211,3 +211,19 @@ def test_a_new_mapping_grants_its_role_only_on_the_providers_fresh_word(db, cloc
     assert linked(db, "old").roles == {"clinical_lead"}
     engine_sign_in(db, clock, provider, {"sub": "old", "groups": ["clinical-leads", "finance"]})
     assert linked(db, "old").roles == {"clinical_lead", "finance_approver"}  # on the provider's word today
+
+
+@pytest.mark.xfail(strict=True, reason="review14 F16: removing a mapping strips the admin role from the admin "
+                                       "removing it (a local admin cannot remove their own admin role): the last "
+                                       "administrator can leave Six Gates with none")
+def test_an_admin_cannot_take_their_own_admin_role_away_through_the_mapping(db, clock, identity_provider):
+    from engine.errors import Conflict
+    mapping = map_group(db, clock, identity_provider, "hub-admins", "admin")
+    engine_sign_in(db, clock, identity_provider.provider(), {"sub": "chief", "preferred_username": "chief",
+                                                            "groups": ["hub-admins"]})
+    db.writing(lambda s: accounts.set_active(s, "ada", active=False, actor=accounts.require_user(s, "chief"),
+                                             clock=clock))  # the local admin has left
+    with pytest.raises(Conflict):
+        db.writing(lambda s: single_sign_on.remove_mapping(s, mapping, actor=accounts.require_user(s, "chief"),
+                                                           clock=clock))
+    assert linked(db, "chief").roles == {"admin"}
