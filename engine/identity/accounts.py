@@ -172,7 +172,7 @@ def update_user(session: Session, username: str, *, roles: list[str], organisati
     _check_partner_organisation(roles, organisation)
     _check_keeps_admin(user, roles, actor)
     _apply_organisation(session, user, organisation, actor=actor, clock=clock)
-    _apply_roles(session, user, roles, actor=actor, clock=clock)
+    apply_roles(session, user, roles, actor=actor.username, clock=clock)
     return user
 
 
@@ -184,7 +184,7 @@ def set_roles(session: Session, username: str, *, roles: list[str], actor: User,
     require_admin(actor)
     _check_partner_organisation(roles, user.organisation_name)
     _check_keeps_admin(user, roles, actor)
-    _apply_roles(session, user, roles, actor=actor, clock=clock)
+    apply_roles(session, user, roles, actor=actor.username, clock=clock)
     return user
 
 
@@ -224,15 +224,16 @@ def _check_keeps_admin(user: User, roles: list[str], actor: User) -> None:
                        fields={"roles": "Keep the admin role on your own account."})
 
 
-def _apply_roles(session: Session, user: User, roles: list[str], *, actor: User, clock: Clock) -> None:
+def apply_roles(session: Session, user: User, roles: list[str], *, actor: str, clock: Clock, **why: str) -> None:
+    """Store the user's roles (checked already), recording before and after, and `why` (such as the provider)."""
     before = sorted(user.roles)
     if before == roles:
         return
     user.role_rows = [row for row in user.role_rows if row.role in roles] + [
         UserRole(role=r) for r in roles if r not in before]
     session.flush()
-    record_event(session, instance=None, at=clock.now(), actor=actor.username, kind="user_roles_changed",
-                 data={"username": user.username, "before": before, "after": roles})
+    record_event(session, instance=None, at=clock.now(), actor=actor, kind="user_roles_changed",
+                 data={"username": user.username, "before": before, "after": roles, **why})
 
 
 def _apply_organisation(session: Session, user: User, organisation: str | None, *, actor: User,

@@ -18,10 +18,10 @@ from sqlalchemy.orm import Session
 
 from engine.clock import Clock
 from engine.errors import BadRequest, Conflict, NotFound
-from engine.identity.accounts import add_user, email_address, get_user, require_admin
+from engine.identity.accounts import add_user, apply_roles, email_address, get_user, require_admin
 from engine.policy import ROLES
 from engine.store.actor_names import SERVICE_ACTOR_NAMES
-from engine.store.models import ExternalIdentity, RoleMapping, User, UserRole
+from engine.store.models import ExternalIdentity, RoleMapping, User
 from engine.store.trail import record_event
 
 PROVIDER_NAME = re.compile(r"[a-z][a-z0-9-]{0,39}")
@@ -75,7 +75,7 @@ def sign_in_with(session: Session, provider: Provider, claims: dict, *, address:
             DISABLED, "Your Six Gates account is disabled. Ask your Hub administrator if you need it again."))
     if not roles:
         if user is not None:  # left every group that grants a role: the roles go too (and with them what tokens do)
-            _set_roles(session, user, [], provider.name, clock)
+            apply_roles(session, user, [], actor=ACTOR, clock=clock, provider=provider.name)
         return _refuse(session, provider, subject, claims, groups, clock, Refusal(
             NO_ROLE, "You signed in, but none of your groups gives you a role in Six Gates yet."))
     if user is None:
@@ -132,7 +132,7 @@ def link_identity(session: Session, user: User, *, provider: str, subject: str, 
 
 def _refresh(session: Session, user: User, provider: Provider, claims: dict, roles: list[str], clock: Clock) -> None:
     """Roles, name and address as the provider says today; role changes are on the record."""
-    _set_roles(session, user, roles, provider.name, clock)
+    apply_roles(session, user, roles, actor=ACTOR, clock=clock, provider=provider.name)
     name = _claim(claims, provider.name_claim)[:200]
     if name and name != user.display_name:  # names are shown on every page and past record: a change is recorded
         record_event(session, instance=None, at=clock.now(), actor=ACTOR, kind="user_name_changed",
@@ -143,16 +143,6 @@ def _refresh(session: Session, user: User, provider: Provider, claims: dict, rol
         user.email = email
         record_event(session, instance=None, at=clock.now(), actor=ACTOR, kind="user_email_changed",
                      data={"username": user.username})
-
-
-def _set_roles(session: Session, user: User, roles: list[str], provider: str, clock: Clock) -> None:
-    before = sorted(user.roles)
-    if before != roles:
-        user.role_rows = [row for row in user.role_rows if row.role in roles] + [
-            UserRole(role=r) for r in roles if r not in before]
-        session.flush()
-        record_event(session, instance=None, at=clock.now(), actor=ACTOR, kind="user_roles_changed",
-                     data={"username": user.username, "before": before, "after": roles, "provider": provider})
 
 
 def _claim(claims: dict, name: str) -> str:
@@ -242,8 +232,8 @@ def _apply_mapping_now(session: Session, provider: str, clock: Clock) -> None:
     mapping takes its role away at once, from their sessions and API tokens too."""
     for identity in session.scalars(select(ExternalIdentity).where(ExternalIdentity.provider == provider)):
         user = session.get(User, identity.user_id)
-        _set_roles(session, user, roles_for(session, provider, json.loads(identity.groups_json or "[]")),
-                   provider, clock)
+        apply_roles(session, user, roles_for(session, provider, json.loads(identity.groups_json or "[]")),
+                    actor=ACTOR, clock=clock, provider=provider)
 
 
 def identities_of(session: Session, user: User) -> list[ExternalIdentity]:

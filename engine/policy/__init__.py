@@ -122,6 +122,13 @@ def may_manage_tokens_of(actor: User, owner: User) -> bool:
     return actor.active and (actor.id == owner.id or may_administer(actor))
 
 
+def needs_second_factor(user: User, rules: list[tuple[str, str]]) -> bool:
+    """Whether the administrators' rules, (scope, value) pairs, ask a second factor of this user at sign-in: a rule
+    on one of their roles, or on their organisation."""
+    return any(scope == "role" and value in user.roles
+               or scope == "organisation" and value == user.organisation_name for scope, value in rules)
+
+
 def may_verify(user: User) -> bool:
     return _holds_inside(user, VERIFIERS)
 

@@ -13,7 +13,7 @@ STORES_OR_SHOWS = {
     ("engine/store/models.py", "roles"): "the property itself, built from the stored role rows",
     ("engine/identity/accounts.py", "set_organisation"):
         "keeps the stored roles consistent (a partner needs an organisation)",
-    ("engine/identity/accounts.py", "_apply_roles"): "writes the role rows and records before/after on the audit trail",
+    ("engine/identity/accounts.py", "apply_roles"): "writes the role rows and records before/after on the audit trail",
     ("engine/history/entries.py", "role"): "Labels.roles: a diagram's lane names, not a user's roles",
     ("web/pages/admin.py", "add_user"): "the admin form's chosen roles, passed to identity to store",
     ("web/pages/admin.py", "edit_user"): "fills the admin form with the user's roles, then passes the chosen ones on",
