@@ -43,7 +43,7 @@ KINDS = tuple(dict.fromkeys(kind for kinds in GROUPS.values() for kind in kinds)
 PER_PAGE = 50
 CHART_DAYS = 62  # the chart shows at most the last two months of the period
 # What an event's data says that the row shows in its own columns (the rest is its detail).
-SHOWN = ("username", "address", "provider")
+SHOWN = ("username", "address", "provider", "second_step")  # said by other columns (how)
 # A password sign-in finished with a code (login_succeeded's second_step), and how it is then said.
 SECOND_STEPS = {"authenticator_app": "password_and_code", "new_authenticator_app": "password_and_code",
                 "recovery_code": "password_and_recovery_code"}

@@ -68,7 +68,7 @@ def sign_in_with(session: Session, provider: Provider, claims: dict, *, address:
     identity = session.scalars(select(ExternalIdentity).where(
         ExternalIdentity.provider == provider.name, ExternalIdentity.subject == subject)).first()
     user = session.get(User, identity.user_id) if identity else None
-    if identity is not None:  # kept, so a change to the mapping applies to them at once
+    if identity is not None:  # kept, so a mapping removed takes its role away at once
         identity.groups_json = json.dumps(groups)
     if user is not None and not user.active:
         return _refuse(session, provider, subject, claims, groups, clock, Refusal(
@@ -187,7 +187,8 @@ def list_mappings(session: Session, *, actor: User) -> list[RoleMapping]:
 
 def add_mapping(session: Session, *, provider: Provider, group: str, role: str, actor: User,
                 clock: Clock) -> RoleMapping:
-    """Members of `group` at `provider` hold `role` from their next sign-in. Raises BadRequest (no group, an
+    """Members of `group` at `provider` hold `role` from their next sign-in (on the provider's word then, not on
+    groups remembered from before). Raises BadRequest (no group, an
     unknown role, a partner role from a provider without an organisation), Conflict (already mapped)."""
     require_admin(actor)
     group = (group or "").strip()
@@ -208,32 +209,38 @@ def add_mapping(session: Session, *, provider: Provider, group: str, role: str, 
     session.flush()
     record_event(session, instance=None, at=clock.now(), actor=actor.username, kind="role_mapping_changed",
                  data={"change": "added", "provider": provider.name, "group": group, "role": role})
-    _apply_mapping_now(session, provider.name, clock)
     return mapping
 
 
 def remove_mapping(session: Session, mapping_id: int, *, actor: User, clock: Clock) -> RoleMapping:
-    """Members of the group no longer hold its role from their next sign-in. Raises NotFound."""
+    """Members of the group lose its role at once (unless another of their groups grants it). Raises NotFound, or
+    Conflict when the administrator removing it would lose their own admin role (so one always remains)."""
     require_admin(actor)
     mapping = session.get(RoleMapping, mapping_id)
     if mapping is None:
         raise NotFound("No such mapping: it may have been removed already.")
     session.delete(mapping)
+    session.flush()
+    kept = _roles_kept(session, mapping.provider)
+    if actor.id in kept and "admin" not in kept[actor.id]:
+        raise Conflict("This would take away your own admin role; ask another administrator to remove it.")
     record_event(session, instance=None, at=clock.now(), actor=actor.username, kind="role_mapping_changed",
                  data={"change": "removed", "provider": mapping.provider, "group": mapping.group_value,
                        "role": mapping.role})
-    session.flush()
-    _apply_mapping_now(session, mapping.provider, clock)
+    for user_id, roles in kept.items():
+        apply_roles(session, session.get(User, user_id), roles, actor=ACTOR, clock=clock, provider=mapping.provider)
     return mapping
 
 
-def _apply_mapping_now(session: Session, provider: str, clock: Clock) -> None:
-    """Everyone linked to the provider holds what their groups (as at their last sign-in) now grant: a removed
-    mapping takes its role away at once, from their sessions and API tokens too."""
+def _roles_kept(session: Session, provider: str) -> dict[int, list[str]]:
+    """For each person linked to the provider, the roles they hold that the mapping still grants them by their
+    groups at their last sign-in: taken away at once, never granted (that waits for the provider's word)."""
+    kept = {}
     for identity in session.scalars(select(ExternalIdentity).where(ExternalIdentity.provider == provider)):
         user = session.get(User, identity.user_id)
-        apply_roles(session, user, roles_for(session, provider, json.loads(identity.groups_json or "[]")),
-                    actor=ACTOR, clock=clock, provider=provider)
+        still = roles_for(session, provider, json.loads(identity.groups_json or "[]"))
+        kept[user.id] = sorted(set(still) & user.roles)
+    return kept
 
 
 def identities_of(session: Session, user: User) -> list[ExternalIdentity]:

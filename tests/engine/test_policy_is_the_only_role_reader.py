@@ -13,6 +13,8 @@ STORES_OR_SHOWS = {
     ("engine/store/models.py", "roles"): "the property itself, built from the stored role rows",
     ("engine/identity/accounts.py", "set_organisation"):
         "keeps the stored roles consistent (a partner needs an organisation)",
+    ("engine/identity/single_sign_on.py", "_roles_kept"):
+        "keeps only the stored roles a removed group mapping still grants (roles taken away, none granted)",
     ("engine/identity/accounts.py", "apply_roles"): "writes the role rows and records before/after on the audit trail",
     ("engine/history/entries.py", "role"): "Labels.roles: a diagram's lane names, not a user's roles",
     ("web/pages/admin.py", "add_user"): "the admin form's chosen roles, passed to identity to store",

@@ -1,7 +1,6 @@
 """The auditors' record of sign-ins under attack: who may read it (a partner holding the auditor role too), and
 whether it says truly how someone signed in. Through the Flask test client on a real database."""
 import pyotp
-import pytest
 
 from engine.history import sign_ins
 from engine.identity import accounts, tokens
@@ -49,8 +48,6 @@ def test_a_password_only_sign_in_is_never_said_to_have_used_the_app(app, db, clo
     assert last.how == "password", last.how
 
 
-@pytest.mark.xfail(strict=True, reason="review14 F15: login_succeeded's new second_step key is shown as a detail in "
-                                       "code words ('Second step authenticator_app') on the page and in the CSV")
 def test_a_sign_in_with_a_code_is_said_in_words_only(app, db, clock, minimal):
     add_user(db, clock, "ivy", "industry_partner", org="Medtech Ltd", password=PASSWORD)
     add_user(db, clock, "aud", "auditor", password=PASSWORD)

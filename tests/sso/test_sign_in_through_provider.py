@@ -108,7 +108,7 @@ def test_a_local_user_with_the_same_email_is_not_taken_over(sso_app, db, clock, 
     assert b"Sam Sameaddress" in browser.get("/inbox").data
 
 
-def test_a_changed_mapping_changes_roles_at_once_and_both_are_on_the_record(
+def test_a_removed_mapping_takes_its_role_at_once_a_new_one_grants_at_sign_in_all_on_the_record(
         sso_app, db, clock, identity_provider):
     mapping = map_group(db, clock, identity_provider, "clinical-leads", "clinical_lead")
     assert sign_in(sso_app.test_client(), "cleo").status_code == 302
@@ -121,17 +121,15 @@ def test_a_changed_mapping_changes_roles_at_once_and_both_are_on_the_record(
     confirm = admin.get(f"/admin/single-sign-on/{mapping}/remove")
     removed = admin.post(f"/admin/single-sign-on/{mapping}/remove", data={"csrf_token": csrf_token(confirm.data)})
     assert removed.status_code == 302
-    assert user_linked_to(db, "cleo").roles == {"evidence_panel"}  # from her groups at her last sign-in, at once
-    assert sign_in(sso_app.test_client(), "cleo").status_code == 302
+    assert user_linked_to(db, "cleo").roles == set()  # a removed mapping takes its role at once
+    assert sign_in(sso_app.test_client(), "cleo").status_code == 302  # a new one grants on the provider's word
     assert user_linked_to(db, "cleo").roles == {"evidence_panel"}
     changes = [(e["change"], e["group"], e["role"]) for e in system_events(db, "role_mapping_changed")]
     assert changes == [("added", "clinical-leads", "clinical_lead"), ("added", "staff", "evidence_panel"),
                        ("removed", "clinical-leads", "clinical_lead")]
     assert system_events(db, "user_roles_changed")[-2:] == [
-        {"username": "cleo.singh", "before": ["clinical_lead"], "after": ["clinical_lead", "evidence_panel"],
-         "provider": NAME},
-        {"username": "cleo.singh", "before": ["clinical_lead", "evidence_panel"], "after": ["evidence_panel"],
-         "provider": NAME}]
+        {"username": "cleo.singh", "before": ["clinical_lead"], "after": [], "provider": NAME},
+        {"username": "cleo.singh", "before": [], "after": ["evidence_panel"], "provider": NAME}]
 
 
 def test_someone_whose_groups_grant_no_role_is_asked_to_see_their_hub_administrator(

@@ -79,7 +79,12 @@ def remove(mapping_id: int):
         raise NotFound("No such mapping: it may have been removed already.")
     form = ConfirmForm()
     if request.method == "POST" and form.validate_on_submit():
-        write(lambda s: single_sign_on.remove_mapping(s, mapping_id, actor=signed_in_user(s), clock=clock()))
-        flash(f"Members of {mapping.group_value} no longer become {role_name(mapping.role)} at their next sign-in.")
+        try:
+            write(lambda s: single_sign_on.remove_mapping(s, mapping_id, actor=signed_in_user(s), clock=clock()))
+        except ServiceError as exc:  # it would take away the admin's own admin role
+            return render_template("admin/remove_mapping.html", mapping=mapping, form=form,
+                                   error=exc.message), status_of(exc)
+        flash(f"Members of {mapping.group_value} are no longer {role_name(mapping.role)}, unless another of their "
+              "groups makes them one.")
         return redirect(url_for("role_mappings.index"))
     return render_template("admin/remove_mapping.html", mapping=mapping, form=form)
