@@ -30,6 +30,7 @@ ACTOR = "single sign-on"  # who the trail says changed an account when a sign-in
 NOT_PEOPLE = frozenset({*SERVICE_ACTOR_NAMES, "anonymous", ACTOR, "test", "system", "admin"})
 NO_ROLE = "no_role"
 DISABLED = "disabled"
+NOT_VERIFIED = "not_verified"
 
 
 @dataclass(frozen=True)
@@ -113,6 +114,15 @@ def _refuse(session: Session, provider: Provider, subject: str, claims: dict, gr
                  data={"provider": provider.name, "subject": subject[:255], "reason": refusal.reason,
                        "name": _claim(claims, provider.name_claim)[:200], "groups": groups[:50]})
     return refusal
+
+
+def record_unverified_answer(session: Session, provider: Provider, *, problem: str, address: str,
+                             clock: Clock) -> None:
+    """An answer from the provider's side (for a sign-in this browser started) whose ID token failed verification:
+    a failure on the record for auditors, with what failed and nothing the unverified token claims."""
+    record_event(session, instance=None, at=clock.now(), actor="anonymous", kind="single_sign_on_refused",
+                 data={"provider": provider.name, "reason": NOT_VERIFIED, "problem": problem[:100],
+                       "address": address[:80]})
 
 
 def link_identity(session: Session, user: User, *, provider: str, subject: str, actor: str,

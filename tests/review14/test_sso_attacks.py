@@ -223,9 +223,6 @@ def test_an_admin_cannot_take_their_own_admin_role_away_through_the_mapping(db, 
     assert linked(db, "chief").roles == {"admin"}
 
 
-@pytest.mark.xfail(strict=True, reason="review14 F17: an answer whose ID token fails verification (forged, tampered, "
-                                       "for another app, expired) is only logged: nothing on the system chain for "
-                                       "the auditors' failures")
 def test_a_forged_id_token_is_a_failure_on_the_record(sso_app, db, clock, identity_provider):
     from tests.sso.test_id_token_checks import tampered
     map_group(db, clock, identity_provider, "clinical-leads", "clinical_lead")

@@ -28,7 +28,8 @@ GROUP_NAMES = {
 HOW_WORDS = {"password": "Password", "password_and_code": "Password and authenticator app",
              "password_and_recovery_code": "Password and recovery code",
              "second_factor": "Authenticator app", "recovery_code": "Recovery code"}
-REFUSALS = {"no_role": "none of their groups gives a role here", "disabled": "their account here is disabled"}
+REFUSALS = {"no_role": "none of their groups gives a role here", "disabled": "their account here is disabled",
+            "not_verified": "the provider's answer failed verification"}
 CSV_HEADER = ["When (UTC)", "Event number", "Username", "Name", "What", "How", "Address", "Detail", "Recorded by",
               "Recorded by (name)"]
 FILTER_NAMES = ("person", "group", "from-day", "from-month", "from-year", "to-day", "to-month", "to-year")

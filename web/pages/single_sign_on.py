@@ -12,6 +12,7 @@ import logging
 
 import requests
 from authlib.common.errors import AuthlibBaseError
+from authlib.integrations.base_client.errors import MismatchingStateError
 from authlib.integrations.flask_client import OAuth
 from flask import Blueprint, abort, current_app, render_template, request, url_for
 from joserfc.errors import JoseError
@@ -87,6 +88,7 @@ def begin(name: str):
 @bp.get("/<name>/callback")
 def callback(name: str):
     provider = _provider(name)
+    address = request.remote_addr or "unknown"
     if request.args.get("error"):  # the person cancelled, or the provider refused them
         return _failed(provider, "The sign-in service did not sign you in. Try again."), 400
     try:
@@ -97,11 +99,17 @@ def callback(name: str):
                    "aud": {"values": [provider.client_id]}}
         token = client.authorize_access_token(leeway=LEEWAY_SECONDS, claims_options=must_be)
         claims = dict(token["userinfo"])
-    except (AuthlibBaseError, JoseError, requests.RequestException, KeyError, TypeError, ValueError) as exc:
-        # A replayed or expired answer, a token that fails verification, or a provider that cannot be reached.
-        log.warning("single sign-on with %s refused: %s", name, exc.__class__.__name__)
+    except MismatchingStateError:  # replayed, expired, or never started here: nothing worth recording
+        log.warning("single sign-on with %s refused: no sign-in of this browser's waits for it", name)
         return _failed(provider, "Your sign-in could not be completed. Start again from the sign-in page."), 400
-    address = request.remote_addr or "unknown"
+    except (AuthlibBaseError, JoseError, requests.RequestException, KeyError, TypeError, ValueError) as exc:
+        # A token that fails verification (forged, tampered, for another app, expired), or a provider that cannot
+        # be reached: the auditors see it among the failures.
+        problem = exc.__class__.__name__
+        log.warning("single sign-on with %s refused: %s", name, problem)
+        write(lambda s: single_sign_on.record_unverified_answer(s, provider, problem=problem, address=address,
+                                                                clock=clock()))
+        return _failed(provider, "Your sign-in could not be completed. Start again from the sign-in page."), 400
     result = write(lambda s: single_sign_on.sign_in_with(s, provider, claims, address=address, clock=clock()))
     if isinstance(result, Refusal):
         return render_template("auth/sso_refused.html", provider=provider, refusal=result,
