@@ -66,8 +66,8 @@ def has_second_factor(user: User) -> bool:
 def requires_second_factor(session: Session, user: User) -> bool:
     """Whether a rule asks a second factor of one of the user's roles or of their organisation (policy's answer;
     the rules are few, kept by administrators)."""
-    rules = session.execute(select(SecondFactorRule.scope, SecondFactorRule.value)).tuples().all()
-    return needs_second_factor(user, list(rules))
+    rules = session.execute(select(SecondFactorRule.scope, SecondFactorRule.value)).all()
+    return needs_second_factor(user, [(scope, value) for scope, value in rules])
 
 
 def asks_for_code(session: Session, user: User) -> bool:
