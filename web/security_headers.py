@@ -38,6 +38,10 @@ HEADERS = {
 KEPT_BY_BROWSER = {"static", "versions.diagram"}
 
 
+# The pages with a button to an identity provider: sign-in, and linking one's account in one's settings.
+PROVIDER_BUTTONS = {"auth.login", "account.settings"}
+
+
 def sign_in_policy(issuers: list[str]) -> str:
     """The sign-in page's buttons post to us and are redirected to each identity provider: form-action must
     allow the providers' own sites too (browsers check every redirect a form submission follows)."""
@@ -52,7 +56,7 @@ def init_app(app: Flask) -> None:
     @app.after_request
     def add_security_headers(response: Response) -> Response:
         policy = MODELLER_POLICY if request.blueprint == "modeller" else \
-            login_policy if request.endpoint == "auth.login" else CONTENT_SECURITY_POLICY
+            login_policy if request.endpoint in PROVIDER_BUTTONS else CONTENT_SECURITY_POLICY
         response.headers.setdefault("Content-Security-Policy", policy)
         for name, value in HEADERS.items():
             response.headers.setdefault(name, value)

@@ -116,6 +116,20 @@ def _refuse(session: Session, provider: Provider, subject: str, claims: dict, gr
     return refusal
 
 
+def link_to_signed_in(session: Session, user: User, provider: Provider, claims: dict, *, clock: Clock) -> None:
+    """Link the provider's account in these verified claims to the person already signed in here (with their
+    password): both proved, so their history stays under one name. From their next sign-in that way, their roles
+    come from their groups. Raises BadRequest (no subject), Conflict (linked already, to them or to someone)."""
+    subject = str(claims.get("sub") or "")
+    if not subject or len(subject) > 255:
+        raise BadRequest("The identity provider sent no usable subject id.")
+    if any(identity.provider == provider.name for identity in identities_of(session, user)):
+        raise Conflict("Your Six Gates account is already linked to an account there.")
+    identity = link_identity(session, user, provider=provider.name, subject=subject, actor=user.username,
+                             clock=clock)
+    identity.groups_json = json.dumps(group_values(claims, provider.groups_claim))
+
+
 def record_unverified_answer(session: Session, provider: Provider, *, problem: str, address: str,
                              clock: Clock) -> None:
     """An answer from the provider's side (for a sign-in this browser started) whose ID token failed verification:

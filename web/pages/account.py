@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 from sqlalchemy.orm import Session
 
 from engine import policy
 from engine.errors import BadRequest, ServiceError
-from engine.identity import accounts, delegation
+from engine.identity import accounts, delegation, single_sign_on
 from engine.notices import inbox, kinds
 from engine.notices.recipients import Person, people_for
 from engine.store.models import User
@@ -38,12 +38,13 @@ def _page(errors: dict[str, str] | None = None, error: ServiceError | None = Non
         me = signed_in_user(session)
         away = delegation.current_delegation(session, me, today=clock().now().date())
         return (me.email, inbox.preferences_of(session, user=me), colleagues(session, me),
+                [identity.provider for identity in single_sign_on.identities_of(session, me)],
                 # escalations only ever go to the Hub team: nobody else is asked about them
                 {k: v for k, v in kinds.KINDS.items() if k != kinds.ESCALATED or policy.is_escalation_contact(me)},
                 away and {"name": away.delegate.display_name, "username": away.delegate.username,
                           "starts_on": away.starts_on, "ends_on": away.ends_on})
 
-    email, preferences, people, shown_kinds, away = read(work)
+    email, preferences, people, linked, shown_kinds, away = read(work)
     today = clock().now().date()
     if values is None:  # the form to change it starts from what is set, or from today
         values = {"delegate": away["username"], **_parts_of("starts_on", away["starts_on"]),
@@ -51,7 +52,8 @@ def _page(errors: dict[str, str] | None = None, error: ServiceError | None = Non
     fields = {**(error.fields if error else {}), **(errors or {})}
     page = render_template("account/settings.html", email=email, preferences=preferences, people=people, away=away,
                            kinds=shown_kinds, deliveries=kinds.DELIVERIES, errors=fields, away_dates=AWAY_DATES,
-                           error=error.message if error else None, values=values, today=today)
+                           error=error.message if error else None, values=values, today=today, linked=linked,
+                           providers=current_app.extensions["sixgates_settings"].sso_providers)
     return page, status_of(error) if error else 200
 
 

@@ -14,13 +14,16 @@ import requests
 from authlib.common.errors import AuthlibBaseError
 from authlib.integrations.base_client.errors import MismatchingStateError
 from authlib.integrations.flask_client import OAuth
-from flask import Blueprint, abort, current_app, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user
 from joserfc.errors import JoseError
 
+from engine.errors import ServiceError
 from engine.identity import sign_in_states, single_sign_on
 from engine.identity.single_sign_on import Provider, Refusal
+from web.errors import status_of
 from web.pages.auth import SESSION_CLOCK, start_session
-from web.services import clock, write
+from web.services import clock, signed_in_user, write
 
 bp = Blueprint("sso", __name__, url_prefix="/login/sso")
 log = logging.getLogger(__name__)
@@ -74,10 +77,17 @@ def callback_url(provider: Provider) -> str:
     return base + url_for("sso.callback", name=provider.name)
 
 
+LINKING = "single_sign_on_link"  # {user_id, provider}: the signed-in person asked to link this provider's account
+
+
 @bp.post("/<name>")
 def begin(name: str):
-    """The sign-in page's button (a form, so the CSRF check applies): off to the provider."""
+    """The sign-in page's button (a form, so the CSRF check applies): off to the provider. From someone signed in
+    (their settings' button), the answer links the provider's account to theirs instead of signing in."""
     provider = _provider(name)
+    session.pop(LINKING, None)
+    if current_user.is_authenticated:
+        session[LINKING] = {"user_id": current_user.user.id, "provider": provider.name}
     try:
         return client_of(provider).authorize_redirect(callback_url(provider))
     except (requests.RequestException, ValueError) as exc:  # the provider cannot be reached or answers nonsense
@@ -110,11 +120,24 @@ def callback(name: str):
         write(lambda s: single_sign_on.record_unverified_answer(s, provider, problem=problem, address=address,
                                                                 clock=clock()))
         return _failed(provider, "Your sign-in could not be completed. Start again from the sign-in page."), 400
+    linking = session.pop(LINKING, None)
+    if linking and current_user.is_authenticated and linking == {"user_id": current_user.user.id,
+                                                                  "provider": provider.name}:
+        return _link(provider, claims)
     result = write(lambda s: single_sign_on.sign_in_with(s, provider, claims, address=address, clock=clock()))
     if isinstance(result, Refusal):
         return render_template("auth/sso_refused.html", provider=provider, refusal=result,
                                no_role=result.reason == single_sign_on.NO_ROLE), 403
     return start_session(result, provider=provider.name)
+
+
+def _link(provider: Provider, claims: dict):
+    try:
+        write(lambda s: single_sign_on.link_to_signed_in(s, signed_in_user(s), provider, claims, clock=clock()))
+    except ServiceError as exc:
+        return _failed(provider, exc.message), status_of(exc)
+    flash(f"Linked: from now on you can use “{provider.label}”. When you do, your roles come from your groups there.")
+    return redirect(url_for("account.settings"))
 
 
 def _failed(provider: Provider, message: str) -> str:

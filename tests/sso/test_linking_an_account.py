@@ -1,0 +1,62 @@
+"""Someone with a Six Gates password links the account their organisation signs them in with, from their settings:
+both proved, so their history stays under one username; never linked by e-mail alone."""
+from __future__ import annotations
+
+import requests
+from sqlalchemy import select
+
+from engine.identity import accounts, single_sign_on
+from engine.store.models import User
+from tests.conftest import add_user
+from tests.sso.identity_provider import NAME, AtProvider, callback_path, sign_in, sign_in_at_provider
+from tests.sso.test_sign_in_through_provider import map_group, signed_in_as, system_events, user_linked_to
+from tests.web.test_login_inbox import csrf_token, login
+
+PASSWORD = "sams-own-password"
+
+
+def link_from_settings(app_client, username: str):
+    """Press "Link your account" in one's settings and sign in at the provider: Six Gates' answer."""
+    page = app_client.get("/notifications/preferences")
+    assert b"Link your account" in page.data
+    started = app_client.post(f"/login/sso/{NAME}", data={"csrf_token": csrf_token(page.data)})
+    assert started.status_code == 302
+    at = AtProvider(app_client, requests.Session(), started.location)
+    return app_client.get(callback_path(sign_in_at_provider(at, username)))
+
+
+def test_a_signed_in_person_links_their_organisations_account_and_then_signs_in_with_it(
+        sso_app, db, clock, identity_provider):
+    add_user(db, clock, "sam", "sponsor", password=PASSWORD)
+    map_group(db, clock, identity_provider, "clinical-leads", "sponsor")
+    browser = sso_app.test_client()
+    assert login(browser, "sam", PASSWORD).status_code == 302
+    linked = link_from_settings(browser, "sam")
+    assert linked.status_code == 302 and linked.location.endswith("/notifications/preferences")
+    assert "Linked: you can use" in browser.get("/notifications/preferences").get_data(as_text=True)
+    assert user_linked_to(db, "sam").username == "sam"  # no second account
+    assert system_events(db, "identity_linked")[-1] == {"username": "sam", "provider": NAME}
+    later = sso_app.test_client()
+    assert sign_in(later, "sam").status_code == 302 and signed_in_as(later)
+    with db.reading() as s:
+        assert "sam-2" not in s.scalars(select(User.username)).all()
+
+
+def test_an_account_there_linked_to_someone_else_is_not_linked_again(sso_app, db, clock, identity_provider):
+    map_group(db, clock, identity_provider, "clinical-leads", "clinical_lead")
+    assert sign_in(sso_app.test_client(), "sam").status_code == 302  # made "sam" on first sign-in
+    add_user(db, clock, "mallory", "sponsor", password=PASSWORD)
+    browser = sso_app.test_client()
+    assert login(browser, "mallory", PASSWORD).status_code == 302
+    refused = link_from_settings(browser, "sam")
+    assert refused.status_code == 409 and b"already linked" in refused.data
+    with db.reading() as s:
+        assert single_sign_on.identities_of(s, accounts.require_user(s, "mallory")) == []
+
+
+def test_the_settings_button_can_reach_the_provider_in_a_browser(sso_app, db, clock):
+    add_user(db, clock, "sam", "sponsor", password=PASSWORD)
+    browser = sso_app.test_client()
+    login(browser, "sam", PASSWORD)
+    policy = browser.get("/notifications/preferences").headers["Content-Security-Policy"]
+    assert "form-action 'self' http://127.0.0.1:" in policy
