@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
 from engine.clock import Clock
@@ -14,7 +14,7 @@ from engine.errors import BadRequest, Forbidden, NotAuthenticated, NotFound
 from engine.identity.accounts import require_user
 from engine.identity.digests import new_token, token_digest
 from engine.policy import may_administer, may_manage_tokens_of
-from engine.store.models import ApiToken, User
+from engine.store.models import ApiToken, ExternalIdentity, User
 from engine.store.trail import record_event
 
 DEFAULT_NAME = "API token"
@@ -23,6 +23,8 @@ MAX_DAYS = 365
 MAX_NAME = 100
 CHOICES_OF_DAYS = (30, 90, 180, 365)  # what the page offers
 TOUCH = timedelta(minutes=5)  # last_used_at is written at most this often
+# Tokens of someone who signs in only through an identity provider work while it vouched for them this recently.
+PROVIDER_WORD = timedelta(days=30)
 
 
 @dataclass(frozen=True)
@@ -161,7 +163,7 @@ def token_holder(session: Session, token: str, *, clock: Clock) -> Holder | None
     last_used_at through touch_token when `stale`, so most API requests are not writes."""
     maker = aliased(ApiToken)
     stmt = select(ApiToken.id, ApiToken.user_id, ApiToken.expires_at, ApiToken.revoked_at, ApiToken.last_used_at,
-                  maker.revoked_at.label("maker_revoked_at")) \
+                  maker.revoked_at.label("maker_revoked_at"), User.password_hash.is_(None).label("provider_only")) \
         .join(User, ApiToken.user_id == User.id).outerjoin(maker, ApiToken.made_with_id == maker.id) \
         .where(ApiToken.token_hash == token_digest(token), User.active.is_(True))
     found = session.execute(stmt).first()
@@ -170,8 +172,18 @@ def token_holder(session: Session, token: str, *, clock: Clock) -> Holder | None
     if found is None or found.revoked_at is not None or found.maker_revoked_at is not None \
             or found.expires_at is not None and found.expires_at <= now:
         return None
+    if found.provider_only and not _vouched_for_lately(session, found.user_id, now):
+        return None
     stale = found.last_used_at is None or now - found.last_used_at >= TOUCH
     return Holder(user_id=found.user_id, token_id=found.id, stale=stale)
+
+
+def _vouched_for_lately(session: Session, user_id: int, now: datetime) -> bool:
+    """Whether someone who signs in only through an identity provider did so within PROVIDER_WORD: Six Gates never
+    hears that a provider disabled someone who left, so their tokens last only as long as the provider's word."""
+    linked, last = session.execute(select(func.count(ExternalIdentity.id), func.max(ExternalIdentity.last_sign_in_at))
+                                   .where(ExternalIdentity.user_id == user_id)).one()
+    return not linked or last is not None and now - last <= PROVIDER_WORD  # not linked: an API-only account
 
 
 def touch_token(session: Session, token_id: int, *, clock: Clock) -> None:

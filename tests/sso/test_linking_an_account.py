@@ -5,6 +5,7 @@ from __future__ import annotations
 import requests
 from sqlalchemy import select
 
+from engine.clock import FixedClock
 from engine.identity import accounts, single_sign_on
 from engine.store.models import User
 from tests.conftest import add_user
@@ -60,3 +61,24 @@ def test_the_settings_button_can_reach_the_provider_in_a_browser(sso_app, db, cl
     login(browser, "sam", PASSWORD)
     policy = browser.get("/notifications/preferences").headers["Content-Security-Policy"]
     assert "form-action 'self' http://127.0.0.1:" in policy
+
+
+def test_the_tokens_of_someone_the_provider_stopped_vouching_for_end_a_month_after_their_last_sign_in(
+        sso_app, db, clock, identity_provider):
+    from datetime import timedelta
+
+    from engine.identity import tokens
+    map_group(db, clock, identity_provider, "clinical-leads", "clinical_lead")
+    assert sign_in(sso_app.test_client(), "cleo").status_code == 302
+    username = user_linked_to(db, "cleo").username
+    token = db.writing(lambda s: tokens.create_token(s, username=username, actor=username, clock=clock, days=365))
+
+    def works_on(day) -> bool:
+        with db.reading() as s:
+            return tokens.user_id_for_token(s, token, clock=day) is not None
+    assert works_on(clock) and works_on(FixedClock(clock.now() + timedelta(days=30)))
+    assert not works_on(FixedClock(clock.now() + timedelta(days=31)))  # left the trust, never signed in again
+    add_user(db, clock, "pat", "sponsor", password=PASSWORD)  # a password account's token lasts its whole life
+    own = db.writing(lambda s: tokens.create_token(s, username="pat", actor="pat", clock=clock, days=365))
+    with db.reading() as s:
+        assert tokens.user_id_for_token(s, own, clock=FixedClock(clock.now() + timedelta(days=300))) is not None
