@@ -152,3 +152,28 @@ def test_a_token_is_not_made_with_a_token_revoked_meanwhile(app, db, clock):
     except ServiceError:  # refused: the fix
         return
     assert not works(app, child)
+
+
+def test_a_token_of_someone_who_signs_in_only_through_a_provider_ends_with_the_providers_word(db, clock):
+    """review14 F13 (fixed in a157c5a): Six Gates never hears that a provider disabled someone who left; their
+    tokens work only while the provider vouched for them lately."""
+    from engine.identity import single_sign_on
+    provider = single_sign_on.Provider(name="nhs", label="NHS", issuer="https://idp.example.org", client_id="c")
+    add_user(db, clock, "ada", "admin")
+    db.writing(lambda s: single_sign_on.add_mapping(s, provider=provider, group="staff", role="hub_team",
+                                                    actor=accounts.require_user(s, "ada"), clock=clock))
+
+    def provider_signs_in():
+        return db.writing(lambda s: single_sign_on.sign_in_with(
+            s, provider, {"sub": "leaver", "preferred_username": "leo", "groups": ["staff"]}, address="x",
+            clock=clock))
+    provider_signs_in()
+    token = db.writing(lambda s: tokens.create_token(s, username="leo", actor="leo", clock=clock, days=365))
+
+    def token_works():
+        return db.writing(lambda s: tokens.user_id_for_token(s, token, clock=clock)) is not None
+    assert token_works()
+    clock.advance(days=tokens.PROVIDER_WORD.days + 1)  # Leo left the trust; the provider no longer signs him in
+    assert not token_works()
+    provider_signs_in()  # ... or he is back
+    assert token_works()
