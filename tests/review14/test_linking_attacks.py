@@ -52,19 +52,12 @@ def sam_signed_in(sso_app, db, clock, identity_provider):
     return browser
 
 
-@pytest.mark.xfail(strict=True, reason="review14 F18: linking asks nothing of the person signed in: a stolen or "
-                                       "unattended session links the thief's account at the provider, and the thief "
-                                       "then signs in as the victim for good (no password, no second factor, past a "
-                                       "password change)")
 def test_a_stolen_session_cannot_link_the_thiefs_account_at_the_provider(sso_app, db, sam_signed_in):
     press_the_providers_button(sam_signed_in, "/notifications/preferences", "cleo")  # the thief is cleo there
     linked = user_linked_to(db, "cleo")
     assert linked is None or linked.username != "sam", "cleo's provider account now opens sam's Six Gates account"
 
 
-@pytest.mark.xfail(strict=True, reason="review14 F19: the sign-in page's provider button, pressed in a browser still "
-                                       "signed in as someone else (a shared PC), links that someone's account to "
-                                       "whoever signs in at the provider, instead of signing them in")
 def test_the_sign_in_button_in_a_browser_signed_in_as_someone_else_never_links(sso_app, db, sam_signed_in):
     press_the_providers_button(sam_signed_in, "/login", "cleo")  # the next person at the PC signs in as herself
     linked = user_linked_to(db, "cleo")

@@ -20,7 +20,8 @@ def link_from_settings(app_client, username: str):
     """Press "Link your account" in one's settings and sign in at the provider: Six Gates' answer."""
     page = app_client.get("/notifications/preferences")
     assert b"Link your account" in page.data
-    started = app_client.post(f"/login/sso/{NAME}", data={"csrf_token": csrf_token(page.data)})
+    started = app_client.post(f"/login/sso/{NAME}/link", data={"csrf_token": csrf_token(page.data),
+                                                              "password": PASSWORD})
     assert started.status_code == 302
     at = AtProvider(app_client, requests.Session(), started.location)
     return app_client.get(callback_path(sign_in_at_provider(at, username)))
@@ -53,6 +54,17 @@ def test_an_account_there_linked_to_someone_else_is_not_linked_again(sso_app, db
     assert refused.status_code == 409 and b"already linked" in refused.data
     with db.reading() as s:
         assert single_sign_on.identities_of(s, accounts.require_user(s, "mallory")) == []
+
+
+def test_linking_asks_the_password_so_a_stolen_session_links_nothing(sso_app, db, clock):
+    add_user(db, clock, "sam", "sponsor", password=PASSWORD)
+    browser = sso_app.test_client()
+    login(browser, "sam", PASSWORD)
+    page = browser.get("/notifications/preferences").data
+    refused = browser.post(f"/login/sso/{NAME}/link", data={"csrf_token": csrf_token(page), "password": "a guess"})
+    assert refused.status_code == 302 and refused.location.endswith("/notifications/preferences")
+    assert "nothing was linked" in browser.get("/notifications/preferences").get_data(as_text=True)
+    assert system_events(db, "login_failed")[-1]["username"] == "sam"  # a guess counts, as at sign-in
 
 
 def test_the_settings_button_can_reach_the_provider_in_a_browser(sso_app, db, clock):

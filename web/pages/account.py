@@ -38,13 +38,13 @@ def _page(errors: dict[str, str] | None = None, error: ServiceError | None = Non
         me = signed_in_user(session)
         away = delegation.current_delegation(session, me, today=clock().now().date())
         return (me.email, inbox.preferences_of(session, user=me), colleagues(session, me),
-                [identity.provider for identity in single_sign_on.identities_of(session, me)],
+                [identity.provider for identity in single_sign_on.identities_of(session, me)], bool(me.password_hash),
                 # escalations only ever go to the Hub team: nobody else is asked about them
                 {k: v for k, v in kinds.KINDS.items() if k != kinds.ESCALATED or policy.is_escalation_contact(me)},
                 away and {"name": away.delegate.display_name, "username": away.delegate.username,
                           "starts_on": away.starts_on, "ends_on": away.ends_on})
 
-    email, preferences, people, linked, shown_kinds, away = read(work)
+    email, preferences, people, linked, has_password, shown_kinds, away = read(work)
     today = clock().now().date()
     if values is None:  # the form to change it starts from what is set, or from today
         values = {"delegate": away["username"], **_parts_of("starts_on", away["starts_on"]),
@@ -53,6 +53,7 @@ def _page(errors: dict[str, str] | None = None, error: ServiceError | None = Non
     page = render_template("account/settings.html", email=email, preferences=preferences, people=people, away=away,
                            kinds=shown_kinds, deliveries=kinds.DELIVERIES, errors=fields, away_dates=AWAY_DATES,
                            error=error.message if error else None, values=values, today=today, linked=linked,
+                           has_password=has_password,
                            providers=current_app.extensions["sixgates_settings"].sso_providers)
     return page, status_of(error) if error else 200
 

@@ -15,15 +15,15 @@ from authlib.common.errors import AuthlibBaseError
 from authlib.integrations.base_client.errors import MismatchingStateError
 from authlib.integrations.flask_client import OAuth
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
-from flask_login import current_user
+from flask_login import current_user, login_required
 from joserfc.errors import JoseError
 
-from engine.errors import ServiceError
-from engine.identity import sign_in_states, single_sign_on
+from engine.errors import LoginThrottled, ServiceError
+from engine.identity import password_sign_in, sign_in_states, single_sign_on
 from engine.identity.single_sign_on import Provider, Refusal
 from web.errors import status_of
 from web.pages.auth import SESSION_CLOCK, start_session
-from web.services import clock, signed_in_user, write
+from web.services import clock, database, signed_in_user, write
 
 bp = Blueprint("sso", __name__, url_prefix="/login/sso")
 log = logging.getLogger(__name__)
@@ -82,16 +82,38 @@ LINKING = "single_sign_on_link"  # {user_id, provider}: the signed-in person ask
 
 @bp.post("/<name>")
 def begin(name: str):
-    """The sign-in page's button (a form, so the CSRF check applies): off to the provider. From someone signed in
-    (their settings' button), the answer links the provider's account to theirs instead of signing in."""
+    """The sign-in page's button (a form, so the CSRF check applies): off to the provider, to sign in (never to
+    link, even in a browser still signed in as someone else)."""
     provider = _provider(name)
     session.pop(LINKING, None)
-    if current_user.is_authenticated:
-        session[LINKING] = {"user_id": current_user.user.id, "provider": provider.name}
+    return _to_provider(provider)
+
+
+@bp.post("/<name>/link")
+@login_required
+def link(name: str):
+    """The settings' button: with the person's password again (a stolen or unattended session must not link the
+    thief's account there), off to the provider; its answer links that account to theirs."""
+    provider = _provider(name)
+    try:
+        right = password_sign_in.check_password_again(
+            database(), username=current_user.user.username, password=request.form.get("password", ""),
+            address=request.remote_addr or "unknown", clock=clock())
+    except LoginThrottled as exc:
+        flash(f"That is not your password. {exc.message}", "error")
+        return redirect(url_for("account.settings"))
+    if not right:
+        flash("That is not your password: nothing was linked.", "error")
+        return redirect(url_for("account.settings"))
+    session[LINKING] = {"user_id": current_user.user.id, "provider": provider.name}
+    return _to_provider(provider)
+
+
+def _to_provider(provider: Provider):
     try:
         return client_of(provider).authorize_redirect(callback_url(provider))
     except (requests.RequestException, ValueError) as exc:  # the provider cannot be reached or answers nonsense
-        log.warning("single sign-on with %s could not start: %s", name, exc)
+        log.warning("single sign-on with %s could not start: %s", provider.name, exc)
         return _failed(provider, "We could not reach the sign-in service. Try again in a few minutes."), 502
 
 
