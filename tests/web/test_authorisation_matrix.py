@@ -219,7 +219,7 @@ EXPECTATIONS: dict[tuple[str, str], Ask | None] = {
     ("discussion.post", "POST"): instance_route(may_post_comments),
     # Signing in: through an identity provider, or the second factor while half signed in.
     **{(endpoint, method): SESSION for endpoint, method in (
-        ("sso.begin", "POST"), ("sso.callback", "GET"), ("second_factor.code", "GET"),
+        ("sso.begin", "POST"), ("sso.callback", "GET"), ("sso.link", "POST"), ("second_factor.code", "GET"),
         ("second_factor.check_code", "POST"), ("second_factor.set_up_at_sign_in", "GET"),
         ("second_factor.confirm_at_sign_in", "POST"))},
     # One's own sign-in settings: everyone's own business.
