@@ -4,16 +4,16 @@ change the mapping and records each change (engine.identity.single_sign_on)."""
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import Length
 
 from engine.errors import NotFound, ServiceError
-from engine.identity import accounts, single_sign_on
+from engine.identity import single_sign_on
 from engine.policy import ROLES, role_name
 from engine.store.models import RoleMapping
 from web.errors import status_of
+from web.pages.admin import ConfirmForm, admins_only
 from web.pages.single_sign_on import callback_url, providers
 from web.services import clock, read, signed_in_user, write
 
@@ -27,14 +27,7 @@ class MappingForm(FlaskForm):
     role = StringField("Six Gates role", validators=[Length(max=40)])
 
 
-class ConfirmForm(FlaskForm):
-    pass
-
-
-@bp.before_request
-@login_required
-def admins_only() -> None:
-    accounts.require_admin(current_user.user)
+bp.before_request(admins_only)
 
 
 def _page(form: MappingForm, error: ServiceError | None = None):
