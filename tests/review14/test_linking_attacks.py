@@ -3,10 +3,13 @@ links the thief's account at the provider, after which the thief signs in as the
 factor, and their actions under the victim's name. Against the real test identity provider (tests/sso)."""
 from __future__ import annotations
 
+import secrets
 from dataclasses import replace
+from urllib.parse import urljoin, urlsplit
 
 import pytest
 import requests
+from authlib.oauth2.rfc7636 import create_s256_code_challenge
 
 from tests.conftest import _TEMPLATES, add_user, settings_for
 from tests.sso.conftest import BASE_URL
@@ -53,7 +56,12 @@ def sam_signed_in(sso_app, db, clock, identity_provider):
 
 
 def test_a_stolen_session_cannot_link_the_thiefs_account_at_the_provider(sso_app, db, sam_signed_in):
+    """review14 F18 (fixed in ef71e58): linking asks the password again; the sign-in button never links."""
     press_the_providers_button(sam_signed_in, "/notifications/preferences", "cleo")  # the thief is cleo there
+    for password in ({}, {"password": "a guess"}):  # the settings' own button, without sam's password
+        page = sam_signed_in.get("/notifications/preferences").data
+        started = sam_signed_in.post(f"/login/sso/{NAME}/link", data={**password, "csrf_token": csrf_token(page)})
+        assert started.status_code == 302 and not started.location.startswith("http://127.0.0.1")
     linked = user_linked_to(db, "cleo")
     assert linked is None or linked.username != "sam", "cleo's provider account now opens sam's Six Gates account"
 
@@ -62,3 +70,35 @@ def test_the_sign_in_button_in_a_browser_signed_in_as_someone_else_never_links(s
     press_the_providers_button(sam_signed_in, "/login", "cleo")  # the next person at the PC signs in as herself
     linked = user_linked_to(db, "cleo")
     assert linked is None or linked.username != "sam"
+
+
+@pytest.mark.xfail(strict=True, reason="review14 F21: linking takes whoever is signed in at the provider in that "
+                                       "browser, without asking: on a shared PC the previous person's account there "
+                                       "is linked to yours, and they then sign in as you")
+def test_linking_on_a_shared_pc_never_takes_the_previous_persons_account_there(sso_app, db, clock, identity_provider):
+    add_user(db, clock, "sam", "sponsor", password=PASSWORD)
+    map_group(db, clock, identity_provider, "clinical-leads", "clinical_lead")
+    pc = requests.Session()  # the shared PC's browser, as the provider sees it
+    # cleo signed in at the provider on this PC for another of the trust's services (e-mail, say), not Six Gates
+    other_app = "https://other-app.example/callback"
+    at_other_app = requests.Request("GET", f"{identity_provider.issuer}/auth", params={
+        "client_id": "other-app", "redirect_uri": other_app, "response_type": "code", "scope": "openid",
+        "state": "s", "nonce": "n", "code_challenge": create_s256_code_challenge(secrets.token_urlsafe(48)),
+        "code_challenge_method": "S256"}).prepare().url
+    sign_in_at_provider(AtProvider(None, pc, at_other_app), "cleo", back_to=other_app)
+    sam = sso_app.test_client()  # sam sits down, signs in with his password and links his organisation's account
+    assert login(sam, "sam", PASSWORD).status_code == 302
+    started = sam.post(f"/login/sso/{NAME}/link", data={
+        "password": PASSWORD, "csrf_token": csrf_token(sam.get("/notifications/preferences").data)})
+    assert started.status_code == 302
+    address = started.location
+    for _ in range(10):
+        answer = pc.get(address, allow_redirects=False, timeout=10)
+        if "/interaction/" in urlsplit(address).path and answer.status_code == 200:
+            return  # the provider asks who is there (prompt=login): sam signs in there as himself
+        address = urljoin(address, answer.headers["Location"])
+        if f"/login/sso/{NAME}/callback" in address:
+            break
+    sam.get(callback_path(address))  # a confirmation Six Gates might show is not confirmed here
+    linked = user_linked_to(db, "cleo")
+    assert linked is None or linked.username != "sam", "cleo's provider account now opens sam's Six Gates account"
