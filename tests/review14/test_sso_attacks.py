@@ -235,3 +235,21 @@ def test_a_forged_id_token_is_a_failure_on_the_record(sso_app, db, clock, identi
     assert [e.kind for e in recorded if e.kind in ("single_sign_on_refused", "login_failed")], \
         [e.kind for e in recorded]
     assert all("clinical-leads" not in e.data_json for e in recorded)  # the unverified claims are not believed
+
+
+@pytest.mark.xfail(strict=True, reason="review14 F22: anyone fills the system chain with 'refused' events: each "
+                                       "made-up code sent back with a state from their own started sign-in is "
+                                       "recorded as a failed single sign-on, without limit")
+def test_made_up_answers_from_one_address_do_not_fill_the_record(sso_app, db, clock, identity_provider):
+    from tests.sso.identity_provider import start_sign_in
+    with db.reading() as s:
+        before = s.scalar(select(func.max(AuditEvent.seq)).where(AuditEvent.chain == SYSTEM_CHAIN)) or 0
+    attempts = 30
+    for n in range(attempts):
+        browser = sso_app.test_client()
+        state = start_sign_in(browser).params["state"]
+        assert browser.get(f"/login/sso/{NAME}/callback?code=made-up-{n}&state={state}").status_code in (400, 429)
+    with db.reading() as s:
+        recorded = s.scalar(select(func.count()).select_from(AuditEvent).where(
+            AuditEvent.chain == SYSTEM_CHAIN, AuditEvent.seq > before, AuditEvent.kind == "single_sign_on_refused"))
+    assert recorded <= 10, f"{recorded} refusals on the record from {attempts} made-up answers"
