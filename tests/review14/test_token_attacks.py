@@ -97,8 +97,16 @@ def test_token_pages_refuse_a_post_without_the_csrf_token(app, db, clock):
     token = db.writing(lambda s: tokens.create_token(s, username="ada", actor="test", clock=clock, name="t"))
     token_id = db.writing(lambda s: tokens.list_tokens(s, "ada", actor=accounts.require_user(s, "ada"),
                                                        clock=clock))[0].id
+    from engine.identity import second_factor, single_sign_on
+    nhs = single_sign_on.Provider(name="nhs", label="NHS", issuer="https://idp.example.org", client_id="c")
+    mapping = db.writing(lambda s: single_sign_on.add_mapping(s, provider=nhs, group="g", role="auditor",
+                                                              actor=accounts.require_user(s, "ada"), clock=clock).id)
+    rule = db.writing(lambda s: second_factor.add_rule(s, scope="role", value="auditor",
+                                                       actor=accounts.require_user(s, "ada"), clock=clock).id)
     client = signed_in(app, "ada")
-    for path, data in (("/account/api-tokens", {"name": "x", "days": "30"}),
+    for path, data in ((f"/admin/single-sign-on/{mapping}/remove", {}),
+                       (f"/admin/second-factor/{rule}/remove", {}),
+                       ("/account/api-tokens", {"name": "x", "days": "30"}),
                        (f"/account/api-tokens/{token_id}/revoke", {}),
                        (f"/admin/api-tokens/{token_id}/revoke", {}),
                        ("/account/password", {"current_password": PASSWORD, "new_password": NEW,
@@ -114,6 +122,9 @@ def test_token_pages_refuse_a_post_without_the_csrf_token(app, db, clock):
         assert client.post(path, data=data).status_code == 400, path
     assert works(app, token)
     assert login(app.test_client(), "ada", PASSWORD).status_code == 302  # the password did not change
+    with db.reading() as s:  # the mapping and the rule are still there
+        assert [m.id for m in single_sign_on.list_mappings(s, actor=accounts.require_user(s, "ada"))] == [mapping]
+        assert [r.id for r in second_factor.list_rules(s, actor=accounts.require_user(s, "ada"))] == [rule]
 
 
 def test_the_api_takes_no_cookie_so_a_cross_site_post_makes_no_token(app, db, clock):
