@@ -102,3 +102,28 @@ def test_linking_on_a_shared_pc_never_takes_the_previous_persons_account_there(s
     sam.get(callback_path(address))  # a confirmation Six Gates might show is not confirmed here
     linked = user_linked_to(db, "cleo")
     assert linked is None or linked.username != "sam", "cleo's provider account now opens sam's Six Gates account"
+
+
+@pytest.mark.xfail(strict=True, reason="review14 F23: the last administrator links their organisation's account (as "
+                                       "settings invite) and signs in with it: their roles now come from groups that "
+                                       "do not map to admin, and Six Gates is left with no administrator")
+def test_signing_in_through_a_link_never_leaves_six_gates_without_an_administrator(
+        sso_app, db, clock, identity_provider):
+    from sqlalchemy import select
+
+    from engine.store.models import User, UserRole
+    add_user(db, clock, "ada", "admin", password=PASSWORD)
+    map_group(db, clock, identity_provider, "clinical-leads", "clinical_lead")  # no group maps to admin
+    browser = sso_app.test_client()
+    assert login(browser, "ada", PASSWORD).status_code == 302
+    started = browser.post(f"/login/sso/{NAME}/link", data={
+        "password": PASSWORD, "csrf_token": csrf_token(browser.get("/notifications/preferences").data)})
+    browser.get(callback_path(sign_in_at_provider(AtProvider(browser, requests.Session(), started.location), "cleo")))
+    assert user_linked_to(db, "cleo").username == "ada"
+    next_day = sso_app.test_client()
+    start = next_day.post(f"/login/sso/{NAME}", data={"csrf_token": csrf_token(next_day.get("/login").data)})
+    next_day.get(callback_path(sign_in_at_provider(AtProvider(next_day, requests.Session(), start.location), "cleo")))
+    with db.reading() as s:
+        admins = s.scalars(select(User.username).join(UserRole).where(UserRole.role == "admin",
+                                                                      User.active.is_(True))).all()
+    assert admins, "no administrator left"
