@@ -10,7 +10,7 @@ from engine.identity import tokens
 from engine.repository import drafts
 from engine.store.models import AuditEvent, Task, User
 from tests.conftest import Api, every_row
-from tests.web.conftest import signed_in
+from tests.web.conftest import PASSWORD, signed_in
 from tests.web.test_login_inbox import csrf_token
 
 # signing in and out (through a provider, with a second factor) is the auditor's own business
@@ -67,7 +67,7 @@ def test_an_auditor_changes_nothing_through_any_page_or_api_route(app, db, world
         if url.startswith("/api/"):
             response = api.client.open(url, method=method, json=body, headers=api.headers)
         else:
-            form = {"csrf_token": token, "instance": world["instance_id"], "to": 1, "version": 1,
+            form = {"csrf_token": token, "instance": world["instance_id"], "to": 1, "version": 1, "password": PASSWORD,
                     "gate4_decision": "approve", "action": "submit", "title": "x", "bpmn": "<x/>"}
             response = pages.open(url, method=method, data=form if method != "GET" else None)
         tried += 1
