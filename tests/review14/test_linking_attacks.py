@@ -127,3 +127,9 @@ def test_signing_in_through_a_link_never_leaves_six_gates_without_an_administrat
         admins = s.scalars(select(User.username).join(UserRole).where(UserRole.role == "admin",
                                                                       User.active.is_(True))).all()
     assert admins, "no administrator left"
+
+
+def test_the_link_button_needs_the_csrf_token(sso_app, sam_signed_in):
+    """Guard: another site cannot make a signed-in browser start a link, even knowing the password."""
+    answer = sam_signed_in.post(f"/login/sso/{NAME}/link", data={"password": PASSWORD})
+    assert answer.status_code == 400
