@@ -13,7 +13,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from engine.clock import Clock
@@ -21,7 +21,7 @@ from engine.errors import BadRequest, Conflict, NotFound
 from engine.identity.accounts import add_user, apply_roles, email_address, get_user, require_admin
 from engine.policy import ROLES
 from engine.store.actor_names import SERVICE_ACTOR_NAMES
-from engine.store.models import ExternalIdentity, RoleMapping, User
+from engine.store.models import ExternalIdentity, RoleMapping, User, UserRole
 from engine.store.trail import record_event
 
 PROVIDER_NAME = re.compile(r"[a-z][a-z0-9-]{0,39}")
@@ -76,7 +76,8 @@ def sign_in_with(session: Session, provider: Provider, claims: dict, *, address:
             DISABLED, "Your Six Gates account is disabled. Ask your Hub administrator if you need it again."))
     if not roles:
         if user is not None:  # left every group that grants a role: the roles go too (and with them what tokens do)
-            apply_roles(session, user, [], actor=ACTOR, clock=clock, provider=provider.name)
+            apply_roles(session, user, _keeping_an_administrator(session, user, []), actor=ACTOR, clock=clock,
+                        provider=provider.name)
         return _refuse(session, provider, subject, claims, groups, clock, Refusal(
             NO_ROLE, "You signed in, but none of your groups gives you a role in Six Gates yet."))
     if user is None:
@@ -156,7 +157,8 @@ def link_identity(session: Session, user: User, *, provider: str, subject: str, 
 
 def _refresh(session: Session, user: User, provider: Provider, claims: dict, roles: list[str], clock: Clock) -> None:
     """Roles, name and address as the provider says today; role changes are on the record."""
-    apply_roles(session, user, roles, actor=ACTOR, clock=clock, provider=provider.name)
+    apply_roles(session, user, _keeping_an_administrator(session, user, roles), actor=ACTOR, clock=clock,
+                provider=provider.name)
     name = _claim(claims, provider.name_claim)[:200]
     if name and name != user.display_name:  # names are shown on every page and past record: a change is recorded
         record_event(session, instance=None, at=clock.now(), actor=ACTOR, kind="user_name_changed",
@@ -167,6 +169,18 @@ def _refresh(session: Session, user: User, provider: Provider, claims: dict, rol
         user.email = email
         record_event(session, instance=None, at=clock.now(), actor=ACTOR, kind="user_email_changed",
                      data={"username": user.username})
+
+
+def _keeping_an_administrator(session: Session, user: User, roles: list[str]) -> list[str]:
+    """The roles, with admin kept when taking it from this person would leave Six Gates with no active
+    administrator (as an administrator cannot remove their own admin role by hand)."""
+    if "admin" in roles:
+        return roles
+    others = session.scalar(select(func.count()).select_from(UserRole).join(User, UserRole.user_id == User.id).where(
+        UserRole.role == "admin", User.active.is_(True), User.id != user.id))
+    holds = session.scalar(select(func.count()).select_from(UserRole).where(
+        UserRole.user_id == user.id, UserRole.role == "admin"))
+    return sorted([*roles, "admin"]) if holds and not others else roles
 
 
 def _claim(claims: dict, name: str) -> str:

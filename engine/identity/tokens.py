@@ -13,6 +13,7 @@ from engine.clock import Clock
 from engine.errors import BadRequest, Forbidden, NotAuthenticated, NotFound
 from engine.identity.accounts import require_user
 from engine.identity.digests import new_token, token_digest
+from engine.identity.second_factor import has_second_factor, requires_second_factor
 from engine.policy import may_administer, may_manage_tokens_of
 from engine.store.models import ApiToken, ExternalIdentity, User
 from engine.store.trail import record_event
@@ -77,6 +78,9 @@ def issue_token(session: Session, *, username: str, actor: str, clock: Clock, na
     (through the API) expires no later than it and is revoked with it, so a stolen token cannot outlive itself."""
     name, days = token_name(name), _days(days)
     user = require_user(session, username)
+    if actor == username and requires_second_factor(session, user) and not has_second_factor(user):
+        # A token never asks the second factor: first the app the rules ask for (signed in before the rule came).
+        raise Forbidden("Set up your authenticator app first: Six Gates asks it of you before you make a token.")
     expires_at = clock.now() + timedelta(days=days)
     maker = session.get(ApiToken, made_with) if made_with is not None else None
     if made_with is not None and (maker is None or _status(maker, clock.now()) != "active"):

@@ -72,9 +72,6 @@ def test_the_sign_in_button_in_a_browser_signed_in_as_someone_else_never_links(s
     assert linked is None or linked.username != "sam"
 
 
-@pytest.mark.xfail(strict=True, reason="review14 F21: linking takes whoever is signed in at the provider in that "
-                                       "browser, without asking: on a shared PC the previous person's account there "
-                                       "is linked to yours, and they then sign in as you")
 def test_linking_on_a_shared_pc_never_takes_the_previous_persons_account_there(sso_app, db, clock, identity_provider):
     add_user(db, clock, "sam", "sponsor", password=PASSWORD)
     map_group(db, clock, identity_provider, "clinical-leads", "clinical_lead")
@@ -104,9 +101,6 @@ def test_linking_on_a_shared_pc_never_takes_the_previous_persons_account_there(s
     assert linked is None or linked.username != "sam", "cleo's provider account now opens sam's Six Gates account"
 
 
-@pytest.mark.xfail(strict=True, reason="review14 F23: the last administrator links their organisation's account (as "
-                                       "settings invite) and signs in with it: their roles now come from groups that "
-                                       "do not map to admin, and Six Gates is left with no administrator")
 def test_signing_in_through_a_link_never_leaves_six_gates_without_an_administrator(
         sso_app, db, clock, identity_provider):
     from sqlalchemy import select

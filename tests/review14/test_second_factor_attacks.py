@@ -203,9 +203,6 @@ def test_guessing_the_password_on_the_set_up_page_is_throttled(app, db, clock, m
     assert right.status_code == 429 and not has_app(db, "sam")
 
 
-@pytest.mark.xfail(strict=True, reason="review14 F25: signing in over someone's session in the same browser (a shared "
-                                       "PC where they did not sign out) drops their token from the cookie but leaves "
-                                       "it valid on the server for up to 24 hours")
 def test_signing_in_over_someone_elses_session_ends_it(app, db, clock, minimal):
     add_user(db, clock, "sam", "sponsor", password=PASSWORD)
     add_user(db, clock, "bea", "board_member", password=PASSWORD)

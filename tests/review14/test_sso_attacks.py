@@ -237,9 +237,6 @@ def test_a_forged_id_token_is_a_failure_on_the_record(sso_app, db, clock, identi
     assert all("clinical-leads" not in e.data_json for e in recorded)  # the unverified claims are not believed
 
 
-@pytest.mark.xfail(strict=True, reason="review14 F22: anyone fills the system chain with 'refused' events: each "
-                                       "made-up code sent back with a state from their own started sign-in is "
-                                       "recorded as a failed single sign-on, without limit")
 def test_made_up_answers_from_one_address_do_not_fill_the_record(sso_app, db, clock, identity_provider):
     from tests.sso.identity_provider import start_sign_in
     with db.reading() as s:

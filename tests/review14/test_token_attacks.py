@@ -3,8 +3,6 @@ life. Through the Flask test client and the engine, on a real database."""
 import re
 from datetime import datetime, timedelta
 
-import pytest
-
 from engine.errors import ServiceError
 from engine.identity import accounts, tokens
 from tests.conftest import add_user
@@ -192,8 +190,6 @@ def test_a_token_of_someone_who_signs_in_only_through_a_provider_ends_with_the_p
     assert token_works()
 
 
-@pytest.mark.xfail(strict=True, reason="review14 F24: someone who must use a second factor but has not set one up "
-                                       "(signed in before the rule) makes a year's API token, which never asks it")
 def test_someone_who_must_set_up_an_app_makes_no_token_before_they_have(app, db, clock):
     from engine.identity import second_factor
     add_user(db, clock, "ada", "admin", password=PASSWORD)

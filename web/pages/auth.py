@@ -83,6 +83,9 @@ def login():
 def start_session(user: User, *, provider: str | None = None):
     """Sign the browser in as this user (the password and any second factor checked, or the provider's word
     verified), in a fresh cookie: nothing from before sign-in, such as a planted CSRF token, carries over."""
+    if current_user.is_authenticated:  # someone else's session left open in this browser: it ends here too
+        before = current_user.token
+        write(lambda s: sessions.close_session(s, before, clock=SESSION_CLOCK))
     token = write(lambda s: sessions.open_session(s, user=user, clock=SESSION_CLOCK, provider=provider))
     session.clear()
     g.pop("csrf_token", None)

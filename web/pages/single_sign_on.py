@@ -106,12 +106,13 @@ def link(name: str):
         flash("That is not your password: nothing was linked.", "error")
         return redirect(url_for("account.settings"))
     session[LINKING] = {"user_id": current_user.user.id, "provider": provider.name}
-    return _to_provider(provider)
+    # The provider must ask who is there: on a shared PC, whoever signed in there before must not be linked.
+    return _to_provider(provider, prompt="login")
 
 
-def _to_provider(provider: Provider):
+def _to_provider(provider: Provider, **asked: str):
     try:
-        return client_of(provider).authorize_redirect(callback_url(provider))
+        return client_of(provider).authorize_redirect(callback_url(provider), **asked)
     except (requests.RequestException, ValueError) as exc:  # the provider cannot be reached or answers nonsense
         log.warning("single sign-on with %s could not start: %s", provider.name, exc)
         return _failed(provider, "We could not reach the sign-in service. Try again in a few minutes."), 502
@@ -134,13 +135,17 @@ def callback(name: str):
     except MismatchingStateError:  # replayed, expired, or never started here: nothing worth recording
         log.warning("single sign-on with %s refused: no sign-in of this browser's waits for it", name)
         return _failed(provider, "Your sign-in could not be completed. Start again from the sign-in page."), 400
-    except (AuthlibBaseError, JoseError, requests.RequestException, KeyError, TypeError, ValueError) as exc:
-        # A token that fails verification (forged, tampered, for another app, expired), or a provider that cannot
-        # be reached: the auditors see it among the failures.
+    except JoseError as exc:
+        # An ID token the provider's token endpoint handed over that fails verification (forged, tampered, for
+        # another app, expired): the auditors see it among the failures. Made-up codes never get this far.
         problem = exc.__class__.__name__
         log.warning("single sign-on with %s refused: %s", name, problem)
         write(lambda s: single_sign_on.record_unverified_answer(s, provider, problem=problem, address=address,
                                                                 clock=clock()))
+        return _failed(provider, "Your sign-in could not be completed. Start again from the sign-in page."), 400
+    except (AuthlibBaseError, requests.RequestException, KeyError, TypeError, ValueError) as exc:
+        # A code the provider refused, or a provider that cannot be reached: logged only, as anyone can make these.
+        log.warning("single sign-on with %s refused: %s", name, exc.__class__.__name__)
         return _failed(provider, "Your sign-in could not be completed. Start again from the sign-in page."), 400
     linking = session.pop(LINKING, None)
     if linking and current_user.is_authenticated and linking == {"user_id": current_user.user.id,
