@@ -48,6 +48,7 @@ EVENT_KIND_NAMES = {
     "signed_out": "Signed out",
     "single_sign_on_refused": "Single sign-on refused",
     "identity_linked": "Identity-provider account linked",
+    "identity_unlinked": "Identity-provider account unlinked",
     "role_mapping_changed": "Group-to-role mapping changed",
     "past_project_recorded": "Past project recorded",
     "personal_data_viewed": "Personal data viewed by an auditor",

@@ -36,7 +36,7 @@ GROUPS: dict[str, tuple[str, ...]] = {
                       "second_factor_rule_changed"),
     "passwords_and_accounts": ("password_changed", "user_disabled", "user_enabled"),
     "tokens": ("token_created", "token_revoked"),
-    "single_sign_on": ("identity_linked", "role_mapping_changed", "single_sign_on_refused"),
+    "single_sign_on": ("identity_linked", "identity_unlinked", "role_mapping_changed", "single_sign_on_refused"),
     "signed_out": ("signed_out",),
 }
 KINDS = tuple(dict.fromkeys(kind for kinds in GROUPS.values() for kind in kinds))
@@ -223,7 +223,8 @@ def _about(event: AuditEvent, data: dict) -> str | None:
 
 
 def _how(kind: str, data: dict, provider: str | None) -> str | None:
-    if provider and kind in ("login_succeeded", "signed_out", "single_sign_on_refused", "identity_linked"):
+    if provider and kind in ("login_succeeded", "signed_out", "single_sign_on_refused", "identity_linked",
+                            "identity_unlinked"):
         return "provider"
     if kind == "login_succeeded":  # how the password sign-in was finished, as it recorded
         return SECOND_STEPS.get(data.get("second_step"), "password")

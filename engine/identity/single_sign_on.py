@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from engine.clock import Clock
 from engine.errors import BadRequest, Conflict, NotFound
 from engine.identity.accounts import add_user, apply_roles, email_address, get_user, require_admin
-from engine.policy import ROLES
+from engine.policy import ROLES, may_administer
 from engine.store.actor_names import SERVICE_ACTOR_NAMES
 from engine.store.models import ExternalIdentity, RoleMapping, User, UserRole
 from engine.store.trail import record_event
@@ -129,6 +129,23 @@ def link_to_signed_in(session: Session, user: User, provider: Provider, claims: 
     identity = link_identity(session, user, provider=provider.name, subject=subject, actor=user.username,
                              clock=clock)
     identity.groups_json = json.dumps(group_values(claims, provider.groups_claim))
+
+
+def unlink_identity(session: Session, username: str, *, provider: str, actor: User, clock: Clock) -> None:
+    """Undo a link: the provider's account signs in to this user no more (its next sign-in there makes a new
+    account, or none). The person themself (who must keep a password to sign in with) or an administrator.
+    Raises NotFound (no such link, or not theirs to undo), Conflict (the person's only way to sign in)."""
+    user = get_user(session, username)
+    if user is None or (user.id != actor.id and not may_administer(actor)):
+        raise NotFound("No such link.")
+    identity = next((i for i in identities_of(session, user) if i.provider == provider), None)
+    if identity is None:
+        raise NotFound("No such link.")
+    if user.id == actor.id and not user.password_hash:
+        raise Conflict("You sign in only through this account: ask your Hub administrator instead.")
+    session.delete(identity)
+    record_event(session, instance=None, at=clock.now(), actor=actor.username, kind="identity_unlinked",
+                 data={"username": user.username, "provider": provider})
 
 
 def record_unverified_answer(session: Session, provider: Provider, *, problem: str, address: str,

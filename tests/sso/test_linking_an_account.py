@@ -2,10 +2,12 @@
 both proved, so their history stays under one username; never linked by e-mail alone."""
 from __future__ import annotations
 
+import pytest
 import requests
 from sqlalchemy import select
 
 from engine.clock import FixedClock
+from engine.errors import Conflict
 from engine.identity import accounts, single_sign_on
 from engine.store.models import User
 from tests.conftest import add_user
@@ -94,3 +96,40 @@ def test_the_tokens_of_someone_the_provider_stopped_vouching_for_end_a_month_aft
     own = db.writing(lambda s: tokens.create_token(s, username="pat", actor="pat", clock=clock, days=365))
     with db.reading() as s:
         assert tokens.user_id_for_token(s, own, clock=FixedClock(clock.now() + timedelta(days=300))) is not None
+
+
+def test_a_person_unlinks_with_their_password_and_an_admin_unlinks_after_asking(sso_app, db, clock, identity_provider):
+    add_user(db, clock, "sam", "sponsor", password=PASSWORD)
+    add_user(db, clock, "ada", "admin", password=PASSWORD)
+    map_group(db, clock, identity_provider, "clinical-leads", "sponsor")
+    browser = sso_app.test_client()
+    assert login(browser, "sam", PASSWORD).status_code == 302
+    assert link_from_settings(browser, "sam").status_code == 302
+    page = browser.get("/notifications/preferences").data
+    guessed = browser.post(f"/login/sso/{NAME}/unlink", data={"csrf_token": csrf_token(page), "password": "guess"})
+    assert guessed.status_code == 302 and user_linked_to(db, "sam").username == "sam"
+    assert "nothing was unlinked" in browser.get("/notifications/preferences").get_data(as_text=True)
+    browser.post(f"/login/sso/{NAME}/unlink", data={"csrf_token": csrf_token(page), "password": PASSWORD})
+    assert user_linked_to(db, "sam") is None
+    assert system_events(db, "identity_unlinked")[-1] == {"username": "sam", "provider": NAME}
+    assert link_from_settings(browser, "sam").status_code == 302  # and linked again
+    admin = sso_app.test_client()
+    assert login(admin, "ada", PASSWORD).status_code == 302
+    assert f"/admin/users/sam/unlink/{NAME}" in admin.get("/admin/users/sam").get_data(as_text=True)
+    ask = admin.get(f"/admin/users/sam/unlink/{NAME}")
+    assert ask.status_code == 200 and user_linked_to(db, "sam") is not None  # asking unlinks nothing
+    done = admin.post(f"/admin/users/sam/unlink/{NAME}", data={"csrf_token": csrf_token(ask.data)})
+    assert done.status_code == 302 and user_linked_to(db, "sam") is None
+    assert system_events(db, "identity_unlinked")[-1] == {"username": "sam", "provider": NAME}
+    assert admin.get(f"/admin/users/sam/unlink/{NAME}").status_code == 404
+
+
+def test_someone_who_signs_in_only_through_the_provider_cannot_unlink_themself(sso_app, db, clock, identity_provider):
+    map_group(db, clock, identity_provider, "clinical-leads", "clinical_lead")
+    browser = sso_app.test_client()
+    assert sign_in(browser, "cleo").status_code == 302
+    username = user_linked_to(db, "cleo").username
+    with pytest.raises(Conflict, match="ask your Hub administrator"):
+        db.writing(lambda s: single_sign_on.unlink_identity(s, username, provider=NAME,
+                                                            actor=accounts.require_user(s, username), clock=clock))
+    assert user_linked_to(db, "cleo") is not None

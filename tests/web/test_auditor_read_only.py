@@ -38,7 +38,8 @@ def world(db, clock, at_gate4):
     db.writing(lambda s: tokens.create_token(s, username="hana.hub", actor="test", clock=clock))
     return {"instance_id": at_gate4, "task_id": task, "version_id": 1, "draft_id": draft,
             "username": "hana.hub", "filename": "app.css", "token": token, "notification_id": 1, "document_id": 1,
-            "token_id": 2, "name": "nhs", "mapping_id": 1, "rule_id": 1}  # hana's token: not the auditor's
+            "token_id": 2,  # hana's token: not the auditor's
+            "name": "nhs", "mapping_id": 1, "rule_id": 1, "provider": "nhs"}
 
 
 def routes(app):

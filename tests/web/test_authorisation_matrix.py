@@ -219,7 +219,8 @@ EXPECTATIONS: dict[tuple[str, str], Ask | None] = {
     ("discussion.post", "POST"): instance_route(may_post_comments),
     # Signing in: through an identity provider, or the second factor while half signed in.
     **{(endpoint, method): SESSION for endpoint, method in (
-        ("sso.begin", "POST"), ("sso.callback", "GET"), ("sso.link", "POST"), ("second_factor.code", "GET"),
+        ("sso.begin", "POST"), ("sso.callback", "GET"), ("sso.link", "POST"), ("sso.unlink", "POST"),
+        ("second_factor.code", "GET"),
         ("second_factor.check_code", "POST"), ("second_factor.set_up_at_sign_in", "GET"),
         ("second_factor.confirm_at_sign_in", "POST"))},
     # One's own sign-in settings: everyone's own business.
@@ -248,6 +249,10 @@ EXPECTATIONS: dict[tuple[str, str], Ask | None] = {
     ("second_factor.remove_rule", "POST"): asks(policy.may_administer, ok=302),
     ("second_factor.remove_for_user", "GET"): asks(policy.may_administer),
     ("second_factor.remove_for_user", "POST"): asks(policy.may_administer, ok=302),
+    # No account in the demo is linked to a provider: an administrator learns there is no such link.
+    ("admin.unlink", "GET"): Ask(lambda user, target, session: NOT_FOUND if policy.may_administer(user)
+                                 else FORBIDDEN),
+    ("admin.unlink", "POST"): asks(policy.may_administer, ok=302),
     ("role_mappings.index", "GET"): asks(policy.may_administer),
     ("role_mappings.add", "POST"): asks(policy.may_administer, ok=302),
     # No group is mapped in the demo: an administrator learns the mapping is gone.
@@ -336,7 +341,8 @@ def world(tmp_path_factory, _postgres_schema):
                                                                                       clock=clock))
     pages[NOBODY] = app.test_client()
     values = {"version_id": version, "draft_id": draft, "username": "hana.hub", "filename": "app.css", "fmt": "csv",
-              "notification_id": 1, "name": "nhs", "mapping_id": 1, "rule_id": 1, "token_id": 1}
+              "notification_id": 1, "name": "nhs", "mapping_id": 1, "rule_id": 1, "token_id": 1,
+              "provider": "nhs"}
     yield Demo(app, db, values, projects, tasks, documents, pages, tokens)
     db.dispose()
 

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from wtforms import PasswordField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Length
 
-from engine.errors import ServiceError
+from engine.errors import NotFound, ServiceError
 from engine.identity import accounts, single_sign_on
 from engine.policy import ROLES
 from engine.store.models import Task
@@ -79,6 +79,21 @@ def edit_user(username: str):
         flash(f"Saved the roles, organisation and e-mail address of {user.display_name}.")
         return redirect(url_for("admin.index"))
     return _form_page("admin/edit_user.html", form, user=user, identities=identities)
+
+
+@bp.route("/users/<username>/unlink/<provider>", methods=["GET", "POST"])
+def unlink(username: str, provider: str):
+    """GET asks for confirmation; the confirmed POST unlinks the provider's account from this user."""
+    user, identities = read(lambda s: _user_and_identities(s, username))
+    if provider not in identities:
+        raise NotFound("No such link.")
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        write(lambda s: single_sign_on.unlink_identity(s, username, provider=provider, actor=signed_in_user(s),
+                                                       clock=clock()))
+        flash(f"Unlinked {user.display_name}'s account at “{provider}”: it no longer signs in here.")
+        return redirect(url_for("admin.edit_user", username=username))
+    return render_template("admin/unlink.html", user=user, provider=provider, form=form)
 
 
 def _user_and_identities(session: Session, username: str):

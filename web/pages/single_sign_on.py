@@ -110,6 +110,28 @@ def link(name: str):
     return _to_provider(provider, prompt="login")
 
 
+@bp.post("/<name>/unlink")
+@login_required
+def unlink(name: str):
+    """The settings' button: with the person's password again, the provider's account no longer signs in here."""
+    provider = _provider(name)
+    try:
+        right = password_sign_in.check_password_again(
+            database(), username=current_user.user.username, password=request.form.get("password", ""),
+            address=request.remote_addr or "unknown", clock=clock())
+        if right:
+            write(lambda s: single_sign_on.unlink_identity(s, current_user.user.username, provider=provider.name,
+                                                           actor=signed_in_user(s), clock=clock()))
+    except (LoginThrottled, ServiceError) as exc:
+        flash(exc.message, "error")
+        return redirect(url_for("account.settings"))
+    if right:
+        flash(f"Unlinked: “{provider.label}” no longer signs you in here.")
+    else:
+        flash("That is not your password: nothing was unlinked.", "error")
+    return redirect(url_for("account.settings"))
+
+
 def _to_provider(provider: Provider, **asked: str):
     try:
         return client_of(provider).authorize_redirect(callback_url(provider), **asked)
