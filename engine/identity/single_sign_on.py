@@ -28,6 +28,7 @@ PROVIDER_NAME = re.compile(r"[a-z][a-z0-9-]{0,39}")
 ACTOR = "single sign-on"  # who the trail says changed an account when a sign-in did it
 # Names on the record that are not people: a provider's person never gets one as their username.
 NOT_PEOPLE = frozenset({*SERVICE_ACTOR_NAMES, "anonymous", ACTOR, "test", "system", "admin"})
+MOST_GROUPS = 1000  # groups read from one sign-in (a database query takes them as parameters)
 NO_ROLE = "no_role"
 DISABLED = "disabled"
 NOT_VERIFIED = "not_verified"
@@ -99,7 +100,8 @@ def group_values(claims: dict, claim: str) -> list[str]:
     """The claim's values as strings: a list, or one value (some providers send a lone group as a string)."""
     value = claims.get(claim)
     values = value if isinstance(value, list) else [] if value is None else [value]
-    return sorted({str(v)[:255] for v in values if isinstance(v, (str, int))})
+    # Entra ID sends at most 200 in a token; a provider sending tens of thousands gets the first MOST_GROUPS read.
+    return sorted({str(v)[:255] for v in values[:MOST_GROUPS] if isinstance(v, (str, int))})
 
 
 def roles_for(session: Session, provider: str, groups: list[str]) -> list[str]:

@@ -223,3 +223,10 @@ def test_an_account_at_the_provider_links_to_one_user_only(db, clock, admin):
     mapped(db, clock, NHS, "clinical-leads", "clinical_lead")
     assert sign_in(db, clock, sub="s-1") == "sam"
     assert roles_of(db, "sam") == ["clinical_lead"]  # roles follow the provider's groups once linked
+
+
+def test_a_provider_sending_tens_of_thousands_of_groups_still_signs_its_person_in(db, clock, admin):
+    mapped(db, clock, NHS, "group-5", "clinical_lead")
+    groups = [f"group-{n}" for n in range(70_000)]
+    assert sign_in(db, clock, groups=groups) == "cleo.singh"
+    assert roles_of(db, "cleo.singh") == ["clinical_lead"]
