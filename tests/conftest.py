@@ -278,3 +278,24 @@ def every_row(db: Database, *, skip: tuple[str, ...] = ("system_chain",)) -> dic
             rows[table.name] = sorted(tuple(map(str, row)) for row in conn.execute(query))
     return rows
 
+
+
+@pytest.fixture(scope="session")
+def identity_provider():
+    """A real OpenID Connect provider (oidc-provider under Node, tests/sso/provider.mjs) for this test session."""
+    from tests.sso.identity_provider import BASE_URL, running
+    with running([BASE_URL]) as provider:
+        yield provider
+
+
+@pytest.fixture
+def sso_app(db, clock, identity_provider):
+    """Six Gates with the test identity provider as its one single sign-on button."""
+    from dataclasses import replace
+
+    from tests.sso.identity_provider import BASE_URL
+    from web import create_app
+    settings = replace(settings_for(db), base_url=BASE_URL, sso_providers=(identity_provider.provider(),))
+    app = create_app(settings, clock=clock, testing=True)
+    app.jinja_env.bytecode_cache = _TEMPLATES
+    return app

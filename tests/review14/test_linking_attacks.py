@@ -4,36 +4,18 @@ factor, and their actions under the victim's name. Against the real test identit
 from __future__ import annotations
 
 import secrets
-from dataclasses import replace
 from urllib.parse import urljoin, urlsplit
 
 import pytest
 import requests
 from authlib.oauth2.rfc7636 import create_s256_code_challenge
 
-from tests.conftest import _TEMPLATES, add_user, settings_for
-from tests.sso.conftest import BASE_URL
-from tests.sso.identity_provider import NAME, AtProvider, callback_path, running, sign_in_at_provider
+from tests.conftest import add_user
+from tests.sso.identity_provider import NAME, AtProvider, callback_path, sign_in_at_provider
 from tests.sso.test_sign_in_through_provider import map_group, user_linked_to
 from tests.web.test_login_inbox import csrf_token, login
 
 PASSWORD = "sams-own-password"
-
-
-@pytest.fixture(scope="module")
-def identity_provider():
-    """tests/sso's provider, started for this module (its fixtures live in that package's conftest)."""
-    with running([BASE_URL]) as provider:
-        yield provider
-
-
-@pytest.fixture
-def sso_app(db, clock, identity_provider):
-    from web import create_app
-    settings = replace(settings_for(db), base_url=BASE_URL, sso_providers=(identity_provider.provider(),))
-    app = create_app(settings, clock=clock, testing=True)
-    app.jinja_env.bytecode_cache = _TEMPLATES
-    return app
 
 
 def press_the_providers_button(browser, page: str, username_there: str):

@@ -7,7 +7,6 @@ from __future__ import annotations
 import csv
 import io
 import unicodedata
-from dataclasses import replace
 
 import pytest
 from sqlalchemy import func, select
@@ -17,31 +16,14 @@ from engine.identity import accounts, single_sign_on, tokens
 from engine.identity.single_sign_on import Refusal
 from engine.store.models import AuditEvent, ExternalIdentity, User
 from engine.store.trail import SYSTEM_CHAIN
-from tests.conftest import _TEMPLATES, add_user, settings_for
-from tests.sso.conftest import BASE_URL
-from tests.sso.identity_provider import NAME, callback_path, running, sign_in, sign_in_at_provider, start_sign_in
+from tests.conftest import add_user
+from tests.sso.identity_provider import NAME, callback_path, sign_in, sign_in_at_provider, start_sign_in
 from tests.sso.test_id_token_checks import answered_with
 from tests.sso.test_sign_in_through_provider import ADMIN_PASSWORD, map_group, signed_in_as, user_linked_to
 from tests.web.test_login_inbox import login
 
 # Names the record uses for who acted when no person did: a person must never be recorded as one of them.
 NOT_PEOPLE = ("engine", "anonymous", "cli", "timer")
-
-
-@pytest.fixture(scope="module")
-def identity_provider():
-    """tests/sso's provider, started for this module (its fixtures live in that package's conftest)."""
-    with running([BASE_URL]) as provider:
-        yield provider
-
-
-@pytest.fixture
-def sso_app(db, clock, identity_provider):
-    from web import create_app
-    settings = replace(settings_for(db), base_url=BASE_URL, sso_providers=(identity_provider.provider(),))
-    app = create_app(settings, clock=clock, testing=True)
-    app.jinja_env.bytecode_cache = _TEMPLATES
-    return app
 
 
 def forged(**claims):

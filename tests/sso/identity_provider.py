@@ -17,6 +17,7 @@ from joserfc.jwk import RSAKey
 from engine.identity.single_sign_on import Provider
 from tests.web.test_login_inbox import csrf_token
 
+BASE_URL = "https://sixgates.example"  # the HTTP tests' app: only its callback address matters to the provider
 NODE = "/usr/bin/node"
 SCRIPT = Path(__file__).with_name("provider.mjs")
 CLIENT_SECRET = "a-long-test-client-secret-of-the-sixgates-app"
