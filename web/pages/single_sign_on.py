@@ -9,6 +9,7 @@ browser's cookie, and is used once: an answer replayed, even with a copy of the 
 from __future__ import annotations
 
 import logging
+from urllib.parse import urlsplit
 
 import requests
 from authlib.common.errors import AuthlibBaseError
@@ -132,9 +133,25 @@ def unlink(name: str):
     return redirect(url_for("account.settings"))
 
 
+def checked_metadata(client, provider: Provider) -> dict:
+    """The provider's discovery document, refused (ValueError) unless it names the configured issuer and keeps
+    every endpoint on the issuer's own site: a hostile document must not send this server's requests, or people
+    signing out, anywhere else."""
+    metadata = client.load_server_metadata()
+    if str(metadata.get("issuer", "")).rstrip("/") != provider.issuer:
+        raise ValueError("the discovery document names another issuer")
+    site = urlsplit(provider.issuer)[:2]
+    for key in ("authorization_endpoint", "token_endpoint", "jwks_uri", "end_session_endpoint"):
+        if metadata.get(key) and urlsplit(str(metadata[key]))[:2] != site:
+            raise ValueError(f"the discovery document's {key} is not on the issuer's site")
+    return metadata
+
+
 def _to_provider(provider: Provider, **asked: str):
     try:
-        return client_of(provider).authorize_redirect(callback_url(provider), **asked)
+        client = client_of(provider)
+        checked_metadata(client, provider)
+        return client.authorize_redirect(callback_url(provider), **asked)
     except (requests.RequestException, ValueError) as exc:  # the provider cannot be reached or answers nonsense
         log.warning("single sign-on with %s could not start: %s", provider.name, exc)
         return _failed(provider, "We could not reach the sign-in service. Try again in a few minutes."), 502
@@ -150,7 +167,7 @@ def callback(name: str):
         client = client_of(provider)
         # Authlib checks the audience only through azp unless told: name this client as the audience, and keep
         # the issuer check that passing claims_options would otherwise replace.
-        must_be = {"iss": {"values": [client.load_server_metadata()["issuer"]]},
+        must_be = {"iss": {"values": [checked_metadata(client, provider)["issuer"]]},
                    "aud": {"values": [provider.client_id]}}
         token = client.authorize_access_token(leeway=LEEWAY_SECONDS, claims_options=must_be)
         claims = dict(token["userinfo"])
@@ -200,7 +217,7 @@ def sign_out_address(name: str | None) -> str | None:
         return None
     try:
         client = client_of(provider)
-        metadata = client.load_server_metadata()
+        metadata = checked_metadata(client, provider)
         if not metadata.get("end_session_endpoint"):
             return None
         base = current_app.extensions["sixgates_settings"].base_url
