@@ -96,16 +96,9 @@ def link(name: str):
     """The settings' button: with the person's password again (a stolen or unattended session must not link the
     thief's account there), off to the provider; its answer links that account to theirs."""
     provider = _provider(name)
-    try:
-        right = password_sign_in.check_password_again(
-            database(), username=current_user.user.username, password=request.form.get("password", ""),
-            address=request.remote_addr or "unknown", clock=clock())
-    except LoginThrottled as exc:
-        flash(f"That is not your password. {exc.message}", "error")
-        return redirect(url_for("account.settings"))
-    if not right:
-        flash("That is not your password: nothing was linked.", "error")
-        return redirect(url_for("account.settings"))
+    refused = _password_refused("linked")
+    if refused:
+        return refused
     session[LINKING] = {"user_id": current_user.user.id, "provider": provider.name}
     # The provider must ask who is there: on a shared PC, whoever signed in there before must not be linked.
     return _to_provider(provider, prompt="login")
@@ -116,20 +109,30 @@ def link(name: str):
 def unlink(name: str):
     """The settings' button: with the person's password again, the provider's account no longer signs in here."""
     provider = _provider(name)
+    refused = _password_refused("unlinked")
+    if refused:
+        return refused
     try:
-        right = password_sign_in.check_password_again(
-            database(), username=current_user.user.username, password=request.form.get("password", ""),
-            address=request.remote_addr or "unknown", clock=clock())
-        if right:
-            write(lambda s: single_sign_on.unlink_identity(s, current_user.user.username, provider=provider.name,
-                                                           actor=signed_in_user(s), clock=clock()))
-    except (LoginThrottled, ServiceError) as exc:
+        write(lambda s: single_sign_on.unlink_identity(s, current_user.user.username, provider=provider.name,
+                                                       actor=signed_in_user(s), clock=clock()))
+    except ServiceError as exc:
         flash(exc.message, "error")
-        return redirect(url_for("account.settings"))
-    if right:
-        flash(f"Unlinked: “{provider.label}” no longer signs you in here.")
     else:
-        flash("That is not your password: nothing was unlinked.", "error")
+        flash(f"Unlinked: “{provider.label}” no longer signs you in here.")
+    return redirect(url_for("account.settings"))
+
+
+def _password_refused(change: str):
+    """None when the form carries the signed-in person's password (checked, throttled and recorded as at sign-in);
+    else back to their settings saying nothing was `change`d."""
+    try:
+        if password_sign_in.check_password_again(
+                database(), username=current_user.user.username, password=request.form.get("password", ""),
+                address=request.remote_addr or "unknown", clock=clock()):
+            return None
+        flash(f"That is not your password: nothing was {change}.", "error")
+    except LoginThrottled as exc:
+        flash(f"That is not your password. {exc.message}", "error")
     return redirect(url_for("account.settings"))
 
 
