@@ -12,6 +12,7 @@ from datetime import datetime
 
 from engine import spiff
 from engine.sandbox import UnsafeCode, check_code
+from engine.sandbox.parsing import parse
 
 JUEL = "JUEL (Camunda 7's expression language)"
 FEEL = "FEEL (the expression language of DMN and Camunda 8)"
@@ -135,7 +136,7 @@ def _feel_test(text: str) -> tuple[str, str | None] | None:
     if negated:
         return FEEL, f"not in ({negated.group(1)},)" if "," in negated.group(1) else f"!= {negated.group(1)}"
     try:
-        tree = ast.parse(text, mode="eval")
+        tree = parse(text, mode="eval")
     except SyntaxError:
         return None
     if isinstance(tree.body, ast.Tuple) and not text.startswith("("):
@@ -161,7 +162,7 @@ def _pythonish(text: str) -> str | None:
 
 def _parses(source: str) -> bool:
     try:
-        ast.parse(source, mode="eval")
+        parse(source, mode="eval")
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return False
     return True

@@ -10,6 +10,8 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
+from engine.sandbox.parsing import parse
+
 # Methods that change their object in place: through an alias they could change another key's value.
 MUTATORS = {"append", "extend", "insert", "update", "setdefault", "pop", "popitem", "remove", "clear",
             "add", "discard", "sort", "reverse", "difference_update", "intersection_update",
@@ -25,7 +27,7 @@ class CodeFlow:
 
 def code_flow(source: str, mode: str) -> CodeFlow:
     """Raises SyntaxError for code that does not parse (the sandbox's own check reports it)."""
-    tree = ast.parse(source, mode=mode)
+    tree = parse(source, mode=mode)
     local = {id(n) for c in ast.walk(tree) if isinstance(c, ast.comprehension) for n in ast.walk(c.target)}
     reads, in_place = set(), None
     writes_at: dict[str, int] = {}

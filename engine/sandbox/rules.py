@@ -19,6 +19,8 @@ from RestrictedPython.Guards import (
     safer_getattr,
 )
 
+from engine.sandbox.parsing import parse
+
 SAFE_BUILTIN_NAMES = (
     "abs all any bool dict divmod enumerate filter float int isinstance len list map max min range reversed "
     "round set sorted str sum tuple zip True False None ArithmeticError Exception KeyError LookupError "
@@ -45,7 +47,7 @@ class UnsafeCode(Exception):
 def check_code(source: str, mode: str = "exec") -> frozenset[str]:
     """The names the code reads or writes; raise UnsafeCode with a reason a process owner can act on."""
     try:
-        tree = ast.parse(source, mode=mode)
+        tree = parse(source, mode=mode)
     except SyntaxError as exc:
         raise UnsafeCode(f"is not valid Python ({exc.msg}, line {exc.lineno})") from None
     names = set()
